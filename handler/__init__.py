@@ -1,0 +1,1 @@
+"""Diary orchestrator: the Lambda function behind the diary app's API."""

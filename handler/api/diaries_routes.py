@@ -1,0 +1,27 @@
+"""POST /diaries, GET /diaries/{date}."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Path
+
+from handler.api.identity import caller_id
+from handler.api.schemas import NewDiary
+from handler.logic import diaries
+from handler.models import Diary, IsoDate
+
+router = Router()
+
+
+@router.post("/diaries", summary="Write (or rewrite) the diary of a day from its records")
+def create_diary(body: NewDiary) -> Response[Diary]:
+    diary = diaries.write_diary(caller_id(), body.date, body.temperature)
+    return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=diary)
+
+
+@router.get("/diaries/<date>", summary="The diary of a day")
+def get_diary(date: Annotated[IsoDate, Path()]) -> Diary:
+    return diaries.get_diary(caller_id(), date)

@@ -1,0 +1,120 @@
+"""Every failure leaves as {"error": {"code", "message"}} with its status; nothing internal leaks."""
+
+from __future__ import annotations
+
+import json
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
+
+from handler.agents.structured_call import ModelUnavailable
+from handler.dal.connection import DatabaseTimeout, DatabaseUnavailable
+from handler.deadline import DeadlineExceeded
+from handler.logic.errors import NotFound, NotYetAvailable, Unprocessable
+
+logger = Logger(child=True)
+
+DB_RETRY_AFTER_S = 5
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.headers = status, code, message, headers or {}
+
+
+def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra) -> Response:
+    body = {"error": {"code": code, "message": message, **extra}}
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        headers=headers,
+    )
+
+
+def _validation_response(exc: RequestValidationError) -> Response:
+    """Bad JSON or a bad query/path field is a 400; valid JSON failing the body schema is a 422."""
+    errors = exc.errors()
+    kinds = {err.get("type") for err in errors}
+    if "json_invalid" in kinds:
+        return error_response(400, "invalid_json", "the body is not valid JSON")
+    details = [
+        {"field": ".".join(str(part) for part in err.get("loc", ())), "message": err.get("msg", "invalid")}
+        for err in errors
+    ]
+    in_body = all(err.get("loc", ("body",))[0] == "body" for err in errors)
+    if in_body:
+        return error_response(422, "validation_error", "the body failed validation", details=details)
+    return error_response(400, "invalid_parameter", "a query or path parameter is invalid", details=details)
+
+
+def _allowed_methods(app: ApiGatewayResolver, path: str) -> list[str]:
+    # Powertools answers an unknown method with 404; its route table tells us when it is a 405.
+    routes = app._static_routes + app._dynamic_routes  # noqa: SLF001 - no public accessor exists
+    return sorted({route.method for route in routes if route.rule.match(path)})
+
+
+def register(app: ApiGatewayResolver) -> None:
+    @app.exception_handler(ApiError)
+    def _api_error(exc: ApiError) -> Response:
+        return error_response(exc.status, exc.code, exc.message, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(exc: RequestValidationError) -> Response:
+        return _validation_response(exc)
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _media_type(_: RequestUnsupportedContentType) -> Response:
+        return error_response(415, "unsupported_media_type", "send the body as application/json")
+
+    @app.not_found
+    def _not_found(_: NotFoundError) -> Response:
+        allowed = _allowed_methods(app, app.current_event.path)
+        if allowed:
+            return error_response(
+                405, "method_not_allowed", "this path does not take that method", {"Allow": ", ".join(allowed)}
+            )
+        return error_response(404, "not_found", "no such route")
+
+    @app.exception_handler(NotFound)
+    def _missing(exc: NotFound) -> Response:
+        return error_response(404, "not_found", str(exc))
+
+    @app.exception_handler(Unprocessable)
+    def _unprocessable(exc: Unprocessable) -> Response:
+        return error_response(422, exc.code, str(exc))
+
+    @app.exception_handler(NotYetAvailable)
+    def _not_yet(exc: NotYetAvailable) -> Response:
+        return error_response(501, "not_implemented", str(exc))
+
+    @app.exception_handler(ModelUnavailable)
+    def _model_down(exc: ModelUnavailable) -> Response:
+        logger.warning("model unavailable", extra={"reason": str(exc), "cause": type(exc.__cause__).__name__})
+        return error_response(
+            503, "model_unavailable", "the model is unavailable; retry later", {"Retry-After": str(exc.retry_after_s)}
+        )
+
+    @app.exception_handler(DatabaseUnavailable)
+    def _db_down(exc: DatabaseUnavailable) -> Response:
+        logger.warning("database unavailable", extra={"reason": str(exc)})
+        return error_response(
+            503, "database_unavailable", "the database is unavailable; retry later", {"Retry-After": str(DB_RETRY_AFTER_S)}
+        )
+
+    @app.exception_handler([DeadlineExceeded, DatabaseTimeout])
+    def _too_slow(exc: Exception) -> Response:
+        logger.warning("request ran out of time", extra={"reason": str(exc)})
+        return error_response(504, "timeout", "the request took too long; retry later")
+
+    @app.exception_handler(Exception)
+    def _bug(exc: Exception) -> Response:
+        logger.exception("unhandled error")
+        return error_response(500, "internal_error", "an unexpected error occurred")

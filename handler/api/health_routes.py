@@ -1,0 +1,25 @@
+"""GET /health: is the function up and can it reach its database."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import Router
+
+from handler.api.errors import DB_RETRY_AFTER_S
+from handler.dal import connection
+
+router = Router()
+
+
+@router.get("/health", summary="Liveness and database reachability; needs no identity")
+def health() -> Response[dict]:
+    try:
+        connection.ping()
+    except (connection.DatabaseUnavailable, connection.DatabaseTimeout):
+        return Response(
+            status_code=503,
+            content_type=content_types.APPLICATION_JSON,
+            body={"status": "unavailable", "database": "unreachable"},
+            headers={"Retry-After": str(DB_RETRY_AFTER_S)},
+        )
+    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body={"status": "ok", "database": "ok"})

@@ -1,0 +1,46 @@
+"""Who is calling: the `sub` claim API Gateway's authorizer verified, and nothing the client wrote."""
+
+from __future__ import annotations
+
+import contextvars
+
+from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
+
+from handler.settings import get_settings
+
+MAX_USER_ID_CHARS = 128
+# Routes anyone may call; the API's authorizer leaves exactly these open too.
+PUBLIC_ROUTES = {("GET", "/health"), ("GET", "/openapi.json")}
+
+
+def verified_caller(event: BaseProxyEvent) -> str | None:
+    """The caller's id, or None when the event carries no usable identity."""
+    authorizer = event.raw_event.get("requestContext", {}).get("authorizer") or {}
+    # HTTP API (2.0) JWT authorizer, then REST API (1.0) Cognito authorizer.
+    claims = (authorizer.get("jwt") or {}).get("claims") or authorizer.get("claims") or {}
+    user_id = claims.get("sub")
+    if not user_id and get_settings().allow_user_id_header:
+        user_id = event.headers.get("x-user-id")
+    if isinstance(user_id, str) and 0 < len(user_id) <= MAX_USER_ID_CHARS:
+        return user_id
+    return None
+
+
+def is_public(event: BaseProxyEvent) -> bool:
+    return (event.http_method.upper(), event.path) in PUBLIC_ROUTES
+
+
+# Set by the entry point for each request it admits; routes read it with caller_id().
+_caller: contextvars.ContextVar[str | None] = contextvars.ContextVar("caller", default=None)
+
+
+def admit(user_id: str | None) -> None:
+    """Record who this request acts for; None for a public route, so no earlier caller lingers."""
+    _caller.set(user_id)
+
+
+def caller_id() -> str:
+    user_id = _caller.get()
+    if user_id is None:
+        raise RuntimeError("a private route ran without an admitted caller")
+    return user_id

@@ -1,0 +1,55 @@
+"""POST /records, GET /records, DELETE /records/{id}."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+
+from handler.api.errors import ApiError
+from handler.api.identity import caller_id
+from handler.api.schemas import NewRecord
+from handler.logic import records
+from handler.models import IsoDate, Record, RecordPage
+
+router = Router()
+
+DEFAULT_PAGE = 50
+MAX_PAGE = 200
+
+
+@router.post("/records", summary="Store a record", responses={201: {"description": "The stored record"}})
+def create_record(body: NewRecord) -> Response[Record]:
+    record = records.add_record(caller_id(), body.content, body.record_date)
+    return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=record)
+
+
+@router.get("/records", summary="List records of a day (`date`) or a range (`from`, `to`)")
+def list_records(
+    date: Annotated[IsoDate | None, Query()] = None,
+    date_from: Annotated[IsoDate | None, Query(alias="from")] = None,
+    date_to: Annotated[IsoDate | None, Query(alias="to")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> RecordPage:
+    user_id = caller_id()
+    first, last = _period(date, date_from, date_to)
+    return records.list_records(user_id, first, last, limit, cursor)
+
+
+@router.delete("/records/<record_id>", summary="Delete one of the caller's records")
+def delete_record(record_id: Annotated[uuid.UUID, Path()]) -> Response[None]:
+    records.delete_record(caller_id(), record_id)
+    return Response(status_code=204, content_type=None, body=None)
+
+
+def _period(day: dt.date | None, first: dt.date | None, last: dt.date | None) -> tuple[dt.date, dt.date]:
+    if day and not (first or last):
+        return day, day
+    if first and last and not day:
+        return first, last
+    raise ApiError(400, "invalid_parameter", "give either `date`, or both `from` and `to`")

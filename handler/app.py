@@ -1,0 +1,82 @@
+"""Lambda entry point: `handler.app.lambda_handler`.
+
+Takes API Gateway HTTP API (2.0) and REST API (1.0) proxy events. Before routing it turns away what
+must never reach a route: a body over the size limit (413) and, except on public routes, a request
+without a verified identity (401). Everything else is Powertools' event handler and the routers in
+handler.api.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent, APIGatewayProxyEventV2
+from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from handler import deadline
+from handler.api import agent_routes, diaries_routes, errors, health_routes, identity, records_routes
+from handler.settings import get_settings
+
+# Fail the container at start, with the setting's name, rather than on the first request.
+settings = get_settings()
+logger = Logger()
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Diary"))
+
+_ROUTERS = (health_routes.router, records_routes.router, diaries_routes.router, agent_routes.router)
+_serialize = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
+
+
+def _build(resolver_class: type[ApiGatewayResolver]) -> ApiGatewayResolver:
+    app = resolver_class(enable_validation=True, serializer=_serialize)
+    for router in _ROUTERS:
+        app.include_router(router)
+    errors.register(app)
+
+    @app.get("/openapi.json", summary="This API's OpenAPI document", include_in_schema=False)
+    def openapi() -> Response[dict]:
+        return Response(status_code=200, content_type="application/json", body=app.get_openapi_json_schema(title="Diary API"))
+
+    return app
+
+
+# One resolver per event shape, built on the first event of that shape.
+_resolver_for_shape = functools.cache(_build)
+
+
+def _parse(event: dict) -> tuple[ApiGatewayResolver, BaseProxyEvent]:
+    if event.get("version") == "2.0":
+        return _resolver_for_shape(APIGatewayHttpResolver), APIGatewayProxyEventV2(event)
+    if "httpMethod" in event:
+        return _resolver_for_shape(APIGatewayRestResolver), APIGatewayProxyEvent(event)
+    raise ValueError("unsupported event: expected an API Gateway HTTP API 2.0 or REST API 1.0 proxy event")
+
+
+def _rejection(status: int, code: str, message: str) -> dict:
+    """A proxy response both API shapes accept, for requests turned away before routing."""
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps({"error": {"code": code, "message": message}}),
+        "isBase64Encoded": False,
+    }
+
+
+@metrics.log_metrics(capture_cold_start_metric=True)
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    deadline.start(context.get_remaining_time_in_millis())
+    app, request = _parse(event)
+    if len(request.body or "") > settings.max_body_bytes:
+        return _rejection(413, "body_too_large", f"the body exceeds {settings.max_body_bytes} bytes")
+    public = identity.is_public(request)
+    user_id = None if public else identity.verified_caller(request)
+    if not public and user_id is None:
+        return _rejection(401, "unauthorized", "a verified identity is required")
+    identity.admit(user_id)
+    return app.resolve(event, context)

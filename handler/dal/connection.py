@@ -1,0 +1,120 @@
+"""The container's one PostgreSQL connection.
+
+Opened on first use and kept across invocations, because a Lambda container handles one request at a
+time and a new connection per request costs a TLS handshake. A frozen container may come back to a
+connection the server or RDS Proxy has dropped, so the first statement of each transaction doubles
+as the liveness check: if it fails on a broken connection, the connection is reopened and the
+statement retried once. Nothing has been written at that point, so the retry cannot duplicate work.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import psycopg2
+import psycopg2.errors
+import psycopg2.extensions
+import psycopg2.extras
+
+from handler.dal.credentials import connection_dsn
+from handler.settings import get_settings
+
+
+class DatabaseUnavailable(Exception):
+    """PostgreSQL cannot be reached or answered with a connection-level failure."""
+
+
+class DatabaseTimeout(Exception):
+    """A statement ran past the statement timeout."""
+
+
+# uuid and uuid[] columns come back as uuid.UUID, not strings.
+psycopg2.extras.register_uuid()
+
+_connection: psycopg2.extensions.connection | None = None
+
+
+def _open() -> psycopg2.extensions.connection:
+    settings = get_settings()
+    try:
+        conn = psycopg2.connect(
+            connection_dsn(settings),
+            connect_timeout=settings.db_connect_timeout_s,
+            application_name="diary-orchestrator",
+            # Detect a peer that vanished while the container was frozen.
+            keepalives=1,
+            keepalives_idle=30,
+            keepalives_interval=10,
+            keepalives_count=3,
+        )
+    except psycopg2.OperationalError as exc:
+        raise DatabaseUnavailable("database connection failed") from exc
+    conn.autocommit = False
+    return conn
+
+
+def _current() -> psycopg2.extensions.connection:
+    global _connection
+    if _connection is None or _connection.closed:
+        _connection = _open()
+    return _connection
+
+
+def close() -> None:
+    """Close the container's connection (tests and the local runner use it; Lambda never needs to)."""
+    global _connection
+    if _connection is not None and not _connection.closed:
+        _connection.close()
+    _connection = None
+
+
+def _begin(user_id: str | None) -> psycopg2.extensions.connection:
+    """Start a transaction on a live connection, scoped to `user_id` for row-level security."""
+    global _connection
+    for attempt in (1, 2):
+        conn = _current()
+        try:
+            with conn.cursor() as cur:
+                # Transaction-local settings: a reused connection never carries the previous caller's
+                # id, and they survive poolers such as RDS Proxy that reset session state.
+                cur.execute(
+                    "SELECT set_config('app.user_id', %s, true), set_config('statement_timeout', %s, true)",
+                    (user_id or "", str(get_settings().db_statement_timeout_ms)),
+                )
+            return conn
+        except (psycopg2.OperationalError, psycopg2.InterfaceError) as exc:
+            close()
+            if attempt == 2:
+                raise DatabaseUnavailable("database connection lost") from exc
+    raise AssertionError("unreachable")
+
+
+@contextlib.contextmanager
+def transaction(user_id: str | None) -> Iterator[psycopg2.extras.RealDictCursor]:
+    """A cursor in one transaction acting for `user_id` (None for service-level statements)."""
+    conn = _begin(user_id)
+    try:
+        with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+            yield cur
+        conn.commit()
+    except psycopg2.errors.QueryCanceled as exc:
+        _rollback(conn)
+        raise DatabaseTimeout("statement timed out") from exc
+    except (psycopg2.OperationalError, psycopg2.InterfaceError) as exc:
+        close()
+        raise DatabaseUnavailable("database connection lost") from exc
+    except BaseException:
+        _rollback(conn)
+        raise
+
+
+def ping() -> None:
+    """Raise DatabaseUnavailable unless PostgreSQL answers a trivial query."""
+    with transaction(None) as cur:
+        cur.execute("SELECT 1")
+
+
+def _rollback(conn: psycopg2.extensions.connection) -> None:
+    if not conn.closed:
+        conn.rollback()

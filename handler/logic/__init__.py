@@ -1,0 +1,1 @@
+"""Use cases: plain functions taking the caller's id, knowing nothing of API Gateway or Lambda."""

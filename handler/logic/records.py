@@ -1,0 +1,70 @@
+"""Storing, listing and deleting the records a user jots down during the day."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+import uuid
+
+from handler.dal import connection
+from handler.dal import records as records_dal
+from handler.logic import calendar
+from handler.logic.errors import NotFound, Unprocessable
+from handler.models import Record, RecordPage
+
+MAX_RANGE_DAYS = 366
+
+
+def add_record(user_id: str, content: str, record_date: dt.date | None = None) -> Record:
+    with connection.transaction(user_id) as cur:
+        row = records_dal.insert(cur, user_id, uuid.uuid4(), content, record_date or calendar.today())
+    return Record(**row)
+
+
+def list_records(
+    user_id: str, date_from: dt.date, date_to: dt.date, limit: int, cursor: str | None = None
+) -> RecordPage:
+    if date_to < date_from:
+        raise Unprocessable("invalid_range", "`to` must not be before `from`")
+    if (date_to - date_from).days >= MAX_RANGE_DAYS:
+        raise Unprocessable("range_too_long", f"a range covers at most {MAX_RANGE_DAYS} days")
+    after = decode_cursor(cursor) if cursor else None
+    with connection.transaction(user_id) as cur:
+        # One extra row tells whether another page exists without a COUNT.
+        rows = records_dal.list_between(cur, user_id, date_from, date_to, limit + 1, after)
+    items = [Record(**row) for row in rows[:limit]]
+    next_cursor = encode_cursor(items[-1]) if len(rows) > limit else None
+    return RecordPage(items=items, next_cursor=next_cursor)
+
+
+def delete_record(user_id: str, record_id: uuid.UUID) -> None:
+    with connection.transaction(user_id) as cur:
+        if not records_dal.delete(cur, user_id, record_id):
+            raise NotFound("no such record")
+
+
+def records_of_day(user_id: str, day: dt.date) -> list[Record]:
+    with connection.transaction(user_id) as cur:
+        rows = records_dal.list_between(cur, user_id, day, day, limit=1000)
+    return [Record(**row) for row in rows]
+
+
+class InvalidCursor(Unprocessable):
+    def __init__(self) -> None:
+        super().__init__("invalid_cursor", "`cursor` is not one this API returned")
+
+
+def encode_cursor(last: Record) -> str:
+    key = [last.record_date.isoformat(), last.created_at.isoformat(), str(last.id)]
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[dt.date, dt.datetime, uuid.UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        day, created_at, record_id = json.loads(raw)
+        return dt.date.fromisoformat(day), dt.datetime.fromisoformat(created_at), uuid.UUID(record_id)
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
+        raise InvalidCursor() from None

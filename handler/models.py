@@ -1,0 +1,77 @@
+"""Shapes shared by the use cases and the API: what a record, a diary and an agent reply look like."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
+
+MIN_DATE = dt.date(1900, 1, 1)
+MAX_DATE = dt.date(2100, 12, 31)
+MAX_RECORD_CHARS = 4000
+
+
+def _iso_date(value: Any) -> Any:
+    """Accept only 'YYYY-MM-DD' strings (pydantic alone would also take numbers as timestamps)."""
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str) or len(value) != 10:
+        raise ValueError("expected a date as YYYY-MM-DD")
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError("not a real calendar date (YYYY-MM-DD)") from None
+    if not MIN_DATE <= day <= MAX_DATE:
+        raise ValueError(f"date must be between {MIN_DATE} and {MAX_DATE}")
+    return day
+
+
+def _storable_text(value: str) -> str:
+    """Text PostgreSQL can store: no NUL, no lone surrogates, not blank."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode (no lone surrogates)") from None
+    value = value.strip()
+    if not value:
+        raise ValueError("must not be empty")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+Text = Annotated[str, AfterValidator(_storable_text)]
+RequestType = Literal["data", "question", "diary", "image", "report"]
+
+
+class Record(BaseModel):
+    id: uuid.UUID
+    content: str
+    record_date: dt.date
+    created_at: dt.datetime
+
+
+class RecordPage(BaseModel):
+    items: list[Record]
+    next_cursor: str | None = Field(description="Pass as `cursor` to get the next page; null on the last page.")
+
+
+class Diary(BaseModel):
+    date: dt.date
+    title: str
+    content: str
+    record_ids: list[uuid.UUID]
+    model: str = Field(description="Which model wrote it.")
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class AgentReply(BaseModel):
+    type: Literal["data", "answer", "diary", "image", "report"]
+    content: Any = Field(description="The stored record, the answer, the diary, ...")
+    message: str
+    routed_by: str = Field(description="'request_type' when the caller chose the route, else the routing model.")
+    model_calls: int = Field(description="Model round trips this request spent (routing included).")

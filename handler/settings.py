@@ -1,0 +1,78 @@
+"""Settings from environment variables, validated once per container.
+
+A missing or malformed variable stops the container at start with a message naming it, instead of
+failing on the first request that happens to need it.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ValidationError, field_validator, model_validator
+
+
+class SettingsError(RuntimeError):
+    """A setting is missing or malformed; the message names it and never echoes a secret."""
+
+
+class Settings(BaseModel, frozen=True):
+    database_url: str | None = None
+    db_secret_arn: str | None = None
+    db_host: str | None = None
+    db_port: int = 5432
+    db_name: str = "postgres"
+    db_statement_timeout_ms: int = 5000
+    db_connect_timeout_s: int = 5
+
+    model_provider: Literal["bedrock", "offline"] = "offline"
+    # Kept exactly as given: inference-profile ids ("us.", "global.") must keep their prefix.
+    bedrock_model_id: str = "us.anthropic.claude-sonnet-4-20250514-v1:0"
+    bedrock_read_timeout_s: int = 20
+    bedrock_max_attempts: int = 2
+
+    default_timezone: str = "Asia/Seoul"
+    max_body_bytes: int = 64 * 1024
+    # Local runs only: trust an X-User-Id header when no authorizer claim is present.
+    allow_user_id_header: bool = False
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _database_configured(self) -> Settings:
+        if not self.database_url and not (self.db_secret_arn and self.db_host):
+            raise ValueError("set DATABASE_URL, or DB_SECRET_ARN with DB_HOST (DB_PORT, DB_NAME)")
+        return self
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.default_timezone)
+
+
+_FIELDS = tuple(Settings.model_fields)
+
+
+def load_settings(environ: dict[str, str] | os._Environ[str] = os.environ) -> Settings:
+    """Read every setting from its upper-case environment variable."""
+    raw = {name: environ[name.upper()] for name in _FIELDS if environ.get(name.upper())}
+    try:
+        return Settings(**raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']).upper() or 'settings'}: {err['msg']}" for err in exc.errors()
+        )
+        raise SettingsError(f"invalid configuration: {problems}") from None
+
+
+@functools.cache
+def get_settings() -> Settings:
+    return load_settings()

@@ -31,6 +31,7 @@ class Settings(BaseModel, frozen=True):
     # Kept exactly as given: inference-profile ids ("us.", "global.") must keep their prefix.
     bedrock_model_id: str = "us.anthropic.claude-sonnet-4-20250514-v1:0"
     bedrock_read_timeout_s: int = 20
+    # Attempts per model call, the first included: retries must fit inside API Gateway's ~30 s.
     bedrock_max_attempts: int = 2
 
     default_timezone: str = "Asia/Seoul"

@@ -27,7 +27,7 @@ def get_model():
         boto_client_config=Config(
             connect_timeout=3,
             read_timeout=settings.bedrock_read_timeout_s,
-            retries={"mode": "standard", "max_attempts": settings.bedrock_max_attempts},
+            retries={"mode": "standard", "total_max_attempts": settings.bedrock_max_attempts},
         ),
     )
     return model, settings.bedrock_model_id

@@ -1,0 +1,102 @@
+"""The container's connection and the migrations, against the real server."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import psycopg2
+
+from handler.dal import connection
+from tests.conftest import ROOT, call
+
+
+def test_a_dropped_connection_is_reopened_on_the_next_invocation(user, db):
+    assert call("GET", "/health").status == 200
+    conn = connection._current()
+    backend_pid = conn.get_backend_pid()
+    # What a database restart or an idle-timeout in RDS Proxy looks like to a frozen container.
+    db.execute("SELECT pg_terminate_backend(%s)", (backend_pid,))
+
+    created = call("POST", "/records", {"content": "재접속 후 저장", "record_date": "2026-11-25"}, user=user)
+    assert created.status == 201
+    assert connection._current().get_backend_pid() != backend_pid
+    db.execute("SELECT count(*) AS n FROM records WHERE user_id = %s", (user,))
+    assert db.fetchone()["n"] == 1
+
+
+def test_the_connection_is_reused_across_invocations(user):
+    call("GET", "/health")
+    pid = connection._current().get_backend_pid()
+    for _ in range(3):
+        call("POST", "/records", {"content": "같은 연결"}, user=user)
+    assert connection._current().get_backend_pid() == pid
+
+
+def test_an_unreachable_database_is_503_with_retry_after(monkeypatch, user):
+    from handler.settings import get_settings
+
+    connection.close()
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:1/none")
+    monkeypatch.setenv("DB_CONNECT_TIMEOUT_S", "2")
+    get_settings.cache_clear()
+    try:
+        health = call("GET", "/health")
+        stored = call("POST", "/records", {"content": "못 저장"}, user=user)
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+        connection.close()
+    assert health.status == 503
+    assert health.body == {"status": "unavailable", "database": "unreachable"}
+    assert stored.status == 503
+    assert stored.body["error"]["code"] == "database_unavailable"
+    assert stored.headers["retry-after"] == "5"
+
+
+def test_a_statement_past_the_timeout_is_504(monkeypatch):
+    from handler.settings import get_settings
+
+    monkeypatch.setenv("DB_STATEMENT_TIMEOUT_MS", "100")
+    get_settings.cache_clear()
+    try:
+        try:
+            with connection.transaction("someone") as cur:
+                cur.execute("SELECT pg_sleep(1)")
+        except connection.DatabaseTimeout:
+            timed_out = True
+        else:
+            timed_out = False
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    assert timed_out
+    # The connection is still usable afterwards.
+    assert call("GET", "/health").status == 200
+
+
+def test_migrations_are_safe_twice_and_concurrently(test_database):
+    """Two processes migrate a fresh database at once, then a third finds nothing to do."""
+    dsn = psycopg2.extensions.parse_dsn(test_database)
+    name = dsn["dbname"] + "_mig"
+    admin = psycopg2.connect(**{**dsn, "dbname": "postgres"})
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    env = {**os.environ, "DATABASE_URL": psycopg2.extensions.make_dsn(test_database, dbname=name), "PYTHONPATH": str(ROOT)}
+    try:
+        runs = [
+            subprocess.Popen([sys.executable, "-m", "handler.migrate"], env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+            for _ in range(2)
+        ]
+        outputs = [run.communicate(timeout=60)[0] for run in runs]
+        assert [run.returncode for run in runs] == [0, 0]
+        assert sorted(outputs) == ["applied 0 migration(s): none pending\n", "applied 1 migration(s): 0001_records_and_diaries\n"]
+        again = subprocess.run([sys.executable, "-m", "handler.migrate"], env=env, cwd=ROOT, capture_output=True, text=True)
+        assert again.returncode == 0
+        assert "none pending" in again.stdout
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()

@@ -1,0 +1,37 @@
+# Two commands matter on a fresh machine (both make their own virtualenv and database):
+#   make run    invoke the function locally with event files (embedded PostgreSQL, offline model)
+#   make test   the whole test suite, image test included
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+EVENTS ?= events/http-api/records-create.json events/http-api/agent-diary.json
+
+.PHONY: run test test-quick migrate image lint clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.installed  ## make run [EVENTS="events/http-api/health.json ..."]
+	$(PY) -m handler.local.invoke $(EVENTS)
+
+test: $(VENV)/.installed
+	$(PY) -m pytest
+
+test-quick: $(VENV)/.installed  ## everything but the image build
+	$(PY) -m pytest -m "not image"
+
+migrate: $(VENV)/.installed  ## apply migrations to DATABASE_URL
+	$(PY) -m handler.migrate
+
+image:  ## build the Lambda image (docker if an engine answers, else buildah)
+	.ci/build-image
+
+lint: $(VENV)/.installed  ## offline checks of the template and the Dockerfile
+	$(VENV)/bin/cfn-lint template.yaml
+	$(VENV)/bin/sam validate --lint --template template.yaml --region us-east-1
+	$(VENV)/bin/hadolint Dockerfile
+
+clean:
+	rm -rf $(VENV) .local .pytest_cache

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 import botocore.exceptions
+from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ValidationError
 from strands.types.exceptions import ModelThrottledException
 
@@ -21,6 +23,8 @@ from handler.deadline import DeadlineExceeded, seconds_left
 
 T = TypeVar("T", bound=BaseModel)
 logger = logging.getLogger(__name__)
+# Shares the entry point's metric set; flushed with it at the end of the invocation.
+metrics = Metrics()
 
 # Time kept back to turn a late model answer into a clean 504 before Lambda's own timeout.
 ANSWER_MARGIN_S = 1.5
@@ -64,9 +68,10 @@ def ask(output_model: type[T], system_prompt: str, prompt: str, temperature: flo
     if temperature is not None:
         model.update_config(temperature=temperature)
     messages = [{"role": "user", "content": [{"text": prompt}]}]
+    timeout_s = seconds_left(ANSWER_MARGIN_S)
     try:
         output = _loop.run_until_complete(
-            asyncio.wait_for(_collect(model, output_model, messages, system_prompt), timeout=seconds_left(ANSWER_MARGIN_S))
+            asyncio.wait_for(_collect(model, output_model, messages, system_prompt), timeout=timeout_s)
         )
     except (asyncio.TimeoutError, botocore.exceptions.ReadTimeoutError) as exc:
         raise ModelTimeout("the model did not answer in time") from exc
@@ -83,6 +88,8 @@ def ask(output_model: type[T], system_prompt: str, prompt: str, temperature: flo
         raise ModelUnavailable("the model service is unreachable") from exc
     except (ValidationError, ValueError) as exc:
         raise ModelUnavailable("the model answered in an unusable shape") from exc
+    finally:
+        metrics.add_metric(name="ModelCalls", unit=MetricUnit.Count, value=1)
     return Answer(output=output, model=model_name)
 
 

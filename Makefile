@@ -28,10 +28,16 @@ migrate: $(VENV)/.installed  ## apply migrations to DATABASE_URL
 image:  ## build the Lambda image (docker if an engine answers, else buildah)
 	.ci/build-image
 
-lint: $(VENV)/.installed  ## offline checks of the template and the Dockerfile
+# The SAM CLI pins older boto3/click/pydantic than the function, so it gets a virtualenv of its own.
+.venv-sam/.installed:
+	$(PYTHON) -m venv .venv-sam
+	.venv-sam/bin/pip install --quiet --disable-pip-version-check aws-sam-cli==1.170.0
+	touch $@
+
+lint: $(VENV)/.installed .venv-sam/.installed  ## offline checks of the template and the Dockerfile
 	$(VENV)/bin/cfn-lint template.yaml
-	$(VENV)/bin/sam validate --lint --template template.yaml --region us-east-1
+	.venv-sam/bin/sam validate --lint --template template.yaml --region us-east-1
 	$(VENV)/bin/hadolint Dockerfile
 
 clean:
-	rm -rf $(VENV) .local .pytest_cache
+	rm -rf $(VENV) .venv-sam .local .pytest_cache

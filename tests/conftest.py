@@ -39,7 +39,7 @@ def _admin_dsn(url: str) -> dict[str, str]:
     return {**parse_dsn(url), "dbname": "postgres"}
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="session")
 def test_database() -> Iterator[str]:
     base = database_url()
     name = f"diary_test_{uuid.uuid4().hex[:10]}"

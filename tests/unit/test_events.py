@@ -1,0 +1,196 @@
+"""The sample API Gateway events in events/ (used by `sam local invoke -e` and the image tests).
+
+events/http-api/ holds HTTP API payload 2.0 events, events/rest-api/ REST API 1.0 proxy events,
+one file per route with the same file names in both folders.
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, APIGatewayRestResolver
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent, APIGatewayProxyEventV2
+
+EVENTS = Path(__file__).resolve().parents[2] / "events"
+HTTP_API = EVENTS / "http-api"
+REST_API = EVENTS / "rest-api"
+
+USER_A = "3f6c1e2a-8b4d-4c1e-9a7f-2d5b6e8c9a01"
+RECORD_ID = "00000000-0000-4000-8000-000000000000"
+
+# file name -> (method, route resource, concrete path, query, path parameters, body)
+EXPECTED = {
+    "health": ("GET", "/health", "/health", None, None, None),
+    "records-create": (
+        "POST", "/records", "/records", None, None,
+        {"content": "오늘 친구랑 영화 봤어 🎬", "record_date": "2026-11-25"},
+    ),
+    "records-list": ("GET", "/records", "/records", {"date": "2026-11-25"}, None, None),
+    "records-delete": ("DELETE", "/records/{id}", f"/records/{RECORD_ID}", None, {"id": RECORD_ID}, None),
+    "diaries-create": ("POST", "/diaries", "/diaries", None, None, {"date": "2026-11-25"}),
+    "diaries-get": ("GET", "/diaries/{date}", "/diaries/2026-11-25", None, {"date": "2026-11-25"}, None),
+    "agent-data": (
+        "POST", "/agent", "/agent", None, None,
+        {"content": "오늘 점심에 김치찌개 먹었어", "current_date": "2026-11-25"},
+    ),
+    "agent-diary": (
+        "POST", "/agent", "/agent", None, None,
+        {"content": "오늘 하루 일기 써줘", "current_date": "2026-11-25"},
+    ),
+    "agent-typed-data": (
+        "POST", "/agent", "/agent", None, None,
+        {"content": "저녁에 산책했어", "current_date": "2026-11-25", "request_type": "data"},
+    ),
+    "openapi": ("GET", "/openapi.json", "/openapi.json", None, None, None),
+}
+
+
+def _names(folder: Path) -> set[str]:
+    return {p.stem for p in folder.glob("*.json")}
+
+
+def _load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+HTTP_FILES = sorted(HTTP_API.glob("*.json"))
+REST_FILES = sorted(REST_API.glob("*.json"))
+
+
+def test_both_folders_hold_the_same_file_names():
+    assert HTTP_FILES and REST_FILES
+    assert _names(HTTP_API) == _names(REST_API)
+
+
+def test_every_route_has_an_event():
+    missing = set(EXPECTED) - _names(HTTP_API)
+    assert not missing, f"no sample event for {sorted(missing)}"
+
+
+@pytest.mark.parametrize("path", HTTP_FILES + REST_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_file_is_utf8_json_with_literal_korean(path: Path):
+    text = path.read_bytes().decode("utf-8")
+    event = json.loads(text)
+    assert isinstance(event, dict)
+    # Korean and emoji are written as characters, not \u escapes (in the file and in bodies).
+    assert "\\u" not in text
+    body = event.get("body")
+    if body is not None:
+        assert isinstance(body, str)
+        assert isinstance(json.loads(body), dict), "body must be a JSON object string"
+    assert event["isBase64Encoded"] is False
+
+
+@pytest.mark.parametrize("path", HTTP_FILES, ids=lambda p: p.name)
+def test_http_api_event_shape(path: Path):
+    event = _load(path)
+    assert event["version"] == "2.0"
+    ctx = event["requestContext"]
+    assert ctx["authorizer"]["jwt"]["claims"]["sub"] == USER_A
+    assert ctx["stage"] == "$default"
+    assert ctx["routeKey"] == event["routeKey"]
+    assert ctx["http"]["path"] == event["rawPath"]
+    assert event["routeKey"] == f'{ctx["http"]["method"]} {event["routeKey"].split(" ", 1)[1]}'
+    assert isinstance(ctx["timeEpoch"], int) and ctx["requestId"]
+    assert ctx["http"]["sourceIp"] and ctx["http"]["userAgent"]
+    assert all(name == name.lower() for name in event["headers"]), "HTTP API lower-cases header names"
+    if "body" in event:
+        assert event["headers"]["content-type"] == "application/json"
+        assert event["headers"]["content-length"] == str(len(event["body"].encode("utf-8")))
+    query = event.get("queryStringParameters")
+    raw = "&".join(f"{k}={v}" for k, v in (query or {}).items())
+    assert event["rawQueryString"] == raw
+
+
+@pytest.mark.parametrize("path", REST_FILES, ids=lambda p: p.name)
+def test_rest_api_event_shape(path: Path):
+    event = _load(path)
+    assert "version" not in event or event["version"] == "1.0"
+    ctx = event["requestContext"]
+    assert ctx["authorizer"]["claims"]["sub"] == USER_A
+    assert ctx["stage"] == "prod"
+    assert ctx["httpMethod"] == event["httpMethod"]
+    assert ctx["resourcePath"] == event["resource"]
+    assert ctx["path"] == f'/prod{event["path"]}'
+    assert ctx["requestId"] and ctx["identity"]["sourceIp"]
+    assert event["multiValueHeaders"] == {k: [v] for k, v in event["headers"].items()}
+    query = event["queryStringParameters"]
+    multi = event["multiValueQueryStringParameters"]
+    assert (query is None) == (multi is None)
+    if query is not None:
+        assert multi == {k: [v] for k, v in query.items()}
+    if event["body"] is not None:
+        assert event["headers"]["Content-Type"] == "application/json"
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_events_carry_the_route_and_payload(name: str):
+    method, resource, path, query, params, body = EXPECTED[name]
+    v2 = _load(HTTP_API / f"{name}.json")
+    v1 = _load(REST_API / f"{name}.json")
+
+    assert v2["routeKey"] == f"{method} {resource}"
+    assert v2["requestContext"]["http"]["method"] == method
+    assert v2["rawPath"] == path
+    assert v2.get("queryStringParameters") == query
+    assert v2.get("pathParameters") == params
+    assert (json.loads(v2["body"]) if "body" in v2 else None) == body
+
+    assert v1["httpMethod"] == method
+    assert v1["resource"] == resource
+    assert v1["path"] == path
+    assert v1["queryStringParameters"] == query
+    assert v1["pathParameters"] == params
+    assert (json.loads(v1["body"]) if v1["body"] is not None else None) == body
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_powertools_reads_http_api_event(name: str):
+    method, _, path, query, params, body = EXPECTED[name]
+    event = APIGatewayProxyEventV2(_load(HTTP_API / f"{name}.json"))
+    assert event.http_method == method
+    assert event.path == path
+    assert (event.json_body if event.body is not None else None) == body
+    assert (event.query_string_parameters or None) == query
+    assert event.path_parameters == (params or {})
+    assert event.request_context.authorizer.jwt_claim["sub"] == USER_A
+    assert event.headers.get("Content-Type") == ("application/json" if body is not None else None)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_powertools_reads_rest_api_event(name: str):
+    method, _, path, query, params, body = EXPECTED[name]
+    event = APIGatewayProxyEvent(_load(REST_API / f"{name}.json"))
+    assert event.http_method == method
+    assert event.path == path
+    assert (event.json_body if event.body is not None else None) == body
+    assert event.query_string_parameters == (query or {})
+    assert event.path_parameters == (params or {})
+    assert event.request_context.authorizer.claims["sub"] == USER_A
+    assert event.headers.get("content-type") == ("application/json" if body is not None else None)
+
+
+def _route_table(resolver):
+    """Register one route per (method, resource) that echoes which route matched."""
+    routes = {(method, resource) for method, resource, *_ in EXPECTED.values()}
+    for method, resource in sorted(routes):
+        rule = resource.replace("{", "<").replace("}", ">")
+
+        def view(_resource=resource, **path_params):
+            return {"matched": _resource, "path_params": path_params}
+
+        resolver.route(rule, method=method)(view)
+    return resolver
+
+
+@pytest.mark.parametrize(
+    ("folder", "resolver_class"),
+    [(HTTP_API, APIGatewayHttpResolver), (REST_API, APIGatewayRestResolver)],
+    ids=["http-api", "rest-api"],
+)
+def test_powertools_resolver_routes_each_event(folder: Path, resolver_class):
+    resolver = _route_table(resolver_class())
+    for name, (_, resource, _, _, params, _) in EXPECTED.items():
+        response = resolver.resolve(_load(folder / f"{name}.json"), None)
+        assert response["statusCode"] == 200, name
+        assert json.loads(response["body"]) == {"matched": resource, "path_params": params or {}}, name

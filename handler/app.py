@@ -1,7 +1,7 @@
 """Lambda entry point: `handler.app.lambda_handler`.
 
-Takes API Gateway HTTP API (2.0) and REST API (1.0) proxy events. Before routing it turns away what
-must never reach a route: a body over the size limit (413) and, except on public routes, a request
+Takes API Gateway HTTP API (2.0) and REST API (1.0) proxy events, and SQS batches of report jobs
+(handler.report_worker). Before routing it turns away what must never reach a route: a body over the size limit (413) and, except on public routes, a request
 without a verified identity (401). Everything else is Powertools' event handler and the routers in
 handler.api.
 """
@@ -19,8 +19,18 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent, A
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from handler import deadline
-from handler.api import agent_routes, diaries_routes, errors, health_routes, identity, records_routes
+from handler import deadline, report_worker
+from handler.api import (
+    agent_routes,
+    diaries_routes,
+    errors,
+    health_routes,
+    identity,
+    images_routes,
+    questions_routes,
+    records_routes,
+    reports_routes,
+)
 from handler.settings import get_settings
 
 # Fail the container at start, with the setting's name, rather than on the first request.
@@ -28,7 +38,15 @@ settings = get_settings()
 logger = Logger()
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Diary"))
 
-_ROUTERS = (health_routes.router, records_routes.router, diaries_routes.router, agent_routes.router)
+_ROUTERS = (
+    health_routes.router,
+    records_routes.router,
+    diaries_routes.router,
+    questions_routes.router,
+    images_routes.router,
+    reports_routes.router,
+    agent_routes.router,
+)
 _serialize = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -54,7 +72,7 @@ def _parse(event: dict) -> tuple[ApiGatewayResolver, BaseProxyEvent]:
         return _resolver_for_shape(APIGatewayHttpResolver), APIGatewayProxyEventV2(event)
     if "httpMethod" in event:
         return _resolver_for_shape(APIGatewayRestResolver), APIGatewayProxyEvent(event)
-    raise ValueError("unsupported event: expected an API Gateway HTTP API 2.0 or REST API 1.0 proxy event")
+    raise ValueError("unsupported event: expected an API Gateway 2.0 or 1.0 proxy event, or an SQS batch")
 
 
 def _rejection(status: int, code: str, message: str) -> dict:
@@ -71,6 +89,8 @@ def _rejection(status: int, code: str, message: str) -> dict:
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     deadline.start(context.get_remaining_time_in_millis())
+    if report_worker.is_sqs_batch(event):
+        return report_worker.handle_batch(event, context)
     app, request = _parse(event)
     if len(request.body or "") > settings.max_body_bytes:
         return _rejection(413, "body_too_large", f"the body exceeds {settings.max_body_bytes} bytes")

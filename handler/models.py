@@ -75,3 +75,45 @@ class AgentReply(BaseModel):
     message: str
     routed_by: str = Field(description="'request_type' when the caller chose the route, else the routing model.")
     model_calls: int = Field(description="Model round trips this request spent (routing included).")
+
+
+class QuestionAnswer(BaseModel):
+    answer: str
+    sources: list[uuid.UUID] = Field(description="Ids of the caller's records the answer relies on.")
+    model: str | None = Field(description="Which model answered; null when nothing was found and none was asked.")
+    model_calls: int
+    period: tuple[dt.date, dt.date] | None = Field(description="The dates the question was resolved to, if any.")
+
+
+class Image(BaseModel):
+    id: uuid.UUID
+    url: str = Field(description="Presigned GET URL; expires after IMAGE_URL_EXPIRY_S.")
+    s3_key: str
+    prompt: str
+    diary_date: dt.date | None
+    model: str = Field(description="The image model that drew it.")
+    model_calls: int
+
+
+class DailyScore(BaseModel):
+    date: dt.date
+    score: int = Field(ge=1, le=10)
+
+
+class Report(BaseModel):
+    report_id: uuid.UUID
+    status: Literal["pending", "running", "completed", "failed"]
+    start_date: dt.date
+    end_date: dt.date
+    daily_scores: list[DailyScore] | None = None
+    average_score: float | None = None
+    themes: list[str] | None = None
+    feedback: str | None = None
+    failure: str | None = Field(default=None, description="Why it failed, when it did.")
+    model: str | None = None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class ReportList(BaseModel):
+    items: list[Report]

@@ -11,7 +11,7 @@ import os
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 
 class SettingsError(RuntimeError):
@@ -33,6 +33,17 @@ class Settings(BaseModel, frozen=True):
     bedrock_read_timeout_s: int = 20
     # Attempts per model call, the first included: retries must fit inside API Gateway's ~30 s.
     bedrock_max_attempts: int = 2
+
+    bedrock_image_model_id: str = "amazon.nova-canvas-v1:0"
+    bedrock_image_timeout_s: int = 25
+
+    image_bucket: str | None = None
+    image_url_expiry_s: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
+    # Unset: reports run inline in the request that asks for them (local runs, tests).
+    report_queue_url: str | None = None
+    report_max_days: int = 31
+    # A report message received this many times is failed instead of retried again.
+    report_max_receives: int = 3
 
     default_timezone: str = "Asia/Seoul"
     max_body_bytes: int = 64 * 1024

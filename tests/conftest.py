@@ -156,10 +156,14 @@ def http_event(
     return event
 
 
-def invoke(event: dict[str, Any], remaining_ms: int = 29_000) -> Reply:
+def invoke_raw(event: dict[str, Any], remaining_ms: int = 29_000) -> dict[str, Any]:
     from handler.app import lambda_handler
 
-    response = lambda_handler(event, FakeContext(remaining_ms))
+    return lambda_handler(event, FakeContext(remaining_ms))
+
+
+def invoke(event: dict[str, Any], remaining_ms: int = 29_000) -> Reply:
+    response = invoke_raw(event, remaining_ms)
     body = response.get("body")
     return Reply(
         status=response["statusCode"],
@@ -211,3 +215,65 @@ def fake_bedrock(bedrock_server, monkeypatch) -> Iterator[FakeBedrock]:
     yield fake
     get_settings.cache_clear()
     get_model.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """moto's server mode: S3 and SQS over real HTTP on a local port."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def aws_services(moto_endpoint, monkeypatch) -> Iterator[dict[str, str]]:
+    """A fresh images bucket and report queue (with its dead-letter queue) in the local moto server."""
+    import boto3
+
+    from handler.aws import client
+    from handler.settings import get_settings
+
+    suffix = uuid.uuid4().hex[:8]
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", moto_endpoint)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SQS", moto_endpoint)
+    s3 = boto3.client("s3", endpoint_url=moto_endpoint)
+    sqs = boto3.client("sqs", endpoint_url=moto_endpoint)
+    bucket = f"diary-images-{suffix}"
+    s3.create_bucket(Bucket=bucket)
+    queue_url = sqs.create_queue(QueueName=f"reports-{suffix}")["QueueUrl"]
+    monkeypatch.setenv("IMAGE_BUCKET", bucket)
+    monkeypatch.setenv("REPORT_QUEUE_URL", queue_url)
+    get_settings.cache_clear()
+    client.cache_clear()
+    yield {"bucket": bucket, "queue_url": queue_url, "endpoint": moto_endpoint}
+    get_settings.cache_clear()
+    client.cache_clear()
+
+
+def sqs_event(messages: list[dict[str, Any]], queue_arn: str = "arn:aws:sqs:us-east-1:123456789012:reports") -> dict:
+    """The SQS batch event Lambda's event source mapping delivers, from received messages."""
+    return {
+        "Records": [
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": {
+                    "ApproximateReceiveCount": m.get("Attributes", {}).get("ApproximateReceiveCount", "1"),
+                    "SentTimestamp": "1764115200000",
+                    "SenderId": "AIDAEXAMPLE",
+                    "ApproximateFirstReceiveTimestamp": "1764115200001",
+                },
+                "messageAttributes": {},
+                "md5OfBody": m["MD5OfBody"],
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": "us-east-1",
+            }
+            for m in messages
+        ]
+    }

@@ -14,12 +14,21 @@ from strands.models.model import Model
 
 from handler.agents.diary_writer import offline as diary_offline
 from handler.agents.diary_writer.agent import DiaryDraft
+from handler.agents.image_prompter import offline as image_prompter_offline
+from handler.agents.image_prompter.agent import ImagePrompt
+from handler.agents.question_answerer import offline as question_offline
+from handler.agents.question_answerer.agent import AnswerDraft
+from handler.agents.reporter import offline as reporter_offline
+from handler.agents.reporter.agent import ReportDraft
 from handler.agents.router import offline as router_offline
 from handler.agents.router.agent import RouteDecision
 
 _RULES: dict[type[BaseModel], Callable[[str], dict[str, Any]]] = {
     RouteDecision: router_offline.answer,
     DiaryDraft: diary_offline.answer,
+    AnswerDraft: question_offline.answer,
+    ImagePrompt: image_prompter_offline.answer,
+    ReportDraft: reporter_offline.answer,
 }
 
 

@@ -13,14 +13,15 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 
-from handler.agents.structured_call import ModelUnavailable
+from handler.agents.model_errors import ModelUnavailable
+from handler.aws import AwsUnavailable
 from handler.dal.connection import DatabaseTimeout, DatabaseUnavailable
 from handler.deadline import DeadlineExceeded
-from handler.logic.errors import NotFound, NotYetAvailable, Unprocessable
+from handler.logic.errors import NotConfigured, NotFound, Unprocessable
 
 logger = Logger(child=True)
 
-DB_RETRY_AFTER_S = 5
+RETRY_AFTER_S = 5
 
 
 class ApiError(Exception):
@@ -91,10 +92,6 @@ def register(app: ApiGatewayResolver) -> None:
     def _unprocessable(exc: Unprocessable) -> Response:
         return error_response(422, exc.code, str(exc))
 
-    @app.exception_handler(NotYetAvailable)
-    def _not_yet(exc: NotYetAvailable) -> Response:
-        return error_response(501, "not_implemented", str(exc))
-
     @app.exception_handler(ModelUnavailable)
     def _model_down(exc: ModelUnavailable) -> Response:
         logger.warning("model unavailable", extra={"reason": str(exc), "cause": type(exc.__cause__).__name__})
@@ -106,8 +103,18 @@ def register(app: ApiGatewayResolver) -> None:
     def _db_down(exc: DatabaseUnavailable) -> Response:
         logger.warning("database unavailable", extra={"reason": str(exc)})
         return error_response(
-            503, "database_unavailable", "the database is unavailable; retry later", {"Retry-After": str(DB_RETRY_AFTER_S)}
+            503, "database_unavailable", "the database is unavailable; retry later", {"Retry-After": str(RETRY_AFTER_S)}
         )
+
+    @app.exception_handler(AwsUnavailable)
+    def _aws_down(exc: AwsUnavailable) -> Response:
+        logger.warning("aws service unavailable", extra={"reason": str(exc), "cause": type(exc.__cause__).__name__})
+        return error_response(503, "service_unavailable", f"{exc}; retry later", {"Retry-After": str(RETRY_AFTER_S)})
+
+    @app.exception_handler(NotConfigured)
+    def _not_configured(exc: NotConfigured) -> Response:
+        logger.error("capability not configured", extra={"reason": str(exc)})
+        return error_response(503, "not_configured", "this capability is not configured in this deployment")
 
     @app.exception_handler([DeadlineExceeded, DatabaseTimeout])
     def _too_slow(exc: Exception) -> Response:

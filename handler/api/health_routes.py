@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from handler.api.errors import DB_RETRY_AFTER_S
+from handler.api.errors import RETRY_AFTER_S
 from handler.dal import connection
 
 router = Router()
@@ -20,6 +20,6 @@ def health() -> Response[dict]:
             status_code=503,
             content_type=content_types.APPLICATION_JSON,
             body={"status": "unavailable", "database": "unreachable"},
-            headers={"Retry-After": str(DB_RETRY_AFTER_S)},
+            headers={"Retry-After": str(RETRY_AFTER_S)},
         )
     return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body={"status": "ok", "database": "ok"})

@@ -33,6 +33,8 @@ class DatabaseTimeout(Exception):
 psycopg2.extras.register_uuid()
 
 _connection: psycopg2.extensions.connection | None = None
+# The role requests act as (created by migration 0003); row-level security applies to it.
+APP_ROLE = "diary_app"
 
 
 def _open() -> psycopg2.extensions.connection:
@@ -77,10 +79,12 @@ def _begin(user_id: str | None) -> psycopg2.extensions.connection:
         try:
             with conn.cursor() as cur:
                 # Transaction-local settings: a reused connection never carries the previous caller's
-                # id, and they survive poolers such as RDS Proxy that reset session state.
+                # id, and they survive poolers such as RDS Proxy that reset session state. Acting for
+                # a user also means acting as diary_app, the role row-level security applies to.
                 cur.execute(
-                    "SELECT set_config('app.user_id', %s, true), set_config('statement_timeout', %s, true)",
-                    (user_id or "", str(get_settings().db_statement_timeout_ms)),
+                    "SELECT set_config('app.user_id', %s, true), set_config('statement_timeout', %s, true),"
+                    " set_config('role', %s, true)",
+                    (user_id or "", str(get_settings().db_statement_timeout_ms), APP_ROLE if user_id else "none"),
                 )
             return conn
         except (psycopg2.OperationalError, psycopg2.InterfaceError) as exc:

@@ -29,3 +29,11 @@ def upsert(
 def get(cur, user_id: str, day: dt.date) -> Row | None:
     cur.execute(f"SELECT {_COLUMNS} FROM diaries WHERE user_id = %s AND diary_date = %s", (user_id, day))
     return cur.fetchone()
+
+
+def list_between(cur, user_id: str, first: dt.date, last: dt.date) -> list[Row]:
+    cur.execute(
+        f"SELECT {_COLUMNS} FROM diaries WHERE user_id = %s AND diary_date BETWEEN %s AND %s ORDER BY diary_date",
+        (user_id, first, last),
+    )
+    return cur.fetchall()

@@ -10,12 +10,32 @@ Row = dict[str, Any]
 _COLUMNS = "id, content, record_date, created_at"
 
 
-def insert(cur, user_id: str, record_id: uuid.UUID, content: str, record_date: dt.date) -> Row:
+def insert(
+    cur, user_id: str, record_id: uuid.UUID, content: str, record_date: dt.date, search_document: str
+) -> Row:
     cur.execute(
-        f"INSERT INTO records (id, user_id, content, record_date) VALUES (%s, %s, %s, %s) RETURNING {_COLUMNS}",
-        (str(record_id), user_id, content, record_date),
+        "INSERT INTO records (id, user_id, content, record_date, search_terms)"
+        f" VALUES (%s, %s, %s, %s, to_tsvector('simple', %s)) RETURNING {_COLUMNS}",
+        (str(record_id), user_id, content, record_date, search_document),
     )
     return cur.fetchone()
+
+
+def search(
+    cur, user_id: str, terms: list[str], period: tuple[dt.date, dt.date] | None, limit: int
+) -> list[Row]:
+    """The owner's records ranked by how many of `terms` they hold. Within `period` every record
+    qualifies (best matches first); without a period only records matching a term do."""
+    query = "to_tsquery('simple', array_to_string(%(terms)s::text[], ' | '))"
+    scope = "record_date BETWEEN %(start)s AND %(end)s" if period else f"search_terms @@ {query}"
+    start, end = period or (None, None)
+    cur.execute(
+        f"SELECT {_COLUMNS}, ts_rank(search_terms, {query}) AS score FROM records"
+        f" WHERE user_id = %(user_id)s AND {scope}"
+        " ORDER BY score DESC, record_date DESC, created_at DESC LIMIT %(limit)s",
+        {"terms": terms, "user_id": user_id, "start": start, "end": end, "limit": limit},
+    )
+    return cur.fetchall()
 
 
 def list_between(

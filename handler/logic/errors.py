@@ -13,5 +13,5 @@ class Unprocessable(Exception):
         self.code = code
 
 
-class NotYetAvailable(Exception):
-    """A capability that is designed but not built yet."""
+class NotConfigured(Exception):
+    """The deployment lacks a setting this capability needs."""

@@ -10,7 +10,7 @@ import uuid
 
 from handler.dal import connection
 from handler.dal import records as records_dal
-from handler.logic import calendar
+from handler.logic import calendar, search_terms
 from handler.logic.errors import NotFound, Unprocessable
 from handler.models import Record, RecordPage
 
@@ -19,7 +19,9 @@ MAX_RANGE_DAYS = 366
 
 def add_record(user_id: str, content: str, record_date: dt.date | None = None) -> Record:
     with connection.transaction(user_id) as cur:
-        row = records_dal.insert(cur, user_id, uuid.uuid4(), content, record_date or calendar.today())
+        row = records_dal.insert(
+            cur, user_id, uuid.uuid4(), content, record_date or calendar.today(), search_terms.document(content)
+        )
     return Record(**row)
 
 

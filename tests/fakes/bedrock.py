@@ -1,14 +1,18 @@
 """A fake Amazon Bedrock Runtime over real HTTP, for botocore and Strands' Bedrock provider to talk to.
 
 Answers `POST /model/{modelId}/converse` by calling the one tool the request offers (Strands forces it
-for structured output) with an input the test scripted for that tool name. Failures can be queued to
+for structured output) with an input the test scripted for that tool name, and
+`POST /model/{modelId}/invoke` (Nova Canvas) with a small real PNG. Failures can be queued to
 exercise botocore's error mapping and retries. Every request is recorded.
 """
 
 from __future__ import annotations
 
+import base64
 import json
+import struct
 import threading
+import zlib
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -57,6 +61,9 @@ class FakeBedrock:
     def converse_calls(self) -> list[Call]:
         return [c for c in self.calls if c.operation == "converse"]
 
+    def invoke_calls(self) -> list[Call]:
+        return [c for c in self.calls if c.operation == "invoke"]
+
     def reset(self) -> None:
         with self.lock:
             self.answers.clear()
@@ -69,6 +76,8 @@ class FakeBedrock:
             if self.failures:
                 failure = self.failures.popleft()
                 return failure.status, {"x-amzn-ErrorType": failure.error_type}, {"message": failure.message}
+            if call.operation == "invoke":
+                return 200, {}, {"images": [base64.b64encode(PNG).decode()], "error": None}
             if call.operation != "converse":
                 return 404, {"x-amzn-ErrorType": "ResourceNotFoundException"}, {"message": "unknown operation"}
             tools = call.tool_names
@@ -86,6 +95,19 @@ class FakeBedrock:
             "usage": {"inputTokens": 100, "outputTokens": 20, "totalTokens": 120},
             "metrics": {"latencyMs": 5},
         }
+
+
+def _png(width: int = 4, height: int = 5) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"\x10\x80\xf0" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+# What the fake "Nova Canvas" draws: a tiny 4:5 PNG the tests can recognise.
+PNG = _png()
 
 
 def serve(fake: FakeBedrock) -> ThreadingHTTPServer:

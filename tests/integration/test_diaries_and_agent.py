@@ -109,13 +109,6 @@ def test_request_type_skips_routing(fake_bedrock, user, db):
     assert [c.tool_names for c in fake_bedrock.converse_calls()] == [["DiaryDraft"]]
 
 
-@pytest.mark.parametrize("request_type", ["question", "image", "report"])
-def test_capabilities_not_built_yet_answer_501(request_type, user):
-    reply = call("POST", "/agent", {"content": "뭐든", "request_type": request_type}, user=user)
-    assert reply.status == 501
-    assert reply.body["error"]["code"] == "not_implemented"
-
-
 def test_throttled_model_is_503_with_retry_after_and_stores_nothing(fake_bedrock, user, db):
     fake_bedrock.fail(429, "ThrottlingException", times=5)
     reply = call("POST", "/agent", {"content": "오늘 영화 봤어", "current_date": "2026-11-25"}, user=user)

@@ -5,14 +5,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+from handler.language import has_hangul
+
 
 
 def answer(prompt: str) -> dict[str, Any]:
     day = re.search(r"Date: (\d{4}-\d{2}-\d{2})", prompt).group(1)
     records = re.findall(r"^- \[\d{2}:\d{2}\] (.*)$", prompt, re.M)
     sentences = [r if r.endswith((".", "!", "?", "요", "다")) else f"{r}." for r in records]
-    korean = any(_HANGUL.search(r) for r in records)
+    korean = any(has_hangul(r) for r in records)
     return {
         "title": f"{day} 일기" if korean else f"Diary for {day}",
         "content": " ".join(sentences),

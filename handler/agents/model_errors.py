@@ -1,0 +1,70 @@
+"""How a failed model call looks to the rest of the service: unavailable (503) or too slow (504)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterator
+
+import botocore.exceptions
+from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from pydantic import ValidationError
+from strands.types.exceptions import ModelThrottledException
+
+from handler.deadline import DeadlineExceeded
+
+logger = logging.getLogger(__name__)
+# Shares the entry point's metric set; flushed with it at the end of the invocation.
+metrics = Metrics()
+
+RETRY_AFTER_S = 5
+_UNAVAILABLE_CODES = {
+    "ServiceUnavailableException",
+    "InternalServerException",
+    "ModelNotReadyException",
+    "ModelErrorException",
+    "ServiceQuotaExceededException",
+    "ThrottlingException",
+}
+
+
+class ModelUnavailable(Exception):
+    """The model service throttled, failed or answered something unusable."""
+
+    def __init__(self, message: str, retry_after_s: int = RETRY_AFTER_S):
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class ModelAnswerMalformed(ModelUnavailable):
+    """The model answered, but not in the shape asked for."""
+
+
+class ModelTimeout(DeadlineExceeded):
+    """The model did not answer within the time the request has left."""
+
+
+@contextlib.contextmanager
+def model_call() -> Iterator[None]:
+    """Count one model round trip and translate whatever it raises."""
+    try:
+        yield
+    except (asyncio.TimeoutError, botocore.exceptions.ReadTimeoutError) as exc:
+        raise ModelTimeout("the model did not answer in time") from exc
+    except ModelThrottledException as exc:
+        raise ModelUnavailable("the model is throttling requests") from exc
+    except botocore.exceptions.ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        if code not in _UNAVAILABLE_CODES and status < 500:
+            # Access or validation errors mean this deployment is misconfigured; still the model's side.
+            logger.error("model call rejected", extra={"error_code": code, "http_status": status})
+        raise ModelUnavailable("the model service failed") from exc
+    except (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError) as exc:
+        raise ModelUnavailable("the model service is unreachable") from exc
+    except (ValidationError, ValueError, KeyError) as exc:
+        raise ModelAnswerMalformed("the model answered in an unusable shape") from exc
+    finally:
+        metrics.add_metric(name="ModelCalls", unit=MetricUnit.Count, value=1)

@@ -1,0 +1,19 @@
+"""POST /images."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import Router
+
+from handler.api.identity import caller_id
+from handler.api.schemas import NewImage
+from handler.logic import images
+from handler.models import Image
+
+router = Router()
+
+
+@router.post("/images", summary="Draw a picture for a diary (`date`) or a text")
+def create_image(body: NewImage) -> Response[Image]:
+    image = images.create_image(caller_id(), body.date, body.text)
+    return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=image)

@@ -1,0 +1,33 @@
+"""POST /reports, GET /reports, GET /reports/{id}."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Path
+
+from handler.api.identity import caller_id
+from handler.api.schemas import NewReport
+from handler.logic import reports
+from handler.models import Report, ReportList
+
+router = Router()
+
+
+@router.post("/reports", summary="Ask for an emotion report over a period; the worker writes it")
+def create_report(body: NewReport) -> Response[Report]:
+    report = reports.request_report(caller_id(), body.start_date, body.end_date)
+    return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=report)
+
+
+@router.get("/reports", summary="The caller's most recent reports")
+def list_reports() -> ReportList:
+    return ReportList(items=reports.list_reports(caller_id()))
+
+
+@router.get("/reports/<report_id>", summary="One report and its status")
+def get_report(report_id: Annotated[uuid.UUID, Path()]) -> Report:
+    return reports.get_report(caller_id(), report_id)

@@ -1,0 +1,109 @@
+"""Emotion reports: requested by the API, written by the worker with one structured model call.
+
+A report goes pending -> running -> completed | failed. A malformed model answer is retried once,
+then the report fails with the reason. A transient fault (model or database unavailable) raises,
+so the queue retries the message; the last allowed attempt fails the report instead, so that no
+report stays running forever.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from handler.agents.model_errors import ModelAnswerMalformed, ModelUnavailable
+from handler.agents.reporter import agent as reporter
+from handler.aws import report_queue
+from handler.dal import connection
+from handler.dal import diaries as diaries_dal
+from handler.dal import records as records_dal
+from handler.dal import reports as reports_dal
+from handler.logic import calendar
+from handler.logic.errors import NotFound, Unprocessable
+from handler.models import Report
+from handler.settings import get_settings
+
+MAX_RECORDS = 1000
+RECENT_REPORTS = 50
+
+
+def _report(row: dict) -> Report:
+    return Report(report_id=row["id"], **{k: v for k, v in row.items() if k not in ("id", "attempts")})
+
+
+def request_report(user_id: str, start: dt.date, end: dt.date) -> Report:
+    settings = get_settings()
+    if end < start:
+        raise Unprocessable("invalid_range", "`end_date` must not be before `start_date`")
+    if (end - start).days + 1 > settings.report_max_days:
+        raise Unprocessable("range_too_long", f"a report covers at most {settings.report_max_days} days")
+    report_id = uuid.uuid4()
+    with connection.transaction(user_id) as cur:
+        # Fails fast: a period without records needs no worker and no model call.
+        if not records_dal.list_between(cur, user_id, start, end, limit=1):
+            raise Unprocessable("no_records", f"there are no records between {start} and {end}")
+        row = reports_dal.insert(cur, report_id, user_id, start, end)
+    if settings.report_queue_url:
+        report_queue.send(settings.report_queue_url, user_id, report_id)
+        return _report(row)
+    run_report(user_id, report_id, final_attempt=True)
+    return get_report(user_id, report_id)
+
+
+def get_report(user_id: str, report_id: uuid.UUID) -> Report:
+    with connection.transaction(user_id) as cur:
+        row = reports_dal.get(cur, user_id, report_id)
+    if row is None:
+        raise NotFound("no such report")
+    return _report(row)
+
+
+def list_reports(user_id: str) -> list[Report]:
+    with connection.transaction(user_id) as cur:
+        return [_report(row) for row in reports_dal.list_recent(cur, user_id, RECENT_REPORTS)]
+
+
+def run_report(user_id: str, report_id: uuid.UUID, final_attempt: bool) -> None:
+    """The worker's job for one message. Raises on a transient fault unless this is the final attempt."""
+    with connection.transaction(user_id) as cur:
+        report = reports_dal.claim(cur, user_id, report_id)
+        if report is None:
+            return  # unknown, or finished by an earlier delivery of the same message
+        records = records_dal.list_between(cur, user_id, report["start_date"], report["end_date"], MAX_RECORDS)
+        diaries = diaries_dal.list_between(cur, user_id, report["start_date"], report["end_date"])
+    if not records:
+        _fail(user_id, report_id, "there are no records in the period")
+        return
+    days_with_records = {r["record_date"] for r in records}
+    record_lines = [(f"{r['record_date']} {calendar.local_time(r['created_at'])}", r["content"]) for r in records]
+    diary_lines = [(d["date"].isoformat(), d["content"]) for d in diaries]
+    problem = ""
+    for _ in range(2):  # a malformed answer is retried once
+        try:
+            answer = reporter.write(report["start_date"], report["end_date"], record_lines, diary_lines)
+        except ModelAnswerMalformed:
+            problem = "the model's answer did not match the report format"
+            continue
+        except ModelUnavailable:
+            if final_attempt:
+                _fail(user_id, report_id, "the model was unavailable")
+                return
+            raise
+        scored_days = [s.date for s in answer.output.daily_scores]
+        if sorted(scored_days) != sorted(days_with_records):
+            problem = "the model did not score exactly the days that have records"
+            continue
+        scores = [{"date": s.date.isoformat(), "score": s.score} for s in answer.output.daily_scores]
+        average = round(sum(s["score"] for s in scores) / len(scores), 2)
+        with connection.transaction(user_id) as cur:
+            reports_dal.complete(
+                cur, user_id, report_id, sorted(scores, key=lambda s: s["date"]), average,
+                answer.output.themes, answer.output.feedback, answer.model,
+            )
+        return
+    _fail(user_id, report_id, f"{problem} (after a retry)")
+
+
+def _fail(user_id: str, report_id: uuid.UUID, reason: str) -> None:
+    with connection.transaction(user_id) as cur:
+        reports_dal.fail(cur, user_id, report_id, reason)

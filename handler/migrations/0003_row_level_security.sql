@@ -1,0 +1,41 @@
+-- Row-level security: a second wall behind the owner filter every statement in handler/dal has.
+-- Requests run as the role diary_app (the application switches to it per transaction, together
+-- with app.user_id), and its policies show a row only to its owner. FORCE makes the table owner
+-- subject to them too; only a superuser (tests, local) bypasses them, and the app never acts as one
+-- because it switches role.
+DO $$
+BEGIN
+    CREATE ROLE diary_app NOLOGIN;
+EXCEPTION WHEN duplicate_object THEN
+    NULL;  -- roles are cluster-wide: another database of the cluster made it already
+END
+$$;
+GRANT diary_app TO CURRENT_USER;
+GRANT USAGE ON SCHEMA public TO diary_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON records, diaries, images, reports TO diary_app;
+
+ALTER TABLE records ENABLE ROW LEVEL SECURITY;
+ALTER TABLE records FORCE ROW LEVEL SECURITY;
+ALTER TABLE diaries ENABLE ROW LEVEL SECURITY;
+ALTER TABLE diaries FORCE ROW LEVEL SECURITY;
+ALTER TABLE images ENABLE ROW LEVEL SECURITY;
+ALTER TABLE images FORCE ROW LEVEL SECURITY;
+ALTER TABLE reports ENABLE ROW LEVEL SECURITY;
+ALTER TABLE reports FORCE ROW LEVEL SECURITY;
+
+DROP POLICY IF EXISTS owner_only ON records;
+CREATE POLICY owner_only ON records TO diary_app
+    USING (user_id = current_setting('app.user_id', true))
+    WITH CHECK (user_id = current_setting('app.user_id', true));
+DROP POLICY IF EXISTS owner_only ON diaries;
+CREATE POLICY owner_only ON diaries TO diary_app
+    USING (user_id = current_setting('app.user_id', true))
+    WITH CHECK (user_id = current_setting('app.user_id', true));
+DROP POLICY IF EXISTS owner_only ON images;
+CREATE POLICY owner_only ON images TO diary_app
+    USING (user_id = current_setting('app.user_id', true))
+    WITH CHECK (user_id = current_setting('app.user_id', true));
+DROP POLICY IF EXISTS owner_only ON reports;
+CREATE POLICY owner_only ON reports TO diary_app
+    USING (user_id = current_setting('app.user_id', true))
+    WITH CHECK (user_id = current_setting('app.user_id', true));

@@ -4,7 +4,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-EVENTS ?= events/http-api/records-create.json events/http-api/agent-diary.json
+EVENTS ?= events/http-api/records-create.json events/http-api/agent-diary.json events/http-api/questions-ask.json events/http-api/images-create.json events/http-api/reports-create.json
 
 .PHONY: run test test-quick migrate image lint clean
 

@@ -252,28 +252,3 @@ def aws_services(moto_endpoint, monkeypatch) -> Iterator[dict[str, str]]:
     yield {"bucket": bucket, "queue_url": queue_url, "endpoint": moto_endpoint}
     get_settings.cache_clear()
     client.cache_clear()
-
-
-def sqs_event(messages: list[dict[str, Any]], queue_arn: str = "arn:aws:sqs:us-east-1:123456789012:reports") -> dict:
-    """The SQS batch event Lambda's event source mapping delivers, from received messages."""
-    return {
-        "Records": [
-            {
-                "messageId": m["MessageId"],
-                "receiptHandle": m["ReceiptHandle"],
-                "body": m["Body"],
-                "attributes": {
-                    "ApproximateReceiveCount": m.get("Attributes", {}).get("ApproximateReceiveCount", "1"),
-                    "SentTimestamp": "1764115200000",
-                    "SenderId": "AIDAEXAMPLE",
-                    "ApproximateFirstReceiveTimestamp": "1764115200001",
-                },
-                "messageAttributes": {},
-                "md5OfBody": m["MD5OfBody"],
-                "eventSource": "aws:sqs",
-                "eventSourceARN": queue_arn,
-                "awsRegion": "us-east-1",
-            }
-            for m in messages
-        ]
-    }

@@ -3,7 +3,9 @@
     python -m handler.local.invoke events/http-api/records-create.json [more.json ...]
 
 Uses DATABASE_URL, or an embedded PostgreSQL when it is unset; applies migrations; uses the offline
-model unless MODEL_PROVIDER says otherwise. Prints each response with its body decoded.
+model unless MODEL_PROVIDER says otherwise; unless IMAGE_BUCKET is set, serves S3 and SQS from a
+local moto server. After each event it runs the report queue through the worker, as the SQS event
+source mapping would, and saves drawn images to .local/images. Prints each response, body decoded.
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ import sys
 import uuid
 from pathlib import Path
 
-from handler.local.embedded_postgres import database_url
+from handler.local import aws_stand_ins
+from handler.local.embedded_postgres import PGDATA, database_url
+
+IMAGES_DIR = PGDATA.parent / "images"
 
 
 class LocalContext:
@@ -43,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("MODEL_PROVIDER", "offline")
     os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "diary")
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    if not os.environ.get("IMAGE_BUCKET"):
+        os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+        aws_stand_ins.start_s3_and_sqs()
 
     from handler import migrate
     from handler.app import lambda_handler  # after the environment is set: settings load at import
@@ -50,14 +59,37 @@ def main(argv: list[str] | None = None) -> int:
     migrate.migrate()
     for path in args.events:
         response = lambda_handler(json.loads(path.read_text(encoding="utf-8")), LocalContext())
-        if response.get("body"):
-            try:
-                response["body"] = json.loads(response["body"])
-            except json.JSONDecodeError:
-                pass
-        print(f"# {path}", file=sys.stderr)
-        print(json.dumps(response, ensure_ascii=False, indent=2))
+        _show(path.name, response)
+        _keep_image(response)
+        # What the SQS event source mapping does in AWS: hand queued report jobs to the worker.
+        queue_url = os.environ.get("REPORT_QUEUE_URL")
+        while queue_url and (messages := aws_stand_ins.receive(queue_url)):
+            _show("report worker (SQS batch)", lambda_handler(aws_stand_ins.sqs_event(messages), LocalContext()))
     return 0
+
+
+def _show(label: str, response: dict) -> None:
+    if response.get("body"):
+        try:
+            response["body"] = json.loads(response["body"])
+        except json.JSONDecodeError:
+            pass
+    print(f"# {label}", file=sys.stderr)
+    print(json.dumps(response, ensure_ascii=False, indent=2))
+
+
+def _keep_image(response: dict) -> None:
+    """Presigned URLs of the local S3 die with this process; keep a copy of each picture."""
+    body = response.get("body")
+    image = body.get("content") if isinstance(body, dict) and body.get("type") == "image" else body
+    if response.get("statusCode") == 201 and isinstance(image, dict) and "s3_key" in image:
+        import urllib.request
+
+        IMAGES_DIR.mkdir(parents=True, exist_ok=True)
+        target = IMAGES_DIR / f"{image['id']}.png"
+        with urllib.request.urlopen(image["url"], timeout=10) as source:  # noqa: S310 - local moto URL
+            target.write_bytes(source.read())
+        print(f"# image saved to {target}", file=sys.stderr)
 
 
 if __name__ == "__main__":

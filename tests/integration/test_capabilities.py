@@ -5,10 +5,10 @@ from __future__ import annotations
 import urllib.request
 from urllib.parse import quote
 
-import boto3
 import pytest
 
-from tests.conftest import call, invoke_raw, sqs_event
+from handler.local.aws_stand_ins import receive, sqs_event
+from tests.conftest import call, invoke_raw
 from tests.fakes.bedrock import PNG
 
 MODEL_ID = "us.anthropic.claude-sonnet-4-20250514-v1:0"
@@ -141,12 +141,6 @@ def test_s3_failure_is_503_and_stores_no_row(fake_bedrock, aws_services, monkeyp
 # --- reports ---------------------------------------------------------------------------------
 
 
-def _receive(queue_url: str, endpoint: str) -> list[dict]:
-    sqs = boto3.client("sqs", endpoint_url=endpoint)
-    got = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, AttributeNames=["All"], WaitTimeSeconds=1)
-    return got.get("Messages", [])
-
-
 def _week(user: str) -> None:
     _jot(user, "2026-11-23", "친구랑 맛있는 저녁 먹어서 행복했어")
     _jot(user, "2026-11-24", "야근해서 너무 피곤하고 힘들었어")
@@ -168,7 +162,7 @@ def test_report_goes_pending_to_completed_through_the_sqs_worker(fake_bedrock, a
     assert created.body["status"] == "pending"
     assert fake_bedrock.calls == []  # the API request spends no model call
 
-    messages = _receive(aws_services["queue_url"], aws_services["endpoint"])
+    messages = receive(aws_services["queue_url"], wait_s=1)
     assert len(messages) == 1
     fake_bedrock.answer("ReportDraft", _report_answer("2026-11-23", "2026-11-24", "2026-11-26"))
     assert invoke_raw(sqs_event(messages)) == {"batchItemFailures": []}
@@ -188,7 +182,7 @@ def test_malformed_report_answer_is_retried_once_then_fails(fake_bedrock, aws_se
     _week(user)
     created = call("POST", "/reports", {"start_date": "2026-11-23", "end_date": "2026-11-29"}, user=user)
     fake_bedrock.answer("ReportDraft", {"daily_scores": [{"date": "2026-11-23", "score": 42}]}, {"themes": []})
-    assert invoke_raw(sqs_event(_receive(aws_services["queue_url"], aws_services["endpoint"]))) == {"batchItemFailures": []}
+    assert invoke_raw(sqs_event(receive(aws_services["queue_url"], wait_s=1))) == {"batchItemFailures": []}
     failed = call("GET", f"/reports/{created.body['report_id']}", user=user).body
     assert failed["status"] == "failed"
     assert "after a retry" in failed["failure"]
@@ -203,14 +197,14 @@ def test_malformed_then_good_answer_completes(fake_bedrock, aws_services, user):
         _report_answer("2026-11-23", "2026-11-24", "2026-11-25"),  # scores a day without records
         _report_answer("2026-11-23", "2026-11-24", "2026-11-26"),
     )
-    invoke_raw(sqs_event(_receive(aws_services["queue_url"], aws_services["endpoint"])))
+    invoke_raw(sqs_event(receive(aws_services["queue_url"], wait_s=1)))
     assert call("GET", f"/reports/{created.body['report_id']}", user=user).body["status"] == "completed"
 
 
 def test_throttled_worker_retries_the_message_then_fails_on_the_last_attempt(fake_bedrock, aws_services, user):
     _week(user)
     created = call("POST", "/reports", {"start_date": "2026-11-23", "end_date": "2026-11-29"}, user=user)
-    message = _receive(aws_services["queue_url"], aws_services["endpoint"])[0]
+    message = receive(aws_services["queue_url"], wait_s=1)[0]
     fake_bedrock.fail(429, "ThrottlingException", times=10)
 
     first = invoke_raw(sqs_event([message]))
@@ -248,7 +242,7 @@ def test_bad_report_requests(body, code, fake_bedrock, aws_services, user):
     assert reply.status == 422
     assert reply.body["error"]["code"] == code
     assert fake_bedrock.calls == []
-    assert _receive(aws_services["queue_url"], aws_services["endpoint"]) == []
+    assert receive(aws_services["queue_url"], wait_s=1) == []
 
 
 def test_unknown_or_foreign_report_is_404(user, other_user):

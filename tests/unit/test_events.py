@@ -17,6 +17,7 @@ REST_API = EVENTS / "rest-api"
 
 USER_A = "3f6c1e2a-8b4d-4c1e-9a7f-2d5b6e8c9a01"
 RECORD_ID = "00000000-0000-4000-8000-000000000000"
+REPORT_ID = "00000000-0000-4000-8000-000000000001"
 
 # file name -> (method, route resource, concrete path, query, path parameters, body)
 EXPECTED = {
@@ -41,6 +42,19 @@ EXPECTED = {
         "POST", "/agent", "/agent", None, None,
         {"content": "저녁에 산책했어", "current_date": "2026-11-25", "request_type": "data"},
     ),
+    "questions-ask": ("POST", "/questions", "/questions", None, None,
+        {"question": "어제 나 무슨 영화 봤어?", "current_date": "2026-11-26"}),
+    "images-create": ("POST", "/images", "/images", None, None, {"date": "2026-11-25"}),
+    "reports-create": ("POST", "/reports", "/reports", None, None,
+         {"start_date": "2026-11-23", "end_date": "2026-11-29"}),
+    "reports-list": ("GET", "/reports", "/reports", None, None, None),
+    "reports-get": ("GET", "/reports/{id}", f"/reports/{REPORT_ID}", None, {"id": REPORT_ID}, None),
+    "agent-question": ("POST", "/agent", "/agent", None, None,
+         {"content": "어제 나 무슨 영화 봤어?", "current_date": "2026-11-26"}),
+    "agent-image": ("POST", "/agent", "/agent", None, None,
+        {"content": "오늘 일기에 어울리는 그림 그려줘", "current_date": "2026-11-25"}),
+    "agent-report": ("POST", "/agent", "/agent", None, None,
+         {"content": "이번 주 감정 리포트 만들어줘", "current_date": "2026-11-25"}),
     "openapi": ("GET", "/openapi.json", "/openapi.json", None, None, None),
 }
 

@@ -25,6 +25,7 @@ from handler.api import (
     diaries_routes,
     errors,
     health_routes,
+    idempotency,
     identity,
     images_routes,
     questions_routes,
@@ -89,6 +90,7 @@ def _rejection(status: int, code: str, message: str) -> dict:
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     deadline.start(context.get_remaining_time_in_millis())
+    idempotency.config.register_lambda_context(context)
     if report_worker.is_sqs_batch(event):
         return report_worker.handle_batch(event, context)
     app, request = _parse(event)

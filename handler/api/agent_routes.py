@@ -5,6 +5,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from handler.api.identity import caller_id
+from handler.api.idempotency import idempotent
 from handler.api.schemas import AgentRequest
 from handler.logic import agent_requests
 from handler.models import AgentReply
@@ -13,5 +14,6 @@ router = Router()
 
 
 @router.post("/agent", summary="Route a request with the orchestrator (or `request_type`) and carry it out")
+@idempotent(router, "POST /agent")
 def agent(body: AgentRequest) -> AgentReply:
     return agent_requests.handle(caller_id(), body.content, body.current_date, body.request_type)

@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from handler.api.identity import caller_id
+from handler.api.idempotency import idempotent
 from handler.api.schemas import NewDiary
 from handler.logic import diaries
 from handler.models import Diary, IsoDate
@@ -17,6 +18,7 @@ router = Router()
 
 
 @router.post("/diaries", summary="Write (or rewrite) the diary of a day from its records")
+@idempotent(router, "POST /diaries")
 def create_diary(body: NewDiary) -> Response[Diary]:
     diary = diaries.write_diary(caller_id(), body.date, body.temperature)
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=diary)

@@ -6,6 +6,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from handler.api.identity import caller_id
+from handler.api.idempotency import idempotent
 from handler.api.schemas import NewImage
 from handler.logic import images
 from handler.models import Image
@@ -14,6 +15,7 @@ router = Router()
 
 
 @router.post("/images", summary="Draw a picture for a diary (`date`) or a text")
+@idempotent(router, "POST /images")
 def create_image(body: NewImage) -> Response[Image]:
     image = images.create_image(caller_id(), body.date, body.text)
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=image)

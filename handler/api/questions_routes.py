@@ -5,6 +5,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from handler.api.identity import caller_id
+from handler.api.idempotency import idempotent
 from handler.api.schemas import NewQuestion
 from handler.logic import questions
 from handler.models import QuestionAnswer
@@ -13,5 +14,6 @@ router = Router()
 
 
 @router.post("/questions", summary="Answer a question about the past from the caller's own records")
+@idempotent(router, "POST /questions")
 def ask_question(body: NewQuestion) -> QuestionAnswer:
     return questions.answer_question(caller_id(), body.question, body.current_date)

@@ -12,6 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from handler.api.errors import ApiError
 from handler.api.identity import caller_id
+from handler.api.idempotency import idempotent
 from handler.api.schemas import NewRecord
 from handler.logic import records
 from handler.models import IsoDate, Record, RecordPage
@@ -23,6 +24,7 @@ MAX_PAGE = 200
 
 
 @router.post("/records", summary="Store a record", responses={201: {"description": "The stored record"}})
+@idempotent(router, "POST /records")
 def create_record(body: NewRecord) -> Response[Record]:
     record = records.add_record(caller_id(), body.content, body.record_date)
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=record)

@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from handler.api.identity import caller_id
+from handler.api.idempotency import idempotent
 from handler.api.schemas import NewReport
 from handler.logic import reports
 from handler.models import Report, ReportList
@@ -18,6 +19,7 @@ router = Router()
 
 
 @router.post("/reports", summary="Ask for an emotion report over a period; the worker writes it")
+@idempotent(router, "POST /reports")
 def create_report(body: NewReport) -> Response[Report]:
     report = reports.request_report(caller_id(), body.start_date, body.end_date)
     return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=report)

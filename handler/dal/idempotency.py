@@ -1,0 +1,93 @@
+"""SQL for idempotency records: a PostgreSQL persistence layer for Powertools' idempotency utility.
+
+Powertools ships DynamoDB and Redis layers; the service already has PostgreSQL, so this one keeps
+the records beside the data they protect. The insert is the lock: a second request with the same
+key meets the first one's row (in progress or completed) and Powertools answers accordingly.
+"""
+
+from __future__ import annotations
+
+import time
+
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyItemAlreadyExistsError,
+    IdempotencyItemNotFoundError,
+)
+from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer, DataRecord
+
+from handler.dal import connection
+
+_COLUMNS = "id, status, expires_at, in_progress_expires_at, payload_hash, response_data"
+
+
+def _record(row: dict) -> DataRecord:
+    return DataRecord(
+        idempotency_key=row["id"],
+        status=row["status"],
+        expiry_timestamp=row["expires_at"],
+        in_progress_expiry_timestamp=row["in_progress_expires_at"],
+        payload_hash=row["payload_hash"],
+        response_data=row["response_data"],
+    )
+
+
+class PostgresPersistenceLayer(BasePersistenceLayer):
+    def _get_record(self, idempotency_key: str) -> DataRecord:
+        with connection.transaction(None) as cur:
+            cur.execute(f"SELECT {_COLUMNS} FROM idempotency_keys WHERE id = %s", (idempotency_key,))
+            row = cur.fetchone()
+        if row is None:
+            raise IdempotencyItemNotFoundError
+        return _record(row)
+
+    def _put_record(self, data_record: DataRecord) -> None:
+        now_ms = int(time.time() * 1000)
+        with connection.transaction(None) as cur:
+            # Take over only a row that expired, or an in-progress one whose Lambda ran out of time.
+            cur.execute(
+                "INSERT INTO idempotency_keys (id, status, expires_at, in_progress_expires_at, payload_hash)"
+                " VALUES (%(id)s, %(status)s, %(expires)s, %(in_progress)s, %(hash)s)"
+                " ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, expires_at = EXCLUDED.expires_at,"
+                " in_progress_expires_at = EXCLUDED.in_progress_expires_at,"
+                " payload_hash = EXCLUDED.payload_hash, response_data = NULL"
+                " WHERE idempotency_keys.expires_at < %(now_s)s OR (idempotency_keys.status = 'INPROGRESS'"
+                " AND idempotency_keys.in_progress_expires_at < %(now_ms)s)"
+                " RETURNING id",
+                {
+                    "id": data_record.idempotency_key,
+                    "status": data_record.status,
+                    "expires": data_record.expiry_timestamp,
+                    "in_progress": data_record.in_progress_expiry_timestamp,
+                    "hash": data_record.payload_hash,
+                    "now_s": now_ms // 1000,
+                    "now_ms": now_ms,
+                },
+            )
+            taken = cur.fetchone()
+            if taken is None:
+                cur.execute(f"SELECT {_COLUMNS} FROM idempotency_keys WHERE id = %s", (data_record.idempotency_key,))
+                existing = cur.fetchone()
+        if taken is None:
+            old = _record(existing) if existing else None
+            if old is not None:
+                # As Powertools' own DynamoDB layer does: the same key with another body is refused.
+                self._validate_payload(data_payload=data_record, stored_data_record=old)
+            raise IdempotencyItemAlreadyExistsError(old_data_record=old)
+
+    def _update_record(self, data_record: DataRecord) -> None:
+        with connection.transaction(None) as cur:
+            cur.execute(
+                "UPDATE idempotency_keys SET status = %s, expires_at = %s, response_data = %s, payload_hash = %s"
+                " WHERE id = %s",
+                (
+                    data_record.status,
+                    data_record.expiry_timestamp,
+                    data_record.response_data,
+                    data_record.payload_hash,
+                    data_record.idempotency_key,
+                ),
+            )
+
+    def _delete_record(self, data_record: DataRecord) -> None:
+        with connection.transaction(None) as cur:
+            cur.execute("DELETE FROM idempotency_keys WHERE id = %s", (data_record.idempotency_key,))

@@ -176,6 +176,11 @@ def call(method: str, path: str, body: Any = None, **kwargs: Any) -> Reply:
     return invoke(http_event(method, path, body, **kwargs))
 
 
+def jot(user: str, day: str, *contents: str) -> list[str]:
+    """Store records for `user` on `day` through the API; their ids."""
+    return [call("POST", "/records", {"content": c, "record_date": day}, user=user).body["id"] for c in contents]
+
+
 def load_event(name: str) -> dict[str, Any]:
     return json.loads((EVENTS / name).read_text(encoding="utf-8"))
 

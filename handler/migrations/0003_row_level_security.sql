@@ -14,28 +14,20 @@ GRANT diary_app TO CURRENT_USER;
 GRANT USAGE ON SCHEMA public TO diary_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON records, diaries, images, reports TO diary_app;
 
-ALTER TABLE records ENABLE ROW LEVEL SECURITY;
-ALTER TABLE records FORCE ROW LEVEL SECURITY;
-ALTER TABLE diaries ENABLE ROW LEVEL SECURITY;
-ALTER TABLE diaries FORCE ROW LEVEL SECURITY;
-ALTER TABLE images ENABLE ROW LEVEL SECURITY;
-ALTER TABLE images FORCE ROW LEVEL SECURITY;
-ALTER TABLE reports ENABLE ROW LEVEL SECURITY;
-ALTER TABLE reports FORCE ROW LEVEL SECURITY;
-
-DROP POLICY IF EXISTS owner_only ON records;
-CREATE POLICY owner_only ON records TO diary_app
-    USING (user_id = current_setting('app.user_id', true))
-    WITH CHECK (user_id = current_setting('app.user_id', true));
-DROP POLICY IF EXISTS owner_only ON diaries;
-CREATE POLICY owner_only ON diaries TO diary_app
-    USING (user_id = current_setting('app.user_id', true))
-    WITH CHECK (user_id = current_setting('app.user_id', true));
-DROP POLICY IF EXISTS owner_only ON images;
-CREATE POLICY owner_only ON images TO diary_app
-    USING (user_id = current_setting('app.user_id', true))
-    WITH CHECK (user_id = current_setting('app.user_id', true));
-DROP POLICY IF EXISTS owner_only ON reports;
-CREATE POLICY owner_only ON reports TO diary_app
-    USING (user_id = current_setting('app.user_id', true))
-    WITH CHECK (user_id = current_setting('app.user_id', true));
+DO $$
+DECLARE
+    user_table text;
+BEGIN
+    FOREACH user_table IN ARRAY ARRAY['records', 'diaries', 'images', 'reports'] LOOP
+        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', user_table);
+        EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', user_table);
+        EXECUTE format('DROP POLICY IF EXISTS owner_only ON %I', user_table);
+        EXECUTE format(
+            'CREATE POLICY owner_only ON %I TO diary_app'
+            ' USING (user_id = current_setting(''app.user_id'', true))'
+            ' WITH CHECK (user_id = current_setting(''app.user_id'', true))',
+            user_table
+        );
+    END LOOP;
+END
+$$;

@@ -23,6 +23,8 @@ from handler.local.embedded_postgres import database_url
 from tests.fakes.bedrock import FakeBedrock, serve
 
 ROOT = Path(__file__).resolve().parents[1]
+# An inference-profile id: the tests check it reaches Bedrock with its "us." prefix intact.
+MODEL_ID = "us.anthropic.claude-sonnet-4-20250514-v1:0"
 EVENTS = ROOT / "events"
 
 BASE_ENV = {
@@ -213,7 +215,7 @@ def fake_bedrock(bedrock_server, monkeypatch) -> Iterator[FakeBedrock]:
     fake, url = bedrock_server
     fake.reset()
     monkeypatch.setenv("MODEL_PROVIDER", "bedrock")
-    monkeypatch.setenv("BEDROCK_MODEL_ID", "us.anthropic.claude-sonnet-4-20250514-v1:0")
+    monkeypatch.setenv("BEDROCK_MODEL_ID", MODEL_ID)
     monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", url)
     get_settings.cache_clear()
     get_model.cache_clear()

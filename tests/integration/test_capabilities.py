@@ -8,11 +8,8 @@ from urllib.parse import quote
 import pytest
 
 from handler.local.aws_stand_ins import receive, sqs_event
-from tests.conftest import call, invoke_raw, jot
+from tests.conftest import MODEL_ID, call, invoke_raw, jot
 from tests.fakes.bedrock import PNG
-
-MODEL_ID = "us.anthropic.claude-sonnet-4-20250514-v1:0"
-
 
 # --- questions -------------------------------------------------------------------------------
 

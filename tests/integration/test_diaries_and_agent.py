@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import call, jot
-
-MODEL_ID = "us.anthropic.claude-sonnet-4-20250514-v1:0"
-
+from tests.conftest import MODEL_ID, call, jot
 
 def test_offline_diary_is_written_from_that_days_records_and_replaced_on_rewrite(user, other_user, db):
     ids = jot(user, "2026-11-25", "아침에 달리기 했어", "저녁에 친구랑 영화 봤어")

@@ -90,7 +90,6 @@ def _rejection(status: int, code: str, message: str) -> dict:
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     deadline.start(context.get_remaining_time_in_millis())
-    idempotency.config.register_lambda_context(context)
     if report_worker.is_sqs_batch(event):
         return report_worker.handle_batch(event, context)
     app, request = _parse(event)
@@ -101,4 +100,5 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     if not public and user_id is None:
         return _rejection(401, "unauthorized", "a verified identity is required")
     identity.admit(user_id)
+    idempotency.start_request(context, request.headers)
     return app.resolve(event, context)

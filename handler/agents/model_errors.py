@@ -11,7 +11,6 @@ import botocore.exceptions
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import ValidationError
-from strands.types.exceptions import ModelThrottledException
 
 from handler.deadline import DeadlineExceeded
 
@@ -49,6 +48,9 @@ class ModelTimeout(DeadlineExceeded):
 @contextlib.contextmanager
 def model_call() -> Iterator[None]:
     """Count one model round trip and translate whatever it raises."""
+    # Imported here: importing strands costs most of a cold start, and only model routes need it.
+    from strands.types.exceptions import ModelThrottledException
+
     try:
         yield
     except (asyncio.TimeoutError, botocore.exceptions.ReadTimeoutError) as exc:

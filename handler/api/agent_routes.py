@@ -14,6 +14,6 @@ router = Router()
 
 
 @router.post("/agent", summary="Route a request with the orchestrator (or `request_type`) and carry it out")
-@idempotent(router, "POST /agent")
+@idempotent("POST /agent")
 def agent(body: AgentRequest) -> AgentReply:
     return agent_requests.handle(caller_id(), body.content, body.current_date, body.request_type)

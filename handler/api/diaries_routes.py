@@ -18,7 +18,7 @@ router = Router()
 
 
 @router.post("/diaries", summary="Write (or rewrite) the diary of a day from its records")
-@idempotent(router, "POST /diaries")
+@idempotent("POST /diaries")
 def create_diary(body: NewDiary) -> Response[Diary]:
     diary = diaries.write_diary(caller_id(), body.date, body.temperature)
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=diary)

@@ -13,12 +13,6 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyPersistenceLayerError,
-    IdempotencyValidationError,
-)
-
 from handler.agents.model_errors import ModelUnavailable
 from handler.aws import AwsUnavailable
 from handler.dal.connection import DatabaseTimeout, DatabaseUnavailable
@@ -121,21 +115,6 @@ def register(app: ApiGatewayResolver) -> None:
     def _not_configured(exc: NotConfigured) -> Response:
         logger.error("capability not configured", extra={"reason": str(exc)})
         return error_response(503, "not_configured", "this capability is not configured in this deployment")
-
-    @app.exception_handler(IdempotencyValidationError)
-    def _key_reused(_: IdempotencyValidationError) -> Response:
-        return error_response(422, "idempotency_key_reused", "this Idempotency-Key was used with a different body")
-
-    @app.exception_handler(IdempotencyAlreadyInProgressError)
-    def _in_progress(_: IdempotencyAlreadyInProgressError) -> Response:
-        return error_response(
-            409, "request_in_progress", "a request with this Idempotency-Key is still running", {"Retry-After": "1"}
-        )
-
-    @app.exception_handler(IdempotencyPersistenceLayerError)
-    def _idempotency_store_down(exc: IdempotencyPersistenceLayerError) -> Response:
-        logger.warning("idempotency store unavailable", extra={"cause": type(exc.__cause__).__name__})
-        return error_response(503, "database_unavailable", "the database is unavailable; retry later", {"Retry-After": str(RETRY_AFTER_S)})
 
     @app.exception_handler([DeadlineExceeded, DatabaseTimeout])
     def _too_slow(exc: Exception) -> Response:

@@ -15,7 +15,7 @@ router = Router()
 
 
 @router.post("/images", summary="Draw a picture for a diary (`date`) or a text")
-@idempotent(router, "POST /images")
+@idempotent("POST /images")
 def create_image(body: NewImage) -> Response[Image]:
     image = images.create_image(caller_id(), body.date, body.text)
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=image)

@@ -14,6 +14,6 @@ router = Router()
 
 
 @router.post("/questions", summary="Answer a question about the past from the caller's own records")
-@idempotent(router, "POST /questions")
+@idempotent("POST /questions")
 def ask_question(body: NewQuestion) -> QuestionAnswer:
     return questions.answer_question(caller_id(), body.question, body.current_date)

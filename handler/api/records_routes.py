@@ -24,7 +24,7 @@ MAX_PAGE = 200
 
 
 @router.post("/records", summary="Store a record", responses={201: {"description": "The stored record"}})
-@idempotent(router, "POST /records")
+@idempotent("POST /records")
 def create_record(body: NewRecord) -> Response[Record]:
     record = records.add_record(caller_id(), body.content, body.record_date)
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=record)

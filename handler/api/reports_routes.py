@@ -19,7 +19,7 @@ router = Router()
 
 
 @router.post("/reports", summary="Ask for an emotion report over a period; the worker writes it")
-@idempotent(router, "POST /reports")
+@idempotent("POST /reports")
 def create_report(body: NewReport) -> Response[Report]:
     report = reports.request_report(caller_id(), body.start_date, body.end_date)
     return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=report)

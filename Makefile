@@ -34,10 +34,20 @@ image:  ## build the Lambda image (docker if an engine answers, else buildah)
 	.venv-sam/bin/pip install --quiet --disable-pip-version-check aws-sam-cli==1.170.0
 	touch $@
 
-lint: $(VENV)/.installed .venv-sam/.installed  ## offline checks of the template and the Dockerfile
-	$(VENV)/bin/cfn-lint template.yaml
+# checkov pins many libraries of its own: a third virtualenv.
+.venv-checkov/.installed:
+	$(PYTHON) -m venv .venv-checkov
+	.venv-checkov/bin/pip install --quiet --disable-pip-version-check checkov==3.3.30
+	touch $@
+
+# Both templates: the service stack and the ECR bootstrap stack. checkov's skips are inline, each
+# with its reason; --skip-download keeps it offline.
+lint: $(VENV)/.installed .venv-sam/.installed .venv-checkov/.installed  ## offline checks of the templates and the Dockerfile
+	$(VENV)/bin/cfn-lint template.yaml template-ecr.yaml
 	.venv-sam/bin/sam validate --lint --template template.yaml --region us-east-1
+	.venv-sam/bin/sam validate --lint --template template-ecr.yaml --region us-east-1
+	.venv-checkov/bin/checkov --quiet --compact --skip-download --framework cloudformation -f template.yaml -f template-ecr.yaml
 	$(VENV)/bin/hadolint Dockerfile
 
 clean:
-	rm -rf $(VENV) .venv-sam .local .pytest_cache
+	rm -rf $(VENV) .venv-sam .venv-checkov .local .pytest_cache

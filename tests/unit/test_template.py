@@ -1,8 +1,10 @@
-"""template.yaml and samconfig.toml: checked offline.
+"""template.yaml, template-ecr.yaml and samconfig.toml: checked offline.
 
 The SAM transform is run locally with aws-sam-translator (no AWS call: a region is given to
-its boto3 session and the managed-policy map is a stub), and cfn-lint runs through its Python
-API. Both are dev tools (requirements-dev.txt); the tests needing them skip when absent.
+its boto3 session and the managed-policy map is a stub), after doing locally the one thing the
+AWS::LanguageExtensions transform does for this template (the database's DeletionPolicy from a
+parameter). cfn-lint runs through its Python API. Both are dev tools (requirements-dev.txt); the
+tests needing them skip when absent. checkov runs in `make lint` (a virtualenv of its own).
 """
 
 import copy
@@ -16,6 +18,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
+ECR_TEMPLATE = ROOT / "template-ecr.yaml"
 SAMCONFIG = ROOT / "samconfig.toml"
 
 ROUTES = {
@@ -27,25 +30,67 @@ ROUTES = {
     ("POST", "/diaries"),
     ("GET", "/diaries/{date}"),
     ("POST", "/agent"),
+    ("POST", "/questions"),
+    ("POST", "/images"),
+    ("POST", "/reports"),
+    ("GET", "/reports"),
+    ("GET", "/reports/{id}"),
 }
 PUBLIC_ROUTES = {("GET", "/health"), ("GET", "/openapi.json")}
-ALLOWED_ACTIONS = {
-    "bedrock:InvokeModel",
-    "secretsmanager:GetSecretValue",
-    # The function's own log group only (see write-own-logs in the template).
-    "logs:CreateLogStream",
-    "logs:PutLogEvents",
-}
 DEFAULT_MODEL_ID = "us.anthropic.claude-sonnet-4-20250514-v1:0"
-VPC_ACCESS_POLICY = "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
-# What `sam build` writes into the built template for an image function.
-BUILT_IMAGE_URI = "diaryfunction:python3.11-v1"
+# What `sam build` writes into the built template for each image function.
+BUILT_IMAGE_URIS = {
+    "DiaryFunction": "diaryfunction:python3.11-v1",
+    "MigrationFunction": "migrationfunction:python3.11-v1-migrate",
+}
+ENI_ACTIONS = {
+    "ec2:CreateNetworkInterface",
+    "ec2:DeleteNetworkInterface",
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:UnassignPrivateIpAddresses",
+}
+# The only actions granted on "*": they have no resource-level permissions.
+DESCRIBE_ACTIONS = {"ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"}
+# Every action each role may hold; anything else is a test failure.
+ROLE_ACTIONS = {
+    "DiaryFunctionRole": {
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "bedrock:InvokeModel",
+        "secretsmanager:GetSecretValue",
+        "s3:PutObject",
+        "s3:GetObject",
+        "sqs:SendMessage",
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:ChangeMessageVisibility",
+        "sqs:GetQueueAttributes",
+        *ENI_ACTIONS,
+        *DESCRIBE_ACTIONS,
+    },
+    "MigrationFunctionRole": {
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "secretsmanager:GetSecretValue",
+        *ENI_ACTIONS,
+        *DESCRIBE_ACTIONS,
+    },
+    "DatabaseProxyRole": {"secretsmanager:GetSecretValue"},
+}
+SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0a1b2c3d-AbCdEf"
 PSEUDO = {
     "AWS::Partition": "aws",
     "AWS::Region": "us-east-1",
     "AWS::AccountId": "123456789012",
-    "AWS::StackName": "diary",
+    "AWS::StackName": "diary-dev",
     "AWS::URLSuffix": "amazonaws.com",
+    # Attributes of the stack's resources, as CloudFormation would resolve them.
+    "Database.MasterUserSecret.SecretArn": SECRET,
+    "ImageBucket": "diary-dev-imagebucket-1a2b3c",
+    "ImageBucket.Arn": "arn:aws:s3:::diary-dev-imagebucket-1a2b3c",
+    "ReportQueue.Arn": "arn:aws:sqs:us-east-1:123456789012:diary-dev-ReportQueue-AbC",
+    "DiaryFunctionLogGroup.Arn": "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/diary-dev-diary:*",
+    "MigrationFunctionLogGroup.Arn": "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/diary-dev-migrate:*",
 }
 
 
@@ -72,25 +117,58 @@ def _cfn_tag(loader, suffix, node):
 _CfnLoader.add_multi_constructor("!", _cfn_tag)
 
 
-def load_template() -> dict:
-    return yaml.load(TEMPLATE.read_text(encoding="utf-8"), Loader=_CfnLoader)
+def load_template(path: Path = TEMPLATE) -> dict:
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_CfnLoader)
+
+
+def defaults(template: dict) -> dict:
+    return {name: str(p["Default"]) for name, p in template["Parameters"].items() if "Default" in p}
+
+
+def condition_values(template: dict, params: dict) -> dict:
+    """Evaluate the template's conditions for the given parameter values."""
+
+    def value(node):
+        if isinstance(node, dict):
+            ((key, arg),) = node.items()
+            if key == "Ref":
+                return params[arg]
+            if key == "Condition":
+                return value(template["Conditions"][arg])
+            if key == "Fn::Equals":
+                a, b = (value(x) for x in arg)
+                return str(a) == str(b)
+            if key == "Fn::Not":
+                return not value(arg[0])
+            if key == "Fn::And":
+                return all(value(x) for x in arg)
+            if key == "Fn::Or":
+                return any(value(x) for x in arg)
+            if key == "Fn::Join":
+                parts = value(arg[1])
+                return arg[0].join(parts.split(",") if isinstance(parts, str) else parts)
+        return node
+
+    return {name: value(expr) for name, expr in template["Conditions"].items()}
 
 
 def evaluate(node, env: dict):
-    """Resolve the few intrinsics the IAM resources use (Ref, Sub, Select, Split, Join)."""
+    """Resolve the few intrinsics the IAM resources use (Ref, GetAtt, Sub, Select, Split, Join)."""
     if isinstance(node, list):
         return [evaluate(item, env) for item in node]
     if not isinstance(node, dict) or len(node) != 1:
         return node
-    (key, arg), = node.items()
+    ((key, arg),) = node.items()
     if key == "Ref":
         return env[arg]
+    if key == "Fn::GetAtt":
+        return env[".".join(arg)]
     if key == "Fn::Sub":
         if isinstance(arg, str):
             text, local = arg, {}
         else:
             text, local = arg[0], {k: evaluate(v, env) for k, v in arg[1].items()}
-        return re.sub(r"\$\{([^}]+)\}", lambda m: str(local.get(m[1], env.get(m[1]))), text)
+        return re.sub(r"\$\{([^}]+)\}", lambda m: str(local[m[1]] if m[1] in local else env[m[1]]), text)
     if key == "Fn::Split":
         return evaluate(arg[1], env).split(arg[0])
     if key == "Fn::Select":
@@ -100,6 +178,37 @@ def evaluate(node, env: dict):
     return node
 
 
+def apply_language_extensions(template: dict, params: dict) -> dict:
+    """What AWS::LanguageExtensions does here: Fn::If in DeletionPolicy/UpdateReplacePolicy."""
+    sam = copy.deepcopy(template)
+    conditions = condition_values(sam, params)
+    for resource in sam["Resources"].values():
+        for attribute in ("DeletionPolicy", "UpdateReplacePolicy"):
+            policy = resource.get(attribute)
+            if isinstance(policy, dict):
+                name, if_true, if_false = policy["Fn::If"]
+                resource[attribute] = if_true if conditions[name] else if_false
+    sam["Transform"] = [t for t in sam["Transform"] if t != "AWS::LanguageExtensions"]
+    return sam
+
+
+def translate(template: dict, image_uris: dict | None = None, **parameters) -> dict:
+    pytest.importorskip("samtranslator")
+    import boto3
+    from samtranslator.parser.parser import Parser
+    from samtranslator.translator.translator import Translator
+
+    sam = apply_language_extensions(template, {**defaults(template), **{k: str(v) for k, v in parameters.items()}})
+    for name, uri in (image_uris or BUILT_IMAGE_URIS).items():
+        sam["Resources"][name]["Properties"]["ImageUri"] = uri
+    translator = Translator(
+        managed_policy_map=None,
+        sam_parser=Parser(),
+        boto_session=boto3.session.Session(region_name="us-east-1"),
+    )
+    return translator.translate(sam, parameter_values=parameters, get_managed_policy_map=lambda: {})
+
+
 @pytest.fixture(scope="module")
 def template() -> dict:
     return load_template()
@@ -107,23 +216,15 @@ def template() -> dict:
 
 @pytest.fixture(scope="module")
 def transformed(template) -> dict:
-    pytest.importorskip("samtranslator")
-    import boto3
-    from samtranslator.parser.parser import Parser
-    from samtranslator.translator.translator import Translator
-
-    sam = copy.deepcopy(template)
-    sam["Resources"]["DiaryFunction"]["Properties"]["ImageUri"] = BUILT_IMAGE_URI
-    translator = Translator(
-        managed_policy_map=None,
-        sam_parser=Parser(),
-        boto_session=boto3.session.Session(region_name="us-east-1"),
-    )
-    return translator.translate(sam, parameter_values={}, get_managed_policy_map=lambda: {})
+    return translate(template)
 
 
 def resources_of_type(cfn: dict, resource_type: str) -> dict:
     return {k: v for k, v in cfn["Resources"].items() if v["Type"] == resource_type}
+
+
+def _as_list(value):
+    return value if isinstance(value, list) else [value]
 
 
 # --- source template -------------------------------------------------------------------------
@@ -132,18 +233,24 @@ def resources_of_type(cfn: dict, resource_type: str) -> dict:
 def test_parameters(template):
     params = template["Parameters"]
     for name in (
-        "Stage", "DatabaseSecretArn", "DatabaseHost", "DatabasePort", "DatabaseName", "ModelProvider",
-        "BedrockModelId", "JwtIssuer", "JwtAudience", "VpcSubnetIds", "VpcSecurityGroupIds", "Architecture",
+        "Stage", "Architecture", "ReservedConcurrency", "ModelProvider", "BedrockModelId", "BedrockImageModelId",
+        "JwtIssuer", "JwtAudience", "ThrottlingBurstLimit", "ThrottlingRateLimit", "CorsAllowOrigins",
+        "ExistingVpcId", "ExistingPrivateSubnetIds", "DatabaseName", "DeletionProtection", "DatabaseSnapshotOnDelete",
+        "LogRetentionDays", "MigrationRunId",
     ):
         assert name in params, name
-    assert params["DatabasePort"]["Default"] == 5432
     assert params["ModelProvider"]["AllowedValues"] == ["bedrock", "offline"]
     assert params["ModelProvider"]["Default"] == "bedrock"
     assert params["Architecture"]["Default"] == "x86_64"
     assert set(params["Architecture"]["AllowedValues"]) == {"x86_64", "arm64"}
-    assert params["VpcSubnetIds"]["Type"] == params["VpcSecurityGroupIds"]["Type"] == "CommaDelimitedList"
-    # Optional VPC: empty by default, switched by a condition.
-    assert params["VpcSubnetIds"]["Default"] == ""
+    assert params["BedrockImageModelId"]["Default"] == "amazon.nova-canvas-v1:0"
+    # Empty defaults switch to the resources the stack creates: user pool, VPC.
+    assert params["JwtIssuer"]["Default"] == "" and params["ExistingVpcId"]["Default"] == ""
+    assert params["ExistingPrivateSubnetIds"]["Type"] == params["JwtAudience"]["Type"] == "CommaDelimitedList"
+    # No parameter carries a database address or secret: they come from the resources.
+    assert not {"DatabaseSecretArn", "DatabaseHost", "DatabasePort"} & set(params)
+    # Protected by default; samconfig's dev stage turns it off.
+    assert params["DeletionProtection"]["Default"] == "true"
 
 
 def test_bedrock_model_id_default_keeps_its_inference_profile_prefix(template):
@@ -153,91 +260,325 @@ def test_bedrock_model_id_default_keeps_its_inference_profile_prefix(template):
     env = template["Resources"]["DiaryFunction"]["Properties"]["Environment"]["Variables"]
     # Passed through untouched: no Sub/Split that could drop the "us." prefix.
     assert env["BEDROCK_MODEL_ID"] == {"Ref": "BedrockModelId"}
+    image = template["Parameters"]["BedrockImageModelId"]
+    assert re.fullmatch(image["AllowedPattern"], image["Default"])
 
 
-def test_function_is_an_image_built_by_sam(template):
-    fn = template["Resources"]["DiaryFunction"]
-    props = fn["Properties"]
-    assert props["PackageType"] == "Image"
-    assert fn["Metadata"] == {"Dockerfile": "Dockerfile", "DockerContext": ".", "DockerTag": "python3.11-v1"}
-    # ImageUri is written by `sam build`; ImageConfig would override the Dockerfile's CMD.
-    assert "ImageUri" not in props and "ImageConfig" not in props
+def test_functions_are_one_image_built_by_sam(template):
+    diary = template["Resources"]["DiaryFunction"]
+    migration = template["Resources"]["MigrationFunction"]
+    for fn in (diary, migration):
+        props = fn["Properties"]
+        assert props["PackageType"] == "Image"
+        assert {k: fn["Metadata"][k] for k in ("Dockerfile", "DockerContext")} == {"Dockerfile": "Dockerfile", "DockerContext": "."}
+        # ImageUri is written by `sam build`.
+        assert "ImageUri" not in props
+        assert props["Architectures"] == [{"Ref": "Architecture"}]
+    # Separate tags, so that an immutable repository accepts both pushes of a deploy.
+    assert diary["Metadata"]["DockerTag"] == "python3.11-v1"
+    assert migration["Metadata"]["DockerTag"] == "python3.11-v1-migrate"
+    # The API function keeps the Dockerfile's CMD; the migration function swaps in its own.
+    assert "ImageConfig" not in diary["Properties"]
+    assert migration["Properties"]["ImageConfig"] == {"Command": ["handler.deploy_hooks.migrate_on_deploy"]}
+    props = diary["Properties"]
     assert props["MemorySize"] == 1024
     assert props["Timeout"] == 29  # under API Gateway's 30 s integration limit
-    assert props["Architectures"] == [{"Ref": "Architecture"}]
 
 
-def test_function_environment(template):
+def test_function_environment_comes_from_the_resources(template):
     env = template["Resources"]["DiaryFunction"]["Properties"]["Environment"]["Variables"]
     assert env == {
-        "DB_SECRET_ARN": {"Ref": "DatabaseSecretArn"},
-        "DB_HOST": {"Ref": "DatabaseHost"},
-        "DB_PORT": {"Ref": "DatabasePort"},
+        "DB_SECRET_ARN": {"Fn::GetAtt": ["Database", "MasterUserSecret.SecretArn"]},
+        "DB_HOST": {"Fn::GetAtt": ["DatabaseProxy", "Endpoint"]},
+        "DB_PORT": {"Fn::GetAtt": ["Database", "Endpoint.Port"]},
         "DB_NAME": {"Ref": "DatabaseName"},
         "MODEL_PROVIDER": {"Ref": "ModelProvider"},
         "BEDROCK_MODEL_ID": {"Ref": "BedrockModelId"},
+        "BEDROCK_IMAGE_MODEL_ID": {"Ref": "BedrockImageModelId"},
+        "IMAGE_BUCKET": {"Ref": "ImageBucket"},
+        "REPORT_QUEUE_URL": {"Ref": "ReportQueue"},
+        "REPORT_MAX_RECEIVES": {"Ref": "ReportMaxReceives"},
+        "DEFAULT_TIMEZONE": {"Ref": "DefaultTimezone"},
         "POWERTOOLS_SERVICE_NAME": "diary",
         "POWERTOOLS_METRICS_NAMESPACE": "Diary",
-        "LOG_LEVEL": "INFO",
-        "DEFAULT_TIMEZONE": "Asia/Seoul",
+        "LOG_LEVEL": {"Ref": "LogLevel"},
         # Empty in AWS; declared so `sam local invoke --env-vars` may set them.
         "DATABASE_URL": "",
         "ALLOW_USER_ID_HEADER": "false",
     }
+    # The database's name is one parameter for both the instance and the function.
+    assert template["Resources"]["Database"]["Properties"]["DBName"] == env["DB_NAME"]
+    # The function marks a report failed on the delivery that sends it to the dead-letter queue.
+    redrive = template["Resources"]["ReportQueue"]["Properties"]["RedrivePolicy"]
+    assert redrive["maxReceiveCount"] == env["REPORT_MAX_RECEIVES"]
+    migration = template["Resources"]["MigrationFunction"]["Properties"]["Environment"]["Variables"]
+    for name in ("DB_SECRET_ARN", "DB_HOST", "DB_PORT", "DB_NAME", "DATABASE_URL"):
+        assert migration[name] == env[name], name
 
 
-def test_log_group_has_retention_and_is_the_functions(template):
-    group = template["Resources"]["DiaryFunctionLogGroup"]
-    assert group["Type"] == "AWS::Logs::LogGroup"
-    assert group["Properties"]["RetentionInDays"]
-    props = template["Resources"]["DiaryFunction"]["Properties"]
-    assert props["LoggingConfig"]["LogGroup"] == {"Ref": "DiaryFunctionLogGroup"}
+def test_every_setting_the_function_reads_exists():
+    """Each variable the template sets is a setting the code reads (or Powertools' own)."""
+    from handler.settings import Settings
+
+    template = load_template()
+    known = {name.upper() for name in Settings.model_fields} | {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "LOG_LEVEL"}
+    for name in ("DiaryFunction", "MigrationFunction"):
+        assert set(template["Resources"][name]["Properties"]["Environment"]["Variables"]) <= known, name
 
 
-def test_vpc_is_optional(template):
-    props = template["Resources"]["DiaryFunction"]["Properties"]
-    assert props["VpcConfig"]["Fn::If"][0] == "InVpc"
-    assert props["VpcConfig"]["Fn::If"][2] == {"Ref": "AWS::NoValue"}
-    role = template["Resources"]["DiaryFunctionRole"]["Properties"]
-    assert role["ManagedPolicyArns"]["Fn::If"][0] == "InVpc"
+def test_log_groups_have_retention_and_belong_to_their_function(template):
+    resources = template["Resources"]
+    for fn, group in (("DiaryFunction", "DiaryFunctionLogGroup"), ("MigrationFunction", "MigrationFunctionLogGroup")):
+        assert resources[group]["Type"] == "AWS::Logs::LogGroup"
+        assert resources[group]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+        assert resources[fn]["Properties"]["LoggingConfig"]["LogGroup"] == {"Ref": group}
+    assert resources["ApiAccessLogGroup"]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+
+
+def test_functions_run_in_the_private_subnets(template):
+    subnets = {"Fn::If": ["CreateVpc", [{"Ref": "PrivateSubnetA"}, {"Ref": "PrivateSubnetB"}], {"Ref": "ExistingPrivateSubnetIds"}]}
+    resources = template["Resources"]
+    for name in ("DiaryFunction", "MigrationFunction"):
+        vpc = resources[name]["Properties"]["VpcConfig"]
+        assert vpc == {"SubnetIds": subnets, "SecurityGroupIds": [{"Ref": "FunctionSecurityGroup"}]}
+    assert resources["DatabaseSubnetGroup"]["Properties"]["SubnetIds"] == subnets
+    assert resources["DatabaseProxy"]["Properties"]["VpcSubnetIds"] == subnets
+    # The created subnets never hand out public addresses and route nowhere outside the VPC.
+    for name in ("PrivateSubnetA", "PrivateSubnetB"):
+        assert resources[name]["Properties"]["MapPublicIpOnLaunch"] is False
+    assert not resources_of_type(template, "AWS::EC2::Route")
+    assert not resources_of_type(template, "AWS::EC2::InternetGateway")
+    assert not resources_of_type(template, "AWS::EC2::NatGateway")
+
+
+@pytest.mark.parametrize("given", [["us-east-1c", "us-east-1d"], ["us-east-1c", "us-east-1d", "us-east-1e"]])
+def test_subnet_zones_can_be_chosen(template, given):
+    for index, name in enumerate(("PrivateSubnetA", "PrivateSubnetB")):
+        condition, first_two, chosen = template["Resources"][name]["Properties"]["AvailabilityZone"]["Fn::If"]
+        assert condition == "FirstTwoAzs"
+        assert first_two == {"Fn::Select": [index, {"Fn::GetAZs": ""}]}
+        assert evaluate(chosen, {"AvailabilityZones": given}) == given[index]
+        # Still a valid index with the default (the branch is not taken, but is resolved).
+        assert evaluate(chosen, {"AvailabilityZones": [""]}) == ""
+    assert condition_values(template, defaults(template))["FirstTwoAzs"] is True
+
+
+def test_vpc_endpoints_cover_what_the_function_calls(template):
+    endpoints = resources_of_type(template, "AWS::EC2::VPCEndpoint")
+    services = {e["Properties"]["ServiceName"]["Fn::Sub"].rsplit(".", 1)[1]: e["Properties"] for e in endpoints.values()}
+    assert set(services) == {"s3", "bedrock-runtime", "secretsmanager", "sqs"}
+    assert services["s3"]["VpcEndpointType"] == "Gateway"
+    for name in ("bedrock-runtime", "secretsmanager", "sqs"):
+        assert services[name]["VpcEndpointType"] == "Interface"
+        assert services[name]["PrivateDnsEnabled"] is True
+    for endpoint in endpoints.values():
+        assert endpoint["Condition"] == "CreateVpc"
+    # The S3 endpoint admits the images bucket and the custom-resource response bucket, no more.
+    env = {**PSEUDO, "AWS::Region": "ap-northeast-2"}
+    statements = services["s3"]["PolicyDocument"]["Statement"]
+    assert [evaluate(s["Resource"], env) for s in statements] == [
+        "arn:aws:s3:::diary-dev-imagebucket-1a2b3c/*",
+        "arn:aws:s3:::cloudformation-custom-resource-response-apnortheast2/*",
+    ]
+
+
+def test_only_the_functions_reach_the_proxy_and_only_the_proxy_the_database(template):
+    resources = template["Resources"]
+
+    def ingress(group):
+        inline = resources[group]["Properties"].get("SecurityGroupIngress", [])
+        separate = [r["Properties"] for r in resources_of_type(template, "AWS::EC2::SecurityGroupIngress").values() if r["Properties"]["GroupId"] == {"Ref": group}]
+        return inline + separate
+
+    (proxy_in,) = ingress("ProxySecurityGroup")
+    assert proxy_in["SourceSecurityGroupId"] == {"Ref": "FunctionSecurityGroup"}
+    assert (proxy_in["FromPort"], proxy_in["ToPort"]) == (5432, 5432)
+    (db_in,) = ingress("DatabaseSecurityGroup")
+    assert db_in["SourceSecurityGroupId"] == {"Ref": "ProxySecurityGroup"}
+    assert (db_in["FromPort"], db_in["ToPort"]) == (5432, 5432)
+    assert resources["Database"]["Properties"]["VPCSecurityGroups"] == [{"Fn::GetAtt": ["DatabaseSecurityGroup", "GroupId"]}]
+    assert resources["DatabaseProxy"]["Properties"]["VpcSecurityGroupIds"] == [{"Ref": "ProxySecurityGroup"}]
+    # No rule anywhere lets the internet in.
+    for rule in [*ingress("FunctionSecurityGroup"), *ingress("EndpointSecurityGroup"), proxy_in, db_in]:
+        assert "CidrIp" not in rule
+    # The proxy talks only to the database; the database and the endpoints talk to nobody.
+    (proxy_out,) = resources["ProxySecurityGroup"]["Properties"]["SecurityGroupEgress"]
+    assert proxy_out["DestinationSecurityGroupId"] == {"Ref": "DatabaseSecurityGroup"}
+    for group in ("DatabaseSecurityGroup", "EndpointSecurityGroup"):
+        (rule,) = resources[group]["Properties"]["SecurityGroupEgress"]
+        assert rule["CidrIp"] == "127.0.0.1/32"
+
+
+def test_database_is_private_encrypted_with_a_managed_secret(template):
+    db = template["Resources"]["Database"]
+    props = db["Properties"]
+    assert props["Engine"] == "postgres"
+    assert props["PubliclyAccessible"] is False
+    assert props["StorageEncrypted"] is True
+    assert props["ManageMasterUserPassword"] is True
+    assert "MasterUserPassword" not in props
+    assert props["DeletionProtection"] == {"Fn::If": ["ProtectData", True, False]}
+    assert db["DeletionPolicy"] == {"Fn::If": ["SnapshotDatabaseOnDelete", "Snapshot", "Delete"]}
+    assert template["Transform"][0] == "AWS::LanguageExtensions"
+
+
+def test_proxy_requires_tls_and_uses_the_database_secret(template):
+    resources = template["Resources"]
+    proxy = resources["DatabaseProxy"]["Properties"]
+    assert proxy["EngineFamily"] == "POSTGRESQL"
+    assert proxy["RequireTLS"] is True
+    assert proxy["DebugLogging"] is False
+    (auth,) = proxy["Auth"]
+    assert auth["AuthScheme"] == "SECRETS"
+    assert auth["SecretArn"] == {"Fn::GetAtt": ["Database", "MasterUserSecret.SecretArn"]}
+    target = resources["DatabaseProxyTargetGroup"]["Properties"]
+    assert target["DBProxyName"] == {"Ref": "DatabaseProxy"}
+    assert target["DBInstanceIdentifiers"] == [{"Ref": "Database"}]
+
+
+def test_images_bucket_is_private_encrypted_versioned_and_tls_only(template):
+    resources = template["Resources"]
+    bucket = resources["ImageBucket"]["Properties"]
+    assert set(bucket["PublicAccessBlockConfiguration"].values()) == {True} and len(bucket["PublicAccessBlockConfiguration"]) == 4
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    (rule,) = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+    assert bucket["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    (deny,) = resources["ImageBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_report_queue_has_a_dead_letter_queue(template):
+    resources = template["Resources"]
+    queue = resources["ReportQueue"]["Properties"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["ReportDeadLetterQueue", "Arn"]}
+    assert queue["SqsManagedSseEnabled"] is True
+    # At least the function's timeout, so a message in flight is not handed to a second worker.
+    assert queue["VisibilityTimeout"] >= 6 * resources["DiaryFunction"]["Properties"]["Timeout"]
+    assert resources["ReportDeadLetterQueue"]["Properties"]["MessageRetentionPeriod"] == 1209600
+
+
+def test_migrations_run_on_deploy_before_the_api_function(template):
+    resources = template["Resources"]
+    hook = resources["DatabaseMigration"]
+    assert hook["Type"] == "Custom::DatabaseMigration"
+    props = hook["Properties"]
+    assert props["ServiceToken"] == {"Fn::GetAtt": ["MigrationFunction", "Arn"]}
+    # A new image publishes a new version: the property changes and the migrations run again.
+    assert props["FunctionVersion"] == {"Ref": "MigrationFunction.Version"}
+    assert resources["MigrationFunction"]["Properties"]["AutoPublishAlias"]
+    assert props["RunId"] == {"Ref": "MigrationRunId"}
+    assert 0 < resources["MigrationFunction"]["Properties"]["Timeout"] < props["ServiceTimeout"]
+    assert "DatabaseProxyTargetGroup" in hook["DependsOn"]
+    # The API function is updated only after the schema is.
+    assert resources["DiaryFunction"]["DependsOn"] == "DatabaseMigration"
+    invoke_config = resources["MigrationFunctionInvokeConfig"]["Properties"]
+    assert invoke_config == {"FunctionName": {"Ref": "MigrationFunction"}, "Qualifier": "$LATEST", "MaximumRetryAttempts": 0}
+    # Statements of a migration may run longer than a request's, but end before the function does.
+    env = resources["MigrationFunction"]["Properties"]["Environment"]["Variables"]
+    assert int(env["DB_STATEMENT_TIMEOUT_MS"]) < resources["MigrationFunction"]["Properties"]["Timeout"] * 1000
+
+
+def test_alarms_watch_the_dead_letter_queue_errors_and_throttles(template):
+    alarms = resources_of_type(template, "AWS::CloudWatch::Alarm")
+    watched = {(a["Properties"].get("Namespace"), a["Properties"].get("MetricName")) for a in alarms.values()}
+    assert {("AWS/SQS", "ApproximateNumberOfMessagesVisible"), ("AWS/Lambda", "Errors"), ("AWS/Lambda", "Throttles")} <= watched
+    dlq = alarms["ReportDeadLetterAlarm"]["Properties"]
+    assert dlq["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["ReportDeadLetterQueue", "QueueName"]}}]
+    for alarm in alarms.values():
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}]
 
 
 def test_outputs(template):
     outputs = template["Outputs"]
     assert "execute-api" in outputs["ApiUrl"]["Value"]["Fn::Sub"]
     assert outputs["FunctionArn"]["Value"] == {"Fn::GetAtt": ["DiaryFunction", "Arn"]}
+    assert outputs["UserPoolClientId"]["Condition"] == "CreateUserPool"
+    # The secret's ARN, never its value.
+    assert outputs["DatabaseSecretArn"]["Value"] == {"Fn::GetAtt": ["Database", "MasterUserSecret.SecretArn"]}
 
 
 def test_every_sample_event_has_a_route(template):
     events = template["Resources"]["DiaryFunction"]["Properties"]["Events"]
-    declared = {(e["Properties"]["Method"], e["Properties"]["Path"]) for e in events.values()}
+    declared = {(e["Properties"]["Method"], e["Properties"]["Path"]) for e in events.values() if e["Type"] == "HttpApi"}
     assert declared == ROUTES
     for path in sorted((ROOT / "events" / "http-api").glob("*.json")):
         method, route = json.loads(path.read_text(encoding="utf-8"))["routeKey"].split(" ", 1)
         assert (method, route) in declared, path.name
 
 
+def test_local_env_file_names_only_declared_variables(template):
+    """`sam local invoke --env-vars` sets only variables the template declares."""
+    local = json.loads((ROOT / "events" / "local-env.json").read_text(encoding="utf-8"))
+    declared = template["Resources"]["DiaryFunction"]["Properties"]["Environment"]["Variables"]
+    assert set(local["DiaryFunction"]) <= set(declared)
+
+
 def test_samconfig():
     config = tomllib.loads(SAMCONFIG.read_text(encoding="utf-8"))
     assert config["version"] == 0.1
-    default = config["default"]
-    assert "build" in default and "parameters" in default["build"]
-    deploy = default["deploy"]["parameters"]
-    assert deploy["stack_name"]
-    assert deploy["resolve_image_repos"] is True
-    assert deploy["capabilities"] == "CAPABILITY_IAM"
-    assert deploy["confirm_changeset"] is True
-    assert deploy["region"] == "us-east-1"
-    assert default["validate"]["parameters"]["lint"] is True
+    assert config["default"]["validate"]["parameters"]["lint"] is True
+
+    def overrides(env, command="deploy"):
+        return dict(item.split("=", 1) for item in config[env][command]["parameters"]["parameter_overrides"].split())
+
+    params = load_template()["Parameters"]
+    ecr_params = load_template(ECR_TEMPLATE)["Parameters"]
+    stacks = set()
+    for stage, ecr in (("default", "dev-ecr"), ("prod", "prod-ecr")):
+        deploy = config[stage]["deploy"]["parameters"]
+        # Global, so that deploy, delete, logs and list stack-outputs all find the stack.
+        for env in (stage, ecr):
+            stacks.add(config[env]["global"]["parameters"]["stack_name"])
+            assert config[env]["global"]["parameters"]["region"] == "us-east-1"
+        assert deploy["capabilities"].split() == ["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"]
+        assert deploy["confirm_changeset"] is True
+        assert deploy["resolve_s3"] is True  # the template is over CloudFormation's inline size
+        # The image goes to the bootstrap stack's repository, not a SAM-managed one.
+        assert "resolve_image_repos" not in deploy
+        assert set(overrides(stage)) <= set(params)
+        # `sam build` builds for the architecture `sam deploy` declares.
+        assert overrides(stage, "build")["Architecture"] == overrides(stage)["Architecture"]
+        assert config[stage]["build"]["parameters"]["use_buildkit"] is True
+        bootstrap = config[ecr]["deploy"]["parameters"]
+        assert bootstrap["template_file"] == ECR_TEMPLATE.name
+        assert set(overrides(ecr)) <= set(ecr_params)
+        assert overrides(ecr)["Stage"] == overrides(stage)["Stage"]
+    assert len(stacks) == 4
+    assert overrides("prod")["DeletionProtection"] == "true"
+    assert overrides("prod-ecr")["ImageTagMutability"] == "IMMUTABLE"
+
+
+# --- the ECR bootstrap stack -----------------------------------------------------------------
+
+
+def test_ecr_repository_scans_keeps_tags_and_expires_old_images():
+    ecr = load_template(ECR_TEMPLATE)
+    (repo,) = resources_of_type(ecr, "AWS::ECR::Repository").values()
+    props = repo["Properties"]
+    assert props["ImageScanningConfiguration"] == {"ScanOnPush": True}
+    assert props["ImageTagMutability"] == {"Ref": "ImageTagMutability"}
+    assert ecr["Parameters"]["ImageTagMutability"]["Default"] == "IMMUTABLE"
+    text = props["LifecyclePolicy"]["LifecyclePolicyText"]["Fn::Sub"].replace("${KeepImages}", "10")
+    rules = json.loads(text)["rules"]
+    keep = [r for r in rules if r["selection"]["countType"] == "imageCountMoreThan"]
+    assert keep and keep[0]["selection"]["countNumber"] == 10 and keep[0]["action"]["type"] == "expire"
+    # ECR requires the "any" rule to come last.
+    assert rules[-1]["selection"]["tagStatus"] == "any"
+    assert "RepositoryUri" in ecr["Outputs"]
 
 
 # --- after the SAM transform -----------------------------------------------------------------
 
 
-def test_transformed_function_is_an_image(transformed):
-    (fn,) = resources_of_type(transformed, "AWS::Lambda::Function").values()
-    assert fn["Properties"]["PackageType"] == "Image"
-    assert fn["Properties"]["Code"] == {"ImageUri": BUILT_IMAGE_URI}
+def test_transformed_functions_are_images(transformed):
+    functions = resources_of_type(transformed, "AWS::Lambda::Function")
+    assert set(functions) == set(BUILT_IMAGE_URIS)
+    for name, fn in functions.items():
+        assert fn["Properties"]["PackageType"] == "Image"
+        assert fn["Properties"]["Code"] == {"ImageUri": BUILT_IMAGE_URIS[name]}
+        assert fn["Properties"]["Role"] == {"Fn::GetAtt": [f"{name}Role", "Arn"]}
+    assert functions["DiaryFunction"]["DependsOn"] == "DatabaseMigration"
 
 
 def _operations(transformed):
@@ -254,6 +595,7 @@ def test_one_api_route_per_endpoint(transformed):
     for _, _, operation in operations:
         integration = operation["x-amazon-apigateway-integration"]
         assert integration["type"] == "aws_proxy"
+        # Payload 2.0: the authorizer's claims arrive at requestContext.authorizer.jwt.claims.
         assert integration["payloadFormatVersion"] == "2.0"
         assert "${DiaryFunction.Arn}" in integration["uri"]["Fn::Sub"]
     permissions = resources_of_type(transformed, "AWS::Lambda::Permission")
@@ -267,9 +609,16 @@ def test_jwt_authorizer_on_every_route_but_health_and_openapi(transformed):
     authorizer = schemes["JwtAuthorizer"]["x-amazon-apigateway-authorizer"]
     assert authorizer["type"] == "jwt"
     assert authorizer["identitySource"] == "$request.header.Authorization"
+    # The stack's own user pool and client, or the issuer and audiences given as parameters.
     assert authorizer["jwtConfiguration"] == {
-        "issuer": {"Ref": "JwtIssuer"},
-        "audience": {"Ref": "JwtAudience"},
+        "issuer": {
+            "Fn::If": [
+                "CreateUserPool",
+                {"Fn::Sub": "https://cognito-idp.${AWS::Region}.${AWS::URLSuffix}/${UserPool}"},
+                {"Ref": "JwtIssuer"},
+            ]
+        },
+        "audience": {"Fn::If": ["CreateUserPool", [{"Ref": "UserPoolClient"}], {"Ref": "JwtAudience"}]},
     }
     for method, path, operation in _operations(transformed):
         if (method, path) in PUBLIC_ROUTES:
@@ -278,9 +627,70 @@ def test_jwt_authorizer_on_every_route_but_health_and_openapi(transformed):
             assert operation["security"] == [{"JwtAuthorizer": []}], (method, path)
 
 
-def _statements(transformed):
-    for name, role in resources_of_type(transformed, "AWS::IAM::Role").items():
-        for policy in role["Properties"].get("Policies", []):
+def test_api_stage_throttles_and_logs(transformed):
+    (stage,) = resources_of_type(transformed, "AWS::ApiGatewayV2::Stage").values()
+    props = stage["Properties"]
+    assert props["DefaultRouteSettings"] == {
+        "ThrottlingBurstLimit": {"Ref": "ThrottlingBurstLimit"},
+        "ThrottlingRateLimit": {"Ref": "ThrottlingRateLimit"},
+    }
+    assert props["AccessLogSettings"]["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
+    assert json.loads(props["AccessLogSettings"]["Format"].replace("\n", ""))["requestId"] == "$context.requestId"
+
+
+def test_cors_follows_the_parameter(template, transformed):
+    def cors(cfn):
+        (api,) = resources_of_type(cfn, "AWS::ApiGatewayV2::Api").values()
+        return api["Properties"]["Body"]["x-amazon-apigateway-cors"]["Fn::If"]
+
+    condition, configured, otherwise = cors(translate(template, CorsAllowOrigins=["https://app.example.com"]))
+    assert condition == "HasCorsOrigins" and otherwise == {"Ref": "AWS::NoValue"}
+    assert configured["allowOrigins"] == ["https://app.example.com"]
+    assert "authorization" in configured["allowHeaders"]
+    # Empty by default: the condition is false and the API has no CORS configuration.
+    assert condition_values(template, defaults(template))["HasCorsOrigins"] is False
+
+
+def test_report_worker_reports_partial_batch_failures(transformed):
+    (mapping,) = resources_of_type(transformed, "AWS::Lambda::EventSourceMapping").values()
+    props = mapping["Properties"]
+    assert props["FunctionName"] == {"Ref": "DiaryFunction"}
+    assert props["EventSourceArn"] == {"Fn::GetAtt": ["ReportQueue", "Arn"]}
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert props["ScalingConfig"] == {"MaximumConcurrency": {"Ref": "WorkerMaxConcurrency"}}
+
+
+def test_migration_resource_names_the_published_version(transformed):
+    resources = transformed["Resources"]
+    (version,) = resources_of_type(transformed, "AWS::Lambda::Version")
+    props = resources["DatabaseMigration"]["Properties"]
+    assert props["FunctionVersion"] == {"Ref": version}
+    assert props["ServiceToken"] == {"Fn::GetAtt": ["MigrationFunction", "Arn"]}
+    # The same image again: the same version; a new image: a new version resource, hence a changed
+    # property and a new migration run.
+    assert set(resources_of_type(translate(load_template()), "AWS::Lambda::Version")) == {version}
+    rebuilt = translate(load_template(), {**BUILT_IMAGE_URIS, "MigrationFunction": "migrationfunction:python3.11-v2-migrate"})
+    (new_version,) = resources_of_type(rebuilt, "AWS::Lambda::Version")
+    assert new_version != version
+    assert rebuilt["Resources"]["DatabaseMigration"]["Properties"]["FunctionVersion"] == {"Ref": new_version}
+
+
+def test_database_policies_follow_the_parameter(template):
+    for value, policy in (("true", "Snapshot"), ("false", "Delete")):
+        cfn = translate(template, DatabaseSnapshotOnDelete=value)
+        database = cfn["Resources"]["Database"]
+        assert database["DeletionPolicy"] == database["UpdateReplacePolicy"] == policy
+    assert template["Resources"]["ImageBucket"]["DeletionPolicy"] == "Retain"
+
+
+# --- IAM ---------------------------------------------------------------------------------------
+
+
+def _statements(transformed, role=None):
+    for name, resource in resources_of_type(transformed, "AWS::IAM::Role").items():
+        if role and name != role:
+            continue
+        for policy in resource["Properties"].get("Policies", []):
             for statement in policy["PolicyDocument"]["Statement"]:
                 yield name, statement
     for policy_type in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
@@ -289,46 +699,52 @@ def _statements(transformed):
                 yield name, statement
 
 
-def _as_list(value):
-    return value if isinstance(value, list) else [value]
+def test_roles_are_least_privilege(transformed):
+    roles = resources_of_type(transformed, "AWS::IAM::Role")
+    assert set(roles) == set(ROLE_ACTIONS)
+    assert not resources_of_type(transformed, "AWS::IAM::Policy")
+    assert not resources_of_type(transformed, "AWS::IAM::ManagedPolicy")
+    for name, role in roles.items():
+        # No managed policy: SAM's defaults grant logs on "*" and every queue.
+        assert "ManagedPolicyArns" not in role["Properties"], name
+        actions = set()
+        for _, statement in _statements(transformed, name):
+            assert statement["Effect"] == "Allow"
+            for action in _as_list(statement["Action"]):
+                assert "*" not in action, action
+                actions.add(action)
+            if "*" in _as_list(statement["Resource"]):
+                assert set(_as_list(statement["Action"])) <= DESCRIBE_ACTIONS, statement
+        assert actions == ROLE_ACTIONS[name], name
 
 
-def test_function_role_is_least_privilege(transformed):
-    (fn,) = resources_of_type(transformed, "AWS::Lambda::Function").values()
-    assert fn["Properties"]["Role"] == {"Fn::GetAtt": ["DiaryFunctionRole", "Arn"]}
-    actions = set()
-    for _, statement in _statements(transformed):
-        assert statement["Effect"] == "Allow"
-        for action in _as_list(statement["Action"]):
-            assert "*" not in action, action
-            actions.add(action)
-        for resource in _as_list(statement["Resource"]):
-            assert resource != "*"
-    assert actions == ALLOWED_ACTIONS
-
-    role = transformed["Resources"]["DiaryFunctionRole"]["Properties"]
-    # The only managed policy is Lambda's VPC access policy, and only when a VPC is given.
-    assert role["ManagedPolicyArns"] == {
-        "Fn::If": [
-            "InVpc",
-            [{"Fn::Sub": VPC_ACCESS_POLICY}],
-            {"Ref": "AWS::NoValue"},
-        ]
-    }
-
-
-def _resources_for(transformed, action, env):
+def _resources_for(transformed, action, env, role="DiaryFunctionRole"):
     found = []
-    for _, statement in _statements(transformed):
+    for _, statement in _statements(transformed, role):
         if action in _as_list(statement["Action"]):
             found += [evaluate(r, env) for r in _as_list(statement["Resource"])]
     return found
 
 
 def test_secret_access_is_limited_to_the_database_secret(transformed):
-    secret = "arn:aws:secretsmanager:us-east-1:123456789012:secret:diary-db-AbCdEf"
-    env = {**PSEUDO, "DatabaseSecretArn": secret}
-    assert _resources_for(transformed, "secretsmanager:GetSecretValue", env) == [secret]
+    for role in ("DiaryFunctionRole", "MigrationFunctionRole", "DatabaseProxyRole"):
+        assert _resources_for(transformed, "secretsmanager:GetSecretValue", PSEUDO, role) == [SECRET], role
+
+
+def test_s3_access_is_limited_to_the_users_prefix_of_the_bucket(transformed):
+    for action in ("s3:PutObject", "s3:GetObject"):
+        assert _resources_for(transformed, action, PSEUDO) == ["arn:aws:s3:::diary-dev-imagebucket-1a2b3c/users/*"]
+
+
+def test_sqs_access_is_limited_to_the_report_queue(transformed):
+    for action in ("sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"):
+        assert _resources_for(transformed, action, PSEUDO) == [PSEUDO["ReportQueue.Arn"]], action
+
+
+def test_network_interface_permissions_stay_in_the_account_and_region(transformed):
+    for role in ("DiaryFunctionRole", "MigrationFunctionRole"):
+        for action in ENI_ACTIONS:
+            assert _resources_for(transformed, action, PSEUDO, role) == ["arn:aws:ec2:us-east-1:123456789012:*/*"]
 
 
 @pytest.mark.parametrize(
@@ -344,31 +760,39 @@ def test_secret_access_is_limited_to_the_database_secret(transformed):
         ("anthropic.claude-3-haiku-20240307-v1:0", "anthropic.claude-3-haiku-20240307-v1:0", None),
     ],
 )
-def test_bedrock_access_is_limited_to_the_configured_model(transformed, model_id, foundation_model, profile):
-    env = {**PSEUDO, "BedrockModelId": model_id}
+def test_bedrock_access_is_limited_to_the_configured_models(transformed, model_id, foundation_model, profile):
+    image_model = "amazon.nova-canvas-v1:0"
+    env = {**PSEUDO, "BedrockModelId": model_id, "BedrockImageModelId": image_model}
     resources = _resources_for(transformed, "bedrock:InvokeModel", env)
     assert f"arn:aws:bedrock:*::foundation-model/{foundation_model}" in resources
     if profile:
         assert f"arn:aws:bedrock:us-east-1:123456789012:inference-profile/{profile}" in resources
+    # The image model, directly, in the stack's region.
+    assert f"arn:aws:bedrock:us-east-1::foundation-model/{image_model}" in resources
     for arn in resources:
-        # Nothing wider than the model: the only wildcard is the serving region.
+        # Nothing wider than the models: the only wildcard is the serving region.
         assert arn.count("*") <= 1 and not arn.endswith("*"), arn
-        assert model_id.split(".")[-1] in arn, arn
+        assert model_id.split(".")[-1] in arn or arn.endswith(image_model), arn
+    # Nobody else may call a model.
+    for role in ("MigrationFunctionRole", "DatabaseProxyRole"):
+        assert not _resources_for(transformed, "bedrock:InvokeModel", env, role)
 
 
-def test_log_permissions_are_limited_to_the_functions_log_group(transformed):
-    for _, statement in _statements(transformed):
-        if any(a.startswith("logs:") for a in _as_list(statement["Action"])):
-            assert statement["Resource"] == {"Fn::GetAtt": ["DiaryFunctionLogGroup", "Arn"]}
+def test_log_permissions_are_limited_to_each_functions_log_group(transformed):
+    for role, group in (("DiaryFunctionRole", "DiaryFunctionLogGroup"), ("MigrationFunctionRole", "MigrationFunctionLogGroup")):
+        for _, statement in _statements(transformed, role):
+            if any(a.startswith("logs:") for a in _as_list(statement["Action"])):
+                assert statement["Resource"] == {"Fn::GetAtt": [group, "Arn"]}
 
 
 # --- cfn-lint ---------------------------------------------------------------------------------
 
 
-def test_cfn_lint_reports_no_error_or_warning():
+@pytest.mark.parametrize("path", [TEMPLATE, ECR_TEMPLATE], ids=lambda p: p.name)
+def test_cfn_lint_reports_no_error_or_warning(path):
     pytest.importorskip("cfnlint")
     from cfnlint.api import ManualArgs, lint_file
 
-    matches = lint_file(TEMPLATE, config=ManualArgs(regions=["us-east-1"]))
+    matches = lint_file(path, config=ManualArgs(regions=["us-east-1"]))
     problems = [m for m in matches if m.rule.id[0] in "EW"]
     assert not problems, "\n".join(str(m) for m in problems)

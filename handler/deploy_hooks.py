@@ -1,0 +1,216 @@
+"""Database migrations on deploy: the handler of the template's `Custom::DatabaseMigration`.
+
+The migration function runs the same image as the API with its CMD set to
+`handler.deploy_hooks.migrate_on_deploy`, inside the VPC, with the same `DB_*` settings. CloudFormation
+sends it a Create or Update whenever a deploy ships a new image (or the database or `MigrationRunId`
+changes) and waits for the answer, which the function PUTs to the presigned `ResponseURL` (the
+`cfnresponse` module exists only in zip-packaged Python functions). A FAILED answer fails the deploy
+and rolls the stack back before the API function is updated.
+
+- Create, Update: `handler.migrate.migrate()`, which is safe to run again and concurrently. A
+  database that does not answer yet (a proxy still registering its target) is retried while the
+  remaining time still fits a statement.
+- Update during a rollback (the function version in the request is older than the one being
+  rolled back from): nothing to do - the schema is forward-compatible, and failing here would leave
+  the stack in UPDATE_ROLLBACK_FAILED.
+- Delete: nothing. The schema lives and dies with the database.
+
+Exactly one answer is sent per invocation; a watchdog answers FAILED shortly before the function's
+own timeout, so a hung migration fails the deploy instead of leaving CloudFormation waiting.
+Neither the answer nor the log carries a secret or the presigned URL.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+import urllib.error
+import urllib.request
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+logger = Logger()
+
+SUCCESS = "SUCCESS"
+FAILED = "FAILED"
+# Answer FAILED this long before the function would be stopped.
+WATCHDOG_MARGIN_MS = 10_000
+# Time kept free, besides one statement timeout, when deciding whether to try connecting again.
+RETRY_MARGIN_MS = 15_000
+MAX_RETRY_DELAY_S = 15.0
+PUT_ATTEMPTS = 3
+PUT_TIMEOUT_S = 15
+_REASON_LIMIT = 300
+# What a DSN, a URL or an error text could carry that must not be repeated.
+_SECRETS = (
+    re.compile(r"(password\s*[=:]\s*)\S+", re.IGNORECASE),
+    re.compile(r"(://[^/\s:@]*:)[^@\s]*(@)"),
+)
+
+
+class _Responder:
+    """Sends the one answer CloudFormation waits for; later attempts are ignored."""
+
+    def __init__(self, event: dict[str, Any]) -> None:
+        self._event = event
+        self._lock = threading.Lock()
+        self.sent: dict[str, Any] | None = None
+
+    def send(self, status: str, reason: str, data: dict[str, str] | None = None) -> bool:
+        with self._lock:
+            if self.sent is not None:
+                return False
+            event = self._event
+            body = {
+                "Status": status,
+                "Reason": reason[:_REASON_LIMIT],
+                # Kept across updates: a new id would make CloudFormation delete the "old" resource.
+                "PhysicalResourceId": event.get("PhysicalResourceId") or f"{event.get('LogicalResourceId', 'DatabaseMigration')}-schema",
+                "StackId": event.get("StackId"),
+                "RequestId": event.get("RequestId"),
+                "LogicalResourceId": event.get("LogicalResourceId"),
+                "NoEcho": False,
+                "Data": data or {},
+            }
+            self.sent = body
+        _put(event.get("ResponseURL", ""), json.dumps(body).encode("utf-8"))
+        logger.info("answered CloudFormation", extra={"status": status, "reason": body["Reason"]})
+        return True
+
+
+def _put(url: str, payload: bytes) -> None:
+    # The presigned URL was signed without a content type: send an empty one (urllib would add
+    # application/x-www-form-urlencoded otherwise and S3 would refuse the signature).
+    request = urllib.request.Request(
+        url, data=payload, method="PUT", headers={"Content-Type": "", "Content-Length": str(len(payload))}
+    )
+    for attempt in range(1, PUT_ATTEMPTS + 1):
+        try:
+            with urllib.request.urlopen(request, timeout=PUT_TIMEOUT_S) as response:  # noqa: S310 - https from CloudFormation
+                response.read()
+            return
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            # The URL itself is a credential for the answer: never logged.
+            logger.warning("could not deliver the answer", extra={"attempt": attempt, "error": type(exc).__name__})
+            if attempt < PUT_ATTEMPTS:
+                time.sleep(attempt)
+    logger.error("gave up delivering the answer; CloudFormation fails the resource after its ServiceTimeout")
+
+
+def redact(text: str) -> str:
+    """The first line of an error text, without anything that looks like a password, shortened."""
+    line = (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+    for pattern in _SECRETS:
+        line = pattern.sub(lambda m: m.group(1) + "***" + (m.group(2) if m.lastindex and m.lastindex > 1 else ""), line)
+    return line[:200]
+
+
+def _version_number(value: Any) -> int | None:
+    match = re.search(r":(\d+)$", str(value or ""))
+    return int(match.group(1)) if match else None
+
+
+def is_rollback(event: dict[str, Any]) -> bool:
+    """An Update that goes back to an older function version: CloudFormation rolling a deploy back."""
+    if event.get("RequestType") != "Update":
+        return False
+    new = _version_number((event.get("ResourceProperties") or {}).get("FunctionVersion"))
+    old = _version_number((event.get("OldResourceProperties") or {}).get("FunctionVersion"))
+    return new is not None and old is not None and new < old
+
+
+def _remaining_ms(context: Any) -> int | None:
+    getter = getattr(context, "get_remaining_time_in_millis", None)
+    return getter() if callable(getter) else None
+
+
+def _migrate_with_retries(context: Any) -> list[str]:
+    from handler import migrate
+    from handler.dal.connection import DatabaseUnavailable
+    from handler.settings import get_settings
+
+    statement_budget_ms = get_settings().db_statement_timeout_ms + RETRY_MARGIN_MS
+    delay = 1.0
+    while True:
+        try:
+            return migrate.migrate()
+        except DatabaseUnavailable:
+            remaining = _remaining_ms(context)
+            if remaining is None or remaining - delay * 1000 < statement_budget_ms:
+                raise
+            logger.warning("database not reachable yet; retrying", extra={"retry_in_s": delay})
+            time.sleep(delay)
+            delay = min(delay * 2, MAX_RETRY_DELAY_S)
+
+
+def migrate_on_deploy(event: dict[str, Any], context: Any) -> dict[str, Any] | None:
+    """Lambda entry point for the custom resource; returns the answer it sent."""
+    request_type = event.get("RequestType")
+    logger.info(
+        "custom resource request",
+        extra={
+            "request_type": request_type,
+            "logical_resource_id": event.get("LogicalResourceId"),
+            "stack_id": event.get("StackId"),
+            "function_version": (event.get("ResourceProperties") or {}).get("FunctionVersion"),
+        },
+    )
+    responder = _Responder(event)
+    watchdog = None
+    remaining = _remaining_ms(context)
+    if remaining is not None:
+        watchdog = threading.Timer(
+            max(remaining - WATCHDOG_MARGIN_MS, 0) / 1000,
+            responder.send,
+            args=(FAILED, "migrations did not finish before the migration function's timeout"),
+        )
+        watchdog.daemon = True
+        watchdog.start()
+    try:
+        if request_type == "Delete":
+            responder.send(SUCCESS, "nothing to undo: the schema stays with the database")
+        elif is_rollback(event):
+            responder.send(SUCCESS, "rollback: the newer schema is kept (migrations only add)")
+        elif request_type in ("Create", "Update"):
+            applied = _migrate_with_retries(context)
+            logger.info("migrations applied", extra={"applied": applied})
+            responder.send(
+                SUCCESS,
+                f"applied {len(applied)} migration(s)",
+                # The whole answer must stay under CloudFormation's 4 KB.
+                {"Applied": (",".join(applied) or "none")[:1000]},
+            )
+        else:
+            responder.send(FAILED, f"unknown request type {str(request_type)[:40]!r}")
+    except Exception as exc:  # noqa: BLE001 - every failure must reach CloudFormation as FAILED
+        reason = f"migrations failed: {type(exc).__name__}: {redact(str(exc))}"
+        log_stream = getattr(context, "log_stream_name", None)
+        if log_stream:
+            reason += f" (log stream {log_stream})"
+        cause = exc.__cause__ or exc.__context__
+        logger.error(
+            "migrations failed",
+            extra={
+                "error": type(exc).__name__,
+                "detail": redact(str(exc)),
+                "cause": f"{type(cause).__name__}: {redact(str(cause))}" if cause else None,
+            },
+        )
+        responder.send(FAILED, reason)
+    finally:
+        if watchdog is not None:
+            watchdog.cancel()
+        _close_connection()
+    return responder.sent
+
+
+def _close_connection() -> None:
+    try:
+        from handler.dal import connection
+
+        connection.close()
+    except Exception:  # noqa: BLE001 - closing is best effort; the answer is already sent
+        logger.warning("could not close the database connection")

@@ -17,7 +17,7 @@ import psycopg2.errors
 import psycopg2.extensions
 import psycopg2.extras
 
-from handler.dal.credentials import connection_dsn
+from handler.dal.credentials import CredentialsUnavailable, connection_dsn
 from handler.settings import get_settings
 
 
@@ -38,20 +38,32 @@ APP_ROLE = "diary_app"
 
 
 def _open() -> psycopg2.extensions.connection:
-    settings = get_settings()
     try:
-        conn = psycopg2.connect(
-            connection_dsn(settings),
-            connect_timeout=settings.db_connect_timeout_s,
-            application_name="diary-orchestrator",
-            # Detect a peer that vanished while the container was frozen.
-            keepalives=1,
-            keepalives_idle=30,
-            keepalives_interval=10,
-            keepalives_count=3,
-        )
+        return _connect(refresh_secret=False)
+    except CredentialsUnavailable as exc:
+        raise DatabaseUnavailable("database credentials unavailable") from exc
     except psycopg2.OperationalError as exc:
+        # RDS rotates the managed secret; a cached password fails until the cache expires.
+        if get_settings().db_secret_arn and "password authentication failed" in str(exc):
+            try:
+                return _connect(refresh_secret=True)
+            except (psycopg2.OperationalError, CredentialsUnavailable) as retry_exc:
+                raise DatabaseUnavailable("database connection failed") from retry_exc
         raise DatabaseUnavailable("database connection failed") from exc
+
+
+def _connect(refresh_secret: bool) -> psycopg2.extensions.connection:
+    settings = get_settings()
+    conn = psycopg2.connect(
+        connection_dsn(settings, refresh=refresh_secret),
+        connect_timeout=settings.db_connect_timeout_s,
+        application_name="diary-orchestrator",
+        # Detect a peer that vanished while the container was frozen.
+        keepalives=1,
+        keepalives_idle=30,
+        keepalives_interval=10,
+        keepalives_count=3,
+    )
     conn.autocommit = False
     return conn
 

@@ -9,18 +9,26 @@ from handler.settings import Settings
 SECRET_MAX_AGE_S = 300
 
 
-def connection_dsn(settings: Settings) -> str:
+class CredentialsUnavailable(Exception):
+    """The database secret could not be read (Secrets Manager down, denied, or not the RDS shape)."""
+
+
+def connection_dsn(settings: Settings, refresh: bool = False) -> str:
+    """`refresh` reads the secret again instead of the cached copy (after RDS rotated the password)."""
     if settings.database_url:
         return settings.database_url
     # Imported here: only the AWS path needs boto3 and the secrets provider.
     from aws_lambda_powertools.utilities import parameters
 
-    secret = parameters.get_secret(settings.db_secret_arn, transform="json", max_age=SECRET_MAX_AGE_S)
+    try:
+        secret = parameters.get_secret(
+            settings.db_secret_arn, transform="json", max_age=SECRET_MAX_AGE_S, force_fetch=refresh
+        )
+        user, password = secret["username"], secret["password"]
+    except (parameters.exceptions.GetParameterError, parameters.exceptions.TransformParameterError) as exc:
+        raise CredentialsUnavailable("the database secret could not be read") from exc
+    except (KeyError, TypeError):
+        raise CredentialsUnavailable("the database secret has no username and password") from None
     return make_dsn(
-        host=settings.db_host,
-        port=settings.db_port,
-        dbname=settings.db_name,
-        user=secret["username"],
-        password=secret["password"],
-        sslmode="require",
+        host=settings.db_host, port=settings.db_port, dbname=settings.db_name, user=user, password=password, sslmode="require"
     )

@@ -1,0 +1,233 @@
+"""A small emulator of the AWS Lambda Runtime API, for running the built image in tests.
+
+The image's own entry point (``python -m awslambdaric``) polls
+``GET /2018-06-01/runtime/invocation/next`` at ``AWS_LAMBDA_RUNTIME_API`` and posts each result
+back, exactly as it does in AWS. Tests queue events with :meth:`RuntimeAPI.invoke` and get the
+posted response back (or an exception for an error or a timeout).
+
+Standard library only::
+
+    with RuntimeAPI() as api:
+        start_container(env={"AWS_LAMBDA_RUNTIME_API": api.address})
+        result = api.invoke({"rawPath": "/health", ...}, timeout=30)
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import re
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+API_PREFIX = "/2018-06-01/runtime"
+FUNCTION_NAME = "diary-orchestrator-image-test"
+FUNCTION_ARN = f"arn:aws:lambda:us-east-1:123456789012:function:{FUNCTION_NAME}"
+
+_RESULT_PATH = re.compile(rf"^{API_PREFIX}/invocation/(?P<id>[^/]+)/(?P<kind>response|error)$")
+
+
+class InvocationError(RuntimeError):
+    """The function reported an error for an invocation (``.../invocation/{id}/error``)."""
+
+    def __init__(self, request_id: str, payload: Any, error_type: str | None):
+        self.request_id = request_id
+        self.payload = payload
+        self.error_type = error_type
+        super().__init__(f"invocation {request_id} failed ({error_type or 'no error type'}): {payload!r}")
+
+
+class InitError(RuntimeError):
+    """The runtime reported that the function failed to initialise (``/init/error``)."""
+
+    def __init__(self, payload: Any, error_type: str | None):
+        self.payload = payload
+        self.error_type = error_type
+        super().__init__(f"function init failed ({error_type or 'no error type'}): {payload!r}")
+
+
+@dataclass
+class _Invocation:
+    request_id: str
+    event: bytes
+    timeout_s: float
+    done: threading.Event = field(default_factory=threading.Event)
+    kind: str | None = None  # "response" or "error"
+    body: bytes = b""
+    error_type: str | None = None
+    picked_up_at: float | None = None
+
+
+def _decode(body: bytes) -> Any:
+    if not body:
+        return None
+    try:
+        return json.loads(body)
+    except ValueError:
+        return body.decode("utf-8", "replace")
+
+
+class RuntimeAPI:
+    """The Runtime API on 127.0.0.1 and a random free port; ``address`` is ``host:port``."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0):
+        self._pending: queue.Queue[_Invocation] = queue.Queue()
+        self._invocations: dict[str, _Invocation] = {}
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self.init_error: InitError | None = None
+        self.next_calls = 0
+        self._server = ThreadingHTTPServer((host, port), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="runtime-api", daemon=True)
+
+    # ------------------------------------------------------------------ lifecycle
+    @property
+    def address(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"{host}:{port}"
+
+    def start(self) -> RuntimeAPI:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> RuntimeAPI:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------ test API
+    def invoke(self, event: dict, timeout: float = 30.0) -> Any:
+        """Queue ``event``, wait for the function's answer and return it (decoded JSON).
+
+        Raises :class:`InvocationError` when the function posts an error, :class:`InitError` when
+        it failed to start, and :class:`TimeoutError` when no answer came within ``timeout``
+        seconds (also used as the invocation's deadline).
+        """
+        if self.init_error is not None:
+            raise self.init_error
+        invocation = _Invocation(str(uuid.uuid4()), json.dumps(event).encode("utf-8"), timeout)
+        with self._lock:
+            self._invocations[invocation.request_id] = invocation
+        self._pending.put(invocation)
+        deadline = time.monotonic() + timeout
+        while not invocation.done.wait(0.05):
+            if self.init_error is not None:
+                raise self.init_error
+            if time.monotonic() >= deadline:
+                state = "was never picked up" if invocation.picked_up_at is None else "got no answer"
+                raise TimeoutError(f"invocation {invocation.request_id} {state} within {timeout} s")
+        if invocation.kind == "error":
+            raise InvocationError(invocation.request_id, _decode(invocation.body), invocation.error_type)
+        return _decode(invocation.body)
+
+    def wait_for_poll(self, timeout: float = 30.0) -> bool:
+        """True once the runtime has asked for its first event (it finished initialising)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.next_calls or self.init_error is not None:
+                return True
+            time.sleep(0.02)
+        return False
+
+    # ------------------------------------------------------------------ server side
+    def _next_invocation(self) -> _Invocation | None:
+        while not self._stopping.is_set():
+            try:
+                return self._pending.get(timeout=0.2)
+            except queue.Empty:
+                continue
+        return None
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as the runtime client expects
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature from base
+                pass
+
+            def _read_body(self) -> bytes:
+                if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+                    chunks = []
+                    while True:
+                        size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                        if size == 0:
+                            while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                                pass
+                            return b"".join(chunks)
+                        chunks.append(self.rfile.read(size))
+                        self.rfile.readline()
+                length = int(self.headers.get("Content-Length") or 0)
+                return self.rfile.read(length) if length else b""
+
+            def _send(self, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
+                payload = b"" if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+                self.send_response(status)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server naming
+                if self.path != f"{API_PREFIX}/invocation/next":
+                    self._send(HTTPStatus.NOT_FOUND, {"errorMessage": f"unknown path {self.path}"})
+                    return
+                api.next_calls += 1
+                invocation = api._next_invocation()
+                if invocation is None:  # shutting down
+                    self._send(HTTPStatus.INTERNAL_SERVER_ERROR, {"errorMessage": "emulator stopping"})
+                    return
+                invocation.picked_up_at = time.monotonic()
+                deadline_ms = int((time.time() + invocation.timeout_s) * 1000)
+                self._send(
+                    HTTPStatus.OK,
+                    invocation.event,
+                    {
+                        "Lambda-Runtime-Aws-Request-Id": invocation.request_id,
+                        "Lambda-Runtime-Deadline-Ms": str(deadline_ms),
+                        "Lambda-Runtime-Invoked-Function-Arn": FUNCTION_ARN,
+                        "Lambda-Runtime-Trace-Id": (
+                            f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Parent={uuid.uuid4().hex[:16]};Sampled=0"
+                        ),
+                    },
+                )
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server naming
+                body = self._read_body()
+                error_type = self.headers.get("Lambda-Runtime-Function-Error-Type")
+                if self.path == f"{API_PREFIX}/init/error":
+                    api.init_error = InitError(_decode(body), error_type)
+                    self._send(HTTPStatus.ACCEPTED, {"status": "OK"})
+                    return
+                match = _RESULT_PATH.match(self.path)
+                if not match:
+                    self._send(HTTPStatus.NOT_FOUND, {"errorMessage": f"unknown path {self.path}"})
+                    return
+                with api._lock:
+                    invocation = api._invocations.get(match["id"])
+                if invocation is None or invocation.done.is_set():
+                    self._send(
+                        HTTPStatus.BAD_REQUEST,
+                        {"errorMessage": "unknown or finished request id", "errorType": "InvalidRequestID"},
+                    )
+                    return
+                invocation.kind, invocation.body, invocation.error_type = match["kind"], body, error_type
+                invocation.done.set()
+                self._send(HTTPStatus.ACCEPTED, {"status": "OK"})
+
+        return Handler

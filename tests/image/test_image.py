@@ -1,0 +1,211 @@
+"""The built container image: its layout, and its own entry point answering API Gateway events.
+
+Run: python -m pytest tests/image -m image -q   (builds the image first; see conftest.py)
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+import pytest
+
+from tests.image.conftest import ImageConfig, RunningFunction
+
+pytestmark = pytest.mark.image
+
+EVENTS = Path(__file__).resolve().parents[2] / "events"
+
+
+def load_event(name: str) -> dict[str, Any]:
+    path = EVENTS / name
+    if not path.exists():
+        pytest.fail(f"missing sample event {path}", pytrace=False)
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def request_body(event: dict[str, Any]) -> dict[str, Any]:
+    body = event.get("body") or ""
+    if event.get("isBase64Encoded"):
+        body = base64.b64decode(body).decode("utf-8")
+    return json.loads(body)
+
+
+def response_body(response: dict[str, Any]) -> Any:
+    body = response.get("body") or ""
+    if response.get("isBase64Encoded"):
+        body = base64.b64decode(body).decode("utf-8")
+    return json.loads(body) if body else None
+
+
+def caller(event: dict[str, Any]) -> str:
+    authorizer = event["requestContext"]["authorizer"]
+    claims = authorizer["jwt"]["claims"] if "jwt" in authorizer else authorizer["claims"]
+    return claims["sub"]
+
+
+@pytest.fixture
+def records_db(image_database_url: str):
+    """A connection to the function's database; removes the records a test created."""
+    conn = psycopg2.connect(image_database_url)
+    conn.autocommit = True
+    created: list[str] = []
+    yield conn, created
+    with conn.cursor() as cur:
+        for record_id in created:
+            cur.execute("DELETE FROM records WHERE id = %s", (record_id,))
+    conn.close()
+
+
+# ------------------------------------------------------------------------- image configuration
+def test_image_config(image_config: ImageConfig) -> None:
+    assert image_config.entrypoint == ["python", "-m", "awslambdaric"]
+    assert image_config.cmd == ["handler.app.lambda_handler"]
+    assert image_config.workdir == "/var/task"
+    assert image_config.env.get("LAMBDA_TASK_ROOT") == "/var/task"
+    assert image_config.env.get("PYTHONUNBUFFERED") == "1"
+    assert "PYTHONDONTWRITEBYTECODE" not in image_config.env
+    user = image_config.user.split(":")[0]
+    assert user and user not in ("0", "root"), f"the image runs as {image_config.user!r}"
+
+
+def test_code_is_the_last_layer(image_config: ImageConfig) -> None:
+    """Least changing first: a change under handler/ only rebuilds the last layer."""
+    layers = [h.get("created_by", "") for h in image_config.history if not h.get("empty_layer")]
+    assert layers, "no layer history"
+    assert "/var/task/handler" in layers[-1], layers[-1]
+    deps = [i for i, created_by in enumerate(layers) if "/opt/deps" in created_by]
+    assert deps and deps[-1] < len(layers) - 1, layers
+
+
+# What the image holds, seen from inside, as the image's own user.
+_INSPECT = r"""
+import importlib.util, json, os, sys, zoneinfo
+from pathlib import Path
+
+task = Path(os.environ["LAMBDA_TASK_ROOT"])
+handler = task / "handler"
+sources = sorted(handler.rglob("*.py"))
+pyc_flags = {}
+for source in sources:
+    pyc = Path(importlib.util.cache_from_source(str(source)))
+    pyc_flags[str(source)] = int.from_bytes(pyc.read_bytes()[4:8], "little") if pyc.exists() else None
+
+deps = Path("/opt/deps")
+dep_sources = [p for p in deps.rglob("*.py")]
+dep_missing = [str(p) for p in dep_sources if not Path(importlib.util.cache_from_source(str(p))).exists()]
+
+def origin(module):
+    spec = importlib.util.find_spec(module)
+    return spec.origin if spec else None
+
+try:
+    zoneinfo.ZoneInfo("Asia/Seoul")
+    seoul = True
+except Exception as exc:
+    seoul = repr(exc)
+
+print(json.dumps({
+    "uid": os.getuid(),
+    "euid": os.geteuid(),
+    "cwd": os.getcwd(),
+    "task_root": sorted(p.name for p in task.iterdir()),
+    "handler_local": (handler / "local").exists(),
+    "tests_dirs": [str(p) for p in (task / "tests", handler / "tests", Path("/tests")) if p.exists()],
+    "handler_sources": len(sources),
+    "pyc_flags": pyc_flags,
+    "dep_sources": len(dep_sources),
+    "dep_missing_pyc": dep_missing[:20],
+    "dep_bin": (deps / "bin").exists(),
+    "pip_caches": [p for p in ("/root/.cache/pip", "/tmp/.cache/pip", "/build") if os.path.exists(p)],
+    "secret": os.path.exists("/run/secrets/cacert"),
+    "code_writable": os.access(handler, os.W_OK),
+    "dont_write_bytecode": sys.flags.dont_write_bytecode,
+    "origins": {m: origin(m) for m in ("handler", "awslambdaric", "boto3", "psycopg2", "strands", "aws_lambda_powertools")},
+    "seoul": seoul,
+}))
+"""
+
+
+@pytest.fixture(scope="session")
+def image_contents(image_engine) -> dict[str, Any]:
+    result = image_engine.run(["python", "-c", _INSPECT])
+    assert result.returncode == 0, f"inspection failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_runs_as_non_root(image_contents: dict[str, Any]) -> None:
+    assert image_contents["uid"] != 0 and image_contents["euid"] != 0
+    assert image_contents["cwd"] == "/var/task"
+    assert not image_contents["code_writable"], "the function user can change its own code"
+
+
+def test_only_the_handler_package_is_shipped(image_contents: dict[str, Any]) -> None:
+    assert image_contents["task_root"] == ["handler"]
+    assert not image_contents["handler_local"], "handler/local (a local-only tool) is in the image"
+    assert image_contents["tests_dirs"] == []
+    assert not image_contents["dep_bin"]
+    assert image_contents["pip_caches"] == []
+    assert not image_contents["secret"], "the build's CA bundle secret is in the image"
+
+
+def test_bytecode_is_compiled(image_contents: dict[str, Any]) -> None:
+    flags = image_contents["pyc_flags"]
+    assert image_contents["handler_sources"] > 0 and flags
+    missing = [source for source, flag in flags.items() if flag is None]
+    assert not missing, f"handler modules without .pyc: {missing}"
+    # PEP 552: 0b01 = hash-based, not checked against the source (compileall --invalidation-mode unchecked-hash)
+    assert set(flags.values()) == {0b01}, flags
+    assert image_contents["dep_sources"] > 1000
+    assert image_contents["dep_missing_pyc"] == []
+    assert not image_contents["dont_write_bytecode"]
+
+
+def test_modules_come_from_the_image_layout(image_contents: dict[str, Any]) -> None:
+    origins = image_contents["origins"]
+    assert origins["handler"] == "/var/task/handler/__init__.py"
+    for module in ("awslambdaric", "boto3", "psycopg2", "strands", "aws_lambda_powertools"):
+        assert origins[module] and origins[module].startswith("/opt/deps/"), (module, origins[module])
+    assert image_contents["seoul"] is True, f"zoneinfo cannot load Asia/Seoul (DEFAULT_TIMEZONE): {image_contents['seoul']}"
+
+
+# ------------------------------------------------------------------------- the running function
+def test_health(lambda_function: RunningFunction) -> None:
+    response = lambda_function.invoke(load_event("http-api/health.json"))
+    assert response["statusCode"] == 200, response
+    assert response_body(response) == {"status": "ok", "database": "ok"}
+
+
+@pytest.mark.parametrize("event_file", ["http-api/records-create.json", "rest-api/records-create.json"])
+def test_create_record(lambda_function: RunningFunction, records_db, event_file: str) -> None:
+    conn, created = records_db
+    event = load_event(event_file)
+    sent = request_body(event)
+
+    response = lambda_function.invoke(event)
+
+    assert response["statusCode"] == 201, response
+    record = response_body(response)
+    created.append(record["id"])
+    assert record["content"] == sent["content"]
+    assert {"id", "content", "record_date", "created_at"} <= set(record)
+    if "record_date" in sent:
+        assert record["record_date"] == sent["record_date"]
+    with conn.cursor() as cur:
+        cur.execute("SELECT user_id, content, record_date::text FROM records WHERE id = %s", (record["id"],))
+        row = cur.fetchone()
+    assert row is not None, f"record {record['id']} is not in the database"
+    assert row[0] == caller(event)
+    assert row[1] == sent["content"]
+    assert row[2] == record["record_date"]
+
+
+def test_warm_invocations_reuse_the_process(lambda_function: RunningFunction) -> None:
+    event = load_event("http-api/health.json")
+    for _ in range(3):
+        assert lambda_function.invoke(event, timeout=30)["statusCode"] == 200
+    assert lambda_function.process.poll() is None
+    print(f"\n[image] cold start (process start to first poll): {lambda_function.cold_start_s:.2f} s")

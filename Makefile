@@ -4,9 +4,9 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-EVENTS ?= events/http-api/records-create.json events/http-api/agent-diary.json events/http-api/questions-ask.json events/http-api/images-create.json events/http-api/reports-create.json
+EVENTS ?= events/http-api/records-create.json events/http-api/agent-diary.json events/http-api/questions-ask.json events/http-api/images-create.json events/http-api/reports-create.json events/http-api/reports-list.json
 
-.PHONY: run test test-quick migrate image lint clean
+.PHONY: run test test-quick migrate image lint clean bench
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -51,3 +51,19 @@ lint: $(VENV)/.installed .venv-sam/.installed .venv-checkov/.installed  ## offli
 
 clean:
 	rm -rf $(VENV) .venv-sam .venv-checkov .local .pytest_cache
+
+# Static checks of the function's code: lint (ruff, config in pyproject.toml), types (mypy),
+# security lint (bandit), and known vulnerabilities of the pinned runtime requirements (pip-audit;
+# .ci/pip-audit tolerates only an unreachable vulnerability source, and says so).
+.PHONY: check
+check: $(VENV)/.installed
+	$(VENV)/bin/ruff check handler
+	$(VENV)/bin/mypy
+	$(VENV)/bin/bandit -c pyproject.toml -r handler -q
+	$(PY) .ci/pip-audit requirements.txt
+
+# Builds and measures the project's image, the seed document's baseline and the floor in one run
+# (root, buildah; PostgreSQL on 127.0.0.1:5432). Prints the table, writes benchmarks/results/*.json
+# and benchmarks/latest.json. About 15-20 minutes with buildah's vfs storage. Not run by CI.
+bench: $(VENV)/.installed  ## make bench [BENCH_STARTS=5 BENCH_WARM=50]
+	$(PY) -m benchmarks.bench

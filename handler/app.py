@@ -1,9 +1,10 @@
 """Lambda entry point: `handler.app.lambda_handler`.
 
 Takes API Gateway HTTP API (2.0) and REST API (1.0) proxy events, and SQS batches of report jobs
-(handler.report_worker). Before routing it turns away what must never reach a route: a body over the size limit (413) and, except on public routes, a request
-without a verified identity (401). Everything else is Powertools' event handler and the routers in
-handler.api.
+(handler.report_worker). Before routing it turns away what must never reach a route: a body over
+the size limit (413), except on public routes a request without a verified identity (401), and a
+body that is not JSON or cannot be decoded (415, 400; handler.api.request_body). Everything else
+is Powertools' event handler and the routers in handler.api.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from handler.api import (
     questions_routes,
     records_routes,
     reports_routes,
+    request_body,
 )
 from handler.settings import get_settings
 
@@ -59,7 +61,9 @@ def _build(resolver_class: type[ApiGatewayResolver]) -> ApiGatewayResolver:
 
     @app.get("/openapi.json", summary="This API's OpenAPI document", include_in_schema=False)
     def openapi() -> Response[dict]:
-        return Response(status_code=200, content_type="application/json", body=app.get_openapi_json_schema(title="Diary API"))
+        # A dict, as the annotation says: the JSON string itself failed response validation (a 400).
+        document = json.loads(app.get_openapi_json_schema(title="Diary API"))
+        return Response(status_code=200, content_type="application/json", body=document)
 
     return app
 
@@ -93,12 +97,16 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     if report_worker.is_sqs_batch(event):
         return report_worker.handle_batch(event, context)
     app, request = _parse(event)
-    if len(request.body or "") > settings.max_body_bytes:
-        return _rejection(413, "body_too_large", f"the body exceeds {settings.max_body_bytes} bytes")
+    oversized = request_body.oversized(request, settings.max_body_bytes)
+    if oversized:
+        return _rejection(*oversized)
     public = identity.is_public(request)
     user_id = None if public else identity.verified_caller(request)
     if not public and user_id is None:
         return _rejection(401, "unauthorized", "a verified identity is required")
+    refused = request_body.refusal(request)
+    if refused:
+        return _rejection(*refused)
     identity.admit(user_id)
     idempotency.start_request(context, request.headers)
     return app.resolve(event, context)

@@ -68,7 +68,8 @@ class _Responder:
                 "Status": status,
                 "Reason": reason[:_REASON_LIMIT],
                 # Kept across updates: a new id would make CloudFormation delete the "old" resource.
-                "PhysicalResourceId": event.get("PhysicalResourceId") or f"{event.get('LogicalResourceId', 'DatabaseMigration')}-schema",
+                "PhysicalResourceId": event.get("PhysicalResourceId")
+                or f"{event.get('LogicalResourceId', 'DatabaseMigration')}-schema",
                 "StackId": event.get("StackId"),
                 "RequestId": event.get("RequestId"),
                 "LogicalResourceId": event.get("LogicalResourceId"),
@@ -84,7 +85,7 @@ class _Responder:
 def _put(url: str, payload: bytes) -> None:
     # The presigned URL was signed without a content type: send an empty one (urllib would add
     # application/x-www-form-urlencoded otherwise and S3 would refuse the signature).
-    request = urllib.request.Request(
+    request = urllib.request.Request(  # noqa: S310 - https from CloudFormation, as below
         url, data=payload, method="PUT", headers={"Content-Type": "", "Content-Length": str(len(payload))}
     )
     for attempt in range(1, PUT_ATTEMPTS + 1):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from typing import Annotated, Any, Literal
 
@@ -11,13 +12,15 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 MIN_DATE = dt.date(1900, 1, 1)
 MAX_DATE = dt.date(2100, 12, 31)
 MAX_RECORD_CHARS = 4000
+# Exactly YYYY-MM-DD in ASCII digits: date.fromisoformat alone also takes ISO week dates ("2026-W48-3").
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _iso_date(value: Any) -> Any:
     """Accept only 'YYYY-MM-DD' strings (pydantic alone would also take numbers as timestamps)."""
     if isinstance(value, dt.date):
         return value
-    if not isinstance(value, str) or len(value) != 10:
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
         raise ValueError("expected a date as YYYY-MM-DD")
     try:
         day = dt.date.fromisoformat(value)

@@ -36,9 +36,11 @@ def _run(record: SQSRecord) -> None:
 
 
 def handle_batch(event: dict, context: LambdaContext) -> dict:
-    return process_partial_response(event=event, record_handler=_run, processor=processor, context=context)
+    return dict(process_partial_response(event=event, record_handler=_run, processor=processor, context=context))
 
 
 def is_sqs_batch(event: dict) -> bool:
     records = event.get("Records")
-    return bool(records) and all(r.get("eventSource") == "aws:sqs" for r in records)
+    if not records:
+        return False
+    return all(r.get("eventSource") == "aws:sqs" for r in records)

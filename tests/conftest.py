@@ -259,3 +259,16 @@ def aws_services(moto_endpoint, monkeypatch) -> Iterator[dict[str, str]]:
     yield {"bucket": bucket, "queue_url": queue_url, "endpoint": moto_endpoint}
     get_settings.cache_clear()
     client.cache_clear()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Print what the robustness tests counted (tests/tally.py), for the closing note to quote."""
+    from tests import tally
+
+    lines = tally.summary_lines()
+    if not lines:
+        return
+    terminalreporter.section("robustness tallies")
+    for line in lines:
+        terminalreporter.write_line(line)
+    tally.write(ROOT / ".local" / "robustness-tallies.json")

@@ -53,7 +53,8 @@ def placeholder_png(prompt: str, width: int = WIDTH // 8, height: int = HEIGHT /
     digest = hashlib.sha256(prompt.encode()).digest()
     top, bottom = digest[:3], digest[3:6]
     rows = b"".join(
-        b"\x00" + bytes(round(a + (b - a) * y / (height - 1)) for a, b in zip(top, bottom)) * width for y in range(height)
+        b"\x00" + bytes(round(a + (b - a) * y / (height - 1)) for a, b in zip(top, bottom, strict=True)) * width
+        for y in range(height)
     )
 
     def chunk(kind: bytes, data: bytes) -> bytes:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import Iterator
@@ -53,7 +52,7 @@ def model_call() -> Iterator[None]:
 
     try:
         yield
-    except (asyncio.TimeoutError, botocore.exceptions.ReadTimeoutError) as exc:
+    except (TimeoutError, botocore.exceptions.ReadTimeoutError) as exc:
         raise ModelTimeout("the model did not answer in time") from exc
     except ModelThrottledException as exc:
         raise ModelUnavailable("the model is throttling requests") from exc

@@ -8,8 +8,8 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from handler.api.identity import caller_id
 from handler.api.idempotency import idempotent
+from handler.api.identity import caller_id
 from handler.api.schemas import NewDiary
 from handler.logic import diaries
 from handler.models import Diary, IsoDate

@@ -40,14 +40,32 @@ def error_response(status: int, code: str, message: str, headers: dict[str, str]
     )
 
 
+# Field names in `details` echo the client's keys; keep them short and valid UTF-8.
+MAX_DETAIL_CHARS = 200
+
+
+def _printable(text: str) -> str:
+    """`text` cut to MAX_DETAIL_CHARS, with what UTF-8 cannot carry (lone surrogates) replaced."""
+    return text[:MAX_DETAIL_CHARS].encode("utf-8", "replace").decode("utf-8")
+
+
 def _validation_response(exc: RequestValidationError) -> Response:
     """Bad JSON or a bad query/path field is a 400; valid JSON failing the body schema is a 422."""
     errors = exc.errors()
     kinds = {err.get("type") for err in errors}
     if "json_invalid" in kinds:
         return error_response(400, "invalid_json", "the body is not valid JSON")
+    if any(err.get("loc", ("",))[0] == "response" for err in errors):
+        # Powertools reports a route's own response failing its model as a RequestValidationError;
+        # that is this service's bug, not the client's.
+        problems = [{"loc": err.get("loc"), "type": err.get("type")} for err in errors]
+        logger.error("response failed its model", extra={"errors": problems})
+        return error_response(500, "internal_error", "an unexpected error occurred")
     details = [
-        {"field": ".".join(str(part) for part in err.get("loc", ())), "message": err.get("msg", "invalid")}
+        {
+            "field": _printable(".".join(str(part) for part in err.get("loc", ()))),
+            "message": _printable(str(err.get("msg", "invalid"))),
+        }
         for err in errors
     ]
     in_body = all(err.get("loc", ("body",))[0] == "body" for err in errors)

@@ -22,4 +22,6 @@ def health() -> Response[dict]:
             body={"status": "unavailable", "database": "unreachable"},
             headers={"Retry-After": str(RETRY_AFTER_S)},
         )
-    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body={"status": "ok", "database": "ok"})
+    return Response(
+        status_code=200, content_type=content_types.APPLICATION_JSON, body={"status": "ok", "database": "ok"}
+    )

@@ -98,7 +98,9 @@ def idempotent(route: str):
             body = next(v for v in kwargs.values() if isinstance(v, BaseModel))
             request = {"user": caller_id(), "route": route, "key": key, "body": body.model_dump(mode="json")}
             stored = _run_once(request, run=lambda: view(**kwargs))
-            return Response(status_code=stored["status"], content_type=content_types.APPLICATION_JSON, body=stored["body"])
+            return Response(
+                status_code=stored["status"], content_type=content_types.APPLICATION_JSON, body=stored["body"]
+            )
 
         # Powertools reads the route's parameters from its signature; resolve the view's annotations
         # here, where its module's names are known, so the body is still validated as the view's model.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import unicodedata
 
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 
@@ -21,9 +22,15 @@ def verified_caller(event: BaseProxyEvent) -> str | None:
     user_id = claims.get("sub")
     if not user_id and get_settings().allow_user_id_header:
         user_id = event.headers.get("x-user-id")
-    if isinstance(user_id, str) and 0 < len(user_id) <= MAX_USER_ID_CHARS:
+    if isinstance(user_id, str) and 0 < len(user_id) <= MAX_USER_ID_CHARS and _usable(user_id):
         return user_id
     return None
+
+
+def _usable(user_id: str) -> bool:
+    """Not blank, and nothing PostgreSQL cannot store or a log cannot show (NUL, lone surrogates, controls)."""
+    # Cc: control characters (NUL included); Cs: lone surrogates, which no UTF-8 text can carry.
+    return bool(user_id.strip()) and not any(unicodedata.category(ch) in ("Cc", "Cs") for ch in user_id)
 
 
 def is_public(event: BaseProxyEvent) -> bool:

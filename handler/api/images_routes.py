@@ -5,8 +5,8 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from handler.api.identity import caller_id
 from handler.api.idempotency import idempotent
+from handler.api.identity import caller_id
 from handler.api.schemas import NewImage
 from handler.logic import images
 from handler.models import Image

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from handler.api.identity import caller_id
 from handler.api.idempotency import idempotent
+from handler.api.identity import caller_id
 from handler.api.schemas import NewQuestion
 from handler.logic import questions
 from handler.models import QuestionAnswer

@@ -11,8 +11,8 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from handler.api.errors import ApiError
-from handler.api.identity import caller_id
 from handler.api.idempotency import idempotent
+from handler.api.identity import caller_id
 from handler.api.schemas import NewRecord
 from handler.logic import records
 from handler.models import IsoDate, Record, RecordPage

@@ -9,8 +9,8 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from handler.api.identity import caller_id
 from handler.api.idempotency import idempotent
+from handler.api.identity import caller_id
 from handler.api.schemas import NewReport
 from handler.logic import reports
 from handler.models import Report, ReportList

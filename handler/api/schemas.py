@@ -18,7 +18,8 @@ class NewRecord(_Body):
 
 class NewDiary(_Body):
     date: IsoDate
-    temperature: float | None = Field(default=None, ge=0.0, le=1.0)
+    # Strict: a string ("0.5") or a boolean is a wrong type, not a number to coerce.
+    temperature: float | None = Field(default=None, ge=0.0, le=1.0, strict=True)
 
 
 class AgentRequest(_Body):
@@ -29,7 +30,9 @@ class AgentRequest(_Body):
 
 class NewQuestion(_Body):
     question: Text = Field(max_length=1000)
-    current_date: IsoDate | None = Field(default=None, description="The user's today; dates in the question resolve against it.")
+    current_date: IsoDate | None = Field(
+        default=None, description="The user's today; dates in the question resolve against it."
+    )
 
 
 class NewImage(_Body):

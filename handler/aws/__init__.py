@@ -20,5 +20,7 @@ def client(service: str, read_timeout_s: int = 10):
 
     return boto3.client(
         service,
-        config=Config(connect_timeout=3, read_timeout=read_timeout_s, retries={"mode": "standard", "total_max_attempts": 2}),
+        config=Config(
+            connect_timeout=3, read_timeout=read_timeout_s, retries={"mode": "standard", "total_max_attempts": 2}
+        ),
     )

@@ -17,6 +17,8 @@ def connection_dsn(settings: Settings, refresh: bool = False) -> str:
     """`refresh` reads the secret again instead of the cached copy (after RDS rotated the password)."""
     if settings.database_url:
         return settings.database_url
+    if not settings.db_secret_arn:  # settings validation requires one of the two; this says so to mypy
+        raise CredentialsUnavailable("neither DATABASE_URL nor DB_SECRET_ARN is set")
     # Imported here: only the AWS path needs boto3 and the secrets provider.
     from aws_lambda_powertools.utilities import parameters
 
@@ -30,5 +32,10 @@ def connection_dsn(settings: Settings, refresh: bool = False) -> str:
     except (KeyError, TypeError):
         raise CredentialsUnavailable("the database secret has no username and password") from None
     return make_dsn(
-        host=settings.db_host, port=settings.db_port, dbname=settings.db_name, user=user, password=password, sslmode="require"
+        host=settings.db_host,
+        port=settings.db_port,
+        dbname=settings.db_name,
+        user=user,
+        password=password,
+        sslmode="require",
     )

@@ -55,7 +55,7 @@ def list_between(
         f"SELECT {_COLUMNS} FROM records"
         f" WHERE user_id = %s AND record_date BETWEEN %s AND %s {keyset}"
         " ORDER BY record_date, created_at, id LIMIT %s",
-        params + (limit,),
+        (*params, limit),
     )
     return cur.fetchall()
 

@@ -49,7 +49,9 @@ def handle(
     messages = MESSAGES["ko" if has_hangul(content) else "en"]
 
     def reply(kind: str, body, message: str, calls: int) -> AgentReply:
-        return AgentReply(type=kind, content=body, message=message, routed_by=routed_by, model_calls=routing_calls + calls)
+        return AgentReply(
+            type=kind, content=body, message=message, routed_by=routed_by, model_calls=routing_calls + calls
+        )
 
     if route == "data":
         return reply("data", records.add_record(user_id, content, today), messages["data"], 0)

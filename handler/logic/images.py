@@ -22,6 +22,8 @@ def create_image(user_id: str, day: dt.date | None = None, text: str | None = No
         if diary is None:
             raise Unprocessable("no_diary", f"there is no diary for {day.isoformat()} to draw; write it first")
         text = diary["content"]
+    if text is None:  # the request model requires a date or a text; this says so to mypy
+        raise Unprocessable("nothing_to_draw", "give a `date` or a `text` to draw")
     draft = image_prompter.write(text)
     png, image_model = canvas.draw(draft.output.prompt, draft.output.negative_prompt)
 

@@ -37,7 +37,10 @@ def answer_question(user_id: str, question: str, current_date: dt.date | None = 
     draft = question_answerer.answer(
         question,
         today,
-        [(ref, f"{row['record_date']} {calendar.local_time(row['created_at'])}", row["content"]) for ref, row in refs.items()],
+        [
+            (ref, f"{row['record_date']} {calendar.local_time(row['created_at'])}", row["content"])
+            for ref, row in refs.items()
+        ],
         [(d["date"].isoformat(), d["content"]) for d in diaries],
     )
     # Only refs that were offered can come back: a model cannot point at anyone else's record.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from handler.agents.model_errors import ModelAnswerMalformed, ModelUnavailable
 from handler.agents.reporter import agent as reporter
@@ -93,7 +94,9 @@ def run_report(user_id: str, report_id: uuid.UUID, final_attempt: bool) -> None:
         if sorted(scored_days) != sorted(days_with_records):
             problem = "the model did not score exactly the days that have records"
             continue
-        scores = [{"date": s.date.isoformat(), "score": s.score} for s in answer.output.daily_scores]
+        scores: list[dict[str, Any]] = [
+            {"date": s.date.isoformat(), "score": s.score} for s in answer.output.daily_scores
+        ]
         average = round(sum(s["score"] for s in scores) / len(scores), 2)
         with connection.transaction(user_id) as cur:
             reports_dal.complete(

@@ -8,7 +8,6 @@ from typing import Any
 from handler.language import has_hangul
 
 
-
 def answer(prompt: str) -> dict[str, Any]:
     day = re.search(r"Date: (\d{4}-\d{2}-\d{2})", prompt).group(1)
     records = re.findall(r"^- \[\d{2}:\d{2}\] (.*)$", prompt, re.M)

@@ -1,0 +1,75 @@
+"""What a request body must be before any route sees it: small enough, JSON, and decodable.
+
+Powertools' event handler parses the body itself, but it also accepts form and multipart bodies, and
+a body it cannot decode (bad base64, bytes that are not UTF-8, JSON nested past Python's recursion
+limit or with an integer too long to convert) escapes its parser as an unexpected exception. The
+entry point asks `refusal` first, so each of these is a clear 4xx instead.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any, NamedTuple
+
+from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
+
+# Methods whose body a route reads; other methods' bodies are ignored, as before.
+_METHODS_WITH_BODY = {"POST", "PUT", "PATCH"}
+# Request bodies here are flat objects; anything deeper is not one of them, and a body nested
+# close to the recursion limit parsed here might still overflow deeper in Powertools' stack.
+MAX_NESTING = 32
+
+
+class Refusal(NamedTuple):
+    status: int
+    code: str
+    message: str
+
+
+def oversized(request: BaseProxyEvent, max_body_bytes: int) -> Refusal | None:
+    """A 413 when the body is over the limit: checked first, before anything reads the body."""
+    # Bytes, not characters: 30 000 Hangul syllables are 90 000 bytes. Lone surrogates count as 3.
+    if len((request.body or "").encode("utf-8", "surrogatepass")) > max_body_bytes:
+        return Refusal(413, "body_too_large", f"the body exceeds {max_body_bytes} bytes")
+    return None
+
+
+def refusal(request: BaseProxyEvent) -> Refusal | None:
+    """Why the request's body must be turned away before routing (400, 415), or None when it may go on."""
+    body = request.body or ""
+    if not body or (request.http_method or "").upper() not in _METHODS_WITH_BODY:
+        return None
+    media_type = (request.headers.get("content-type") or "").strip()
+    # What Powertools parses as JSON: no content type, or one that starts with application/json.
+    if media_type and not media_type.startswith("application/json"):
+        return Refusal(415, "unsupported_media_type", "send the body as application/json")
+    text = body
+    if request.is_base64_encoded:
+        try:
+            text = base64.b64decode(body.encode("ascii")).decode("utf-8")
+        except (UnicodeError, binascii.Error):
+            return Refusal(400, "invalid_body", "the body is not base64-encoded UTF-8 text")
+    try:
+        document = json.loads(text)
+    except (ValueError, RecursionError):
+        # JSONDecodeError, and what it does not cover: an integer past Python's digit limit, nesting
+        # past the recursion limit.
+        return Refusal(400, "invalid_json", "the body is not valid JSON")
+    if _too_deep(document):
+        return Refusal(400, "invalid_json", f"the body is nested more than {MAX_NESTING} levels deep")
+    return None
+
+
+def _too_deep(document: Any) -> bool:
+    pending = [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else None
+        if children is None:
+            continue
+        if depth > MAX_NESTING:
+            return True
+        pending.extend((child, depth + 1) for child in children)
+    return False

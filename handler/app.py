@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import os
 
 from aws_lambda_powertools import Logger, Metrics
@@ -38,6 +39,10 @@ from handler.settings import get_settings
 
 # Fail the container at start, with the setting's name, rather than on the first request.
 settings = get_settings()
+# At DEBUG (AWS_LAMBDA_LOG_LEVEL lowers the root logger) botocore logs whole response bodies,
+# GetSecretValue's password included; these libraries never log below INFO here.
+for _noisy in ("botocore", "boto3", "urllib3"):
+    logging.getLogger(_noisy).setLevel(logging.INFO)
 logger = Logger()
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Diary"))
 

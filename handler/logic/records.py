@@ -67,6 +67,11 @@ def decode_cursor(cursor: str) -> tuple[dt.date, dt.datetime, uuid.UUID]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         day, created_at, record_id = json.loads(raw)
-        return dt.date.fromisoformat(day), dt.datetime.fromisoformat(created_at), uuid.UUID(record_id)
+        moment = dt.datetime.fromisoformat(created_at)
+        offset = moment.utcoffset()
+        # Python takes UTC offsets up to 24 h, PostgreSQL up to 16 h; this API writes UTC only.
+        if offset is None or abs(offset) >= dt.timedelta(hours=16):
+            raise ValueError("cursor time outside what the API writes")
+        return dt.date.fromisoformat(day), moment, uuid.UUID(record_id)
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
         raise InvalidCursor() from None

@@ -9,12 +9,13 @@ report stays running forever.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from typing import Any
 
 from handler.agents.model_errors import ModelAnswerMalformed, ModelUnavailable
 from handler.agents.reporter import agent as reporter
-from handler.aws import report_queue
+from handler.aws import AwsUnavailable, report_queue
 from handler.dal import connection
 from handler.dal import diaries as diaries_dal
 from handler.dal import records as records_dal
@@ -23,6 +24,8 @@ from handler.logic import calendar
 from handler.logic.errors import NotFound, Unprocessable
 from handler.models import Report
 from handler.settings import get_settings
+
+logger = logging.getLogger(__name__)
 
 MAX_RECORDS = 1000
 RECENT_REPORTS = 50
@@ -45,7 +48,12 @@ def request_report(user_id: str, start: dt.date, end: dt.date) -> Report:
             raise Unprocessable("no_records", f"there are no records between {start} and {end}")
         row = reports_dal.insert(cur, report_id, user_id, start, end)
     if settings.report_queue_url:
-        report_queue.send(settings.report_queue_url, user_id, report_id)
+        try:
+            report_queue.send(settings.report_queue_url, user_id, report_id)
+        except AwsUnavailable:
+            # No worker will ever see it: fail it now rather than leave it pending.
+            _fail(user_id, report_id, "the report could not be queued; request it again")
+            raise
         return _report(row)
     run_report(user_id, report_id, final_attempt=True)
     return get_report(user_id, report_id)
@@ -65,13 +73,25 @@ def list_reports(user_id: str) -> list[Report]:
 
 
 def run_report(user_id: str, report_id: uuid.UUID, final_attempt: bool) -> None:
-    """The worker's job for one message. Raises on a transient fault unless this is the final attempt."""
+    """The worker's job for one message. A fault raises, so the queue redelivers the message, except
+    on the final delivery: then the report fails with the reason instead of staying running."""
     with connection.transaction(user_id) as cur:
         report = reports_dal.claim(cur, user_id, report_id)
         if report is None:
             return  # unknown, or finished by an earlier delivery of the same message
         records = records_dal.list_between(cur, user_id, report["start_date"], report["end_date"], MAX_RECORDS)
         diaries = diaries_dal.list_between(cur, user_id, report["start_date"], report["end_date"])
+    try:
+        _write(user_id, report_id, report, records, diaries)
+    except Exception as exc:
+        if not final_attempt:
+            raise
+        logger.exception("report failed on its final delivery", extra={"report_id": str(report_id)})
+        reason = "the model was unavailable" if isinstance(exc, ModelUnavailable) else "the report could not be written"
+        _fail(user_id, report_id, reason)
+
+
+def _write(user_id: str, report_id: uuid.UUID, report: dict, records: list[dict], diaries: list[dict]) -> None:
     if not records:
         _fail(user_id, report_id, "there are no records in the period")
         return
@@ -85,11 +105,6 @@ def run_report(user_id: str, report_id: uuid.UUID, final_attempt: bool) -> None:
         except ModelAnswerMalformed:
             problem = "the model's answer did not match the report format"
             continue
-        except ModelUnavailable:
-            if final_attempt:
-                _fail(user_id, report_id, "the model was unavailable")
-                return
-            raise
         scored_days = [s.date for s in answer.output.daily_scores]
         if sorted(scored_days) != sorted(days_with_records):
             problem = "the model did not score exactly the days that have records"

@@ -518,24 +518,11 @@ def shape_matters(case: Bad) -> bool:
                 or case.method != "POST")
 
 
-# Known bugs outside the HTTP layer, reported to the lead; strict, so a fix turns them into failures
-# to be removed from here.
-KNOWN_BUGS = dict.fromkeys(
-    [
-        "GET /records cursor offset beyond PostgreSQL's, far future",
-        "GET /records cursor offset beyond PostgreSQL's, far past",
-        "GET /records cursor offset beyond PostgreSQL's, today",
-    ],
-    "handler/logic/records.py decode_cursor accepts a UTC offset PostgreSQL rejects (DataError -> 500)",
-)
-
-
 def _params() -> list[Any]:
     params = []
     for case in CASES:
-        marks = [pytest.mark.xfail(reason=KNOWN_BUGS[case.name], strict=True)] if case.name in KNOWN_BUGS else []
         for shape in SHAPES if shape_matters(case) else SHAPES[:1]:
-            params.append(pytest.param(case, shape, id=f"{case.name}-{shape}", marks=marks))
+            params.append(pytest.param(case, shape, id=f"{case.name}-{shape}"))
     return params
 
 

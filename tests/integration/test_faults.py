@@ -96,11 +96,6 @@ def test_a_report_that_cannot_be_queued_is_503_and_a_retry_runs_once(missing_que
     _survived()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (handler/logic/reports.py request_report): the report row is committed before "
-    "report_queue.send; when SendMessage fails the request is 503 but the row stays 'pending' forever",
-)
 def test_a_report_that_cannot_be_queued_is_not_left_pending(missing_queue, user, db):
     _injected()
     _week(user)
@@ -155,11 +150,6 @@ def test_a_worker_crash_after_claiming_is_retried_and_completes(aws_services, mo
     _survived()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (handler/logic/reports.py run_report): on the final delivery only ModelUnavailable fails "
-    "the report; any other exception leaves it 'running' forever while the message goes to the DLQ",
-)
 def test_a_worker_crash_on_the_last_delivery_fails_the_report(aws_services, monkeypatch, user, db):
     from handler.settings import get_settings
 

@@ -13,8 +13,8 @@ escaped, URL-quoted and base64-encoded).
 
 The root logger is set as the Lambda runtime sets it: a handler at WARNING by default. With
 AWS_LAMBDA_LOG_LEVEL=DEBUG the runtime lowers the root logger to DEBUG, and botocore then logs the
-GetSecretValue response body, password included; that case is kept as a strict xfail until the
-handler caps botocore's loggers.
+GetSecretValue response body, password included, unless the handler caps botocore's loggers at
+INFO (handler/app.py does); both levels are tested.
 """
 
 from __future__ import annotations
@@ -197,12 +197,6 @@ def test_no_secret_in_logs_stdout_or_responses(tmp_path, fake_bedrock, aws_servi
     _check(text, replies, "WARNING (default)")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: with AWS_LAMBDA_LOG_LEVEL=DEBUG the runtime sets the root logger to DEBUG and botocore.parsers "
-    "logs the GetSecretValue response body (the DB password) and botocore.endpoint the request bodies; "
-    "the handler should cap the botocore/urllib3 loggers at INFO",
-)
 def test_no_secret_in_logs_even_with_the_runtime_at_debug(tmp_path, fake_bedrock, aws_services):
     text, replies = _run(tmp_path, fake_bedrock, aws_services, root_log_level="DEBUG")
     _check(text, replies, "DEBUG")

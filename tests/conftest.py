@@ -20,6 +20,7 @@ import pytest
 from psycopg2.extensions import parse_dsn
 
 from handler.local.embedded_postgres import database_url
+from handler.local.invoke import LocalContext
 from tests.fakes.bedrock import FakeBedrock, serve
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,18 +79,8 @@ def db(test_database: str) -> Iterator[Any]:
     conn.close()
 
 
-class FakeContext:
-    function_name = "diary-tests"
-    function_version = "$LATEST"
-    memory_limit_in_mb = 1024
-    invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:diary-tests"
-
-    def __init__(self, remaining_ms: int = 29_000):
-        self.aws_request_id = str(uuid.uuid4())
-        self.remaining_ms = remaining_ms
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_ms
+# The local runner's stand-in for Lambda's context object; `FakeContext(remaining_ms)`.
+FakeContext = LocalContext
 
 
 @dataclass

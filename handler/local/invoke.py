@@ -31,12 +31,12 @@ class LocalContext:
     memory_limit_in_mb = 1024
     invoked_function_arn = "arn:aws:lambda:local:000000000000:function:diary-orchestrator-local"
 
-    def __init__(self, timeout_ms: int = 29_000):
+    def __init__(self, remaining_ms: int = 29_000):
         self.aws_request_id = str(uuid.uuid4())
-        self._timeout_ms = timeout_ms
+        self.remaining_ms = remaining_ms
 
     def get_remaining_time_in_millis(self) -> int:
-        return self._timeout_ms
+        return self.remaining_ms
 
 
 def main(argv: list[str] | None = None) -> int:

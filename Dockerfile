@@ -27,12 +27,33 @@ COPY requirements.txt /tmp/requirements.txt
 
 # --no-compile then compileall: every module gets a .pyc, compiled once, with
 # unchecked-hash validation (no stat of the source on import; the image is immutable).
-# bin/ holds console scripts (uvicorn, watchmedo...) that nothing in the function runs.
+# Removed before compiling (so no stray __pycache__ is left), each measured by `make bench` and
+# backed by tests/image/test_routes.py (every route runs in the image under an audit hook that
+# logs each import and each file opened):
+# - bin/: console scripts (uvicorn, watchmedo...) that nothing in the function runs;
+# - the MCP client/server stack that strands-agents depends on but never imports unless MCP tools
+#   are used (this function uses none): mcp, starlette, uvicorn, sse-starlette, httpx/httpcore
+#   (1 and 2), h11, anyio, python-multipart, PyJWT, cryptography + cffi + pycparser, click,
+#   truststore; with their dist-info;
+# - botocore's service models except the services the function calls (bedrock-runtime, s3, sqs,
+#   secretsmanager for the database secret, sts); botocore's shared files (endpoints.json,
+#   partitions.json, sdk-default-configuration.json, _retry.json) stay.
+# TRIM=0 keeps everything: only `make bench` uses it, to measure what the trimming buys.
+ARG TRIM=1
+# hadolint ignore=DL3003
 RUN --mount=type=secret,id=cacert,required=false \
     if [ -s /run/secrets/cacert ]; then export PIP_CERT=/run/secrets/cacert; fi \
     && python -m pip install --no-cache-dir --no-compile --disable-pip-version-check --root-user-action=ignore \
         --target /opt/deps -r /tmp/requirements.txt \
-    && rm -rf /opt/deps/bin \
+    && cd /opt/deps && rm -rf bin \
+    && if [ "$TRIM" = 1 ]; then rm -rf mcp mcp-* mcp_types mcp_types-* starlette starlette-* uvicorn uvicorn-* \
+        sse_starlette sse_starlette-* httpx httpx-* httpx2 httpx2-* httpcore httpcore-* httpcore2 httpcore2-* \
+        h11 h11-* anyio anyio-* multipart python_multipart python_multipart-* jwt pyjwt-* PyJWT-* \
+        cryptography cryptography-* cffi cffi-* _cffi_backend* pycparser pycparser-* click click-* \
+        truststore truststore-* \
+    && find botocore/data -mindepth 1 -maxdepth 1 -type d \
+        -not -name bedrock-runtime -not -name s3 -not -name sqs -not -name secretsmanager -not -name sts \
+        -exec rm -rf {} + ; fi \
     && python -m compileall -q -j0 --invalidation-mode unchecked-hash /opt/deps
 
 COPY handler/ /var/task/handler/

@@ -21,7 +21,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent, A
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from handler import deadline, report_worker
+from handler import deadline
 from handler.api import (
     agent_routes,
     diaries_routes,
@@ -85,6 +85,11 @@ def _parse(event: dict) -> tuple[ApiGatewayResolver, BaseProxyEvent]:
     raise ValueError("unsupported event: expected an API Gateway 2.0 or 1.0 proxy event, or an SQS batch")
 
 
+def _is_sqs_batch(event: dict) -> bool:
+    records = event.get("Records") or []
+    return bool(records) and all(r.get("eventSource") == "aws:sqs" for r in records)
+
+
 def _rejection(status: int, code: str, message: str) -> dict:
     """A proxy response both API shapes accept, for requests turned away before routing."""
     return {
@@ -99,7 +104,11 @@ def _rejection(status: int, code: str, message: str) -> dict:
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     deadline.start(context.get_remaining_time_in_millis())
-    if report_worker.is_sqs_batch(event):
+    if _is_sqs_batch(event):
+        # Imported here: the worker pulls in the report agent and Powertools' batch utilities,
+        # which an API container's cold start does not need.
+        from handler import report_worker
+
         return report_worker.handle_batch(event, context)
     app, request = _parse(event)
     oversized = request_body.oversized(request, settings.max_body_bytes)

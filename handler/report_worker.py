@@ -37,10 +37,3 @@ def _run(record: SQSRecord) -> None:
 
 def handle_batch(event: dict, context: LambdaContext) -> dict:
     return dict(process_partial_response(event=event, record_handler=_run, processor=processor, context=context))
-
-
-def is_sqs_batch(event: dict) -> bool:
-    records = event.get("Records")
-    if not records:
-        return False
-    return all(r.get("eventSource") == "aws:sqs" for r in records)

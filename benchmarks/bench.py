@@ -1,0 +1,620 @@
+"""`make bench`: build and measure the project's image, the seed document's baseline and the floor.
+
+One run, one machine, the same handler/ and the same pinned requirements.txt for every image:
+
+  project     Dockerfile (built with .ci/build-image, as CI and the README build it)
+  untrimmed   Dockerfile with --build-arg TRIM=0 (nothing removed from the dependencies)
+  baseline    benchmarks/baseline.Dockerfile (pip --user, libpq5 apt layer, no bytecode)
+  floor       benchmarks/floor/ (the same base, awslambdaric, a handler that imports nothing)
+
+Measured:
+  - compressed size of every layer (`buildah push <image> oci:<dir>`, gzip, as a registry would
+    receive them: the blob sizes in the pushed OCI manifest), and of the layers above the base;
+  - cold start: from starting the image's own entry point (`buildah run`, ENTRYPOINT + CMD) to the
+    first response posted to the Runtime API emulator (tests/image/runtime_api.py), for
+    GET /health and POST /agent (agent-data event, MODEL_PROVIDER=bedrock against the fake
+    Bedrock, one Converse call); median of N starts, a fresh container each time (its creation is
+    not timed). Also the project's image with its .pyc files ignored, to show what they buy;
+  - warm POST /records through the emulator against a raw psycopg2 INSERT on the same database;
+  - after a one-line change to one file in handler/: the layers whose content differs (compared by
+    uncompressed digest), their compressed size, and the rebuild time;
+  - `python -X importtime` of the cold starts: the top-level imports that dominate.
+
+Needs root (buildah with vfs storage and chroot isolation; .ci/build-image installs buildah and makes
+the base stand-in when needed), PostgreSQL on 127.0.0.1:5432 (BENCH_DATABASE_URL) and the dev
+dependencies (moto, psycopg2). The sources are copied to a snapshot folder first, so edits made
+while the benchmark runs do not mix into it.
+
+  python -m benchmarks.bench [--starts 5] [--warm 50] [--skip-build]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.image.conftest import BuildahEngine, function_environment  # noqa: E402
+from tests.image.routes import AwsFakes, load_event  # noqa: E402
+from tests.image.runtime_api import RuntimeAPI  # noqa: E402
+
+BUILDAH = ["buildah", "--storage-driver", "vfs"]
+BASE_REF = "docker.io/library/python:3.11-slim"
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+RESULTS = ROOT / "benchmarks" / "results"
+LATEST = ROOT / "benchmarks" / "latest.json"
+TAGS = {
+    "project": "diary-bench:project",
+    "untrimmed": "diary-bench:untrimmed",
+    "baseline": "diary-bench:baseline",
+    "floor": "diary-bench:floor",
+    "project-changed": "diary-bench:project-changed",
+}
+CHANGED_FILE = "handler/app.py"
+# Goals of the issue (figures of the same run).
+GOALS = {
+    "added_vs_baseline": 0.6,
+    "health_vs_floor": 2.0,
+    "agent_vs_floor": 4.0,
+    "records_vs_raw": 3.0,
+    "code_change_mb": 1.0,
+}
+
+
+def log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def run(cmd: list[str], **kw: Any) -> subprocess.CompletedProcess:
+    result = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"{' '.join(cmd)} failed ({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+        )
+    return result
+
+
+# ------------------------------------------------------------------------------------ builds
+def snapshot(dest: Path) -> None:
+    """What the builds need, copied once: every image is built from the same files."""
+    for name in ("Dockerfile", ".dockerignore", "requirements.txt"):
+        shutil.copy2(ROOT / name, dest / name)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(ROOT / "handler", dest / "handler", ignore=ignore)
+    shutil.copytree(ROOT / ".ci", dest / ".ci")
+    (dest / "benchmarks").mkdir()
+    shutil.copy2(ROOT / "benchmarks" / "baseline.Dockerfile", dest / "benchmarks" / "baseline.Dockerfile")
+    shutil.copytree(ROOT / "benchmarks" / "floor", dest / "benchmarks" / "floor", ignore=ignore)
+
+
+def build_env() -> dict[str, str]:
+    env = {**os.environ, "BUILD_ENGINE": "buildah"}
+    if not env.get("SSL_CERT_FILE") and Path("/etc/ssl/certs/ca-certificates.crt").exists():
+        env["SSL_CERT_FILE"] = "/etc/ssl/certs/ca-certificates.crt"
+    return env
+
+
+def build_with_script(ctx: Path, tag: str) -> float:
+    """.ci/build-image: the project's own build (also makes the base stand-in if needed)."""
+    started = time.monotonic()
+    run([str(ctx / ".ci" / "build-image"), tag], cwd=ctx, env={**build_env(), "BASE_IMAGE": BASE_REF})
+    return time.monotonic() - started
+
+
+def bud(ctx: Path, tag: str, dockerfile: str, context: str = ".", build_args: dict[str, str] | None = None) -> float:
+    """buildah bud with the flags .ci/build-image uses."""
+    cmd = [
+        *BUILDAH,
+        "bud",
+        "--isolation",
+        "chroot",
+        "--layers",
+        "--force-rm",
+        "--pull=never",
+        "--build-arg",
+        f"BASE_IMAGE={BASE_REF}",
+    ]
+    for key, value in (build_args or {}).items():
+        cmd += ["--build-arg", f"{key}={value}"]
+    cert = build_env().get("SSL_CERT_FILE")
+    if cert and Path(cert).is_file():
+        cmd += ["--secret", f"id=cacert,src={cert}"]
+    started = time.monotonic()
+    run([*cmd, "-t", tag, "-f", dockerfile, context], cwd=ctx)
+    return time.monotonic() - started
+
+
+# ------------------------------------------------------------------------------------ layers
+def image_layers(tag: str, workdir: Path) -> list[dict[str, Any]]:
+    """Every layer: its command, uncompressed digest and gzip-compressed size as pushed."""
+    dest = workdir / f"oci-{uuid.uuid4().hex[:8]}"
+    run([*BUILDAH, "push", "--quiet", "--compression-format", "gzip", tag, f"oci:{dest}"])
+    index = json.loads((dest / "index.json").read_text())
+    manifest_digest = index["manifests"][0]["digest"].split(":", 1)[1]
+    manifest = json.loads((dest / "blobs" / "sha256" / manifest_digest).read_text())
+    config = json.loads((dest / "blobs" / "sha256" / manifest["config"]["digest"].split(":", 1)[1]).read_text())
+    diff_ids = config["rootfs"]["diff_ids"]
+    history = [h for h in config.get("history", []) if not h.get("empty_layer")]
+    layers = []
+    for i, layer in enumerate(manifest["layers"]):
+        created_by = history[i].get("created_by", "") if i < len(history) else ""
+        layers.append(
+            {
+                "created_by": re.sub(r"\s+", " ", created_by.replace("/bin/sh -c #(nop) ", "")).strip()[:160],
+                "diff_id": diff_ids[i],
+                "compressed_bytes": layer["size"],
+            }
+        )
+    shutil.rmtree(dest, ignore_errors=True)
+    return layers
+
+
+STDLIB_PYC_BASE = "localhost/bench-base-stdlib-pyc:3.11-slim"
+
+
+def base_with_stdlib_pyc() -> str:
+    """The base plus compiled bytecode for its standard library, as python:3.11-slim ships it.
+
+    .ci/build-image's Debian stand-in removes every __pycache__ folder, so each start of every image
+    compiles the standard-library modules it imports from source; the official image does not.
+    """
+    if subprocess.run([*BUILDAH, "inspect", "--type", "image", STDLIB_PYC_BASE], capture_output=True).returncode == 0:
+        return STDLIB_PYC_BASE
+    ctr = run([*BUILDAH, "from", "--pull=never", BASE_REF]).stdout.strip().splitlines()[-1]
+    try:
+        run(
+            [
+                *BUILDAH,
+                "run",
+                "--isolation",
+                "chroot",
+                ctr,
+                "--",
+                "sh",
+                "-c",
+                "python3 -m compileall -q -j0"
+                " $(python3 -c 'import sysconfig; print(sysconfig.get_paths()[\"stdlib\"])') >/dev/null 2>&1; true",
+            ]
+        )
+        run([*BUILDAH, "commit", "--quiet", ctr, STDLIB_PYC_BASE])
+    finally:
+        subprocess.run([*BUILDAH, "rm", ctr], capture_output=True, check=False)
+    return STDLIB_PYC_BASE
+
+
+def base_layer_count() -> int:
+    out = run([*BUILDAH, "inspect", "--type", "image", BASE_REF]).stdout
+    return len(json.loads(out)["OCIv1"]["rootfs"]["diff_ids"])
+
+
+# ------------------------------------------------------------------------------------ runs
+class Function:
+    """One start of an image's own entry point against a fresh Runtime API emulator."""
+
+    def __init__(self, tag: str, env: dict[str, str], log_path: Path, argv: list[str] | None = None):
+        self.engine = BuildahEngine(tag)
+        self.config = self.engine.config()
+        self.argv = argv or [*self.config.entrypoint, *self.config.cmd]
+        self.env = env
+        self.log_path = log_path
+        self.api = RuntimeAPI()
+        # A stopped function drops its long poll: not worth a traceback on the console.
+        self.api._server.handle_error = lambda request, client_address: None  # noqa: SLF001
+        self.api.start()
+        self.process: subprocess.Popen | None = None
+
+    def cold_start(self, event: dict[str, Any], extra_env: dict[str, str]) -> tuple[float, Any]:
+        """Seconds from starting the entry point to the first response posted."""
+        self.engine.prepare()  # `buildah from` copies the root file system: not part of the start
+        handler = self.config.cmd[-1]
+        env = {**function_environment(self.api.address, DATABASE_URL, handler), **extra_env, **self.env}
+        self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
+        started = time.monotonic()
+        self.process = self.engine.start(self.argv, env, self._log)
+        response = self.api.invoke(event, timeout=120)
+        return time.monotonic() - started, response
+
+    def invoke(self, event: dict[str, Any]) -> tuple[float, Any]:
+        started = time.monotonic()
+        response = self.api.invoke(event, timeout=60)
+        return time.monotonic() - started, response
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.engine.stop(self.process)
+        self.engine.remove_containers()
+        self.api.stop()
+        if getattr(self, "_log", None):
+            self._log.close()
+
+
+def check(name: str, response: Any, expected: set[int]) -> None:
+    status = response.get("statusCode") if isinstance(response, dict) else None
+    if status not in expected:
+        raise RuntimeError(f"{name}: unexpected answer {json.dumps(response, ensure_ascii=False)[:500]}")
+
+
+def importtime_top(log: str, top: int = 12) -> list[dict[str, Any]]:
+    """Imports at the top of -X importtime's tree (not nested in another import), by cumulative time."""
+    rows = []
+    for line in log.splitlines():
+        m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \| (\s*)(\S+)", line)
+        if m and not m.group(3):  # not indented: not imported by another import
+            rows.append({"module": m.group(4), "cumulative_ms": round(int(m.group(2)) / 1000, 1)})
+    rows.sort(key=lambda r: r["cumulative_ms"], reverse=True)
+    return rows[:top]
+
+
+def cold_starts(
+    tag: str,
+    event_name: str,
+    n: int,
+    workdir: Path,
+    fakes: AwsFakes | None,
+    extra_env: dict[str, str] | None = None,
+    importtime: bool = False,
+) -> dict[str, Any]:
+    event = load_event(event_name)
+    times: list[float] = []
+    env = dict(extra_env or {})
+    if fakes is not None:
+        env.update(fakes.environment())
+        env["AWS_ENDPOINT_URL"] = "http://127.0.0.1:9"
+    for i in range(n + (1 if importtime else 0)):
+        profiling = importtime and i == n
+        log_path = workdir / f"{tag.replace(':', '_')}-{event_name.replace('/', '_')}-{i}.log"
+        if fakes is not None:
+            fakes.bedrock.reset()
+            fakes.bedrock.answer("RouteDecision", {"type": "data"})
+        fn = Function(tag, {**env, **({"PYTHONPROFILEIMPORTTIME": "1"} if profiling else {})}, log_path)
+        try:
+            elapsed, response = fn.cold_start(event, {})
+        finally:
+            fn.stop()
+        check(f"{tag} {event_name}", response, {200})
+        if fakes is not None and "floor" not in tag:
+            calls = fakes.bedrock.converse_calls()
+            if len(calls) != 1:
+                raise RuntimeError(f"{tag}: expected one Converse call, saw {len(calls)}")
+        if profiling:
+            return_top = importtime_top(log_path.read_text(errors="replace"))
+        else:
+            times.append(elapsed)
+    result: dict[str, Any] = {"median_s": round(statistics.median(times), 3), "runs_s": [round(t, 3) for t in times]}
+    if importtime:
+        result["importtime_top"] = return_top
+    return result
+
+
+def raw_insert_latency(n: int) -> list[float]:
+    import psycopg2
+
+    conn = psycopg2.connect(DATABASE_URL)
+    times = []
+    ids = []
+    try:
+        with conn.cursor() as cur:
+            for _ in range(n + 5):
+                record_id = str(uuid.uuid4())
+                started = time.monotonic()
+                cur.execute(
+                    "INSERT INTO records (id, user_id, content, record_date, search_terms)"
+                    " VALUES (%s, %s, %s, %s, to_tsvector('simple', %s))"
+                    " RETURNING id, content, record_date, created_at",
+                    (record_id, "bench-raw-insert", "오늘 친구랑 영화 봤어", "2026-11-25", "오늘 친구랑 영화 봤어"),
+                )
+                cur.fetchone()
+                conn.commit()
+                times.append(time.monotonic() - started)
+                ids.append(record_id)
+            cur.execute("DELETE FROM records WHERE user_id = %s", ("bench-raw-insert",))
+            conn.commit()
+    finally:
+        conn.close()
+    return times[5:]
+
+
+def warm_records(tag: str, n: int, workdir: Path) -> dict[str, Any]:
+    event = load_event("http-api/records-create.json")
+    fn = Function(tag, {}, workdir / f"{tag.replace(':', '_')}-warm.log")
+    try:
+        _, first = fn.cold_start(load_event("http-api/health.json"), {})
+        check("warm health", first, {200})
+        times = []
+        created = []
+        for i in range(n + 5):
+            elapsed, response = fn.invoke(event)
+            check("warm POST /records", response, {201})
+            created.append(json.loads(response["body"])["id"])
+            if i >= 5:
+                times.append(elapsed)
+        health = [fn.invoke(load_event("http-api/health.json"))[0] for _ in range(20)]
+    finally:
+        fn.stop()
+    import psycopg2
+
+    with psycopg2.connect(DATABASE_URL) as conn, conn.cursor() as cur:  # leave the database as it was
+        cur.execute("DELETE FROM records WHERE id = ANY(%s::uuid[])", (created,))
+    return {
+        "median_ms": round(statistics.median(times) * 1000, 2),
+        "p90_ms": round(sorted(times)[int(0.9 * len(times))] * 1000, 2),
+        "health_median_ms": round(statistics.median(health) * 1000, 2),
+    }
+
+
+def floor_round_trip(n: int, workdir: Path) -> float:
+    fn = Function(TAGS["floor"], {}, workdir / "floor-warm.log")
+    try:
+        fn.cold_start(load_event("http-api/health.json"), {})
+        times = [fn.invoke(load_event("http-api/health.json"))[0] for _ in range(n)]
+    finally:
+        fn.stop()
+    return round(statistics.median(times) * 1000, 2)
+
+
+# ------------------------------------------------------------------------------------ report
+def mb(n: int | float) -> float:
+    return round(n / 1e6, 2)
+
+
+def summarise(layers: list[dict[str, Any]], n_base: int) -> dict[str, Any]:
+    added = layers[n_base:]
+    return {
+        "layers": layers,
+        "base_compressed_bytes": sum(layer["compressed_bytes"] for layer in layers[:n_base]),
+        "added_compressed_bytes": sum(layer["compressed_bytes"] for layer in added),
+        "total_compressed_bytes": sum(layer["compressed_bytes"] for layer in layers),
+    }
+
+
+def table(results: dict[str, Any]) -> str:
+    img = results["images"]
+    out = []
+    out.append(
+        f"make bench  {results['started_utc']}  {results['machine']}  starts={results['starts']} warm={results['warm']}"
+    )
+    out.append("")
+    out.append(
+        "| image | layers above base (gzip) | whole image (gzip) | cold start GET /health | cold start POST /agent "
+        "| build |"
+    )
+    out.append("|---|---:|---:|---:|---:|---:|")
+    for name in ("floor", "baseline", "untrimmed", "project"):
+        i = img.get(name)
+        if not i:
+            continue
+        out.append(
+            f"| {name} | {mb(i['added_compressed_bytes'])} MB | {mb(i['total_compressed_bytes'])} MB "
+            f"| {i['cold_health']['median_s']:.3f} s | {i['cold_agent']['median_s']:.3f} s | {i['build_s']:.0f} s |"
+        )
+    nb = results.get("project_without_pyc")
+    if nb:
+        out.append(
+            f"| project, .pyc ignored | (same) | (same) | {nb['cold_health']['median_s']:.3f} s "
+            f"| {nb['cold_agent']['median_s']:.3f} s | - |"
+        )
+    out.append("")
+    w = results["warm_records"]
+    out.append(
+        f"warm POST /records (project, through the emulator): median {w['median_ms']} ms, p90 {w['p90_ms']} ms; "
+        f"GET /health {w['health_median_ms']} ms; floor round trip {results['floor_round_trip_ms']} ms; "
+        f"raw psycopg2 INSERT+COMMIT: median {results['raw_insert_ms']} ms"
+    )
+    c = results["code_change"]
+    out.append(
+        f"one-line change to {c['file']}: {c['layers_changed']} layer(s) differ "
+        f"({', '.join(c['changed_created_by'])}), "
+        f"{mb(c['changed_compressed_bytes'])} MB to push, rebuild {c['rebuild_s']:.0f} s"
+    )
+    out.append("")
+    out.append("| goal | measured | limit | met |")
+    out.append("|---|---:|---:|---|")
+    for row in results["goals"]:
+        out.append(f"| {row['goal']} | {row['measured']} | {row['limit']} | {'yes' if row['met'] else 'NO'} |")
+    return "\n".join(out)
+
+
+def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
+    img = results["images"]
+    p, b, f = img["project"], img["baseline"], img["floor"]
+    rows = []
+
+    def add(goal: str, measured: float, limit: float, unit: str = "x") -> None:
+        rows.append(
+            {"goal": goal, "measured": f"{measured:.2f}{unit}", "limit": f"{limit}{unit}", "met": measured <= limit}
+        )
+
+    add(
+        "layers above base, project / baseline",
+        p["added_compressed_bytes"] / b["added_compressed_bytes"],
+        GOALS["added_vs_baseline"],
+    )
+    add(
+        "cold start GET /health, project / floor",
+        p["cold_health"]["median_s"] / f["cold_health"]["median_s"],
+        GOALS["health_vs_floor"],
+    )
+    add(
+        "cold start POST /agent, project / floor",
+        p["cold_agent"]["median_s"] / f["cold_agent"]["median_s"],
+        GOALS["agent_vs_floor"],
+    )
+    add(
+        "warm POST /records / raw psycopg2 insert",
+        results["warm_records"]["median_ms"] / results["raw_insert_ms"],
+        GOALS["records_vs_raw"],
+    )
+    add(
+        "to push after a one-file code change",
+        results["code_change"]["changed_compressed_bytes"] / 1e6,
+        GOALS["code_change_mb"],
+        " MB",
+    )
+    return rows
+
+
+# ------------------------------------------------------------------------------------ main
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "--starts", type=int, default=int(os.environ.get("BENCH_STARTS", 5)), help="cold starts per image and route"
+    )
+    parser.add_argument(
+        "--warm", type=int, default=int(os.environ.get("BENCH_WARM", 50)), help="warm POST /records invocations"
+    )
+    parser.add_argument("--skip-build", action="store_true", help="measure the images already tagged diary-bench:*")
+    parser.add_argument(
+        "--stdlib-pyc",
+        action="store_true",
+        default=bool(os.environ.get("BENCH_STDLIB_PYC")),
+        help="build every image on the base plus its standard library's .pyc (what python:3.11-slim ships; "
+        "the Debian stand-in of .ci/build-image has none)",
+    )
+    args = parser.parse_args()
+    global BASE_REF
+    if os.geteuid() != 0:
+        print("make bench builds and runs images with buildah (vfs, chroot): run it as root", file=sys.stderr)
+        return 2
+
+    started_wall = time.time()
+    results: dict[str, Any] = {
+        "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started_wall)),
+        "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} CPUs",
+        "starts": args.starts,
+        "warm": args.warm,
+        "method": {
+            "compressed": "buildah push --compression-format gzip <image> oci:<dir>; blob sizes from the OCI manifest",
+            "cold_start": "monotonic time from Popen(buildah run ... ENTRYPOINT CMD) to the first response posted "
+            "to the "
+            "Runtime API emulator; fresh container per start (buildah from not timed); median",
+            "warm_records": "round trip through the emulator (queue event -> response posted), after 5 warm-ups",
+            "raw_insert": "psycopg2 on the host: INSERT ... RETURNING + COMMIT on one open connection, "
+            "same table, same database",
+            "code_change": f"one comment line appended to {CHANGED_FILE}, rebuilt with .ci/build-image; "
+            "layers compared by uncompressed digest (diff_id)",
+        },
+        "images": {},
+    }
+    workdir = Path(tempfile.mkdtemp(prefix="bench-", dir="/var/tmp"))
+    try:
+        ctx = workdir / "ctx"
+        ctx.mkdir()
+        snapshot(ctx)
+        build_s: dict[str, float] = {}
+        if args.stdlib_pyc:
+            if not args.skip_build:  # make sure the stand-in exists first
+                log("making sure the base exists (.ci/build-image)")
+                build_with_script(ctx, TAGS["project"])
+            BASE_REF = base_with_stdlib_pyc()
+            log(f"base: {BASE_REF}")
+        results["base"] = BASE_REF
+        if not args.skip_build:
+            log("building the project's image (.ci/build-image; makes the base stand-in if it is missing)")
+            build_s["project"] = build_with_script(ctx, TAGS["project"])
+            log("building the untrimmed variant (TRIM=0)")
+            build_s["untrimmed"] = bud(ctx, TAGS["untrimmed"], "Dockerfile", build_args={"TRIM": "0"})
+            log("building the baseline (benchmarks/baseline.Dockerfile)")
+            build_s["baseline"] = bud(ctx, TAGS["baseline"], "benchmarks/baseline.Dockerfile")
+            log("building the floor (benchmarks/floor/)")
+            build_s["floor"] = bud(ctx, TAGS["floor"], "benchmarks/floor/Dockerfile", context="benchmarks/floor")
+
+        n_base = base_layer_count()
+        for name in ("project", "untrimmed", "baseline", "floor"):
+            log(f"layers of {name}")
+            results["images"][name] = {
+                **summarise(image_layers(TAGS[name], workdir), n_base),
+                "build_s": build_s.get(name, 0.0),
+            }
+
+        log("migrations")
+        run([sys.executable, "-m", "handler.migrate"], cwd=ROOT, env={**os.environ, "DATABASE_URL": DATABASE_URL})
+
+        with AwsFakes() as fakes:
+            for name in ("floor", "baseline", "untrimmed", "project"):
+                log(f"cold starts of {name}: GET /health")
+                results["images"][name]["cold_health"] = cold_starts(
+                    TAGS[name], "http-api/health.json", args.starts, workdir, None, importtime=name == "project"
+                )
+                log(f"cold starts of {name}: POST /agent")
+                results["images"][name]["cold_agent"] = cold_starts(
+                    TAGS[name], "http-api/agent-data.json", args.starts, workdir, fakes, importtime=name == "project"
+                )
+            log("cold starts of the project's image with its .pyc files ignored")
+            no_pyc = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": "/nonexistent-pycache"}
+            results["project_without_pyc"] = {
+                "env": no_pyc,
+                "cold_health": cold_starts(TAGS["project"], "http-api/health.json", args.starts, workdir, None, no_pyc),
+                "cold_agent": cold_starts(
+                    TAGS["project"], "http-api/agent-data.json", args.starts, workdir, fakes, no_pyc
+                ),
+            }
+
+        # The agent-data starts each stored a record: remove them (only those, only from this run).
+        import psycopg2
+
+        agent_event = load_event("http-api/agent-data.json")
+        with psycopg2.connect(DATABASE_URL) as conn, conn.cursor() as cur:
+            cur.execute(
+                "DELETE FROM records WHERE user_id = %s AND content = %s AND created_at >= to_timestamp(%s)",
+                (
+                    agent_event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"],
+                    json.loads(agent_event["body"])["content"],
+                    started_wall,
+                ),
+            )
+
+        log("warm POST /records and raw psycopg2")
+        results["warm_records"] = warm_records(TAGS["project"], args.warm, workdir)
+        results["floor_round_trip_ms"] = floor_round_trip(20, workdir)
+        raw = raw_insert_latency(args.warm)
+        results["raw_insert_ms"] = round(statistics.median(raw) * 1000, 2)
+
+        log(f"code-only change: one line appended to {CHANGED_FILE}, rebuild")
+        with open(ctx / CHANGED_FILE, "a", encoding="utf-8") as f:
+            f.write(f"\n# make bench: a code-only change {uuid.uuid4().hex}\n")
+        rebuild_s = build_with_script(ctx, TAGS["project-changed"])
+        before = results["images"]["project"]["layers"]
+        after = image_layers(TAGS["project-changed"], workdir)
+        changed = [
+            layer for i, layer in enumerate(after) if i >= len(before) or before[i]["diff_id"] != layer["diff_id"]
+        ]
+        results["code_change"] = {
+            "file": CHANGED_FILE,
+            "rebuild_s": round(rebuild_s, 1),
+            "layers_changed": len(changed),
+            "changed_created_by": [layer["created_by"][:60] for layer in changed],
+            "changed_compressed_bytes": sum(layer["compressed_bytes"] for layer in changed),
+        }
+        subprocess.run([*BUILDAH, "rmi", TAGS["project-changed"]], capture_output=True, check=False)
+
+        results["goals"] = goals(results)
+        results["duration_s"] = round(time.time() - started_wall, 1)
+        text = table(results)
+        results["table"] = text
+        print(text)
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        out = RESULTS / f"bench-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime(started_wall))}.json"
+        out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+        shutil.copy2(out, LATEST)
+        log(f"wrote {out} and {LATEST} ({results['duration_s']:.0f} s)")
+        return 0
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

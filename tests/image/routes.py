@@ -1,0 +1,249 @@
+"""Every route of the function, in an order that makes each one do its real work.
+
+Shared by the image tests (tests/image/test_routes.py) and `make bench` (benchmarks/bench.py):
+both run the image's own entry point, so this module only needs a way to invoke it.
+
+- `AwsFakes`: the fake Bedrock (tests/fakes/bedrock.py) and moto's S3 + SQS server, on 127.0.0.1,
+  with a fresh bucket and queue, and the environment that points the function at them.
+- `exercise(invoke, fakes)`: sends every event in events/http-api/ (ids and dates filled in from
+  earlier answers) plus the SQS batch of the report worker, with scripted model answers, and
+  returns what each answered.
+- `AUDIT_ARGV`: the image's entry point wrapped in a `sys.addaudithook` that prints every module
+  imported and every file opened under /opt/deps and /var/task, so a test can see what the
+  function really uses.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+EVENTS = Path(__file__).resolve().parents[2] / "events"
+MODEL_ID = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+
+AUDIT_PREFIX = "@@audit@@"
+# Runs awslambdaric exactly as `python -m awslambdaric` does, after installing the hook.
+AUDIT_CODE = f"""
+import sys
+def _hook(event, args, _w=sys.stderr.write):
+    if event == "import":
+        _w("{AUDIT_PREFIX} import " + str(args[0]) + "\\n")
+    elif event == "open" and isinstance(args[0], str) and args[0].startswith(("/opt/", "/var/task/", "/root/.local/")):
+        _w("{AUDIT_PREFIX} open " + args[0] + "\\n")
+sys.addaudithook(_hook)
+import runpy
+sys.argv = ["awslambdaric", *sys.argv[1:]]
+runpy.run_module("awslambdaric", run_name="__main__", alter_sys=True)
+"""
+
+
+def audit_argv(handler: str) -> list[str]:
+    return ["python", "-c", AUDIT_CODE, handler]
+
+
+def parse_audit(log: str) -> tuple[set[str], set[str]]:
+    """(modules imported, files opened) from a log written under AUDIT_CODE."""
+    modules: set[str] = set()
+    opened: set[str] = set()
+    for line in log.splitlines():
+        if not line.startswith(AUDIT_PREFIX):
+            continue
+        _, kind, value = line.split(" ", 2)
+        (modules if kind == "import" else opened).add(value.strip())
+    return modules, opened
+
+
+def load_event(name: str) -> dict[str, Any]:
+    return json.loads((EVENTS / name).read_text(encoding="utf-8"))
+
+
+def _with_path(event: dict[str, Any], raw_path: str, **params: str) -> dict[str, Any]:
+    event = copy.deepcopy(event)
+    event["rawPath"] = raw_path
+    if "pathParameters" in event or params:
+        event["pathParameters"] = {**(event.get("pathParameters") or {}), **params}
+    if "http" in event.get("requestContext", {}):
+        event["requestContext"]["http"]["path"] = raw_path
+    return event
+
+
+def _body(response: dict[str, Any]) -> Any:
+    try:
+        return json.loads(response.get("body") or "null")
+    except ValueError:
+        return None
+
+
+def script_model(fake: Any) -> None:
+    """Enough scripted answers for one pass over every route (extra answers are never used)."""
+    fake.reset()
+    fake.answer(
+        "RouteDecision",
+        {"type": "data"},
+        {"type": "diary", "date": "2026-11-25"},
+        {"type": "image", "date": "2026-11-25"},
+        {"type": "question"},
+        {"type": "report", "start_date": "2026-11-23", "end_date": "2026-11-29"},
+    )
+    for _ in range(4):
+        fake.answer("DiaryDraft", {"title": "영화 보는 날", "content": "친구랑 영화를 보고 김치찌개를 먹었다."})
+        fake.answer("AnswerDraft", {"answer": "친구랑 영화를 봤어요.", "used_records": ["r1"]})
+        fake.answer("ImagePrompt", {"prompt": "Two friends leaving a cinema at dusk, watercolor"})
+        fake.answer(
+            "ReportDraft",
+            {
+                "daily_scores": [{"date": "2026-11-25", "score": 8}],
+                "themes": ["친구", "영화"],
+                "feedback": "좋은 한 주였어요.",
+            },
+        )
+
+
+@dataclass
+class AwsFakes:
+    """FakeBedrock + moto (S3, SQS) on 127.0.0.1 with a fresh bucket and queue."""
+
+    bedrock: Any = None
+    bedrock_url: str = ""
+    moto_url: str = ""
+    bucket: str = ""
+    queue_url: str = ""
+    _servers: list[Any] = field(default_factory=list)
+
+    def __enter__(self) -> AwsFakes:
+        import boto3
+        from moto.server import ThreadedMotoServer
+
+        from tests.fakes.bedrock import FakeBedrock, serve
+
+        self.bedrock = FakeBedrock()
+        server = serve(self.bedrock)
+        self._servers.append(server)
+        self.bedrock_url = f"http://127.0.0.1:{server.server_address[1]}"
+        moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
+        moto.start()
+        self._servers.append(moto)
+        host, port = moto.get_host_and_port()
+        self.moto_url = f"http://{host}:{port}"
+        suffix = uuid.uuid4().hex[:8]
+        kw = {
+            "endpoint_url": self.moto_url,
+            "region_name": "us-east-1",
+            "aws_access_key_id": "testing",
+            "aws_secret_access_key": "testing",
+        }
+        self.bucket = f"diary-images-{suffix}"
+        boto3.client("s3", **kw).create_bucket(Bucket=self.bucket)
+        self.queue_url = boto3.client("sqs", **kw).create_queue(QueueName=f"reports-{suffix}")["QueueUrl"]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for server in self._servers:
+            if hasattr(server, "shutdown"):
+                server.shutdown()
+            else:
+                server.stop()
+
+    def environment(self) -> dict[str, str]:
+        """What the function needs to use the model through the fake and S3/SQS through moto."""
+        return {
+            "MODEL_PROVIDER": "bedrock",
+            "BEDROCK_MODEL_ID": MODEL_ID,
+            "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": self.bedrock_url,
+            "AWS_ENDPOINT_URL_S3": self.moto_url,
+            "AWS_ENDPOINT_URL_SQS": self.moto_url,
+            "IMAGE_BUCKET": self.bucket,
+            "REPORT_QUEUE_URL": self.queue_url,
+        }
+
+    def receive_reports(self) -> list[dict[str, Any]]:
+        import boto3
+
+        sqs = boto3.client(
+            "sqs",
+            endpoint_url=self.moto_url,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        got = sqs.receive_message(
+            QueueUrl=self.queue_url, MaxNumberOfMessages=10, AttributeNames=["All"], WaitTimeSeconds=1
+        )
+        return got.get("Messages", [])
+
+
+# (name, what a correct answer's statusCode is)
+EXPECTED: dict[str, set[int]] = {
+    "health": {200},
+    "openapi": {200},
+    "records-create": {201},
+    "records-list": {200},
+    "diaries-create": {201, 200},
+    "diaries-get": {200},
+    "questions-ask": {200},
+    "images-create": {201},
+    "reports-create": {202},
+    "report-worker": {-1},  # an SQS batch answers {"batchItemFailures": []}, checked below
+    "reports-get": {200},
+    "reports-list": {200},
+    "agent-data": {200},
+    "agent-typed-data": {200},
+    "agent-diary": {200},
+    "agent-image": {200},
+    "agent-question": {200},
+    "agent-report": {200},
+    "records-delete": {204, 200},
+}
+
+
+def exercise(invoke: Callable[[dict[str, Any]], Any], fakes: AwsFakes) -> list[tuple[str, int, Any]]:
+    """Every route once; returns (name, statusCode or -1 for the SQS batch, body) in order."""
+    from handler.local.aws_stand_ins import sqs_event
+
+    script_model(fakes.bedrock)
+    results: list[tuple[str, int, Any]] = []
+
+    def send(name: str, event: dict[str, Any]) -> Any:
+        response = invoke(event)
+        status = response.get("statusCode", -1) if isinstance(response, dict) and "statusCode" in response else -1
+        body = _body(response) if status != -1 else response
+        results.append((name, status, body))
+        return body
+
+    send("health", load_event("http-api/health.json"))
+    send("openapi", load_event("http-api/openapi.json"))
+    record = send("records-create", load_event("http-api/records-create.json")) or {}
+    send("records-list", load_event("http-api/records-list.json"))
+    send("diaries-create", load_event("http-api/diaries-create.json"))
+    send("diaries-get", load_event("http-api/diaries-get.json"))
+    send("questions-ask", load_event("http-api/questions-ask.json"))
+    send("images-create", load_event("http-api/images-create.json"))
+    report = send("reports-create", load_event("http-api/reports-create.json")) or {}
+    send("report-worker", sqs_event(fakes.receive_reports()))
+    report_id = report.get("report_id") or report.get("id") or str(uuid.uuid4())
+    send("reports-get", _with_path(load_event("http-api/reports-get.json"), f"/reports/{report_id}", id=report_id))
+    send("reports-list", load_event("http-api/reports-list.json"))
+    for name in ("agent-data", "agent-typed-data", "agent-diary", "agent-image", "agent-question", "agent-report"):
+        send(name, load_event(f"http-api/{name}.json"))
+    record_id = record.get("id") or str(uuid.uuid4())
+    send(
+        "records-delete", _with_path(load_event("http-api/records-delete.json"), f"/records/{record_id}", id=record_id)
+    )
+    return results
+
+
+def failures(results: list[tuple[str, int, Any]]) -> list[str]:
+    """The routes whose answer is not the expected one."""
+    bad = []
+    for name, status, body in results:
+        if name == "report-worker":
+            if body != {"batchItemFailures": []}:
+                bad.append(f"{name}: {body!r}")
+        elif status not in EXPECTED[name]:
+            bad.append(f"{name}: {status} {json.dumps(body, ensure_ascii=False)[:300]}")
+    return bad

@@ -85,6 +85,18 @@ class ImageConfig:
     history: list[dict[str, Any]] = field(default_factory=list)
 
 
+def _image_config(cfg: dict, history: list[dict]) -> ImageConfig:
+    """The parts of an OCI image config the tests read, from either backend's inspect output."""
+    return ImageConfig(
+        entrypoint=list(cfg.get("Entrypoint") or []),
+        cmd=list(cfg.get("Cmd") or []),
+        env=_env_list_to_dict(cfg.get("Env")),
+        workdir=cfg.get("WorkingDir") or "/",
+        user=cfg.get("User") or "",
+        history=history,
+    )
+
+
 def _env_list_to_dict(items: list[str] | None) -> dict[str, str]:
     return dict(item.split("=", 1) for item in items or [] if "=" in item)
 
@@ -144,15 +156,7 @@ class BuildahEngine(Engine):
             [*BUILDAH, "inspect", "--type", "image", self.tag], capture_output=True, text=True, check=True
         ).stdout
         oci = json.loads(out)["OCIv1"]
-        cfg = oci.get("config") or {}
-        return ImageConfig(
-            entrypoint=list(cfg.get("Entrypoint") or []),
-            cmd=list(cfg.get("Cmd") or []),
-            env=_env_list_to_dict(cfg.get("Env")),
-            workdir=cfg.get("WorkingDir") or "/",
-            user=cfg.get("User") or "",
-            history=list(oci.get("history") or []),
-        )
+        return _image_config(oci.get("config") or {}, list(oci.get("history") or []))
 
     def _new_container(self) -> str:
         name = f"diary-image-test-{uuid.uuid4().hex[:8]}"
@@ -225,14 +229,7 @@ class DockerEngine(Engine):
             {"created_by": created_by, "empty_layer": size in ("0B", "0")}
             for size, _, created_by in (line.partition("\t") for line in reversed(lines))
         ]
-        return ImageConfig(
-            entrypoint=list(cfg.get("Entrypoint") or []),
-            cmd=list(cfg.get("Cmd") or []),
-            env=_env_list_to_dict(cfg.get("Env")),
-            workdir=cfg.get("WorkingDir") or "/",
-            user=cfg.get("User") or "",
-            history=history,
-        )
+        return _image_config(cfg, history)
 
     def _run_argv(self, name: str, argv: list[str] | None, env: dict[str, str]) -> list[str]:
         cmd = ["docker", "run", "--rm", "--name", name, "--network", "host"]

@@ -54,7 +54,8 @@ def _open() -> psycopg2.extensions.connection:
 
 def _connect(refresh_secret: bool) -> psycopg2.extensions.connection:
     settings = get_settings()
-    conn = psycopg2.connect(
+    # psycopg2 connections start outside autocommit: transaction() commits or rolls back.
+    return psycopg2.connect(
         connection_dsn(settings, refresh=refresh_secret),
         connect_timeout=settings.db_connect_timeout_s,
         application_name="diary-orchestrator",
@@ -64,8 +65,6 @@ def _connect(refresh_secret: bool) -> psycopg2.extensions.connection:
         keepalives_interval=10,
         keepalives_count=3,
     )
-    conn.autocommit = False
-    return conn
 
 
 def _current() -> psycopg2.extensions.connection:

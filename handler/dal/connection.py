@@ -2,14 +2,19 @@
 
 Opened on first use and kept across invocations, because a Lambda container handles one request at a
 time and a new connection per request costs a TLS handshake. A frozen container may come back to a
-connection the server or RDS Proxy has dropped, so the first statement of each transaction doubles
-as the liveness check: if it fails on a broken connection, the connection is reopened and the
-statement retried once. Nothing has been written at that point, so the retry cannot duplicate work.
+connection the server or RDS Proxy has closed meanwhile; an idle connection has nothing to say, so
+one with something to read has hung up (the server's goodbye, or end of file) and is reopened before
+use, without a round trip. A connection that died silently fails its first statement instead, and
+that request gets DatabaseUnavailable (a 503 to retry): nothing was committed.
+
+Each transaction costs two round trips for one statement: BEGIN and the transaction's settings
+travel with its first statement, and COMMIT ends it. Through RDS Proxy every round trip counts.
 """
 
 from __future__ import annotations
 
 import contextlib
+import select
 from collections.abc import Iterator
 
 import psycopg2
@@ -54,8 +59,7 @@ def _open() -> psycopg2.extensions.connection:
 
 def _connect(refresh_secret: bool) -> psycopg2.extensions.connection:
     settings = get_settings()
-    # psycopg2 connections start outside autocommit: transaction() commits or rolls back.
-    return psycopg2.connect(
+    conn = psycopg2.connect(
         connection_dsn(settings, refresh=refresh_secret),
         connect_timeout=settings.db_connect_timeout_s,
         application_name="diary-orchestrator",
@@ -65,13 +69,27 @@ def _connect(refresh_secret: bool) -> psycopg2.extensions.connection:
         keepalives_interval=10,
         keepalives_count=3,
     )
+    # transaction() sends BEGIN itself, with the transaction's first statement; outside autocommit
+    # psycopg2 would send a BEGIN of its own first, one more round trip.
+    conn.autocommit = True
+    return conn
 
 
 def _current() -> psycopg2.extensions.connection:
     global _connection
+    if _connection is not None and not _connection.closed and _hung_up(_connection):
+        close()
     if _connection is None or _connection.closed:
         _connection = _open()
     return _connection
+
+
+def _hung_up(conn: psycopg2.extensions.connection) -> bool:
+    # Between transactions the server sends nothing (this function never LISTENs); anything
+    # readable is a termination notice or the end of the stream.
+    idle = select.poll()
+    idle.register(conn, select.POLLIN)
+    return bool(idle.poll(0))
 
 
 def close() -> None:
@@ -82,37 +100,35 @@ def close() -> None:
     _connection = None
 
 
-def _begin(user_id: str | None) -> psycopg2.extensions.connection:
-    """Start a transaction on a live connection, scoped to `user_id` for row-level security."""
-    global _connection
-    for attempt in (1, 2):
-        conn = _current()
-        try:
-            with conn.cursor() as cur:
-                # Transaction-local settings: a reused connection never carries the previous caller's
-                # id, and they survive poolers such as RDS Proxy that reset session state. Acting for
-                # a user also means acting as diary_app, the role row-level security applies to.
-                cur.execute(
-                    "SELECT set_config('app.user_id', %s, true), set_config('statement_timeout', %s, true),"
-                    " set_config('role', %s, true)",
-                    (user_id or "", str(get_settings().db_statement_timeout_ms), APP_ROLE if user_id else "none"),
-                )
-            return conn
-        except (psycopg2.OperationalError, psycopg2.InterfaceError) as exc:
-            close()
-            if attempt == 2:
-                raise DatabaseUnavailable("database connection lost") from exc
-    raise AssertionError("unreachable")
+class _TransactionCursor(psycopg2.extras.RealDictCursor):
+    """Sends `opening` (BEGIN and the transaction's settings) in front of its first statement."""
+
+    opening: bytes = b""
+
+    def execute(self, query, vars=None):  # noqa: A002 - psycopg2's parameter name
+        if not self.opening:
+            return super().execute(query, vars)
+        # mogrify binds the parameters exactly as execute would; the joined text has none left.
+        statement, self.opening = self.opening + self.mogrify(query, vars), b""
+        return super().execute(statement)
 
 
 @contextlib.contextmanager
 def transaction(user_id: str | None) -> Iterator[psycopg2.extras.RealDictCursor]:
     """A cursor in one transaction acting for `user_id` (None for service-level statements)."""
-    conn = _begin(user_id)
+    conn = _current()
     try:
-        with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+        with conn.cursor(cursor_factory=_TransactionCursor) as cur:
+            # Transaction-local settings: a reused connection never carries the previous caller's
+            # id, and they survive poolers such as RDS Proxy that reset session state. Acting for
+            # a user also means acting as diary_app, the role row-level security applies to.
+            cur.opening = cur.mogrify(
+                "BEGIN; SELECT set_config('app.user_id', %s, true), set_config('statement_timeout', %s, true),"
+                " set_config('role', %s, true); ",
+                (user_id or "", str(get_settings().db_statement_timeout_ms), APP_ROLE if user_id else "none"),
+            )
             yield cur
-        conn.commit()
+            cur.execute("COMMIT")
     except psycopg2.errors.QueryCanceled as exc:
         _rollback(conn)
         raise DatabaseTimeout("statement timed out") from exc
@@ -131,5 +147,7 @@ def ping() -> None:
 
 
 def _rollback(conn: psycopg2.extensions.connection) -> None:
-    if not conn.closed:
-        conn.rollback()
+    # Nothing to roll back when the opening was never sent (no statement ran).
+    if not conn.closed and conn.get_transaction_status() != psycopg2.extensions.TRANSACTION_STATUS_IDLE:
+        with conn.cursor() as cur:
+            cur.execute("ROLLBACK")

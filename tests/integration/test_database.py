@@ -7,6 +7,9 @@ import subprocess
 import sys
 
 import psycopg2
+import psycopg2.errors
+import psycopg2.extensions
+import pytest
 
 from handler.dal import connection
 from handler.migrate import pending_files
@@ -25,6 +28,25 @@ def test_a_dropped_connection_is_reopened_on_the_next_invocation(user, db):
     assert connection._current().get_backend_pid() != backend_pid
     db.execute("SELECT count(*) AS n FROM records WHERE user_id = %s", (user,))
     assert db.fetchone()["n"] == 1
+
+
+def test_a_connection_that_died_unseen_fails_one_request_with_503_and_nothing_stored(monkeypatch, user, db):
+    """A drop the idle check cannot see (no goodbye on the socket) surfaces on the first statement:
+    that request is a 503 to retry, and the next one reconnects."""
+    assert call("GET", "/health").status == 200
+    backend_pid = connection._current().get_backend_pid()
+    db.execute("SELECT pg_terminate_backend(%s, 5000)", (backend_pid,))  # waits until it is gone
+    monkeypatch.setattr(connection, "_hung_up", lambda conn: False)
+
+    lost = call("POST", "/records", {"content": "끊긴 연결", "record_date": "2026-11-25"}, user=user)
+    monkeypatch.undo()
+    again = call("POST", "/records", {"content": "다시 연결", "record_date": "2026-11-25"}, user=user)
+
+    assert lost.status == 503 and lost.body["error"]["code"] == "database_unavailable"
+    assert lost.headers["retry-after"]
+    assert again.status == 201
+    db.execute("SELECT content FROM records WHERE user_id = %s", (user,))
+    assert [row["content"] for row in db.fetchall()] == ["다시 연결"]
 
 
 def test_the_connection_is_reused_across_invocations(user):
@@ -75,6 +97,37 @@ def test_a_statement_past_the_timeout_is_504(monkeypatch):
     assert timed_out
     # The connection is still usable afterwards.
     assert call("GET", "/health").status == 200
+
+
+def test_a_failed_statement_rolls_back_the_whole_transaction(user, db):
+    """transaction() sends BEGIN, COMMIT and ROLLBACK itself (the connection is in autocommit):
+    a failure after a write must undo the write and leave no transaction open behind it."""
+    with pytest.raises(psycopg2.errors.UndefinedTable):
+        with connection.transaction(user) as cur:
+            cur.execute(
+                "INSERT INTO records (id, user_id, content, record_date, search_terms)"
+                " VALUES (gen_random_uuid(), %s, 'undone', current_date, to_tsvector('simple', 'undone'))",
+                (user,),
+            )
+            cur.execute("SELECT * FROM no_such_table")
+    assert connection._current().get_transaction_status() == psycopg2.extensions.TRANSACTION_STATUS_IDLE
+    db.execute("SELECT count(*) AS n FROM records WHERE user_id = %s", (user,))
+    assert db.fetchone()["n"] == 0
+    # The next request on the same connection works and commits.
+    assert call("POST", "/records", {"content": "그다음"}, user=user).status == 201
+    db.execute("SELECT count(*) AS n FROM records WHERE user_id = %s", (user,))
+    assert db.fetchone()["n"] == 1
+
+
+def test_transaction_settings_do_not_outlive_the_transaction(user):
+    with connection.transaction(user) as cur:
+        cur.execute("SELECT current_user AS role, current_setting('app.user_id') AS uid")
+        inside = cur.fetchone()
+    with connection.transaction(None) as cur:
+        cur.execute("SELECT current_user AS role, current_setting('app.user_id', true) AS uid")
+        after = cur.fetchone()
+    assert inside == {"role": connection.APP_ROLE, "uid": user}
+    assert after["role"] != connection.APP_ROLE and after["uid"] in ("", None)
 
 
 def test_migrations_are_safe_twice_and_concurrently(test_database):

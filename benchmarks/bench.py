@@ -4,6 +4,8 @@ One run, one machine, the same handler/ and the same pinned requirements.txt for
 
   project     Dockerfile (built with .ci/build-image, as CI and the README build it)
   untrimmed   Dockerfile with --build-arg TRIM=0 (nothing removed from the dependencies)
+  stdlib-src  Dockerfile with --build-arg STDLIB_PYC=0 (the base's standard library left without
+              bytecode, as python:3.11-slim ships it)
   baseline    benchmarks/baseline.Dockerfile (pip --user, libpq5 apt layer, no bytecode)
   floor       benchmarks/floor/ (the same base, awslambdaric, a handler that imports nothing)
 
@@ -14,7 +16,8 @@ Measured:
     first response posted to the Runtime API emulator (tests/image/runtime_api.py), for
     GET /health and POST /agent (agent-data event, MODEL_PROVIDER=bedrock against the fake
     Bedrock, one Converse call); median of N starts, a fresh container each time (its creation is
-    not timed). Also the project's image with its .pyc files ignored, to show what they buy;
+    not timed), the images taking turns start by start so that a slow spell of the machine falls
+    on all of them. Also the project's image with its .pyc files ignored, to show what they buy;
   - warm POST /records through the emulator against a raw psycopg2 INSERT on the same database;
   - after a one-line change to one file in handler/: the layers whose content differs (compared by
     uncompressed digest), their compressed size, and the rebuild time;
@@ -60,10 +63,13 @@ LATEST = ROOT / "benchmarks" / "latest.json"
 TAGS = {
     "project": "diary-bench:project",
     "untrimmed": "diary-bench:untrimmed",
+    "stdlib-src": "diary-bench:stdlib-src",
     "baseline": "diary-bench:baseline",
     "floor": "diary-bench:floor",
     "project-changed": "diary-bench:project-changed",
 }
+# The images measured side by side (project-changed only for its layers).
+IMAGES = ("floor", "baseline", "untrimmed", "stdlib-src", "project")
 CHANGED_FILE = "handler/app.py"
 # Goals of the issue (figures of the same run).
 GOALS = {
@@ -163,39 +169,6 @@ def image_layers(tag: str, workdir: Path) -> list[dict[str, Any]]:
     return layers
 
 
-STDLIB_PYC_BASE = "localhost/bench-base-stdlib-pyc:3.11-slim"
-
-
-def base_with_stdlib_pyc() -> str:
-    """The base plus compiled bytecode for its standard library, as python:3.11-slim ships it.
-
-    .ci/build-image's Debian stand-in removes every __pycache__ folder, so each start of every image
-    compiles the standard-library modules it imports from source; the official image does not.
-    """
-    if subprocess.run([*BUILDAH, "inspect", "--type", "image", STDLIB_PYC_BASE], capture_output=True).returncode == 0:
-        return STDLIB_PYC_BASE
-    ctr = run([*BUILDAH, "from", "--pull=never", BASE_REF]).stdout.strip().splitlines()[-1]
-    try:
-        run(
-            [
-                *BUILDAH,
-                "run",
-                "--isolation",
-                "chroot",
-                ctr,
-                "--",
-                "sh",
-                "-c",
-                "python3 -m compileall -q -j0"
-                " $(python3 -c 'import sysconfig; print(sysconfig.get_paths()[\"stdlib\"])') >/dev/null 2>&1; true",
-            ]
-        )
-        run([*BUILDAH, "commit", "--quiet", ctr, STDLIB_PYC_BASE])
-    finally:
-        subprocess.run([*BUILDAH, "rm", ctr], capture_output=True, check=False)
-    return STDLIB_PYC_BASE
-
-
 def base_layer_count() -> int:
     out = run([*BUILDAH, "inspect", "--type", "image", BASE_REF]).stdout
     return len(json.loads(out)["OCIv1"]["rootfs"]["diff_ids"])
@@ -259,44 +232,50 @@ def importtime_top(log: str, top: int = 12) -> list[dict[str, Any]]:
     return rows[:top]
 
 
-def cold_starts(
-    tag: str,
-    event_name: str,
-    n: int,
-    workdir: Path,
-    fakes: AwsFakes | None,
-    extra_env: dict[str, str] | None = None,
-    importtime: bool = False,
-) -> dict[str, Any]:
-    event = load_event(event_name)
-    times: list[float] = []
-    env = dict(extra_env or {})
+# Ignores every .pyc in the image: Python compiles from source, as without bytecode in the image.
+NO_PYC = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": "/nonexistent-pycache"}
+PYC_IGNORED = "project, .pyc ignored"
+
+
+def starters() -> dict[str, tuple[str, dict[str, str]]]:
+    """What the cold starts compare: a name, and the image and extra environment it starts with."""
+    return {**{name: (TAGS[name], {}) for name in IMAGES}, PYC_IGNORED: (TAGS["project"], NO_PYC)}
+
+
+def one_start(tag: str, event_name: str, env: dict[str, str], log_path: Path, fakes: AwsFakes | None) -> float:
+    run_env = dict(env)
     if fakes is not None:
-        env.update(fakes.environment())
-        env["AWS_ENDPOINT_URL"] = "http://127.0.0.1:9"
-    for i in range(n + (1 if importtime else 0)):
-        profiling = importtime and i == n
-        log_path = workdir / f"{tag.replace(':', '_')}-{event_name.replace('/', '_')}-{i}.log"
-        if fakes is not None:
-            fakes.bedrock.reset()
-            fakes.bedrock.answer("RouteDecision", {"type": "data"})
-        fn = Function(tag, {**env, **({"PYTHONPROFILEIMPORTTIME": "1"} if profiling else {})}, log_path)
-        try:
-            elapsed, response = fn.cold_start(event, {})
-        finally:
-            fn.stop()
-        check(f"{tag} {event_name}", response, {200})
-        if fakes is not None and "floor" not in tag:
-            calls = fakes.bedrock.converse_calls()
-            if len(calls) != 1:
-                raise RuntimeError(f"{tag}: expected one Converse call, saw {len(calls)}")
-        if profiling:
-            return_top = importtime_top(log_path.read_text(errors="replace"))
-        else:
-            times.append(elapsed)
-    result: dict[str, Any] = {"median_s": round(statistics.median(times), 3), "runs_s": [round(t, 3) for t in times]}
-    if importtime:
-        result["importtime_top"] = return_top
+        run_env.update(fakes.environment())
+        run_env["AWS_ENDPOINT_URL"] = "http://127.0.0.1:9"
+        fakes.bedrock.reset()
+        fakes.bedrock.answer("RouteDecision", {"type": "data"})
+    fn = Function(tag, run_env, log_path)
+    try:
+        elapsed, response = fn.cold_start(load_event(event_name), {})
+    finally:
+        fn.stop()
+    check(f"{tag} {event_name}", response, {200})
+    if fakes is not None and tag != TAGS["floor"]:
+        calls = fakes.bedrock.converse_calls()
+        if len(calls) != 1:
+            raise RuntimeError(f"{tag}: expected one Converse call, saw {len(calls)}")
+    return elapsed
+
+
+def cold_starts(event_name: str, n: int, workdir: Path, fakes: AwsFakes | None) -> dict[str, dict[str, Any]]:
+    """n starts of every starter, taking turns; then one more of the project under -X importtime."""
+    times: dict[str, list[float]] = {name: [] for name in starters()}
+    for i in range(n):
+        for name, (tag, env) in starters().items():
+            log_path = workdir / f"{name.replace(' ', '_').replace(',', '')}-{event_name.replace('/', '_')}-{i}.log"
+            times[name].append(one_start(tag, event_name, env, log_path, fakes))
+    result: dict[str, dict[str, Any]] = {
+        name: {"median_s": round(statistics.median(ts), 3), "runs_s": [round(t, 3) for t in ts]}
+        for name, ts in times.items()
+    }
+    log_path = workdir / f"project-{event_name.replace('/', '_')}-importtime.log"
+    one_start(TAGS["project"], event_name, {"PYTHONPROFILEIMPORTTIME": "1"}, log_path, fakes)
+    result["project"]["importtime_top"] = importtime_top(log_path.read_text(errors="replace"))
     return result
 
 
@@ -393,7 +372,7 @@ def table(results: dict[str, Any]) -> str:
         "| build |"
     )
     out.append("|---|---:|---:|---:|---:|---:|")
-    for name in ("floor", "baseline", "untrimmed", "project"):
+    for name in IMAGES:
         i = img.get(name)
         if not i:
             continue
@@ -477,15 +456,7 @@ def main() -> int:
         "--warm", type=int, default=int(os.environ.get("BENCH_WARM", 50)), help="warm POST /records invocations"
     )
     parser.add_argument("--skip-build", action="store_true", help="measure the images already tagged diary-bench:*")
-    parser.add_argument(
-        "--stdlib-pyc",
-        action="store_true",
-        default=bool(os.environ.get("BENCH_STDLIB_PYC")),
-        help="build every image on the base plus its standard library's .pyc (what python:3.11-slim ships; "
-        "the Debian stand-in of .ci/build-image has none)",
-    )
     args = parser.parse_args()
-    global BASE_REF
     if os.geteuid() != 0:
         print("make bench builds and runs images with buildah (vfs, chroot): run it as root", file=sys.stderr)
         return 2
@@ -515,25 +486,21 @@ def main() -> int:
         ctx.mkdir()
         snapshot(ctx)
         build_s: dict[str, float] = {}
-        if args.stdlib_pyc:
-            if not args.skip_build:  # make sure the stand-in exists first
-                log("making sure the base exists (.ci/build-image)")
-                build_with_script(ctx, TAGS["project"])
-            BASE_REF = base_with_stdlib_pyc()
-            log(f"base: {BASE_REF}")
         results["base"] = BASE_REF
         if not args.skip_build:
             log("building the project's image (.ci/build-image; makes the base stand-in if it is missing)")
             build_s["project"] = build_with_script(ctx, TAGS["project"])
             log("building the untrimmed variant (TRIM=0)")
             build_s["untrimmed"] = bud(ctx, TAGS["untrimmed"], "Dockerfile", build_args={"TRIM": "0"})
+            log("building the variant without the standard library's bytecode (STDLIB_PYC=0)")
+            build_s["stdlib-src"] = bud(ctx, TAGS["stdlib-src"], "Dockerfile", build_args={"STDLIB_PYC": "0"})
             log("building the baseline (benchmarks/baseline.Dockerfile)")
             build_s["baseline"] = bud(ctx, TAGS["baseline"], "benchmarks/baseline.Dockerfile")
             log("building the floor (benchmarks/floor/)")
             build_s["floor"] = bud(ctx, TAGS["floor"], "benchmarks/floor/Dockerfile", context="benchmarks/floor")
 
         n_base = base_layer_count()
-        for name in ("project", "untrimmed", "baseline", "floor"):
+        for name in IMAGES:
             log(f"layers of {name}")
             results["images"][name] = {
                 **summarise(image_layers(TAGS[name], workdir), n_base),
@@ -544,24 +511,18 @@ def main() -> int:
         run([sys.executable, "-m", "handler.migrate"], cwd=ROOT, env={**os.environ, "DATABASE_URL": DATABASE_URL})
 
         with AwsFakes() as fakes:
-            for name in ("floor", "baseline", "untrimmed", "project"):
-                log(f"cold starts of {name}: GET /health")
-                results["images"][name]["cold_health"] = cold_starts(
-                    TAGS[name], "http-api/health.json", args.starts, workdir, None, importtime=name == "project"
-                )
-                log(f"cold starts of {name}: POST /agent")
-                results["images"][name]["cold_agent"] = cold_starts(
-                    TAGS[name], "http-api/agent-data.json", args.starts, workdir, fakes, importtime=name == "project"
-                )
-            log("cold starts of the project's image with its .pyc files ignored")
-            no_pyc = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": "/nonexistent-pycache"}
-            results["project_without_pyc"] = {
-                "env": no_pyc,
-                "cold_health": cold_starts(TAGS["project"], "http-api/health.json", args.starts, workdir, None, no_pyc),
-                "cold_agent": cold_starts(
-                    TAGS["project"], "http-api/agent-data.json", args.starts, workdir, fakes, no_pyc
-                ),
-            }
+            log(f"cold starts, GET /health: {', '.join(starters())} in turn, {args.starts} each")
+            health = cold_starts("http-api/health.json", args.starts, workdir, None)
+            log(f"cold starts, POST /agent: {', '.join(starters())} in turn, {args.starts} each")
+            agent = cold_starts("http-api/agent-data.json", args.starts, workdir, fakes)
+        for name in IMAGES:
+            results["images"][name]["cold_health"] = health[name]
+            results["images"][name]["cold_agent"] = agent[name]
+        results["project_without_pyc"] = {
+            "env": NO_PYC,
+            "cold_health": health[PYC_IGNORED],
+            "cold_agent": agent[PYC_IGNORED],
+        }
 
         # The agent-data starts each stored a record: remove them (only those, only from this run).
         import psycopg2

@@ -7,8 +7,9 @@ one with something to read has hung up (the server's goodbye, or end of file) an
 use, without a round trip. A connection that died silently fails its first statement instead, and
 that request gets DatabaseUnavailable (a 503 to retry): nothing was committed.
 
-Each transaction costs two round trips for one statement: BEGIN and the transaction's settings
-travel with its first statement, and COMMIT ends it. Through RDS Proxy every round trip counts.
+Round trips are what a request waits for (through RDS Proxy, more so): the transaction's settings
+travel with its first statement, so a one-statement transaction (statement()) takes one round trip
+and a longer one (transaction()) one per statement plus its COMMIT.
 """
 
 from __future__ import annotations
@@ -100,35 +101,56 @@ def close() -> None:
     _connection = None
 
 
-class _TransactionCursor(psycopg2.extras.RealDictCursor):
-    """Sends `opening` (BEGIN and the transaction's settings) in front of its first statement."""
+class _ScopedCursor(psycopg2.extras.RealDictCursor):
+    """Sends `opening` (the transaction's settings) in front of its first statement; with `single`,
+    refuses a second statement."""
 
     opening: bytes = b""
+    single: bool = False
 
-    def execute(self, query, vars=None):  # noqa: A002 - psycopg2's parameter name
-        if not self.opening:
-            return super().execute(query, vars)
-        # mogrify binds the parameters exactly as execute would; the joined text has none left.
-        statement, self.opening = self.opening + self.mogrify(query, vars), b""
-        return super().execute(statement)
+    def execute(self, query, vars=None):
+        if self.opening:
+            # mogrify binds the parameters exactly as execute would; the joined text has none left.
+            statement, self.opening = self.opening + self.mogrify(query, vars), b""
+            return super().execute(statement)
+        if self.single:
+            raise RuntimeError("connection.statement() runs one statement; use connection.transaction()")
+        return super().execute(query, vars)
 
 
 @contextlib.contextmanager
 def transaction(user_id: str | None) -> Iterator[psycopg2.extras.RealDictCursor]:
-    """A cursor in one transaction acting for `user_id` (None for service-level statements)."""
+    """A cursor in one transaction acting for `user_id` (None for service-level statements).
+    Two round trips for one statement: BEGIN and the settings go with the first, then COMMIT."""
+    with _scoped(user_id, b"BEGIN; ", single=False) as cur:
+        yield cur
+        cur.execute("COMMIT")
+
+
+@contextlib.contextmanager
+def statement(user_id: str | None) -> Iterator[psycopg2.extras.RealDictCursor]:
+    """A cursor for exactly one statement, a transaction of its own, acting for `user_id`.
+    One round trip: the statements of one query string run as one implicit transaction, committed
+    when the last succeeds, so the settings and the statement need no BEGIN and no COMMIT."""
+    with _scoped(user_id, b"", single=True) as cur:
+        yield cur
+
+
+@contextlib.contextmanager
+def _scoped(user_id: str | None, begin: bytes, single: bool) -> Iterator[psycopg2.extras.RealDictCursor]:
     conn = _current()
     try:
-        with conn.cursor(cursor_factory=_TransactionCursor) as cur:
+        with conn.cursor(cursor_factory=_ScopedCursor) as cur:
             # Transaction-local settings: a reused connection never carries the previous caller's
             # id, and they survive poolers such as RDS Proxy that reset session state. Acting for
             # a user also means acting as diary_app, the role row-level security applies to.
-            cur.opening = cur.mogrify(
-                "BEGIN; SELECT set_config('app.user_id', %s, true), set_config('statement_timeout', %s, true),"
+            cur.opening = begin + cur.mogrify(
+                "SELECT set_config('app.user_id', %s, true), set_config('statement_timeout', %s, true),"
                 " set_config('role', %s, true); ",
                 (user_id or "", str(get_settings().db_statement_timeout_ms), APP_ROLE if user_id else "none"),
             )
+            cur.single = single
             yield cur
-            cur.execute("COMMIT")
     except psycopg2.errors.QueryCanceled as exc:
         _rollback(conn)
         raise DatabaseTimeout("statement timed out") from exc
@@ -142,7 +164,7 @@ def transaction(user_id: str | None) -> Iterator[psycopg2.extras.RealDictCursor]
 
 def ping() -> None:
     """Raise DatabaseUnavailable unless PostgreSQL answers a trivial query."""
-    with transaction(None) as cur:
+    with statement(None) as cur:
         cur.execute("SELECT 1")
 
 

@@ -33,7 +33,7 @@ def _record(row: dict) -> DataRecord:
 
 class PostgresPersistenceLayer(BasePersistenceLayer):
     def _get_record(self, idempotency_key: str) -> DataRecord:
-        with connection.transaction(None) as cur:
+        with connection.statement(None) as cur:
             cur.execute(f"SELECT {_COLUMNS} FROM idempotency_keys WHERE id = %s", (idempotency_key,))
             row = cur.fetchone()
         if row is None:
@@ -75,7 +75,7 @@ class PostgresPersistenceLayer(BasePersistenceLayer):
             raise IdempotencyItemAlreadyExistsError(old_data_record=old)
 
     def _update_record(self, data_record: DataRecord) -> None:
-        with connection.transaction(None) as cur:
+        with connection.statement(None) as cur:
             cur.execute(
                 "UPDATE idempotency_keys SET status = %s, expires_at = %s, response_data = %s, payload_hash = %s"
                 " WHERE id = %s",
@@ -89,5 +89,5 @@ class PostgresPersistenceLayer(BasePersistenceLayer):
             )
 
     def _delete_record(self, data_record: DataRecord) -> None:
-        with connection.transaction(None) as cur:
+        with connection.statement(None) as cur:
             cur.execute("DELETE FROM idempotency_keys WHERE id = %s", (data_record.idempotency_key,))

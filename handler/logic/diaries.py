@@ -25,7 +25,7 @@ def write_diary(user_id: str, day: dt.date, temperature: float | None = None) ->
         [(calendar.local_time(r.created_at), r.content) for r in records],
         DEFAULT_TEMPERATURE if temperature is None else temperature,
     )
-    with connection.transaction(user_id) as cur:
+    with connection.statement(user_id) as cur:
         row = diaries_dal.upsert(
             cur, user_id, day, answer.output.title, answer.output.content, answer.model, [r.id for r in records]
         )
@@ -33,7 +33,7 @@ def write_diary(user_id: str, day: dt.date, temperature: float | None = None) ->
 
 
 def get_diary(user_id: str, day: dt.date) -> Diary:
-    with connection.transaction(user_id) as cur:
+    with connection.statement(user_id) as cur:
         row = diaries_dal.get(cur, user_id, day)
     if row is None:
         raise NotFound(f"no diary for {day.isoformat()}")

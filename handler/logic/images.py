@@ -17,7 +17,7 @@ from handler.models import Image
 
 def create_image(user_id: str, day: dt.date | None = None, text: str | None = None) -> Image:
     if day is not None:
-        with connection.transaction(user_id) as cur:
+        with connection.statement(user_id) as cur:
             diary = diaries_dal.get(cur, user_id, day)
         if diary is None:
             raise Unprocessable("no_diary", f"there is no diary for {day.isoformat()} to draw; write it first")
@@ -30,6 +30,6 @@ def create_image(user_id: str, day: dt.date | None = None, text: str | None = No
     image_id = uuid.uuid4()
     key = image_store.key_for(user_id, image_id)
     image_store.put_png(key, png)
-    with connection.transaction(user_id) as cur:
+    with connection.statement(user_id) as cur:
         row = images_dal.insert(cur, image_id, user_id, day, draft.output.prompt, key, image_model)
     return Image(**row, url=image_store.presigned_url(key), model_calls=2)

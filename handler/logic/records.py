@@ -18,7 +18,7 @@ MAX_RANGE_DAYS = 366
 
 
 def add_record(user_id: str, content: str, record_date: dt.date | None = None) -> Record:
-    with connection.transaction(user_id) as cur:
+    with connection.statement(user_id) as cur:
         row = records_dal.insert(
             cur, user_id, uuid.uuid4(), content, record_date or calendar.today(), search_terms.document(content)
         )
@@ -33,7 +33,7 @@ def list_records(
     if (date_to - date_from).days >= MAX_RANGE_DAYS:
         raise Unprocessable("range_too_long", f"a range covers at most {MAX_RANGE_DAYS} days")
     after = decode_cursor(cursor) if cursor else None
-    with connection.transaction(user_id) as cur:
+    with connection.statement(user_id) as cur:
         # One extra row tells whether another page exists without a COUNT.
         rows = records_dal.list_between(cur, user_id, date_from, date_to, limit + 1, after)
     items = [Record(**row) for row in rows[:limit]]
@@ -42,13 +42,13 @@ def list_records(
 
 
 def delete_record(user_id: str, record_id: uuid.UUID) -> None:
-    with connection.transaction(user_id) as cur:
+    with connection.statement(user_id) as cur:
         if not records_dal.delete(cur, user_id, record_id):
             raise NotFound("no such record")
 
 
 def records_of_day(user_id: str, day: dt.date) -> list[Record]:
-    with connection.transaction(user_id) as cur:
+    with connection.statement(user_id) as cur:
         rows = records_dal.list_between(cur, user_id, day, day, limit=1000)
     return [Record(**row) for row in rows]
 

@@ -60,7 +60,7 @@ def request_report(user_id: str, start: dt.date, end: dt.date) -> Report:
 
 
 def get_report(user_id: str, report_id: uuid.UUID) -> Report:
-    with connection.transaction(user_id) as cur:
+    with connection.statement(user_id) as cur:
         row = reports_dal.get(cur, user_id, report_id)
     if row is None:
         raise NotFound("no such report")
@@ -68,7 +68,7 @@ def get_report(user_id: str, report_id: uuid.UUID) -> Report:
 
 
 def list_reports(user_id: str) -> list[Report]:
-    with connection.transaction(user_id) as cur:
+    with connection.statement(user_id) as cur:
         return [_report(row) for row in reports_dal.list_recent(cur, user_id, RECENT_REPORTS)]
 
 
@@ -113,7 +113,7 @@ def _write(user_id: str, report_id: uuid.UUID, report: dict, records: list[dict]
             {"date": s.date.isoformat(), "score": s.score} for s in answer.output.daily_scores
         ]
         average = round(sum(s["score"] for s in scores) / len(scores), 2)
-        with connection.transaction(user_id) as cur:
+        with connection.statement(user_id) as cur:
             reports_dal.complete(
                 cur, user_id, report_id, sorted(scores, key=lambda s: s["date"]), average,
                 answer.output.themes, answer.output.feedback, answer.model,
@@ -123,5 +123,5 @@ def _write(user_id: str, report_id: uuid.UUID, report: dict, records: list[dict]
 
 
 def _fail(user_id: str, report_id: uuid.UUID, reason: str) -> None:
-    with connection.transaction(user_id) as cur:
+    with connection.statement(user_id) as cur:
         reports_dal.fail(cur, user_id, report_id, reason)

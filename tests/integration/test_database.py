@@ -119,14 +119,36 @@ def test_a_failed_statement_rolls_back_the_whole_transaction(user, db):
     assert db.fetchone()["n"] == 1
 
 
+def test_a_single_statement_commits_on_its_own_and_takes_no_second(user, other_user, db):
+    insert = (
+        "INSERT INTO records (id, user_id, content, record_date, search_terms)"
+        " VALUES (gen_random_uuid(), %s, %s, current_date, to_tsvector('simple', %s)) RETURNING content"
+    )
+    with connection.statement(user) as cur:
+        cur.execute(insert, (user, "한 번에", "한 번에"))
+        assert cur.fetchone() == {"content": "한 번에"}
+        with pytest.raises(RuntimeError, match="one statement"):
+            cur.execute("SELECT 1")
+    # Row-level security holds inside it: acting for one user, a row for another is refused.
+    with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+        with connection.statement(user) as cur:
+            cur.execute(insert, (other_user, "남의 것", "남의 것"))
+    assert connection._current().get_transaction_status() == psycopg2.extensions.TRANSACTION_STATUS_IDLE
+    db.execute("SELECT user_id, content FROM records WHERE user_id IN (%s, %s)", (user, other_user))
+    assert db.fetchall() == [{"user_id": user, "content": "한 번에"}]
+
+
 def test_transaction_settings_do_not_outlive_the_transaction(user):
     with connection.transaction(user) as cur:
         cur.execute("SELECT current_user AS role, current_setting('app.user_id') AS uid")
         inside = cur.fetchone()
-    with connection.transaction(None) as cur:
+    with connection.statement(user) as cur:
+        cur.execute("SELECT current_user AS role, current_setting('app.user_id') AS uid")
+        single = cur.fetchone()
+    with connection.statement(None) as cur:
         cur.execute("SELECT current_user AS role, current_setting('app.user_id', true) AS uid")
         after = cur.fetchone()
-    assert inside == {"role": connection.APP_ROLE, "uid": user}
+    assert inside == single == {"role": connection.APP_ROLE, "uid": user}
     assert after["role"] != connection.APP_ROLE and after["uid"] in ("", None)
 
 

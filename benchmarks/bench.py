@@ -34,6 +34,7 @@ while the benchmark runs do not mix into it.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import platform
@@ -307,6 +308,74 @@ def raw_insert_latency(n: int) -> list[float]:
     return times[5:]
 
 
+def insert_paths(n: int) -> dict[str, float]:
+    """One record inserted n times by each way of talking to PostgreSQL, taking turns, in this
+    process, on one connection each: what the round trips of handler.dal.connection cost against
+    psycopg2's default. Median ms per insert, commit included."""
+    import psycopg2
+
+    os.environ["DATABASE_URL"] = DATABASE_URL
+    from handler.dal import connection
+    from handler.dal import records as records_dal
+    from handler.settings import get_settings
+
+    get_settings.cache_clear()
+    user = "bench-insert-paths"
+    content = "오늘 친구랑 영화 봤어"
+    settings_sql = (
+        "SELECT set_config('app.user_id', %s, true), set_config('statement_timeout', '5000', true),"
+        " set_config('role', 'diary_app', true)"
+    )
+    insert_sql = (
+        "INSERT INTO records (id, user_id, content, record_date, search_terms)"
+        " VALUES (%s, %s, %s, '2026-11-25', to_tsvector('simple', %s)) RETURNING id, content, record_date, created_at"
+    )
+    plain = psycopg2.connect(DATABASE_URL)
+
+    def default() -> None:  # psycopg2's own BEGIN, the INSERT, COMMIT: 3 round trips
+        with plain.cursor() as cur:
+            cur.execute(insert_sql, (str(uuid.uuid4()), user, content, content))
+            cur.fetchone()
+        plain.commit()
+
+    def before() -> None:  # what the function did before: BEGIN, settings, INSERT, COMMIT: 4
+        with plain.cursor() as cur:
+            cur.execute(settings_sql, (user,))
+            cur.execute(insert_sql, (str(uuid.uuid4()), user, content, content))
+            cur.fetchone()
+        plain.commit()
+
+    def in_transaction() -> None:  # connection.transaction(): 2
+        with connection.transaction(user) as cur:
+            records_dal.insert(cur, user, uuid.uuid4(), content, dt.date(2026, 11, 25), content)
+
+    def as_statement() -> None:  # connection.statement(): 1
+        with connection.statement(user) as cur:
+            records_dal.insert(cur, user, uuid.uuid4(), content, dt.date(2026, 11, 25), content)
+
+    paths = {
+        "psycopg2 default: BEGIN, INSERT, COMMIT": default,
+        "before: BEGIN, settings, INSERT, COMMIT": before,
+        "connection.transaction(): settings+BEGIN+INSERT, COMMIT": in_transaction,
+        "connection.statement(): settings+INSERT": as_statement,
+    }
+    times: dict[str, list[float]] = {name: [] for name in paths}
+    try:
+        for i in range(n + 5):
+            for name, path in paths.items():
+                started = time.monotonic()
+                path()
+                if i >= 5:
+                    times[name].append(time.monotonic() - started)
+        with plain.cursor() as cur:
+            cur.execute("DELETE FROM records WHERE user_id = %s", (user,))
+        plain.commit()
+    finally:
+        plain.close()
+        connection.close()
+    return {name: round(statistics.median(ts) * 1000, 3) for name, ts in times.items()}
+
+
 def warm_records(tag: str, n: int, workdir: Path) -> dict[str, Any]:
     event = load_event("http-api/records-create.json")
     fn = Function(tag, {}, workdir / f"{tag.replace(':', '_')}-warm.log")
@@ -393,6 +462,12 @@ def table(results: dict[str, Any]) -> str:
         f"GET /health {w['health_median_ms']} ms; floor round trip {results['floor_round_trip_ms']} ms; "
         f"raw psycopg2 INSERT+COMMIT: median {results['raw_insert_ms']} ms"
     )
+    paths = results.get("insert_paths_ms")
+    if paths:
+        out.append("")
+        out.append("| one insert, in process (median) | ms |")
+        out.append("|---|---:|")
+        out.extend(f"| {name} | {ms} |" for name, ms in paths.items())
     c = results["code_change"]
     out.append(
         f"one-line change to {c['file']}: {c['layers_changed']} layer(s) differ "
@@ -543,6 +618,8 @@ def main() -> int:
         results["floor_round_trip_ms"] = floor_round_trip(20, workdir)
         raw = raw_insert_latency(args.warm)
         results["raw_insert_ms"] = round(statistics.median(raw) * 1000, 2)
+        log("one insert, each way of talking to PostgreSQL")
+        results["insert_paths_ms"] = insert_paths(max(args.warm, 200))
 
         log(f"code-only change: one line appended to {CHANGED_FILE}, rebuild")
         with open(ctx / CHANGED_FILE, "a", encoding="utf-8") as f:

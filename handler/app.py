@@ -68,9 +68,24 @@ def _build(resolver_class: type[ApiGatewayResolver]) -> ApiGatewayResolver:
     def openapi() -> Response[dict]:
         # A dict, as the annotation says: the JSON string itself failed response validation (a 400).
         document = json.loads(app.get_openapi_json_schema(title="Diary API"))
-        return Response(status_code=200, content_type="application/json", body=document)
+        return Response(status_code=200, content_type="application/json", body=_without_default_422(document))
 
     return app
+
+
+def _without_default_422(document: dict) -> dict:
+    """Powertools lists its own 422 body on every validated route; this API answers 422 only where a
+    route documents it (with ErrorBody, handler.api.errors.documented), and a bad path or query
+    parameter is a 400."""
+    default = {"$ref": "#/components/schemas/HTTPValidationError"}
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.get("responses", {})
+            if responses.get("422", {}).get("content", {}).get("application/json", {}).get("schema") == default:
+                del responses["422"]
+    for name in ("HTTPValidationError", "ValidationError"):
+        document.get("components", {}).get("schemas", {}).pop(name, None)
+    return document
 
 
 # One resolver per event shape, built on the first event of that shape.

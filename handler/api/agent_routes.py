@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
+from handler.api.errors import WRITE_FAILURES, documented
 from handler.api.idempotency import idempotent
 from handler.api.identity import caller_id
 from handler.api.schemas import AgentRequest
@@ -13,7 +14,11 @@ from handler.models import AgentReply
 router = Router()
 
 
-@router.post("/agent", summary="Route a request with the orchestrator (or `request_type`) and carry it out")
+@router.post(
+    "/agent",
+    summary="Route a request with the orchestrator (or `request_type`) and carry it out",
+    responses=documented(200, "What was done, with its result", *WRITE_FAILURES),
+)
 @idempotent("POST /agent")
 def agent(body: AgentRequest) -> AgentReply:
     return agent_requests.handle(caller_id(), body.content, body.current_date, body.request_type)

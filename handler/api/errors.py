@@ -12,6 +12,8 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from pydantic import BaseModel, Field
 
 from handler.agents.model_errors import ModelUnavailable
 from handler.aws import AwsUnavailable
@@ -28,6 +30,51 @@ class ApiError(Exception):
     def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None):
         super().__init__(message)
         self.status, self.code, self.message, self.headers = status, code, message, headers or {}
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="A stable reason for programs, e.g. `validation_error`, `not_found`.")
+    message: str = Field(description="What went wrong, for people.")
+    details: list[dict[str, str]] | None = Field(
+        default=None, description="For 422 and 400: each failing `field` with its `message`."
+    )
+
+
+class ErrorBody(BaseModel):
+    """What every failure answers, whatever its status."""
+
+    error: ErrorDetail
+
+
+# Statuses a route may answer besides its success; 401, 413 and 415 come from the entry point,
+# before routing. The descriptions are what /openapi.json shows.
+_FAILURES = {
+    400: "The body is not JSON, or a query or path parameter is invalid.",
+    401: "No verified identity (the API Gateway authorizer's `sub`).",
+    404: "No such item for this caller.",
+    409: "A request with this Idempotency-Key is still running; retry after Retry-After.",
+    413: "The body is over the size limit.",
+    415: "The body is not application/json.",
+    422: "The body failed validation, an Idempotency-Key was reused with another body, or the request "
+    "cannot be carried out (see `error.code`).",
+    503: "A dependency (database, model, storage, queue) is unavailable; retry after Retry-After.",
+    504: "The request ran out of time; retry later.",
+}
+WRITE_FAILURES = (400, 401, 409, 413, 415, 422, 503, 504)
+READ_FAILURES = (400, 401, 413, 503, 504)
+
+
+def documented(status: int, description: str, *failures: int) -> dict[int, OpenAPIResponse]:
+    """A route's OpenAPI responses: its success (schema from the return annotation) and the
+    failures it can answer, each with ErrorBody instead of Powertools' default 422 body."""
+    error: OpenAPIResponse = {"description": "", "content": {"application/json": {"model": ErrorBody}}}
+    success: OpenAPIResponse = (
+        {"description": description, "content": {}} if status == 204 else {"description": description}
+    )
+    return {
+        status: success,
+        **{code: {**error, "description": _FAILURES[code]} for code in sorted(failures)},
+    }
 
 
 def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra) -> Response:

@@ -5,13 +5,20 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from handler.api.errors import RETRY_AFTER_S
+from handler.api.errors import RETRY_AFTER_S, documented
 from handler.dal import connection
 
 router = Router()
 
 
-@router.get("/health", summary="Liveness and database reachability; needs no identity")
+@router.get(
+    "/health",
+    summary="Liveness and database reachability; needs no identity",
+    responses={
+        **documented(200, "Up, and the database answers", 413),
+        503: {"description": "The database does not answer; retry after Retry-After"},
+    },
+)
 def health() -> Response[dict]:
     try:
         connection.ping()

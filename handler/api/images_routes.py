@@ -5,6 +5,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
+from handler.api.errors import WRITE_FAILURES, documented
 from handler.api.idempotency import idempotent
 from handler.api.identity import caller_id
 from handler.api.schemas import NewImage
@@ -14,7 +15,11 @@ from handler.models import Image
 router = Router()
 
 
-@router.post("/images", summary="Draw a picture for a diary (`date`) or a text")
+@router.post(
+    "/images",
+    summary="Draw a picture for a diary (`date`) or a text",
+    responses=documented(201, "The picture: a presigned URL and the prompt it was drawn from", *WRITE_FAILURES),
+)
 @idempotent("POST /images")
 def create_image(body: NewImage) -> Response[Image]:
     image = images.create_image(caller_id(), body.date, body.text)

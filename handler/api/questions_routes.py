@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
+from handler.api.errors import WRITE_FAILURES, documented
 from handler.api.idempotency import idempotent
 from handler.api.identity import caller_id
 from handler.api.schemas import NewQuestion
@@ -13,7 +14,11 @@ from handler.models import QuestionAnswer
 router = Router()
 
 
-@router.post("/questions", summary="Answer a question about the past from the caller's own records")
+@router.post(
+    "/questions",
+    summary="Answer a question about the past from the caller's own records",
+    responses=documented(200, "The answer and the ids of the records it used", *WRITE_FAILURES),
+)
 @idempotent("POST /questions")
 def ask_question(body: NewQuestion) -> QuestionAnswer:
     return questions.answer_question(caller_id(), body.question, body.current_date)

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from handler.api.errors import ApiError
+from handler.api.errors import READ_FAILURES, WRITE_FAILURES, ApiError, documented
 from handler.api.idempotency import idempotent
 from handler.api.identity import caller_id
 from handler.api.schemas import NewRecord
@@ -23,14 +23,18 @@ DEFAULT_PAGE = 50
 MAX_PAGE = 200
 
 
-@router.post("/records", summary="Store a record", responses={201: {"description": "The stored record"}})
+@router.post("/records", summary="Store a record", responses=documented(201, "The stored record", *WRITE_FAILURES))
 @idempotent("POST /records")
 def create_record(body: NewRecord) -> Response[Record]:
     record = records.add_record(caller_id(), body.content, body.record_date)
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=record)
 
 
-@router.get("/records", summary="List records of a day (`date`) or a range (`from`, `to`)")
+@router.get(
+    "/records",
+    summary="List records of a day (`date`) or a range (`from`, `to`)",
+    responses=documented(200, "A page of records, oldest first, and the cursor of the next", 422, *READ_FAILURES),
+)
 def list_records(
     date: Annotated[IsoDate | None, Query()] = None,
     date_from: Annotated[IsoDate | None, Query(alias="from")] = None,
@@ -43,7 +47,11 @@ def list_records(
     return records.list_records(user_id, first, last, limit, cursor)
 
 
-@router.delete("/records/<record_id>", summary="Delete one of the caller's records")
+@router.delete(
+    "/records/<record_id>",
+    summary="Delete one of the caller's records",
+    responses=documented(204, "Deleted; no body", 404, *READ_FAILURES),
+)
 def delete_record(record_id: Annotated[uuid.UUID, Path()]) -> Response[None]:
     records.delete_record(caller_id(), record_id)
     return Response(status_code=204, content_type=None, body=None)

@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
+from handler.api.errors import READ_FAILURES, WRITE_FAILURES, documented
 from handler.api.idempotency import idempotent
 from handler.api.identity import caller_id
 from handler.api.schemas import NewReport
@@ -18,18 +19,28 @@ from handler.models import Report, ReportList
 router = Router()
 
 
-@router.post("/reports", summary="Ask for an emotion report over a period; the worker writes it")
+@router.post(
+    "/reports",
+    summary="Ask for an emotion report over a period; the worker writes it",
+    responses=documented(202, "The report, pending; poll GET /reports/{report_id}", *WRITE_FAILURES),
+)
 @idempotent("POST /reports")
 def create_report(body: NewReport) -> Response[Report]:
     report = reports.request_report(caller_id(), body.start_date, body.end_date)
     return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=report)
 
 
-@router.get("/reports", summary="The caller's most recent reports")
+@router.get(
+    "/reports", summary="The caller's most recent reports", responses=documented(200, "Newest first", *READ_FAILURES)
+)
 def list_reports() -> ReportList:
     return ReportList(items=reports.list_reports(caller_id()))
 
 
-@router.get("/reports/<report_id>", summary="One report and its status")
+@router.get(
+    "/reports/<report_id>",
+    summary="One report and its status",
+    responses=documented(200, "The report", 404, *READ_FAILURES),
+)
 def get_report(report_id: Annotated[uuid.UUID, Path()]) -> Report:
     return reports.get_report(caller_id(), report_id)

@@ -8,6 +8,7 @@ One run, one machine, the same handler/ and the same pinned requirements.txt for
               bytecode, as python:3.11-slim ships it)
   baseline    benchmarks/baseline.Dockerfile (pip --user, libpq5 apt layer, no bytecode)
   floor       benchmarks/floor/ (the same base, awslambdaric, a handler that imports nothing)
+  raw-function  benchmarks/floor/ with psycopg2 and raw_insert.py: one INSERT in a bare function
 
 Measured:
   - compressed size of every layer (`buildah push <image> oci:<dir>`, gzip, as a registry would
@@ -18,7 +19,8 @@ Measured:
     Bedrock, one Converse call); median of N starts, a fresh container each time (its creation is
     not timed), the images taking turns start by start so that a slow spell of the machine falls
     on all of them. Also the project's image with its .pyc files ignored, to show what they buy;
-  - warm POST /records through the emulator against a raw psycopg2 INSERT on the same database;
+  - warm POST /records through the emulator against a raw psycopg2 INSERT on the same database,
+    and against the same INSERT in a bare function through the same emulator;
   - after a one-line change to one file in handler/: the layers whose content differs (compared by
     uncompressed digest), their compressed size, and the rebuild time;
   - `python -X importtime` of the cold starts: the top-level imports that dominate.
@@ -67,6 +69,7 @@ TAGS = {
     "stdlib-src": "diary-bench:stdlib-src",
     "baseline": "diary-bench:baseline",
     "floor": "diary-bench:floor",
+    "raw-function": "diary-bench:raw-function",
     "project-changed": "diary-bench:project-changed",
 }
 # The images measured side by side (project-changed only for its layers).
@@ -376,12 +379,16 @@ def insert_paths(n: int) -> dict[str, float]:
     return {name: round(statistics.median(ts) * 1000, 3) for name, ts in times.items()}
 
 
-def warm_records(tag: str, n: int, workdir: Path) -> dict[str, Any]:
+def warm_records(tag: str, n: int, workdir: Path, with_health: bool = True) -> dict[str, Any]:
     event = load_event("http-api/records-create.json")
     fn = Function(tag, {}, workdir / f"{tag.replace(':', '_')}-warm.log")
     try:
-        _, first = fn.cold_start(load_event("http-api/health.json"), {})
-        check("warm health", first, {200})
+        if with_health:
+            _, first = fn.cold_start(load_event("http-api/health.json"), {})
+            check("warm health", first, {200})
+        else:
+            _, first = fn.cold_start(event, {})
+            check("first POST /records", first, {201})
         times = []
         created = []
         for i in range(n + 5):
@@ -390,7 +397,9 @@ def warm_records(tag: str, n: int, workdir: Path) -> dict[str, Any]:
             created.append(json.loads(response["body"])["id"])
             if i >= 5:
                 times.append(elapsed)
-        health = [fn.invoke(load_event("http-api/health.json"))[0] for _ in range(20)]
+        health = [fn.invoke(load_event("http-api/health.json"))[0] for _ in range(20 if with_health else 0)]
+        if not with_health:
+            created.append(json.loads(first["body"])["id"])
     finally:
         fn.stop()
     import psycopg2
@@ -400,7 +409,7 @@ def warm_records(tag: str, n: int, workdir: Path) -> dict[str, Any]:
     return {
         "median_ms": round(statistics.median(times) * 1000, 2),
         "p90_ms": round(sorted(times)[int(0.9 * len(times))] * 1000, 2),
-        "health_median_ms": round(statistics.median(health) * 1000, 2),
+        "health_median_ms": round(statistics.median(health) * 1000, 2) if health else None,
     }
 
 
@@ -462,6 +471,12 @@ def table(results: dict[str, Any]) -> str:
         f"GET /health {w['health_median_ms']} ms; floor round trip {results['floor_round_trip_ms']} ms; "
         f"raw psycopg2 INSERT+COMMIT: median {results['raw_insert_ms']} ms"
     )
+    bare = results.get("raw_function")
+    if bare:
+        out.append(
+            f"the same INSERT in a bare function, through the same emulator: median {bare['median_ms']} ms; "
+            f"POST /records / that: {w['median_ms'] / bare['median_ms']:.2f}x (for comparison, not a goal)"
+        )
     paths = results.get("insert_paths_ms")
     if paths:
         out.append("")
@@ -573,6 +588,14 @@ def main() -> int:
             build_s["baseline"] = bud(ctx, TAGS["baseline"], "benchmarks/baseline.Dockerfile")
             log("building the floor (benchmarks/floor/)")
             build_s["floor"] = bud(ctx, TAGS["floor"], "benchmarks/floor/Dockerfile", context="benchmarks/floor")
+            log("building the bare function with one raw INSERT (benchmarks/floor/, raw_insert.py)")
+            bud(
+                ctx,
+                TAGS["raw-function"],
+                "benchmarks/floor/Dockerfile",
+                context="benchmarks/floor",
+                build_args={"REQUIREMENTS": "requirements-insert.txt", "HANDLER": "raw_insert.py"},
+            )
 
         n_base = base_layer_count()
         for name in IMAGES:
@@ -615,6 +638,7 @@ def main() -> int:
 
         log("warm POST /records and raw psycopg2")
         results["warm_records"] = warm_records(TAGS["project"], args.warm, workdir)
+        results["raw_function"] = warm_records(TAGS["raw-function"], args.warm, workdir, with_health=False)
         results["floor_round_trip_ms"] = floor_round_trip(20, workdir)
         raw = raw_insert_latency(args.warm)
         results["raw_insert_ms"] = round(statistics.median(raw) * 1000, 2)

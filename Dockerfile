@@ -69,13 +69,14 @@ ENV PYTHONUNBUFFERED=1 \
 # The function runs as this user; the files it runs stay owned by root and read-only to it.
 # The official python images delete the standard library's .pyc files, and Lambda's file system
 # is read-only, so without this every cold start compiles each standard module it imports again
-# (asyncio, email, json, logging...). Compiled here once, unchecked-hash like the rest; the tools
+# (asyncio, email, json, logging...). Compiled here once, unchecked-hash like the rest (-f: the
+# modules Python itself imported during this step already got timestamp .pyc files); the tools
 # and tests nobody imports at run time are left out (about 4 MB compressed, measured by make bench).
 # STDLIB_PYC=0 skips it: only `make bench` uses that, to measure what it buys.
 ARG STDLIB_PYC=1
 RUN groupadd --gid 10001 app \
     && useradd --uid 10001 --gid app --no-create-home --home-dir /tmp --shell /usr/sbin/nologin app \
-    && if [ "$STDLIB_PYC" = 1 ]; then python -m compileall -q -j0 --invalidation-mode unchecked-hash \
+    && if [ "$STDLIB_PYC" = 1 ]; then python -m compileall -f -q -j0 --invalidation-mode unchecked-hash \
         -x '/(test|tests|idle_test|idlelib|tkinter|turtledemo|lib2to3|ensurepip|distutils|pydoc_data|site-packages|dist-packages|config-3[^/]*)(/|$)' \
         "$(python -c 'import sysconfig; print(sysconfig.get_path("stdlib"))')"; fi
 

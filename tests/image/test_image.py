@@ -94,6 +94,12 @@ for source in sources:
     pyc = Path(importlib.util.cache_from_source(str(source)))
     pyc_flags[str(source)] = int.from_bytes(pyc.read_bytes()[4:8], "little") if pyc.exists() else None
 
+# The standard-library modules a cold start imports (the base image ships them without bytecode).
+stdlib_flags = {}
+for name in ("asyncio.base_events", "email.message", "json.decoder", "logging", "ssl", "typing", "uuid"):
+    pyc = Path(importlib.util.cache_from_source(importlib.util.find_spec(name).origin))
+    stdlib_flags[name] = int.from_bytes(pyc.read_bytes()[4:8], "little") if pyc.exists() else None
+
 deps = Path("/opt/deps")
 dep_sources = [p for p in deps.rglob("*.py")]
 dep_missing = [str(p) for p in dep_sources if not Path(importlib.util.cache_from_source(str(p))).exists()]
@@ -117,6 +123,7 @@ print(json.dumps({
     "tests_dirs": [str(p) for p in (task / "tests", handler / "tests", Path("/tests")) if p.exists()],
     "handler_sources": len(sources),
     "pyc_flags": pyc_flags,
+    "stdlib_pyc_flags": stdlib_flags,
     "dep_sources": len(dep_sources),
     "dep_missing_pyc": dep_missing[:20],
     "dep_bin": (deps / "bin").exists(),
@@ -162,6 +169,8 @@ def test_bytecode_is_compiled(image_contents: dict[str, Any]) -> None:
     assert image_contents["dep_sources"] > 1000
     assert image_contents["dep_missing_pyc"] == []
     assert not image_contents["dont_write_bytecode"]
+    # The base's standard library too: Lambda's read-only file system could not cache it.
+    assert set(image_contents["stdlib_pyc_flags"].values()) == {0b01}, image_contents["stdlib_pyc_flags"]
 
 
 def test_modules_come_from_the_image_layout(image_contents: dict[str, Any]) -> None:

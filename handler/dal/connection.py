@@ -122,7 +122,7 @@ class _ScopedCursor(psycopg2.extras.RealDictCursor):
 def transaction(user_id: str | None) -> Iterator[psycopg2.extras.RealDictCursor]:
     """A cursor in one transaction acting for `user_id` (None for service-level statements).
     Two round trips for one statement: BEGIN and the settings go with the first, then COMMIT."""
-    with _scoped(user_id, b"BEGIN; ", single=False) as cur:
+    with _scoped(user_id, explicit=True) as cur:
         yield cur
         cur.execute("COMMIT")
 
@@ -132,24 +132,25 @@ def statement(user_id: str | None) -> Iterator[psycopg2.extras.RealDictCursor]:
     """A cursor for exactly one statement, a transaction of its own, acting for `user_id`.
     One round trip: the statements of one query string run as one implicit transaction, committed
     when the last succeeds, so the settings and the statement need no BEGIN and no COMMIT."""
-    with _scoped(user_id, b"", single=True) as cur:
+    with _scoped(user_id, explicit=False) as cur:
         yield cur
 
 
 @contextlib.contextmanager
-def _scoped(user_id: str | None, begin: bytes, single: bool) -> Iterator[psycopg2.extras.RealDictCursor]:
+def _scoped(user_id: str | None, explicit: bool) -> Iterator[psycopg2.extras.RealDictCursor]:
+    """`explicit`: a BEGIN ... COMMIT transaction; otherwise one statement, an implicit transaction."""
     conn = _current()
     try:
         with conn.cursor(cursor_factory=_ScopedCursor) as cur:
             # Transaction-local settings: a reused connection never carries the previous caller's
             # id, and they survive poolers such as RDS Proxy that reset session state. Acting for
             # a user also means acting as diary_app, the role row-level security applies to.
-            cur.opening = begin + cur.mogrify(
+            cur.opening = (b"BEGIN; " if explicit else b"") + cur.mogrify(
                 "SELECT set_config('app.user_id', %s, true), set_config('statement_timeout', %s, true),"
                 " set_config('role', %s, true); ",
                 (user_id or "", str(get_settings().db_statement_timeout_ms), APP_ROLE if user_id else "none"),
             )
-            cur.single = single
+            cur.single = not explicit
             yield cur
     except psycopg2.errors.QueryCanceled as exc:
         _rollback(conn)

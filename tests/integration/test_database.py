@@ -20,8 +20,10 @@ def test_a_dropped_connection_is_reopened_on_the_next_invocation(user, db):
     assert call("GET", "/health").status == 200
     conn = connection._current()
     backend_pid = conn.get_backend_pid()
-    # What a database restart or an idle-timeout in RDS Proxy looks like to a frozen container.
-    db.execute("SELECT pg_terminate_backend(%s)", (backend_pid,))
+    # What a database restart or an idle-timeout in RDS Proxy looks like to a frozen container: the
+    # session ended before the next invocation (the timeout waits until the backend is gone; a
+    # drop racing a request is the 503 of the unseen-drop test below).
+    db.execute("SELECT pg_terminate_backend(%s, 5000)", (backend_pid,))
 
     created = call("POST", "/records", {"content": "재접속 후 저장", "record_date": "2026-11-25"}, user=user)
     assert created.status == 201

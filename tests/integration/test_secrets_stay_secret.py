@@ -90,7 +90,7 @@ _RUN = textwrap.dedent(
     send("POST", "/records", {"content": "누구세요"}, as_user=None)
     # A dropped connection (a restart, an idle timeout): reconnects, reading the secret again if due.
     with psycopg2.connect(connection_dsn(get_settings())) as admin, admin.cursor() as cur:
-        cur.execute("SELECT pg_terminate_backend(%s)", (connection._current().get_backend_pid(),))
+        cur.execute("SELECT pg_terminate_backend(%s, 5000)", (connection._current().get_backend_pid(),))
     send("POST", "/records", {"content": "다시 연결", "record_date": "2026-11-25"})
     # An unreachable database.
     connection.close()

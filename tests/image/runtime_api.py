@@ -60,7 +60,8 @@ class _Invocation:
     kind: str | None = None  # "response" or "error"
     body: bytes = b""
     error_type: str | None = None
-    picked_up_at: float | None = None
+    picked_up_at: float | None = None  # the event's bytes start out to the runtime
+    answered_at: float | None = None  # the runtime's answer starts to arrive
 
 
 def _decode(body: bytes) -> Any:
@@ -115,6 +116,12 @@ class RuntimeAPI:
         it failed to start, and :class:`TimeoutError` when no answer came within ``timeout``
         seconds (also used as the invocation's deadline).
         """
+        return self.invoke_timed(event, timeout)[0]
+
+    def invoke_timed(self, event: dict, timeout: float = 30.0) -> tuple[Any, float]:
+        """:meth:`invoke`, and the invocation's duration in seconds as Lambda reports it: from the
+        event going out to the runtime to the runtime's answer arriving. This emulator's own work
+        (queueing, waking threads, parsing headers) is left out; the runtime client's is in."""
         if self.init_error is not None:
             raise self.init_error
         invocation = _Invocation(str(uuid.uuid4()), json.dumps(event).encode("utf-8"), timeout)
@@ -130,7 +137,7 @@ class RuntimeAPI:
                 raise TimeoutError(f"invocation {invocation.request_id} {state} within {timeout} s")
         if invocation.kind == "error":
             raise InvocationError(invocation.request_id, _decode(invocation.body), invocation.error_type)
-        return _decode(invocation.body)
+        return _decode(invocation.body), invocation.answered_at - invocation.picked_up_at
 
     def wait_for_poll(self, timeout: float = 30.0) -> bool:
         """True once the runtime has asked for its first event (it finished initialising)."""
@@ -162,6 +169,11 @@ class RuntimeAPI:
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature from base
                 pass
 
+            def parse_request(self) -> bool:
+                # Called as soon as the request line has been read: when the runtime's answer arrived.
+                self.arrived_at = time.monotonic()
+                return super().parse_request()
+
             def _read_body(self) -> bytes:
                 if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
                     chunks = []
@@ -176,13 +188,21 @@ class RuntimeAPI:
                 length = int(self.headers.get("Content-Length") or 0)
                 return self.rfile.read(length) if length else b""
 
-            def _send(self, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
+            def _send(
+                self,
+                status: int,
+                body: Any = None,
+                headers: dict[str, str] | None = None,
+                handing_over: _Invocation | None = None,
+            ) -> None:
                 payload = b"" if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
                 self.send_response(status)
                 for name, value in (headers or {}).items():
                     self.send_header(name, value)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
+                if handing_over is not None:
+                    handing_over.picked_up_at = time.monotonic()
                 self.end_headers()
                 self.wfile.write(payload)
 
@@ -195,7 +215,6 @@ class RuntimeAPI:
                 if invocation is None:  # shutting down
                     self._send(HTTPStatus.INTERNAL_SERVER_ERROR, {"errorMessage": "emulator stopping"})
                     return
-                invocation.picked_up_at = time.monotonic()
                 deadline_ms = int((time.time() + invocation.timeout_s) * 1000)
                 self._send(
                     HTTPStatus.OK,
@@ -208,6 +227,7 @@ class RuntimeAPI:
                             f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Parent={uuid.uuid4().hex[:16]};Sampled=0"
                         ),
                     },
+                    handing_over=invocation,
                 )
 
             def do_POST(self) -> None:  # noqa: N802 - http.server naming
@@ -229,6 +249,7 @@ class RuntimeAPI:
                         {"errorMessage": "unknown or finished request id", "errorType": "InvalidRequestID"},
                     )
                     return
+                invocation.answered_at = self.arrived_at
                 invocation.kind, invocation.body, invocation.error_type = match["kind"], body, error_type
                 invocation.done.set()
                 self._send(HTTPStatus.ACCEPTED, {"status": "OK"})

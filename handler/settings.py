@@ -26,6 +26,9 @@ class Settings(BaseModel, frozen=True):
     db_name: str = "postgres"
     db_statement_timeout_ms: int = 5000
     db_connect_timeout_s: int = 5
+    # The CA bundle that verifies RDS Proxy's certificate (an ACM certificate that chains to Amazon's
+    # root CAs, which the base image's ca-certificates carries).
+    db_ssl_root_cert: str = "/etc/ssl/certs/ca-certificates.crt"
 
     model_provider: Literal["bedrock", "offline"] = "offline"
     # Kept exactly as given: inference-profile ids ("us.", "global.") must keep their prefix.

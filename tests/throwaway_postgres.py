@@ -1,8 +1,8 @@
 """A PostgreSQL server of a test's own (the `pgserver` package, in a temporary folder), migrated.
 
 For tests that must do what no shared server may suffer: restart it, or reach it the way the
-function does in AWS (host, port and database from settings, TLS required). It listens only on a
-Unix socket in its folder (libpq does not use TLS on a Unix socket, so `sslmode=require` still
+function does in AWS (host, port and database from settings, TLS verified). It listens only on a
+Unix socket in its folder (libpq does not use TLS on a Unix socket, so `sslmode=verify-full` still
 connects), and is deleted when the test is done. The machine's PostgreSQL is never touched.
 """
 

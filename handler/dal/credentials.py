@@ -37,5 +37,8 @@ def connection_dsn(settings: Settings, refresh: bool = False) -> str:
         dbname=settings.db_name,
         user=user,
         password=password,
-        sslmode="require",
+        # Encrypted is not enough: the proxy must prove it is the endpoint dialled, with a certificate
+        # from a CA this container trusts.
+        sslmode="verify-full",
+        sslrootcert=settings.db_ssl_root_cert,
     )

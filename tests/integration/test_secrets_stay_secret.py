@@ -3,7 +3,8 @@
 A full run in a process of its own, the way it runs in AWS: no DATABASE_URL; DB_SECRET_ARN names a
 Secrets Manager secret (moto's server) holding the username and a known password, and DB_HOST /
 DB_PORT / DB_NAME point at a PostgreSQL of the test's own (handler/dal/credentials.py reads the
-secret with Powertools' parameters utility and connects with sslmode=require). AWS_SECRET_ACCESS_KEY
+secret with Powertools' parameters utility and connects with sslmode=verify-full, which libpq
+leaves aside on the Unix socket used here; tests/integration/test_database_tls.py covers TLS). AWS_SECRET_ACCESS_KEY
 is a known value too; Bedrock is the fake server, S3 and SQS are moto's. The run stores records,
 writes a diary (through the orchestrator and directly), answers a question, draws an image,
 queues a report and runs the worker on it, meets bad input, a dropped connection and an
@@ -65,7 +66,7 @@ _RUN = textwrap.dedent(
     assert get_settings().database_url is None and get_settings().db_secret_arn
     send("GET", "/health")
     # The connection came from the secret: psycopg2 shows a password was given (and masks it).
-    assert "password=xxx" in connection._current().dsn and "sslmode=require" in connection._current().dsn
+    assert "password=xxx" in connection._current().dsn and "sslmode=verify-full" in connection._current().dsn
     key = {"idempotency-key": "secret-run-1"}
     send("POST", "/records", {"content": "오늘 친구랑 영화 봤어 🎬", "record_date": "2026-11-25"}, headers=key)
     send("POST", "/records", {"content": "오늘 친구랑 영화 봤어 🎬", "record_date": "2026-11-25"}, headers=key)

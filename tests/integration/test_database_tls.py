@@ -1,0 +1,106 @@
+"""In AWS the function reaches PostgreSQL through RDS Proxy over TLS, and checks the proxy's
+certificate (sslmode=verify-full): signed by a CA it trusts (DB_SSL_ROOT_CERT), for the host name it
+dialled. A certificate that fails either check is a 503 with nothing stored: never a session with
+an impostor, which sslmode=require would have accepted.
+
+The proxy is tests/tls_proxy.py, with a certificate of the test's own, in front of the tests'
+PostgreSQL; the credentials come from moto's Secrets Manager through the function's own path
+(handler/dal/credentials.py), as in AWS.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from psycopg2.extensions import parse_dsn
+
+from tests.conftest import call
+from tests.tls_proxy import TlsProxy, make_certificates
+
+
+@pytest.fixture
+def tls_proxy(test_database, moto_endpoint, monkeypatch, tmp_path):
+    """The function configured as in AWS, pointed at a TLS proxy whose certificate names localhost."""
+    import boto3
+    from aws_lambda_powertools.utilities.parameters import base as parameters_base
+
+    from handler.dal import connection
+    from handler.settings import get_settings
+
+    certs = make_certificates(tmp_path, ["localhost"])
+    database = parse_dsn(test_database)
+    host, port = database.get("host", "127.0.0.1"), int(database.get("port", 5432))
+    upstream = f"{host}/.s.PGSQL.{port}" if host.startswith("/") else (host, port)
+    arn = boto3.client("secretsmanager", endpoint_url=moto_endpoint).create_secret(
+        Name=f"diary-db-{uuid.uuid4().hex[:8]}",
+        # The tests' server trusts its local clients: the password is carried, not checked.
+        SecretString=json.dumps({"username": database.get("user", "postgres"), "password": "not-checked"}),
+    )["ARN"]
+    with TlsProxy(upstream, certs.server_cert, certs.server_key) as proxy:
+        connection.close()
+        monkeypatch.delenv("DATABASE_URL")
+        for name, value in {
+            "DB_SECRET_ARN": arn,
+            "DB_HOST": "localhost",
+            "DB_PORT": str(proxy.port),
+            "DB_NAME": database["dbname"],
+            "DB_SSL_ROOT_CERT": str(certs.ca),
+            "AWS_ENDPOINT_URL_SECRETS_MANAGER": moto_endpoint,
+        }.items():
+            monkeypatch.setenv(name, value)
+        # Powertools keeps one secrets client per process: a fresh one that sees this endpoint.
+        monkeypatch.setattr(parameters_base, "DEFAULT_PROVIDERS", {})
+        get_settings.cache_clear()
+        try:
+            yield proxy
+        finally:
+            connection.close()
+            monkeypatch.undo()
+            get_settings.cache_clear()
+
+
+def _reconfigure(monkeypatch, name: str, value: str) -> None:
+    from handler.dal import connection
+    from handler.settings import get_settings
+
+    monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    connection.close()
+
+
+def test_a_proxy_with_a_trusted_certificate_for_its_name_gets_the_session(tls_proxy, db, user):
+    stored = call("POST", "/records", {"content": "TLS 너머로", "record_date": "2026-11-25"}, user=user)
+
+    assert stored.status == 201, stored.body
+    assert tls_proxy.handshakes == 1 and tls_proxy.forwarded == 1
+    db.execute("SELECT content FROM records WHERE user_id = %s", (user,))
+    assert [row["content"] for row in db.fetchall()] == ["TLS 너머로"]
+
+
+def test_a_certificate_from_a_ca_the_function_does_not_trust_is_refused(tls_proxy, db, user, tmp_path, monkeypatch):
+    (tmp_path / "other").mkdir()
+    stranger = make_certificates(tmp_path / "other", ["localhost"])  # same name, another CA
+    _reconfigure(monkeypatch, "DB_SSL_ROOT_CERT", str(stranger.ca))
+
+    refused = call("POST", "/records", {"content": "저장 안 됨", "record_date": "2026-11-25"}, user=user)
+
+    assert refused.status == 503 and refused.body["error"]["code"] == "database_unavailable", refused.body
+    # The handshake failed: the client sent nothing, not even its user name.
+    assert tls_proxy.handshakes == 0 and tls_proxy.forwarded == 0
+    db.execute("SELECT count(*) AS n FROM records WHERE user_id = %s", (user,))
+    assert db.fetchone()["n"] == 0
+
+
+def test_a_certificate_for_another_name_is_refused(tls_proxy, db, user, monkeypatch):
+    # The same proxy and CA, dialled by its address: the certificate names localhost only.
+    _reconfigure(monkeypatch, "DB_HOST", "127.0.0.1")
+
+    refused = call("POST", "/records", {"content": "저장 안 됨", "record_date": "2026-11-25"}, user=user)
+
+    assert refused.status == 503 and refused.body["error"]["code"] == "database_unavailable", refused.body
+    # libpq checks the name once the handshake is done, and hangs up before saying anything.
+    assert tls_proxy.forwarded == 0
+    db.execute("SELECT count(*) AS n FROM records WHERE user_id = %s", (user,))
+    assert db.fetchone()["n"] == 0

@@ -83,7 +83,7 @@ def test_code_is_the_last_layer(image_config: ImageConfig) -> None:
 
 # What the image holds, seen from inside, as the image's own user.
 _INSPECT = r"""
-import importlib.util, json, os, sys, zoneinfo
+import importlib.util, json, os, ssl, sys, zoneinfo
 from pathlib import Path
 
 task = Path(os.environ["LAMBDA_TASK_ROOT"])
@@ -107,6 +107,14 @@ dep_missing = [str(p) for p in dep_sources if not Path(importlib.util.cache_from
 def origin(module):
     spec = importlib.util.find_spec(module)
     return spec.origin if spec else None
+
+# The roots the database connection trusts by default (DB_SSL_ROOT_CERT).
+from handler.settings import Settings
+try:
+    bundle = ssl.create_default_context(cafile=Settings.model_fields["db_ssl_root_cert"].default)
+    db_roots = sorted({dict(rdn[0] for rdn in ca["subject"]).get("commonName", "") for ca in bundle.get_ca_certs()})
+except (OSError, ssl.SSLError) as exc:
+    db_roots = repr(exc)
 
 try:
     zoneinfo.ZoneInfo("Asia/Seoul")
@@ -133,6 +141,7 @@ print(json.dumps({
     "dont_write_bytecode": sys.flags.dont_write_bytecode,
     "origins": {m: origin(m) for m in ("handler", "awslambdaric", "boto3", "psycopg2", "strands", "aws_lambda_powertools")},
     "seoul": seoul,
+    "db_roots": db_roots,
 }))
 """
 
@@ -179,6 +188,14 @@ def test_modules_come_from_the_image_layout(image_contents: dict[str, Any]) -> N
     for module in ("awslambdaric", "boto3", "psycopg2", "strands", "aws_lambda_powertools"):
         assert origins[module] and origins[module].startswith("/opt/deps/"), (module, origins[module])
     assert image_contents["seoul"] is True, f"zoneinfo cannot load Asia/Seoul (DEFAULT_TIMEZONE): {image_contents['seoul']}"
+
+
+def test_the_database_connection_can_verify_rds_proxy(image_contents: dict[str, Any]) -> None:
+    # RDS Proxy presents an ACM certificate, which chains to Amazon's root CAs; the connection
+    # checks it against DB_SSL_ROOT_CERT (sslmode=verify-full), by default the image's CA bundle.
+    roots = image_contents["db_roots"]
+    assert isinstance(roots, list), f"the default DB_SSL_ROOT_CERT cannot be loaded: {roots}"
+    assert {"Amazon Root CA 1", "Amazon Root CA 3"} <= set(roots), roots
 
 
 # ------------------------------------------------------------------------- the running function

@@ -1,3 +1,10 @@
+"""What the integration tests share: the migrated database, and the function configured as in AWS."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
 import pytest
 
 
@@ -5,3 +12,28 @@ import pytest
 def _migrated_database(test_database: str) -> str:
     """Every integration test talks to the session's migrated database."""
     return test_database
+
+
+@contextlib.contextmanager
+def configured_as_in_aws(monkeypatch: pytest.MonkeyPatch, moto_endpoint: str, **database: str) -> Iterator[None]:
+    """The function without DATABASE_URL: its credentials from the secret DB_SECRET_ARN in moto's
+    Secrets Manager and the server from DB_HOST, DB_PORT, DB_NAME... (`database`: upper-case names),
+    as in AWS; fresh settings and a fresh connection on the way in and on the way out."""
+    from aws_lambda_powertools.utilities.parameters import base as parameters_base
+
+    from handler.dal import connection
+    from handler.settings import get_settings
+
+    connection.close()
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    for name, value in {**database, "AWS_ENDPOINT_URL_SECRETS_MANAGER": moto_endpoint}.items():
+        monkeypatch.setenv(name, value)
+    # Powertools keeps one secrets client per process: a fresh one that sees this endpoint.
+    monkeypatch.setattr(parameters_base, "DEFAULT_PROVIDERS", {})
+    get_settings.cache_clear()
+    try:
+        yield
+    finally:
+        connection.close()
+        monkeypatch.undo()
+        get_settings.cache_clear()

@@ -17,6 +17,7 @@ import pytest
 from psycopg2.extensions import parse_dsn
 
 from tests.conftest import call
+from tests.integration.conftest import configured_as_in_aws
 from tests.tls_proxy import TlsProxy, make_certificates
 
 
@@ -24,10 +25,6 @@ from tests.tls_proxy import TlsProxy, make_certificates
 def tls_proxy(test_database, moto_endpoint, monkeypatch, tmp_path):
     """The function configured as in AWS, pointed at a TLS proxy whose certificate names localhost."""
     import boto3
-    from aws_lambda_powertools.utilities.parameters import base as parameters_base
-
-    from handler.dal import connection
-    from handler.settings import get_settings
 
     certs = make_certificates(tmp_path, ["localhost"])
     database = parse_dsn(test_database)
@@ -38,27 +35,12 @@ def tls_proxy(test_database, moto_endpoint, monkeypatch, tmp_path):
         # The tests' server trusts its local clients: the password is carried, not checked.
         SecretString=json.dumps({"username": database.get("user", "postgres"), "password": "not-checked"}),
     )["ARN"]
-    with TlsProxy(upstream, certs.server_cert, certs.server_key) as proxy:
-        connection.close()
-        monkeypatch.delenv("DATABASE_URL")
-        for name, value in {
-            "DB_SECRET_ARN": arn,
-            "DB_HOST": "localhost",
-            "DB_PORT": str(proxy.port),
-            "DB_NAME": database["dbname"],
-            "DB_SSL_ROOT_CERT": str(certs.ca),
-            "AWS_ENDPOINT_URL_SECRETS_MANAGER": moto_endpoint,
-        }.items():
-            monkeypatch.setenv(name, value)
-        # Powertools keeps one secrets client per process: a fresh one that sees this endpoint.
-        monkeypatch.setattr(parameters_base, "DEFAULT_PROVIDERS", {})
-        get_settings.cache_clear()
-        try:
-            yield proxy
-        finally:
-            connection.close()
-            monkeypatch.undo()
-            get_settings.cache_clear()
+    with TlsProxy(upstream, certs.server_cert, certs.server_key) as proxy, configured_as_in_aws(
+        monkeypatch, moto_endpoint,
+        DB_SECRET_ARN=arn, DB_HOST="localhost", DB_PORT=str(proxy.port), DB_NAME=database["dbname"],
+        DB_SSL_ROOT_CERT=str(certs.ca),
+    ):
+        yield proxy
 
 
 def _reconfigure(monkeypatch, name: str, value: str) -> None:

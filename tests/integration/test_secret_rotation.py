@@ -17,6 +17,7 @@ import psycopg2
 import pytest
 
 from tests.conftest import call
+from tests.integration.conftest import configured_as_in_aws
 from tests.throwaway_postgres import migrate, socket_dir, throwaway_server
 
 LOGIN_ROLE = "rotating_app"
@@ -26,10 +27,6 @@ LOGIN_ROLE = "rotating_app"
 def password_database(moto_endpoint, monkeypatch):
     """A migrated server of its own whose LOGIN_ROLE needs a password, and a secret holding it."""
     import boto3
-    from aws_lambda_powertools.utilities.parameters import base as parameters_base
-
-    from handler.dal import connection
-    from handler.settings import get_settings
 
     secrets = boto3.client("secretsmanager", endpoint_url=moto_endpoint)
     with throwaway_server() as server:
@@ -47,26 +44,14 @@ def password_database(moto_endpoint, monkeypatch):
             Name=f"diary-db-{uuid.uuid4().hex[:8]}",
             SecretString=json.dumps({"engine": "postgres", "username": LOGIN_ROLE, "password": first}),
         )["ARN"]
-        connection.close()
-        monkeypatch.delenv("DATABASE_URL", raising=False)
-        for name, value in {
-            "DB_SECRET_ARN": arn,
-            "DB_HOST": socket_dir(server),
-            "DB_PORT": "5432",
-            "DB_NAME": "postgres",
-            "AWS_ENDPOINT_URL_SECRETS_MANAGER": moto_endpoint,
-        }.items():
-            monkeypatch.setenv(name, value)
-        # Powertools keeps one secrets client per process: a fresh one that sees this endpoint.
-        monkeypatch.setattr(parameters_base, "DEFAULT_PROVIDERS", {})
-        get_settings.cache_clear()
         try:
-            yield admin, secrets, arn
+            with configured_as_in_aws(
+                monkeypatch, moto_endpoint,
+                DB_SECRET_ARN=arn, DB_HOST=socket_dir(server), DB_PORT="5432", DB_NAME="postgres",
+            ):
+                yield admin, secrets, arn
         finally:
-            connection.close()
             admin.close()
-            monkeypatch.undo()
-            get_settings.cache_clear()
 
 
 def _rotate(admin, secrets, arn: str, role_password: str, secret_password: str) -> None:

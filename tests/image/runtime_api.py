@@ -14,6 +14,7 @@ Standard library only::
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
 import re
@@ -212,8 +213,9 @@ class RuntimeAPI:
                     return
                 api.next_calls += 1
                 invocation = api._next_invocation()
-                if invocation is None:  # shutting down
-                    self._send(HTTPStatus.INTERNAL_SERVER_ERROR, {"errorMessage": "emulator stopping"})
+                if invocation is None:  # shutting down: the runtime's container may be gone already
+                    with contextlib.suppress(ConnectionError):
+                        self._send(HTTPStatus.INTERNAL_SERVER_ERROR, {"errorMessage": "emulator stopping"})
                     return
                 deadline_ms = int((time.time() + invocation.timeout_s) * 1000)
                 self._send(

@@ -31,13 +31,21 @@ class Settings(BaseModel, frozen=True):
     db_ssl_root_cert: str = "/etc/ssl/certs/ca-certificates.crt"
 
     model_provider: Literal["bedrock", "offline"] = "offline"
-    # Kept exactly as given: inference-profile ids ("us.", "global.") must keep their prefix.
-    bedrock_model_id: str = "us.anthropic.claude-sonnet-4-20250514-v1:0"
+    # One model per task, each used exactly as given: "us."/"global." inference-profile ids must
+    # keep their prefix. Every default is a model Bedrock's documentation lists as Active (README,
+    # "Models"); the deploy checks their lifecycle again (handler.model_lifecycle).
+    # Writing: diaries, answers, reports and image prompts.
+    bedrock_model_id: str = "us.anthropic.claude-sonnet-4-6"
+    # Routing the natural-language front door: a small fast model.
+    bedrock_routing_model_id: str = "us.anthropic.claude-haiku-5-5"
     bedrock_read_timeout_s: int = 20
     # Attempts per model call, the first included: retries must fit inside API Gateway's ~30 s.
     bedrock_max_attempts: int = 2
 
-    bedrock_image_model_id: str = "amazon.nova-canvas-v1:0"
+    bedrock_image_model_id: str = "stability.stable-image-core-v1:1"
+    # Where the image model is called; unset: the function's own region. Stable Image Core is
+    # offered in us-west-2 only.
+    bedrock_image_region: str | None = None
     bedrock_image_timeout_s: int = 25
 
     image_bucket: str | None = None
@@ -52,6 +60,8 @@ class Settings(BaseModel, frozen=True):
     max_body_bytes: int = 64 * 1024
     # Local runs only: trust an X-User-Id header when no authorizer claim is present.
     allow_user_id_header: bool = False
+    # Powertools' own variable, read here too so every metric set shares one default.
+    powertools_metrics_namespace: str = "Diary"
 
     @field_validator("default_timezone")
     @classmethod
@@ -60,6 +70,13 @@ class Settings(BaseModel, frozen=True):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("bedrock_image_model_id")
+    @classmethod
+    def _drawable(cls, value: str) -> str:
+        if image_format_of(value) is None:
+            raise ValueError(f"no request format for image model {value!r}; supported: {', '.join(IMAGE_FORMATS)}*")
         return value
 
     @model_validator(mode="after")
@@ -71,6 +88,29 @@ class Settings(BaseModel, frozen=True):
     @property
     def timezone(self) -> ZoneInfo:
         return ZoneInfo(self.default_timezone)
+
+    @property
+    def image_format(self) -> ImageFormatName:
+        return image_format_of(self.bedrock_image_model_id) or "stability"
+
+
+ImageFormatName = Literal["stability", "nova-canvas"]
+# The InvokeModel request formats handler.agents.image_models speaks, by foundation-model id prefix.
+IMAGE_FORMATS: dict[str, ImageFormatName] = {
+    "stability.stable-image-core": "stability",
+    "stability.stable-image-ultra": "stability",
+    "stability.sd3-5-large": "stability",
+    "amazon.nova-canvas": "nova-canvas",
+}
+
+
+def image_format_of(model_id: str) -> ImageFormatName | None:
+    """The request format of an image model id; an inference-profile prefix ("us.") is looked past."""
+    for candidate in (model_id, model_id.partition(".")[2]):
+        for prefix, name in IMAGE_FORMATS.items():
+            if candidate.startswith(prefix):
+                return name
+    return None
 
 
 _FIELDS = tuple(Settings.model_fields)

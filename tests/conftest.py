@@ -21,11 +21,9 @@ from psycopg2.extensions import parse_dsn
 
 from handler.local.embedded_postgres import database_url
 from handler.local.invoke import LocalContext
-from tests.fakes.bedrock import FakeBedrock, serve
+from tests.fakes.bedrock import IMAGE_MODEL_ID, MODEL_ID, ROUTING_MODEL_ID, FakeBedrock, serve
 
 ROOT = Path(__file__).resolve().parents[1]
-# An inference-profile id: the tests check it reaches Bedrock with its "us." prefix intact.
-MODEL_ID = "us.anthropic.claude-sonnet-4-20250514-v1:0"
 EVENTS = ROOT / "events"
 
 BASE_ENV = {
@@ -200,19 +198,24 @@ def bedrock_server() -> Iterator[tuple[FakeBedrock, str]]:
 @pytest.fixture
 def fake_bedrock(bedrock_server, monkeypatch) -> Iterator[FakeBedrock]:
     """Switch the function to MODEL_PROVIDER=bedrock, its client pointed at the fake by the standard variable."""
-    from handler.agents.model_provider import get_model
+    from handler.agents import model_provider
+    from handler.aws import client
     from handler.settings import get_settings
 
     fake, url = bedrock_server
     fake.reset()
     monkeypatch.setenv("MODEL_PROVIDER", "bedrock")
     monkeypatch.setenv("BEDROCK_MODEL_ID", MODEL_ID)
+    monkeypatch.setenv("BEDROCK_ROUTING_MODEL_ID", ROUTING_MODEL_ID)
+    monkeypatch.setenv("BEDROCK_IMAGE_MODEL_ID", IMAGE_MODEL_ID)
     monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", url)
     get_settings.cache_clear()
-    get_model.cache_clear()
+    model_provider.clear_cache()
+    client.cache_clear()
     yield fake
     get_settings.cache_clear()
-    get_model.cache_clear()
+    model_provider.clear_cache()
+    client.cache_clear()
 
 
 @pytest.fixture(scope="session")

@@ -44,9 +44,13 @@ class ModelTimeout(DeadlineExceeded):
     """The model did not answer within the time the request has left."""
 
 
+class ImageRefused(Exception):
+    """The image model's filters refused the prompt or the picture: a request to change, not to retry."""
+
+
 @contextlib.contextmanager
-def model_call() -> Iterator[None]:
-    """Count one model round trip and translate whatever it raises."""
+def model_call(task: str) -> Iterator[None]:
+    """Count one model round trip of `task` and translate whatever it raises."""
     # Imported here: importing strands costs most of a cold start, and only model routes need it.
     from strands.types.exceptions import ModelThrottledException
 
@@ -61,7 +65,7 @@ def model_call() -> Iterator[None]:
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
         if code not in _UNAVAILABLE_CODES and status < 500:
             # Access or validation errors mean this deployment is misconfigured; still the model's side.
-            logger.error("model call rejected", extra={"error_code": code, "http_status": status})
+            logger.error("model call rejected", extra={"task": task, "error_code": code, "http_status": status})
         raise ModelUnavailable("the model service failed") from exc
     except (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError) as exc:
         raise ModelUnavailable("the model service is unreachable") from exc

@@ -13,8 +13,9 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel
 
+from handler.agents import usage
 from handler.agents.model_errors import model_call
-from handler.agents.model_provider import get_model
+from handler.agents.model_provider import Task, get_model
 from handler.deadline import seconds_left
 
 T = TypeVar("T", bound=BaseModel)
@@ -34,24 +35,31 @@ class Answer(Generic[T]):
     model: str
 
 
-def ask(output_model: type[T], system_prompt: str, prompt: str, temperature: float | None = None) -> Answer[T]:
-    model, model_name = get_model()
+def ask(
+    task: Task, output_model: type[T], system_prompt: str, prompt: str, temperature: float | None = None
+) -> Answer[T]:
+    model, model_id = get_model(task)
     if temperature is not None:
         model.update_config(temperature=temperature)
     messages = [{"role": "user", "content": [{"text": prompt}]}]
     timeout_s = seconds_left(ANSWER_MARGIN_S)
-    with model_call():
-        output = _loop.run_until_complete(
+    with model_call(task):
+        output, tokens = _loop.run_until_complete(
             asyncio.wait_for(_collect(model, output_model, messages, system_prompt), timeout=timeout_s)
         )
-    return Answer(output=output, model=model_name)
+    if tokens is not None:
+        usage.record(task, model_id, tokens)
+    return Answer(output=output, model=model_id)
 
 
-async def _collect(model, output_model: type[T], messages: list, system_prompt: str) -> T:
-    result = None
+async def _collect(model, output_model: type[T], messages: list, system_prompt: str) -> tuple[T, dict | None]:
+    """The validated output, and the call's token usage when the model reports one (Bedrock does)."""
+    result, tokens = None, None
     async for event in model.structured_output(output_model, messages, system_prompt=system_prompt):
+        if "stop" in event:
+            tokens = event["stop"][2]
         if "output" in event:
             result = event["output"]
     if result is None:
         raise ValueError("no structured output in the model's answer")
-    return result
+    return result, tokens

@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel, Field
 
-from handler.agents.model_errors import ModelUnavailable
+from handler.agents.model_errors import ImageRefused, ModelUnavailable
 from handler.aws import AwsUnavailable
 from handler.dal.connection import DatabaseTimeout, DatabaseUnavailable
 from handler.deadline import DeadlineExceeded
@@ -156,6 +156,13 @@ def register(app: ApiGatewayResolver) -> None:
     @app.exception_handler(Unprocessable)
     def _unprocessable(exc: Unprocessable) -> Response:
         return error_response(422, exc.code, str(exc))
+
+    @app.exception_handler(ImageRefused)
+    def _image_refused(exc: ImageRefused) -> Response:
+        logger.info("image refused by the model's filters", extra={"reason": str(exc)})
+        return error_response(
+            422, "image_refused", "the image model's content filters refused this picture; change the diary or text"
+        )
 
     @app.exception_handler(ModelUnavailable)
     def _model_down(exc: ModelUnavailable) -> Response:

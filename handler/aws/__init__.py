@@ -14,12 +14,14 @@ class AwsUnavailable(Exception):
 
 
 @functools.cache
-def client(service: str, read_timeout_s: int = 10):
+def client(service: str, read_timeout_s: int = 10, region: str | None = None):
+    """`region` None: the function's own (AWS_REGION / AWS_DEFAULT_REGION)."""
     import boto3
     from botocore.config import Config
 
     return boto3.client(
         service,
+        region_name=region,
         config=Config(
             connect_timeout=3, read_timeout=read_timeout_s, retries={"mode": "standard", "total_max_attempts": 2}
         ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from handler.agents import canvas
+from handler.agents import image_models
 from handler.agents.image_prompter import agent as image_prompter
 from handler.aws import image_store
 from handler.dal import connection
@@ -25,7 +25,7 @@ def create_image(user_id: str, day: dt.date | None = None, text: str | None = No
     if text is None:  # the request model requires a date or a text; this says so to mypy
         raise Unprocessable("nothing_to_draw", "give a `date` or a `text` to draw")
     draft = image_prompter.write(text)
-    png, image_model = canvas.draw(draft.output.prompt, draft.output.negative_prompt)
+    png, image_model = image_models.draw(draft.output.prompt, draft.output.negative_prompt)
 
     image_id = uuid.uuid4()
     key = image_store.key_for(user_id, image_id)

@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.fakes.bedrock import IMAGE_MODEL_ID, MODEL_ID, ROUTING_MODEL_ID
+
 EVENTS = Path(__file__).resolve().parents[2] / "events"
-MODEL_ID = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 
 AUDIT_PREFIX = "@@audit@@"
 # Runs awslambdaric exactly as `python -m awslambdaric` does, after installing the hook.
@@ -154,6 +155,8 @@ class AwsFakes:
         return {
             "MODEL_PROVIDER": "bedrock",
             "BEDROCK_MODEL_ID": MODEL_ID,
+            "BEDROCK_ROUTING_MODEL_ID": ROUTING_MODEL_ID,
+            "BEDROCK_IMAGE_MODEL_ID": IMAGE_MODEL_ID,
             "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": self.bedrock_url,
             "AWS_ENDPOINT_URL_S3": self.moto_url,
             "AWS_ENDPOINT_URL_SQS": self.moto_url,

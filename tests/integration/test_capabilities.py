@@ -8,8 +8,8 @@ from urllib.parse import quote
 import pytest
 
 from handler.local.aws_stand_ins import receive, sqs_event
-from tests.conftest import MODEL_ID, call, invoke_raw, jot
-from tests.fakes.bedrock import PNG
+from tests.conftest import IMAGE_MODEL_ID, MODEL_ID, call, invoke_raw, jot
+from tests.fakes.bedrock import NOVA_CANVAS_FILTERED, PNG, stability_problem
 
 # --- questions -------------------------------------------------------------------------------
 
@@ -84,18 +84,79 @@ def test_image_for_a_diary_lands_in_s3_under_the_callers_prefix(fake_bedrock, aw
 
     assert reply.status == 201, reply.body
     assert reply.body["s3_key"].startswith(f"users/{quote(user, safe='')}/images/")
-    assert reply.body["model"] == "amazon.nova-canvas-v1:0"
+    assert reply.body["model"] == IMAGE_MODEL_ID
     assert [c.operation for c in fake_bedrock.calls] == ["converse", "invoke"]
-    canvas = fake_bedrock.invoke_calls()[0]
-    assert canvas.model_id == "amazon.nova-canvas-v1:0"
-    config = canvas.body["imageGenerationConfig"]
-    assert config["width"] * 5 == config["height"] * 4  # portrait 4:5
-    assert canvas.body["textToImageParams"]["text"] == "A cyclist by the Han river at sunset, watercolor"
+    drawing = fake_bedrock.invoke_calls()[0]
+    assert drawing.model_id == IMAGE_MODEL_ID
+    # Stability's documented text-to-image body: portrait 4:5, PNG, nothing it does not list.
+    assert stability_problem(drawing.body) is None
+    assert drawing.body["aspect_ratio"] == "4:5" and drawing.body["output_format"] == "png"
+    assert drawing.body["prompt"] == "A cyclist by the Han river at sunset, watercolor"
+    assert drawing.body["negative_prompt"]
     # The presigned URL really serves the PNG from the (local) bucket.
     with urllib.request.urlopen(reply.body["url"], timeout=10) as response:
         assert response.read() == PNG
     db.execute("SELECT s3_key, diary_date::text AS d FROM images WHERE id = %s", (reply.body["id"],))
     assert db.fetchone() == {"s3_key": reply.body["s3_key"], "d": "2026-11-25"}
+
+
+@pytest.mark.parametrize(
+    ("model_id", "refusal"),
+    [
+        (IMAGE_MODEL_ID, "Filter reason: prompt"),
+        (IMAGE_MODEL_ID, "Filter reason: output image"),
+        ("amazon.nova-canvas-v1:0", NOVA_CANVAS_FILTERED),
+    ],
+)
+def test_a_picture_the_model_filters_is_422_image_refused_with_nothing_stored(
+    fake_bedrock, aws_services, user, db, monkeypatch, model_id, refusal
+):
+    from handler.settings import get_settings
+
+    monkeypatch.setenv("BEDROCK_IMAGE_MODEL_ID", model_id)
+    get_settings.cache_clear()
+    fake_bedrock.answer("ImagePrompt", {"prompt": "A crowded street at night"})
+    fake_bedrock.filter_next(refusal)
+
+    reply = call("POST", "/images", {"text": "밤거리를 걸었어"}, user=user)
+
+    assert reply.status == 422, reply.body
+    assert reply.body["error"]["code"] == "image_refused"
+    assert refusal not in reply.body["error"]["message"]  # the model's wording stays in the log
+    assert [c.model_id for c in fake_bedrock.invoke_calls()] == [model_id]
+    db.execute("SELECT count(*) AS n FROM images WHERE user_id = %s", (user,))
+    assert db.fetchone()["n"] == 0
+    import boto3
+
+    listed = boto3.client("s3", endpoint_url=aws_services["endpoint"]).list_objects_v2(Bucket=aws_services["bucket"])
+    assert not [o for o in listed.get("Contents", []) if quote(user, safe="") in o["Key"]]
+
+
+def test_nova_canvas_stays_selectable_for_accounts_that_still_have_it(fake_bedrock, aws_services, user, monkeypatch):
+    from handler.settings import get_settings
+
+    monkeypatch.setenv("BEDROCK_IMAGE_MODEL_ID", "amazon.nova-canvas-v1:0")
+    get_settings.cache_clear()
+    fake_bedrock.answer("ImagePrompt", {"prompt": "Two cups of tea on a windowsill"})
+    reply = call("POST", "/images", {"text": "친구랑 차 마셨어"}, user=user)
+    assert reply.status == 201, reply.body
+    assert reply.body["model"] == "amazon.nova-canvas-v1:0"
+    config = fake_bedrock.invoke_calls()[0].body["imageGenerationConfig"]
+    assert config["width"] * 5 == config["height"] * 4  # portrait 4:5
+
+
+def test_an_image_model_in_another_region_is_called_there(fake_bedrock, aws_services, user, monkeypatch):
+    from handler.settings import get_settings
+
+    monkeypatch.setenv("BEDROCK_IMAGE_REGION", "us-west-2")
+    get_settings.cache_clear()
+    fake_bedrock.answer("ImagePrompt", {"prompt": "A lighthouse at dawn"})
+    assert call("POST", "/images", {"text": "바다 봤어"}, user=user).status == 201
+    converse, invoke = fake_bedrock.calls
+    # Each request is signed for the region it is sent to: the text model in the function's, the
+    # image model in BEDROCK_IMAGE_REGION.
+    assert "/us-east-1/bedrock/aws4_request" in converse.headers["Authorization"]
+    assert "/us-west-2/bedrock/aws4_request" in invoke.headers["Authorization"]
 
 
 def test_offline_image_from_text(aws_services, user):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
+import json
+
 import pytest
 
-from tests.conftest import MODEL_ID, call, jot
+from tests.conftest import MODEL_ID, ROUTING_MODEL_ID, call, jot
 
 def test_offline_diary_is_written_from_that_days_records_and_replaced_on_rewrite(user, other_user, db):
     ids = jot(user, "2026-11-25", "아침에 달리기 했어", "저녁에 친구랑 영화 봤어")
@@ -54,7 +57,8 @@ def test_agent_routes_to_diary_with_the_model_and_writes_it(fake_bedrock, user, 
 
     assert reply.status == 200, reply.body
     assert reply.body["type"] == "diary"
-    assert reply.body["routed_by"] == MODEL_ID
+    # Routing on the small fast model, writing on the stronger one.
+    assert reply.body["routed_by"] == ROUTING_MODEL_ID
     assert reply.body["model_calls"] == 2
     assert reply.body["content"]["title"] == "김치찌개와 요가"
     assert reply.body["content"]["model"] == MODEL_ID
@@ -63,8 +67,12 @@ def test_agent_routes_to_diary_with_the_model_and_writes_it(fake_bedrock, user, 
     calls = fake_bedrock.converse_calls()
     assert len(calls) == 2
     assert [c.tool_names for c in calls] == [["RouteDecision"], ["DiaryDraft"]]
-    # The model id reaches Bedrock exactly as configured, inference-profile prefix included.
-    assert {c.model_id for c in calls} == {MODEL_ID}
+    # Each model id reaches Bedrock exactly as configured, inference-profile prefix included.
+    assert [c.model_id for c in calls] == [ROUTING_MODEL_ID, MODEL_ID]
+    # The routing model takes no sampling parameter (Claude Haiku 5.5 refuses them); the writer is
+    # given the diary's temperature.
+    assert "temperature" not in calls[0].body.get("inferenceConfig", {})
+    assert calls[1].body["inferenceConfig"]["temperature"] == 0.7
     assert all(c.body["toolConfig"]["toolChoice"] == {"any": {}} for c in calls)
     assert "오늘 하루 일기 써줘" in calls[0].prompt_text
     diary_prompt = calls[1].prompt_text
@@ -136,3 +144,47 @@ def test_no_time_left_is_504_before_calling_the_model(fake_bedrock, user):
     reply = invoke(http_event("POST", "/diaries", {"date": "2026-11-25"}, user=user), remaining_ms=1000)
     assert reply.status == 504
     assert fake_bedrock.calls == []
+
+
+def test_each_model_call_reports_its_tokens_as_a_metric_and_a_log_line_per_task(fake_bedrock, user, capsys, monkeypatch):
+    from handler.agents import usage
+
+    log = io.StringIO()
+    monkeypatch.setattr(usage.logger.registered_handler, "stream", log)
+    jot(user, "2026-11-25", "한강에서 자전거 탔어")
+    fake_bedrock.answer("RouteDecision", {"type": "diary", "date": "2026-11-25"})
+    fake_bedrock.answer("DiaryDraft", {"title": "자전거", "content": "한강에서 자전거를 탔다."})
+    fake_bedrock.usage_next(
+        {"inputTokens": 611, "outputTokens": 23},
+        {"inputTokens": 1450, "outputTokens": 380, "cacheReadInputTokens": 1024, "cacheWriteInputTokens": 0},
+    )
+    capsys.readouterr()
+
+    assert call("POST", "/agent", {"content": "오늘 일기 써줘", "current_date": "2026-11-25"}, user=user).status == 200
+
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    # CloudWatch EMF: one record per call, the task and the model as its dimensions.
+    emf = [line for line in lines if "InputTokens" in line and "_aws" in line]
+    assert [
+        (e["task"], e["model"], e["InputTokens"], e["OutputTokens"], e["CacheReadInputTokens"]) for e in emf
+    ] == [("routing", ROUTING_MODEL_ID, [611], [23], [0]), ("diary", MODEL_ID, [1450], [380], [1024])]
+    for record in emf:
+        (directive,) = record["_aws"]["CloudWatchMetrics"]
+        assert ["task", "model"] == [d for d in directive["Dimensions"][0] if d in ("task", "model")]
+        assert {m["Name"] for m in directive["Metrics"]} == {
+            "InputTokens", "OutputTokens", "CacheReadInputTokens", "CacheWriteInputTokens"
+        }
+    # The same figures in the call's log line.
+    logged = [json.loads(line) for line in log.getvalue().splitlines()]
+    logged = [line for line in logged if line.get("message") == "model call"]
+    assert [(entry["task"], entry["inputTokens"], entry["outputTokens"]) for entry in logged] == [
+        ("routing", 611, 23),
+        ("diary", 1450, 380),
+    ]
+
+
+def test_the_offline_model_reports_no_tokens(user, capsys):
+    jot(user, "2026-11-25", "오늘 비 왔어")
+    capsys.readouterr()
+    assert call("POST", "/diaries", {"date": "2026-11-25"}, user=user).status == 201
+    assert "InputTokens" not in capsys.readouterr().out

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from handler.settings import SettingsError, load_settings
@@ -34,3 +36,31 @@ def test_aws_database_settings_and_model_id_kept_exactly():
     assert settings.bedrock_model_id == "global.anthropic.claude-sonnet-4-5-20250929-v1:0"
     assert settings.model_provider == "offline"
     assert settings.allow_user_id_header is False
+
+
+def test_each_task_has_its_model_and_every_default_is_one_the_readme_names():
+    settings = load_settings({"DATABASE_URL": "postgresql:///x"})
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for model_id in (settings.bedrock_model_id, settings.bedrock_routing_model_id, settings.bedrock_image_model_id):
+        # The README's "Models" table cites the page that lists each default as Active.
+        assert f"`{model_id}`" in readme, model_id
+    assert settings.bedrock_image_region is None  # the function's own region unless told
+
+
+@pytest.mark.parametrize(
+    ("model_id", "image_format"),
+    [
+        ("stability.stable-image-core-v1:1", "stability"),
+        ("stability.stable-image-ultra-v1:1", "stability"),
+        ("stability.sd3-5-large-v1:0", "stability"),
+        ("amazon.nova-canvas-v1:0", "nova-canvas"),
+    ],
+)
+def test_the_image_model_picks_its_request_format(model_id, image_format):
+    settings = load_settings({"DATABASE_URL": "postgresql:///x", "BEDROCK_IMAGE_MODEL_ID": model_id})
+    assert settings.image_format == image_format
+
+
+def test_an_image_model_without_a_request_format_is_refused_at_start():
+    with pytest.raises(SettingsError, match="BEDROCK_IMAGE_MODEL_ID.*no request format"):
+        load_settings({"DATABASE_URL": "postgresql:///x", "BEDROCK_IMAGE_MODEL_ID": "amazon.titan-image-generator-v2:0"})

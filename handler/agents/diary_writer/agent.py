@@ -17,4 +17,4 @@ class DiaryDraft(BaseModel):
 
 
 def write(day: dt.date, records: Sequence[tuple[str, str]], temperature: float) -> Answer[DiaryDraft]:
-    return ask(DiaryDraft, SYSTEM_PROMPT, build_prompt(day, records), temperature=temperature)
+    return ask("diary", DiaryDraft, SYSTEM_PROMPT, build_prompt(day, records), temperature=temperature)

@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 from handler.agents.image_prompter.prompt import SYSTEM_PROMPT, build_prompt
 from handler.agents.structured_call import Answer, ask
 
-# Nova Canvas accepts at most 1024 characters of text and of negative text.
+# Nova Canvas accepts at most 1024 characters of text and of negative text (Stability's models 10,000).
 MAX_PROMPT_CHARS = 1024
 
 
@@ -17,4 +17,4 @@ class ImagePrompt(BaseModel):
 
 
 def write(text: str) -> Answer[ImagePrompt]:
-    return ask(ImagePrompt, SYSTEM_PROMPT, build_prompt(text), temperature=0.7)
+    return ask("image_prompt", ImagePrompt, SYSTEM_PROMPT, build_prompt(text), temperature=0.7)

@@ -1,9 +1,9 @@
-"""What the image prompter is told: turn a diary into one picture description for Nova Canvas."""
+"""What the image prompter is told: turn a diary into one picture description for the image model."""
 
 from __future__ import annotations
 
 SYSTEM_PROMPT = """\
-You turn a diary entry into a prompt for a text-to-image model (Amazon Nova Canvas).
+You turn a diary entry into a prompt for a text-to-image model.
 - Describe one scene from the entry: subject, setting, light, mood, in concrete visual terms.
 - Write the prompt in English (the image model reads English best), under 900 characters.
 - A soft, warm illustration style suited to a personal diary; no text, letters or logos in the image.

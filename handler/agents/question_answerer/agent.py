@@ -19,4 +19,4 @@ class AnswerDraft(BaseModel):
 def answer(
     question: str, today: dt.date, records: Sequence[tuple[str, str, str]], diaries: Sequence[tuple[str, str]]
 ) -> Answer[AnswerDraft]:
-    return ask(AnswerDraft, SYSTEM_PROMPT, build_prompt(question, today, records, diaries), temperature=0.2)
+    return ask("answer", AnswerDraft, SYSTEM_PROMPT, build_prompt(question, today, records, diaries), temperature=0.2)

@@ -25,4 +25,4 @@ class ReportDraft(BaseModel):
 def write(
     start: dt.date, end: dt.date, records: Sequence[tuple[str, str]], diaries: Sequence[tuple[str, str]]
 ) -> Answer[ReportDraft]:
-    return ask(ReportDraft, SYSTEM_PROMPT, build_prompt(start, end, records, diaries), temperature=0.3)
+    return ask("report", ReportDraft, SYSTEM_PROMPT, build_prompt(start, end, records, diaries), temperature=0.3)

@@ -21,4 +21,5 @@ class RouteDecision(BaseModel):
 
 
 def decide(request: str, current_date: dt.date) -> Answer[RouteDecision]:
-    return ask(RouteDecision, SYSTEM_PROMPT, build_prompt(request, current_date), temperature=0.0)
+    # No sampling parameter: the routing default, Claude Haiku 5.5, refuses temperature and top_p.
+    return ask("routing", RouteDecision, SYSTEM_PROMPT, build_prompt(request, current_date))

@@ -1,23 +1,25 @@
-"""Database migrations on deploy: the handler of the template's `Custom::DatabaseMigration`.
+"""The template's two custom resources, run on every deploy before the API function is updated.
 
-The migration function runs the same image as the API with its CMD set to
-`handler.deploy_hooks.migrate_on_deploy`, inside the VPC, with the same `DB_*` settings. CloudFormation
-sends it a Create or Update whenever a deploy ships a new image (or the database or `MigrationRunId`
-changes) and waits for the answer, which the function PUTs to the presigned `ResponseURL` (the
-`cfnresponse` module exists only in zip-packaged Python functions). A FAILED answer fails the deploy
-and rolls the stack back before the API function is updated.
+Both run the same image as the API, their CMD set to an entry point here. CloudFormation sends a
+Create or Update and waits for the answer, which the function PUTs to the presigned `ResponseURL`
+(the `cfnresponse` module exists only in zip-packaged Python functions). A FAILED answer fails the
+deploy and rolls the stack back before the API function is updated.
 
+`migrate_on_deploy` (`Custom::DatabaseMigration`, inside the VPC, with the same `DB_*` settings):
 - Create, Update: `handler.migrate.migrate()`, which is safe to run again and concurrently. A
   database that does not answer yet (a proxy still registering its target) is retried while the
   remaining time still fits a statement.
-- Update during a rollback (the function version in the request is older than the one being
-  rolled back from): nothing to do - the schema is forward-compatible, and failing here would leave
-  the stack in UPDATE_ROLLBACK_FAILED.
 - Delete: nothing. The schema lives and dies with the database.
 
+`check_models_on_deploy` (`Custom::ModelLifecycleCheck`, outside the VPC, where Bedrock's control
+plane is reachable without an endpoint): every configured model must still be served
+(handler.model_lifecycle). EOL or unknown fails the deploy; LEGACY passes with a warning.
+
+Both do nothing on an Update during a rollback (the function version in the request is older than
+the one being rolled back from): failing there would leave the stack in UPDATE_ROLLBACK_FAILED.
 Exactly one answer is sent per invocation; a watchdog answers FAILED shortly before the function's
-own timeout, so a hung migration fails the deploy instead of leaving CloudFormation waiting.
-Neither the answer nor the log carries a secret or the presigned URL.
+own timeout, so a hung run fails the deploy instead of leaving CloudFormation waiting. Neither the
+answer nor the log carries a secret or the presigned URL.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -148,11 +151,92 @@ def _migrate_with_retries(context: Any) -> list[str]:
 
 
 def migrate_on_deploy(event: dict[str, Any], context: Any) -> dict[str, Any] | None:
-    """Lambda entry point for the custom resource; returns the answer it sent."""
+    """Lambda entry point of the migration custom resource; returns the answer it sent."""
+
+    def migrations(request_type: str) -> tuple[str, str, dict[str, str]]:
+        if request_type == "Delete":
+            return SUCCESS, "nothing to undo: the schema stays with the database", {}
+        if is_rollback(event):
+            return SUCCESS, "rollback: the newer schema is kept (migrations only add)", {}
+        applied = _migrate_with_retries(context)
+        logger.info("migrations applied", extra={"applied": applied})
+        # The whole answer must stay under CloudFormation's 4 KB.
+        return SUCCESS, f"applied {len(applied)} migration(s)", {"Applied": (",".join(applied) or "none")[:1000]}
+
+    try:
+        return _answer(event, context, "migrations", migrations)
+    finally:
+        _close_connection()
+
+
+def check_models_on_deploy(event: dict[str, Any], context: Any) -> dict[str, Any] | None:
+    """Lambda entry point of the model check custom resource: every model the deployment names must
+    still be served. EOL or unknown fails the deploy; LEGACY succeeds with a warning in the log and
+    in the answer's reason, which the stack's events show."""
+    import datetime as dt
+
+    from handler import model_lifecycle
+
+    def lifecycle(request_type: str) -> tuple[str, str, dict[str, str]]:
+        properties = event.get("ResourceProperties") or {}
+        if request_type == "Delete":
+            return SUCCESS, "nothing to undo", {}
+        if is_rollback(event):
+            return SUCCESS, "rollback: the models deployed before are kept as they were", {}
+        if properties.get("ModelProvider") != "bedrock":
+            return SUCCESS, "no Bedrock model is used (ModelProvider is not bedrock)", {}
+        models = [
+            model_lifecycle.ModelInUse(task=str(m["Task"]), model_id=str(m["ModelId"]), region=str(m["Region"]))
+            for m in properties.get("Models") or []
+        ]
+        # The created VPC's endpoints serve the stack's region only (no NAT unless CreateNatGateway).
+        stranded = [
+            m for m in models if m.region != properties.get("StackRegion") and properties.get("Egress") == "endpoints"
+        ]
+        if stranded:
+            return (
+                FAILED,
+                "out of reach from the function's subnets: "
+                + "; ".join(f"{m.task} model {m.model_id} in {m.region}" for m in stranded)
+                + " (set CreateNatGateway=true, or deploy in that region)",
+                {},
+            )
+        verdicts = model_lifecycle.check(models, model_lifecycle.control_plane_clients(), dt.datetime.now(dt.UTC))
+        for verdict in verdicts:
+            log = logger.error if verdict.fails else logger.warning if verdict.state == "LEGACY" else logger.info
+            log(
+                "model lifecycle",
+                extra={
+                    "task": verdict.model.task,
+                    "model": verdict.model.model_id,
+                    "region": verdict.model.region,
+                    "state": verdict.state,
+                    "detail": verdict.detail,
+                },
+            )
+        failing = [v for v in verdicts if v.fails]
+        legacy = [v for v in verdicts if v.state == "LEGACY"]
+        data: dict[str, str] = {v.model.task: v.state for v in verdicts}
+        if failing:
+            return FAILED, "retired or unknown model: " + "; ".join(v.line() for v in failing + legacy), data
+        if legacy:
+            return SUCCESS, "WARNING " + "; ".join(v.line() for v in legacy), data
+        return SUCCESS, f"{len(verdicts)} model(s) active", data
+
+    return _answer(event, context, "model check", lifecycle)
+
+
+Work = Callable[[str], tuple[str, str, dict[str, str]]]
+
+
+def _answer(event: dict[str, Any], context: Any, name: str, work: Work) -> dict[str, Any] | None:
+    """Run a custom resource's `work` for the request type and send CloudFormation exactly one answer,
+    FAILED when the work raises or outlives the function's timeout."""
     request_type = event.get("RequestType")
     logger.info(
         "custom resource request",
         extra={
+            "resource": name,
             "request_type": request_type,
             "logical_resource_id": event.get("LogicalResourceId"),
             "stack_id": event.get("StackId"),
@@ -166,34 +250,23 @@ def migrate_on_deploy(event: dict[str, Any], context: Any) -> dict[str, Any] | N
         watchdog = threading.Timer(
             max(remaining - WATCHDOG_MARGIN_MS, 0) / 1000,
             responder.send,
-            args=(FAILED, "migrations did not finish before the migration function's timeout"),
+            args=(FAILED, f"{name} did not finish before the function's timeout"),
         )
         watchdog.daemon = True
         watchdog.start()
     try:
-        if request_type == "Delete":
-            responder.send(SUCCESS, "nothing to undo: the schema stays with the database")
-        elif is_rollback(event):
-            responder.send(SUCCESS, "rollback: the newer schema is kept (migrations only add)")
-        elif request_type in ("Create", "Update"):
-            applied = _migrate_with_retries(context)
-            logger.info("migrations applied", extra={"applied": applied})
-            responder.send(
-                SUCCESS,
-                f"applied {len(applied)} migration(s)",
-                # The whole answer must stay under CloudFormation's 4 KB.
-                {"Applied": (",".join(applied) or "none")[:1000]},
-            )
+        if request_type in ("Create", "Update", "Delete"):
+            responder.send(*work(request_type))
         else:
             responder.send(FAILED, f"unknown request type {str(request_type)[:40]!r}")
     except Exception as exc:  # noqa: BLE001 - every failure must reach CloudFormation as FAILED
-        reason = f"migrations failed: {type(exc).__name__}: {redact(str(exc))}"
+        reason = f"{name} failed: {type(exc).__name__}: {redact(str(exc))}"
         log_stream = getattr(context, "log_stream_name", None)
         if log_stream:
             reason += f" (log stream {log_stream})"
         cause = exc.__cause__ or exc.__context__
         logger.error(
-            "migrations failed",
+            f"{name} failed",
             extra={
                 "error": type(exc).__name__,
                 "detail": redact(str(exc)),
@@ -204,7 +277,6 @@ def migrate_on_deploy(event: dict[str, Any], context: Any) -> dict[str, Any] | N
     finally:
         if watchdog is not None:
             watchdog.cancel()
-        _close_connection()
     return responder.sent
 
 

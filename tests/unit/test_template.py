@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from handler.model_lifecycle import foundation_model_id
+
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
 ECR_TEMPLATE = ROOT / "template-ecr.yaml"
@@ -37,11 +39,15 @@ ROUTES = {
     ("GET", "/reports/{id}"),
 }
 PUBLIC_ROUTES = {("GET", "/health"), ("GET", "/openapi.json")}
-DEFAULT_MODEL_ID = "us.anthropic.claude-sonnet-4-20250514-v1:0"
+# The defaults, each Active in Bedrock's documentation (README, "Models").
+DEFAULT_MODEL_ID = "us.anthropic.claude-sonnet-4-6"
+DEFAULT_ROUTING_MODEL_ID = "us.anthropic.claude-haiku-5-5"
+DEFAULT_IMAGE_MODEL_ID = "stability.stable-image-core-v1:1"
 # What `sam build` writes into the built template for each image function.
 BUILT_IMAGE_URIS = {
     "DiaryFunction": "diaryfunction:python3.11-v1",
     "MigrationFunction": "migrationfunction:python3.11-v1-migrate",
+    "ModelCheckFunction": "modelcheckfunction:python3.11-v1-modelcheck",
 }
 ENI_ACTIONS = {
     "ec2:CreateNetworkInterface",
@@ -75,6 +81,12 @@ ROLE_ACTIONS = {
         *ENI_ACTIONS,
         *DESCRIBE_ACTIONS,
     },
+    "ModelCheckFunctionRole": {
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "bedrock:GetFoundationModel",
+        "bedrock:GetInferenceProfile",
+    },
     "DatabaseProxyRole": {"secretsmanager:GetSecretValue"},
 }
 SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0a1b2c3d-AbCdEf"
@@ -91,6 +103,7 @@ PSEUDO = {
     "ReportQueue.Arn": "arn:aws:sqs:us-east-1:123456789012:diary-dev-ReportQueue-AbC",
     "DiaryFunctionLogGroup.Arn": "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/diary-dev-diary:*",
     "MigrationFunctionLogGroup.Arn": "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/diary-dev-migrate:*",
+    "ModelCheckFunctionLogGroup.Arn": "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/diary-dev-modelcheck:*",
 }
 
 
@@ -175,6 +188,9 @@ def evaluate(node, env: dict):
         return evaluate(arg[1], env)[int(arg[0])]  # IndexError where CloudFormation fails too
     if key == "Fn::Join":
         return arg[0].join(evaluate(arg[1], env))
+    if key == "Fn::If":
+        name, if_true, if_false = arg
+        return evaluate(if_true if condition_values(load_template(), env)[name] else if_false, env)
     return node
 
 
@@ -233,7 +249,8 @@ def _as_list(value):
 def test_parameters(template):
     params = template["Parameters"]
     for name in (
-        "Stage", "Architecture", "ReservedConcurrency", "ModelProvider", "BedrockModelId", "BedrockImageModelId",
+        "Stage", "Architecture", "ReservedConcurrency", "ModelProvider", "BedrockModelId", "BedrockRoutingModelId",
+        "BedrockImageModelId", "BedrockImageRegion", "CreateNatGateway",
         "JwtIssuer", "JwtAudience", "ThrottlingBurstLimit", "ThrottlingRateLimit", "CorsAllowOrigins",
         "ExistingVpcId", "ExistingPrivateSubnetIds", "DatabaseName", "DeletionProtection", "DatabaseSnapshotOnDelete",
         "LogRetentionDays", "MigrationRunId",
@@ -243,7 +260,9 @@ def test_parameters(template):
     assert params["ModelProvider"]["Default"] == "bedrock"
     assert params["Architecture"]["Default"] == "x86_64"
     assert set(params["Architecture"]["AllowedValues"]) == {"x86_64", "arm64"}
-    assert params["BedrockImageModelId"]["Default"] == "amazon.nova-canvas-v1:0"
+    assert params["BedrockImageModelId"]["Default"] == DEFAULT_IMAGE_MODEL_ID
+    # The image model is called in the stack's region unless told; no NAT unless asked for.
+    assert params["BedrockImageRegion"]["Default"] == "" and params["CreateNatGateway"]["Default"] == "false"
     # Empty defaults switch to the resources the stack creates: user pool, VPC.
     assert params["JwtIssuer"]["Default"] == "" and params["ExistingVpcId"]["Default"] == ""
     assert params["ExistingPrivateSubnetIds"]["Type"] == params["JwtAudience"]["Type"] == "CommaDelimitedList"
@@ -253,33 +272,68 @@ def test_parameters(template):
     assert params["DeletionProtection"]["Default"] == "true"
 
 
-def test_bedrock_model_id_default_keeps_its_inference_profile_prefix(template):
-    param = template["Parameters"]["BedrockModelId"]
-    assert param["Default"] == DEFAULT_MODEL_ID
-    assert re.fullmatch(param["AllowedPattern"], DEFAULT_MODEL_ID)
+@pytest.mark.parametrize(
+    ("parameter", "variable", "default"),
+    [
+        ("BedrockModelId", "BEDROCK_MODEL_ID", DEFAULT_MODEL_ID),
+        ("BedrockRoutingModelId", "BEDROCK_ROUTING_MODEL_ID", DEFAULT_ROUTING_MODEL_ID),
+        ("BedrockImageModelId", "BEDROCK_IMAGE_MODEL_ID", DEFAULT_IMAGE_MODEL_ID),
+    ],
+)
+def test_model_ids_reach_the_function_exactly_as_given(template, parameter, variable, default):
+    param = template["Parameters"][parameter]
+    assert param["Default"] == default
+    assert re.fullmatch(param["AllowedPattern"], default)
     env = template["Resources"]["DiaryFunction"]["Properties"]["Environment"]["Variables"]
-    # Passed through untouched: no Sub/Split that could drop the "us." prefix.
-    assert env["BEDROCK_MODEL_ID"] == {"Ref": "BedrockModelId"}
-    image = template["Parameters"]["BedrockImageModelId"]
-    assert re.fullmatch(image["AllowedPattern"], image["Default"])
+    # Passed through untouched: no Sub/Split that could drop a "us." prefix.
+    assert env[variable] == {"Ref": parameter}
+    from handler.settings import Settings
+
+    # The template's defaults are the function's own.
+    assert Settings.model_fields[variable.lower()].default == default
+
+
+@pytest.mark.parametrize(
+    ("model_id", "accepted"),
+    [
+        ("stability.stable-image-core-v1:1", True),
+        ("stability.stable-image-ultra-v1:1", True),
+        ("stability.sd3-5-large-v1:0", True),
+        ("us.stability.stable-image-core-v1:1", True),
+        ("amazon.nova-canvas-v1:0", True),
+        ("amazon.titan-image-generator-v2:0", False),
+        ("stability.stable-image-inpaint-v1:0", False),
+        ("anthropic.claude-sonnet-4-6", False),
+    ],
+)
+def test_image_model_parameter_accepts_what_the_function_can_draw_with(template, model_id, accepted):
+    """The template refuses at deploy what the function would refuse at start: one list, two checks."""
+    from handler.settings import image_format_of
+
+    pattern = template["Parameters"]["BedrockImageModelId"]["AllowedPattern"]
+    assert bool(re.fullmatch(pattern, model_id)) is accepted
+    assert (image_format_of(model_id) is not None) is accepted
 
 
 def test_functions_are_one_image_built_by_sam(template):
     diary = template["Resources"]["DiaryFunction"]
     migration = template["Resources"]["MigrationFunction"]
-    for fn in (diary, migration):
+    check = template["Resources"]["ModelCheckFunction"]
+    for fn in (diary, migration, check):
         props = fn["Properties"]
         assert props["PackageType"] == "Image"
         assert {k: fn["Metadata"][k] for k in ("Dockerfile", "DockerContext")} == {"Dockerfile": "Dockerfile", "DockerContext": "."}
         # ImageUri is written by `sam build`.
         assert "ImageUri" not in props
         assert props["Architectures"] == [{"Ref": "Architecture"}]
-    # Separate tags, so that an immutable repository accepts both pushes of a deploy.
+    # Separate tags, so that an immutable repository accepts every push of a deploy.
     assert diary["Metadata"]["DockerTag"] == "python3.11-v1"
     assert migration["Metadata"]["DockerTag"] == "python3.11-v1-migrate"
-    # The API function keeps the Dockerfile's CMD; the migration function swaps in its own.
+    assert check["Metadata"]["DockerTag"] == "python3.11-v1-modelcheck"
+    # The API function keeps the Dockerfile's CMD; the deploy hooks swap in their own.
     assert "ImageConfig" not in diary["Properties"]
     assert migration["Properties"]["ImageConfig"] == {"Command": ["handler.deploy_hooks.migrate_on_deploy"]}
+    assert check["Properties"]["ImageConfig"] == {"Command": ["handler.deploy_hooks.check_models_on_deploy"]}
     props = diary["Properties"]
     assert props["MemorySize"] == 1024
     assert props["Timeout"] == 29  # under API Gateway's 30 s integration limit
@@ -294,7 +348,9 @@ def test_function_environment_comes_from_the_resources(template):
         "DB_NAME": {"Ref": "DatabaseName"},
         "MODEL_PROVIDER": {"Ref": "ModelProvider"},
         "BEDROCK_MODEL_ID": {"Ref": "BedrockModelId"},
+        "BEDROCK_ROUTING_MODEL_ID": {"Ref": "BedrockRoutingModelId"},
         "BEDROCK_IMAGE_MODEL_ID": {"Ref": "BedrockImageModelId"},
+        "BEDROCK_IMAGE_REGION": {"Fn::If": ["HasImageRegion", {"Ref": "BedrockImageRegion"}, {"Ref": "AWS::Region"}]},
         "IMAGE_BUCKET": {"Ref": "ImageBucket"},
         "REPORT_QUEUE_URL": {"Ref": "ReportQueue"},
         "REPORT_MAX_RECEIVES": {"Ref": "ReportMaxReceives"},
@@ -322,13 +378,17 @@ def test_every_setting_the_function_reads_exists():
 
     template = load_template()
     known = {name.upper() for name in Settings.model_fields} | {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "LOG_LEVEL"}
-    for name in ("DiaryFunction", "MigrationFunction"):
+    for name in ("DiaryFunction", "MigrationFunction", "ModelCheckFunction"):
         assert set(template["Resources"][name]["Properties"]["Environment"]["Variables"]) <= known, name
 
 
 def test_log_groups_have_retention_and_belong_to_their_function(template):
     resources = template["Resources"]
-    for fn, group in (("DiaryFunction", "DiaryFunctionLogGroup"), ("MigrationFunction", "MigrationFunctionLogGroup")):
+    for fn, group in (
+        ("DiaryFunction", "DiaryFunctionLogGroup"),
+        ("MigrationFunction", "MigrationFunctionLogGroup"),
+        ("ModelCheckFunction", "ModelCheckFunctionLogGroup"),
+    ):
         assert resources[group]["Type"] == "AWS::Logs::LogGroup"
         assert resources[group]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
         assert resources[fn]["Properties"]["LoggingConfig"]["LogGroup"] == {"Ref": group}
@@ -343,12 +403,23 @@ def test_functions_run_in_the_private_subnets(template):
         assert vpc == {"SubnetIds": subnets, "SecurityGroupIds": [{"Ref": "FunctionSecurityGroup"}]}
     assert resources["DatabaseSubnetGroup"]["Properties"]["SubnetIds"] == subnets
     assert resources["DatabaseProxy"]["Properties"]["VpcSubnetIds"] == subnets
-    # The created subnets never hand out public addresses and route nowhere outside the VPC.
-    for name in ("PrivateSubnetA", "PrivateSubnetB"):
+    # The created subnets never hand out public addresses and, unless CreateNatGateway, route
+    # nowhere outside the VPC.
+    for name in ("PrivateSubnetA", "PrivateSubnetB", "PublicSubnet"):
         assert resources[name]["Properties"]["MapPublicIpOnLaunch"] is False
-    assert not resources_of_type(template, "AWS::EC2::Route")
-    assert not resources_of_type(template, "AWS::EC2::InternetGateway")
-    assert not resources_of_type(template, "AWS::EC2::NatGateway")
+    for kind in ("AWS::EC2::Route", "AWS::EC2::InternetGateway", "AWS::EC2::NatGateway", "AWS::EC2::EIP"):
+        for name, resource in resources_of_type(template, kind).items():
+            assert resource["Condition"] == "UseNatGateway", name
+    assert condition_values(template, defaults(template))["UseNatGateway"] is False
+    with_nat = condition_values(template, {**defaults(template), "CreateNatGateway": "true"})
+    assert with_nat["UseNatGateway"] is True
+    # An existing VPC brings its own routes: no NAT gateway of ours beside them.
+    existing = {**defaults(template), "CreateNatGateway": "true", "ExistingVpcId": "vpc-0abc"}
+    assert condition_values(template, existing)["UseNatGateway"] is False
+    (private_default,) = [r for r in resources_of_type(template, "AWS::EC2::Route").values() if "NatGatewayId" in r["Properties"]]
+    assert private_default["Properties"]["RouteTableId"] == {"Ref": "PrivateRouteTable"}
+    # The model check runs outside the VPC, where Bedrock's control plane needs no endpoint.
+    assert "VpcConfig" not in resources["ModelCheckFunction"]["Properties"]
 
 
 @pytest.mark.parametrize("given", [["us-east-1c", "us-east-1d"], ["us-east-1c", "us-east-1d", "us-east-1e"]])
@@ -471,7 +542,7 @@ def test_migrations_run_on_deploy_before_the_api_function(template):
     assert 0 < resources["MigrationFunction"]["Properties"]["Timeout"] < props["ServiceTimeout"]
     assert "DatabaseProxyTargetGroup" in hook["DependsOn"]
     # The API function is updated only after the schema is.
-    assert resources["DiaryFunction"]["DependsOn"] == "DatabaseMigration"
+    assert "DatabaseMigration" in resources["DiaryFunction"]["DependsOn"]
     invoke_config = resources["MigrationFunctionInvokeConfig"]["Properties"]
     assert invoke_config == {"FunctionName": {"Ref": "MigrationFunction"}, "Qualifier": "$LATEST", "MaximumRetryAttempts": 0}
     # Statements of a migration may run longer than a request's, but end before the function does.
@@ -530,7 +601,8 @@ def test_samconfig():
         # Global, so that deploy, delete, logs and list stack-outputs all find the stack.
         for env in (stage, ecr):
             stacks.add(config[env]["global"]["parameters"]["stack_name"])
-            assert config[env]["global"]["parameters"]["region"] == "us-east-1"
+            # Where every default model is served (README, "Models").
+            assert config[env]["global"]["parameters"]["region"] == "us-west-2"
         assert deploy["capabilities"].split() == ["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"]
         assert deploy["confirm_changeset"] is True
         assert deploy["resolve_s3"] is True  # the template is over CloudFormation's inline size
@@ -578,7 +650,7 @@ def test_transformed_functions_are_images(transformed):
         assert fn["Properties"]["PackageType"] == "Image"
         assert fn["Properties"]["Code"] == {"ImageUri": BUILT_IMAGE_URIS[name]}
         assert fn["Properties"]["Role"] == {"Fn::GetAtt": [f"{name}Role", "Arn"]}
-    assert functions["DiaryFunction"]["DependsOn"] == "DatabaseMigration"
+    assert set(functions["DiaryFunction"]["DependsOn"]) == {"DatabaseMigration", "ModelLifecycleCheck"}
 
 
 def _operations(transformed):
@@ -661,18 +733,27 @@ def test_report_worker_reports_partial_batch_failures(transformed):
 
 
 def test_migration_resource_names_the_published_version(transformed):
+    def version_of(cfn: dict, function: str) -> str:
+        (name,) = [
+            name
+            for name, version in resources_of_type(cfn, "AWS::Lambda::Version").items()
+            if version["Properties"]["FunctionName"] == {"Ref": function}
+        ]
+        return name
+
     resources = transformed["Resources"]
-    (version,) = resources_of_type(transformed, "AWS::Lambda::Version")
-    props = resources["DatabaseMigration"]["Properties"]
-    assert props["FunctionVersion"] == {"Ref": version}
-    assert props["ServiceToken"] == {"Fn::GetAtt": ["MigrationFunction", "Arn"]}
-    # The same image again: the same version; a new image: a new version resource, hence a changed
-    # property and a new migration run.
-    assert set(resources_of_type(translate(load_template()), "AWS::Lambda::Version")) == {version}
-    rebuilt = translate(load_template(), {**BUILT_IMAGE_URIS, "MigrationFunction": "migrationfunction:python3.11-v2-migrate"})
-    (new_version,) = resources_of_type(rebuilt, "AWS::Lambda::Version")
-    assert new_version != version
-    assert rebuilt["Resources"]["DatabaseMigration"]["Properties"]["FunctionVersion"] == {"Ref": new_version}
+    for hook, function in (("DatabaseMigration", "MigrationFunction"), ("ModelLifecycleCheck", "ModelCheckFunction")):
+        version = version_of(transformed, function)
+        props = resources[hook]["Properties"]
+        assert props["FunctionVersion"] == {"Ref": version}
+        assert props["ServiceToken"] == {"Fn::GetAtt": [function, "Arn"]}
+        # The same image again: the same version; a new image: a new version resource, hence a
+        # changed property and a new run (and a rollback is told by its older version).
+        assert version_of(translate(load_template()), function) == version
+        rebuilt = translate(load_template(), {**BUILT_IMAGE_URIS, function: f"{function.lower()}:python3.11-v2"})
+        new_version = version_of(rebuilt, function)
+        assert new_version != version
+        assert rebuilt["Resources"][hook]["Properties"]["FunctionVersion"] == {"Ref": new_version}
 
 
 def test_database_policies_follow_the_parameter(template):
@@ -747,35 +828,129 @@ def test_network_interface_permissions_stay_in_the_account_and_region(transforme
             assert _resources_for(transformed, action, PSEUDO, role) == ["arn:aws:ec2:us-east-1:123456789012:*/*"]
 
 
-@pytest.mark.parametrize(
-    ("model_id", "foundation_model", "profile"),
-    [
-        (DEFAULT_MODEL_ID, "anthropic.claude-sonnet-4-20250514-v1:0", DEFAULT_MODEL_ID),
-        (
-            "global.anthropic.claude-sonnet-4-5-20250929-v1:0",
-            "anthropic.claude-sonnet-4-5-20250929-v1:0",
-            "global.anthropic.claude-sonnet-4-5-20250929-v1:0",
-        ),
-        ("eu.amazon.nova-pro-v1:0", "amazon.nova-pro-v1:0", "eu.amazon.nova-pro-v1:0"),
-        ("anthropic.claude-3-haiku-20240307-v1:0", "anthropic.claude-3-haiku-20240307-v1:0", None),
-    ],
-)
-def test_bedrock_access_is_limited_to_the_configured_models(transformed, model_id, foundation_model, profile):
-    image_model = "amazon.nova-canvas-v1:0"
-    env = {**PSEUDO, "BedrockModelId": model_id, "BedrockImageModelId": image_model}
-    resources = _resources_for(transformed, "bedrock:InvokeModel", env)
-    assert f"arn:aws:bedrock:*::foundation-model/{foundation_model}" in resources
-    if profile:
-        assert f"arn:aws:bedrock:us-east-1:123456789012:inference-profile/{profile}" in resources
-    # The image model, directly, in the stack's region.
-    assert f"arn:aws:bedrock:us-east-1::foundation-model/{image_model}" in resources
-    for arn in resources:
+def _granted_models(arns: list[str]) -> set[tuple[str, str, str]]:
+    """(kind, region, id) of each Bedrock ARN: kind "foundation-model" or "inference-profile"."""
+    found = set()
+    for arn in arns:
+        match = re.fullmatch(r"arn:aws:bedrock:([^:]*):(\d*):(foundation-model|inference-profile)/(.+)", arn)
+        assert match, arn
+        region, account, kind, model = match.groups()
+        assert account == ("123456789012" if kind == "inference-profile" else ""), arn
+        found.add((kind, region, model))
+    return found
+
+
+def _split_candidate(model_id: str) -> str:
+    # What the template's Select/Split makes of an id: its 2nd and 3rd dotted parts.
+    parts = f"{model_id}..".split(".")
+    return f"{parts[1]}.{parts[2]}"
+
+
+MODEL_CASES = [
+    # writing, routing, image, image region ("" - the stack's)
+    (DEFAULT_MODEL_ID, DEFAULT_ROUTING_MODEL_ID, DEFAULT_IMAGE_MODEL_ID, ""),
+    (
+        "global.anthropic.claude-sonnet-4-5-20250929-v1:0",
+        "eu.amazon.nova-2-lite-v1:0",
+        "stability.stable-image-ultra-v1:1",
+        "us-west-2",
+    ),
+    ("anthropic.claude-3-haiku-20240307-v1:0", "amazon.nova-micro-v1:0", "amazon.nova-canvas-v1:0", ""),
+]
+
+
+@pytest.mark.parametrize(("writing", "routing", "image", "image_region"), MODEL_CASES)
+def test_bedrock_access_is_limited_to_the_configured_models(template, transformed, writing, routing, image, image_region):
+    env = {
+        **defaults(template),
+        **PSEUDO,
+        "BedrockModelId": writing,
+        "BedrockRoutingModelId": routing,
+        "BedrockImageModelId": image,
+        "BedrockImageRegion": image_region,
+    }
+    granted = _granted_models(_resources_for(transformed, "bedrock:InvokeModel", env))
+    wanted = set()
+    for model_id, region in ((writing, "us-east-1"), (routing, "us-east-1"), (image, image_region or "us-east-1")):
+        base = foundation_model_id(model_id)
+        if base != model_id:
+            # A profile: the profile where it is called, its model wherever the profile routes it.
+            wanted |= {("inference-profile", region, model_id), ("foundation-model", "*", base)}
+        else:
+            # Text models may sit behind a profile the template cannot tell apart; the image model is
+            # called directly in its region.
+            wanted.add(("foundation-model", region if model_id == image else "*", model_id))
+    assert wanted <= granted
+    # Anything else granted is the other candidate of an id, which names nothing: a profile named
+    # like a plain model id, a model named like a profile id, or a plain id's 2nd and 3rd parts.
+    configured = {writing, routing, image}
+    plain = {m for m in configured if foundation_model_id(m) == m}
+    dead = {("inference-profile", m) for m in plain}
+    dead |= {("foundation-model", m) for m in configured - plain}
+    dead |= {("foundation-model", _split_candidate(m)) for m in plain}
+    for kind, region, model in granted - wanted:
+        assert (kind, model) in dead, (kind, region, model)
+    for arn in _resources_for(transformed, "bedrock:InvokeModel", env):
         # Nothing wider than the models: the only wildcard is the serving region.
         assert arn.count("*") <= 1 and not arn.endswith("*"), arn
-        assert model_id.split(".")[-1] in arn or arn.endswith(image_model), arn
     # Nobody else may call a model.
-    for role in ("MigrationFunctionRole", "DatabaseProxyRole"):
+    for role in ("MigrationFunctionRole", "DatabaseProxyRole", "ModelCheckFunctionRole"):
         assert not _resources_for(transformed, "bedrock:InvokeModel", env, role)
+
+
+@pytest.mark.parametrize(("writing", "routing", "image", "image_region"), MODEL_CASES)
+def test_the_model_check_may_read_exactly_the_configured_models(template, transformed, writing, routing, image, image_region):
+    env = {
+        **defaults(template),
+        **PSEUDO,
+        "BedrockModelId": writing,
+        "BedrockRoutingModelId": routing,
+        "BedrockImageModelId": image,
+        "BedrockImageRegion": image_region,
+    }
+    role = "ModelCheckFunctionRole"
+    models = _granted_models(_resources_for(transformed, "bedrock:GetFoundationModel", env, role))
+    profiles = _granted_models(_resources_for(transformed, "bedrock:GetInferenceProfile", env, role))
+    check = template["Resources"]["ModelLifecycleCheck"]["Properties"]
+    asked = [(m["Task"], evaluate(m["ModelId"], env), evaluate(m["Region"], env)) for m in check["Models"]]
+    assert asked == [
+        ("writing", writing, "us-east-1"),
+        ("routing", routing, "us-east-1"),
+        ("image", image, image_region or "us-east-1"),
+    ]
+    for _, model_id, region in asked:
+        # What handler.model_lifecycle asks for each: the profile, and the model behind it, there.
+        assert ("foundation-model", region, foundation_model_id(model_id)) in models
+        if foundation_model_id(model_id) != model_id:
+            assert ("inference-profile", region, model_id) in profiles
+    assert {kind for kind, _, _ in models} == {"foundation-model"}
+    assert {kind for kind, _, _ in profiles} == {"inference-profile"}
+    # Nothing but reads: the check can never call a model.
+    for _, statement in _statements(transformed, role):
+        assert not any(a.startswith("bedrock:Invoke") for a in _as_list(statement["Action"]))
+
+
+def test_the_diary_function_waits_for_the_model_check(template):
+    resources = template["Resources"]
+    check = resources["ModelLifecycleCheck"]
+    assert check["Type"] == "Custom::ModelLifecycleCheck"
+    assert "ModelLifecycleCheck" in resources["DiaryFunction"]["DependsOn"]
+    props = check["Properties"]
+    assert props["ModelProvider"] == {"Ref": "ModelProvider"}
+    assert props["FunctionVersion"] == {"Ref": "ModelCheckFunction.Version"}
+    assert 0 < resources["ModelCheckFunction"]["Properties"]["Timeout"] < props["ServiceTimeout"]
+    invoke_config = resources["ModelCheckFunctionInvokeConfig"]["Properties"]
+    assert invoke_config == {"FunctionName": {"Ref": "ModelCheckFunction"}, "Qualifier": "$LATEST", "MaximumRetryAttempts": 0}
+    # The check knows how the diary function leaves its subnets.
+    for params, egress in (
+        ({}, "endpoints"),
+        ({"CreateNatGateway": "true"}, "nat"),
+        ({"ExistingVpcId": "vpc-0abc"}, "existing-vpc"),
+    ):
+        assert evaluate(props["Egress"], {**defaults(template), **PSEUDO, **params}) == egress
+    # The image model is named in the same region for the function and for the check.
+    env = template["Resources"]["DiaryFunction"]["Properties"]["Environment"]["Variables"]
+    assert props["Models"][2]["Region"] == env["BEDROCK_IMAGE_REGION"]
 
 
 def test_log_permissions_are_limited_to_each_functions_log_group(transformed):

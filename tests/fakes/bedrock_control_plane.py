@@ -1,0 +1,76 @@
+"""A fake Amazon Bedrock control plane (`bedrock`, not `bedrock-runtime`) over real HTTP.
+
+Answers the two reads the deploy's model check makes, as botocore's service model shapes them:
+`GET /foundation-models/{id}` (GetFoundationModel, with `modelLifecycle`) and
+`GET /inference-profiles/{id}` (GetInferenceProfile). A model or profile the test did not list is a
+ResourceNotFoundException, as for a retired or misspelled id. Each request is recorded with the
+region its signature names, so a test can see which region a model was asked about in.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import unquote
+
+
+@dataclass
+class FakeControlPlane:
+    # model id -> (status, endOfLifeTime or None), e.g. ("LEGACY", "2027-03-01T00:00:00Z")
+    models: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    profiles: set[str] = field(default_factory=set)
+    requests: list[tuple[str, str, str]] = field(default_factory=list)  # (operation, id, region)
+
+    def respond(self, path: str, region: str) -> tuple[int, dict[str, str], dict[str, Any]]:
+        kind, _, identifier = path.strip("/").partition("/")
+        identifier = unquote(identifier)
+        self.requests.append((kind, identifier, region))
+        if kind == "foundation-models" and identifier in self.models:
+            status, end_of_life = self.models[identifier]
+            lifecycle: dict[str, Any] = {"status": status, "startOfLifeTime": "2025-10-01T00:00:00Z"}
+            if end_of_life:
+                lifecycle["endOfLifeTime"] = end_of_life
+            return 200, {}, {
+                "modelDetails": {
+                    "modelArn": f"arn:aws:bedrock:{region}::foundation-model/{identifier}",
+                    "modelId": identifier,
+                    "modelLifecycle": lifecycle,
+                }
+            }
+        if kind == "inference-profiles" and identifier in self.profiles:
+            return 200, {}, {
+                "inferenceProfileName": identifier,
+                "inferenceProfileArn": f"arn:aws:bedrock:{region}:123456789012:inference-profile/{identifier}",
+                "inferenceProfileId": identifier,
+                "models": [{"modelArn": f"arn:aws:bedrock:{region}::foundation-model/{identifier.partition('.')[2]}"}],
+                "status": "ACTIVE",
+                "type": "SYSTEM_DEFINED",
+            }
+        return 404, {"x-amzn-ErrorType": "ResourceNotFoundException"}, {"message": f"{identifier} not found"}
+
+
+def serve(fake: FakeControlPlane) -> ThreadingHTTPServer:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            # SigV4: "Credential=<key>/<date>/<region>/bedrock/aws4_request".
+            credential = re.search(r"Credential=[^/]+/\d+/([^/]+)/", self.headers.get("authorization", ""))
+            status, headers, payload = fake.respond(self.path, credential.group(1) if credential else "")
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server

@@ -34,6 +34,7 @@ from handler.api import (
     reports_routes,
     request_body,
 )
+from handler.errors import ServiceError, Unauthorized
 from handler.settings import get_settings
 
 # Fail the container at start, with the setting's name, rather than on the first request.
@@ -104,16 +105,6 @@ def _is_sqs_batch(event: dict) -> bool:
     return bool(records) and all(r.get("eventSource") == "aws:sqs" for r in records)
 
 
-def _rejection(status: int, code: str, message: str) -> dict:
-    """A proxy response both API shapes accept, for requests turned away before routing."""
-    return {
-        "statusCode": status,
-        "headers": {"Content-Type": "application/json"},
-        "body": json.dumps({"error": {"code": code, "message": message}}),
-        "isBase64Encoded": False,
-    }
-
-
 @metrics.log_metrics(capture_cold_start_metric=True)
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
@@ -125,16 +116,15 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
 
         return report_worker.handle_batch(event, context)
     app, request = _parse(event)
-    oversized = request_body.oversized(request, settings.max_body_bytes)
-    if oversized:
-        return _rejection(*oversized)
-    public = identity.is_public(request)
-    user_id = None if public else identity.verified_caller(request)
-    if not public and user_id is None:
-        return _rejection(401, "unauthorized", "a verified identity is required")
-    refused = request_body.refusal(request)
-    if refused:
-        return _rejection(*refused)
+    try:
+        request_body.check_size(request, settings.max_body_bytes)
+        public = identity.is_public(request)
+        user_id = None if public else identity.verified_caller(request)
+        if not public and user_id is None:
+            raise Unauthorized("a verified identity is required")
+        request_body.check_parsable(request)
+    except ServiceError as exc:
+        return errors.proxy_response(exc)
     identity.admit(user_id)
     idempotency.start_request(context, request.headers)
     return app.resolve(event, context)

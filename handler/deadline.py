@@ -8,11 +8,9 @@ from __future__ import annotations
 import contextvars
 import time
 
+from handler.errors import DeadlineExceeded
+
 _deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("deadline", default=None)
-
-
-class DeadlineExceeded(Exception):
-    """Not enough time is left to finish the request."""
 
 
 def start(remaining_ms: int | None) -> None:

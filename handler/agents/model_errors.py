@@ -1,4 +1,4 @@
-"""How a failed model call looks to the rest of the service: unavailable (503) or too slow (504)."""
+"""How a failed model call looks to the rest of the service: unavailable (503), too slow (504) or malformed."""
 
 from __future__ import annotations
 
@@ -11,13 +11,12 @@ from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import ValidationError
 
-from handler.deadline import DeadlineExceeded
+from handler.errors import DeadlineExceeded, ModelAnswerMalformed, ModelUnavailable
 
 logger = logging.getLogger(__name__)
 # Shares the entry point's metric set; flushed with it at the end of the invocation.
 metrics = Metrics()
 
-RETRY_AFTER_S = 5
 _UNAVAILABLE_CODES = {
     "ServiceUnavailableException",
     "InternalServerException",
@@ -26,26 +25,6 @@ _UNAVAILABLE_CODES = {
     "ServiceQuotaExceededException",
     "ThrottlingException",
 }
-
-
-class ModelUnavailable(Exception):
-    """The model service throttled, failed or answered something unusable."""
-
-    def __init__(self, message: str, retry_after_s: int = RETRY_AFTER_S):
-        super().__init__(message)
-        self.retry_after_s = retry_after_s
-
-
-class ModelAnswerMalformed(ModelUnavailable):
-    """The model answered, but not in the shape asked for."""
-
-
-class ModelTimeout(DeadlineExceeded):
-    """The model did not answer within the time the request has left."""
-
-
-class ImageRefused(Exception):
-    """The image model's filters refused the prompt or the picture: a request to change, not to retry."""
 
 
 @contextlib.contextmanager
@@ -57,7 +36,7 @@ def model_call(task: str) -> Iterator[None]:
     try:
         yield
     except (TimeoutError, botocore.exceptions.ReadTimeoutError) as exc:
-        raise ModelTimeout("the model did not answer in time") from exc
+        raise DeadlineExceeded("the model did not answer in time") from exc
     except ModelThrottledException as exc:
         raise ModelUnavailable("the model is throttling requests") from exc
     except botocore.exceptions.ClientError as exc:

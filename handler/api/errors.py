@@ -1,8 +1,16 @@
-"""Every failure leaves as {"error": {"code", "message"}} with its status; nothing internal leaks."""
+"""Every failure leaves as {"error": {"code", "message"}} with its status; nothing internal leaks.
+
+The errors themselves, with their status and code, are handler.errors; this module writes them: one
+body (`error_body`), as a Powertools response for the routes and as a raw proxy response for what
+the entry point turns away before routing. It also maps the few failures Powertools raises itself
+(validation, media type, unknown route) and documents every failure in /openapi.json.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
+from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response, content_types
@@ -15,21 +23,9 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel, Field
 
-from handler.agents.model_errors import ImageRefused, ModelUnavailable
-from handler.aws import AwsUnavailable
-from handler.dal.connection import DatabaseTimeout, DatabaseUnavailable
-from handler.deadline import DeadlineExceeded
-from handler.logic.errors import NotConfigured, NotFound, Unprocessable
+from handler.errors import InvalidRequest, NotFound, ServiceError, UnsupportedMediaType
 
 logger = Logger(child=True)
-
-RETRY_AFTER_S = 5
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None):
-        super().__init__(message)
-        self.status, self.code, self.message, self.headers = status, code, message, headers or {}
 
 
 class ErrorDetail(BaseModel):
@@ -46,8 +42,8 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
-# Statuses a route may answer besides its success; 401, 413 and 415 come from the entry point,
-# before routing. The descriptions are what /openapi.json shows.
+# Statuses a route may answer besides its success; 401 comes from the identity middleware, 413
+# and 415 from the entry point, before routing. The descriptions are what /openapi.json shows.
 _FAILURES = {
     400: "The body is not JSON, or a query or path parameter is invalid.",
     401: "No verified identity (the API Gateway authorizer's `sub`).",
@@ -77,14 +73,42 @@ def documented(status: int, description: str, *failures: int) -> dict[int, OpenA
     }
 
 
+def error_body(code: str, message: str, **extra: Any) -> str:
+    return json.dumps({"error": {"code": code, "message": message, **extra}}, ensure_ascii=False, separators=(",", ":"))
+
+
+def _headers(exc: ServiceError) -> dict[str, str]:
+    return {"Retry-After": str(exc.retry_after_s)} if exc.retry_after_s is not None else {}
+
+
+def proxy_response(exc: ServiceError) -> dict[str, Any]:
+    """The error as a proxy response both API shapes accept, for a request turned away before routing."""
+    return {
+        "statusCode": exc.status,
+        "headers": {"Content-Type": "application/json", **_headers(exc)},
+        "body": error_body(exc.code, exc.client_message),
+        "isBase64Encoded": False,
+    }
+
+
 def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra) -> Response:
-    body = {"error": {"code": code, "message": message, **extra}}
     return Response(
         status_code=status,
         content_type=content_types.APPLICATION_JSON,
-        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        body=error_body(code, message, **extra),
         headers=headers,
     )
+
+
+def service_error_response(exc: ServiceError) -> Response:
+    if exc.log_level is not None:
+        cause = exc.__cause__
+        log = {logging.INFO: logger.info, logging.WARNING: logger.warning}.get(exc.log_level, logger.error)
+        log(
+            exc.code.replace("_", " "),  # "database unavailable", "model unavailable", ...
+            extra={"code": exc.code, "reason": str(exc), "cause": type(cause).__name__ if cause else None},
+        )
+    return error_response(exc.status, exc.code, exc.client_message, _headers(exc))
 
 
 # Field names in `details` echo the client's keys; keep them short and valid UTF-8.
@@ -101,13 +125,13 @@ def _validation_response(exc: RequestValidationError) -> Response:
     errors = exc.errors()
     kinds = {err.get("type") for err in errors}
     if "json_invalid" in kinds:
-        return error_response(400, "invalid_json", "the body is not valid JSON")
+        return service_error_response(InvalidRequest("the body is not valid JSON", code="invalid_json"))
     if any(err.get("loc", ("",))[0] == "response" for err in errors):
         # Powertools reports a route's own response failing its model as a RequestValidationError;
         # that is this service's bug, not the client's.
         problems = [{"loc": err.get("loc"), "type": err.get("type")} for err in errors]
         logger.error("response failed its model", extra={"errors": problems})
-        return error_response(500, "internal_error", "an unexpected error occurred")
+        return service_error_response(ServiceError())
     details = [
         {
             "field": _printable(".".join(str(part) for part in err.get("loc", ()))),
@@ -128,17 +152,12 @@ def _allowed_methods(app: ApiGatewayResolver, path: str) -> list[str]:
 
 
 def register(app: ApiGatewayResolver) -> None:
-    @app.exception_handler(ApiError)
-    def _api_error(exc: ApiError) -> Response:
-        return error_response(exc.status, exc.code, exc.message, exc.headers)
-
-    @app.exception_handler(RequestValidationError)
-    def _invalid(exc: RequestValidationError) -> Response:
-        return _validation_response(exc)
+    app.exception_handler(ServiceError)(service_error_response)
+    app.exception_handler(RequestValidationError)(_validation_response)
 
     @app.exception_handler(RequestUnsupportedContentType)
     def _media_type(_: RequestUnsupportedContentType) -> Response:
-        return error_response(415, "unsupported_media_type", "send the body as application/json")
+        return service_error_response(UnsupportedMediaType("send the body as application/json"))
 
     @app.not_found
     def _not_found(_: NotFoundError) -> Response:
@@ -147,53 +166,9 @@ def register(app: ApiGatewayResolver) -> None:
             return error_response(
                 405, "method_not_allowed", "this path does not take that method", {"Allow": ", ".join(allowed)}
             )
-        return error_response(404, "not_found", "no such route")
-
-    @app.exception_handler(NotFound)
-    def _missing(exc: NotFound) -> Response:
-        return error_response(404, "not_found", str(exc))
-
-    @app.exception_handler(Unprocessable)
-    def _unprocessable(exc: Unprocessable) -> Response:
-        return error_response(422, exc.code, str(exc))
-
-    @app.exception_handler(ImageRefused)
-    def _image_refused(exc: ImageRefused) -> Response:
-        logger.info("image refused by the model's filters", extra={"reason": str(exc)})
-        return error_response(
-            422, "image_refused", "the image model's content filters refused this picture; change the diary or text"
-        )
-
-    @app.exception_handler(ModelUnavailable)
-    def _model_down(exc: ModelUnavailable) -> Response:
-        logger.warning("model unavailable", extra={"reason": str(exc), "cause": type(exc.__cause__).__name__})
-        return error_response(
-            503, "model_unavailable", "the model is unavailable; retry later", {"Retry-After": str(exc.retry_after_s)}
-        )
-
-    @app.exception_handler(DatabaseUnavailable)
-    def _db_down(exc: DatabaseUnavailable) -> Response:
-        logger.warning("database unavailable", extra={"reason": str(exc)})
-        return error_response(
-            503, "database_unavailable", "the database is unavailable; retry later", {"Retry-After": str(RETRY_AFTER_S)}
-        )
-
-    @app.exception_handler(AwsUnavailable)
-    def _aws_down(exc: AwsUnavailable) -> Response:
-        logger.warning("aws service unavailable", extra={"reason": str(exc), "cause": type(exc.__cause__).__name__})
-        return error_response(503, "service_unavailable", f"{exc}; retry later", {"Retry-After": str(RETRY_AFTER_S)})
-
-    @app.exception_handler(NotConfigured)
-    def _not_configured(exc: NotConfigured) -> Response:
-        logger.error("capability not configured", extra={"reason": str(exc)})
-        return error_response(503, "not_configured", "this capability is not configured in this deployment")
-
-    @app.exception_handler([DeadlineExceeded, DatabaseTimeout])
-    def _too_slow(exc: Exception) -> Response:
-        logger.warning("request ran out of time", extra={"reason": str(exc)})
-        return error_response(504, "timeout", "the request took too long; retry later")
+        return service_error_response(NotFound("no such route"))
 
     @app.exception_handler(Exception)
     def _bug(exc: Exception) -> Response:
         logger.exception("unhandled error")
-        return error_response(500, "internal_error", "an unexpected error occurred")
+        return service_error_response(ServiceError())

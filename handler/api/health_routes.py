@@ -5,8 +5,9 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from handler.api.errors import RETRY_AFTER_S, documented
+from handler.api.errors import documented
 from handler.dal import connection
+from handler.errors import RETRY_AFTER_S, DatabaseUnavailable, DeadlineExceeded
 
 router = Router()
 
@@ -22,7 +23,7 @@ router = Router()
 def health() -> Response[dict]:
     try:
         connection.ping()
-    except (connection.DatabaseUnavailable, connection.DatabaseTimeout):
+    except (DatabaseUnavailable, DeadlineExceeded):
         return Response(
             status_code=503,
             content_type=content_types.APPLICATION_JSON,

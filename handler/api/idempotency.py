@@ -21,8 +21,8 @@ from aws_lambda_powertools.event_handler.openapi.encoders import jsonable_encode
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-from handler.api.errors import RETRY_AFTER_S, ApiError
 from handler.api.identity import caller_id
+from handler.errors import DatabaseUnavailable, InProgress, InvalidRequest, Unprocessable
 
 HEADER = "idempotency-key"
 _VALID_KEY = re.compile(r"[A-Za-z0-9_\-:.]{1,128}")
@@ -73,15 +73,13 @@ def _run_once(request: dict, run: Callable[[], Response | BaseModel]) -> dict:
     try:
         return first_response(request=request, run=run)
     except IdempotencyValidationError:
-        raise ApiError(422, "idempotency_key_reused", "this Idempotency-Key was used with a different body") from None
-    except IdempotencyAlreadyInProgressError:
-        raise ApiError(
-            409, "request_in_progress", "a request with this Idempotency-Key is still running", {"Retry-After": "1"}
+        raise Unprocessable(
+            "this Idempotency-Key was used with a different body", code="idempotency_key_reused"
         ) from None
+    except IdempotencyAlreadyInProgressError:
+        raise InProgress("a request with this Idempotency-Key is still running") from None
     except IdempotencyPersistenceLayerError as exc:
-        raise ApiError(
-            503, "database_unavailable", "the database is unavailable; retry later", {"Retry-After": str(RETRY_AFTER_S)}
-        ) from exc
+        raise DatabaseUnavailable("the idempotency store failed") from exc
 
 
 def idempotent(route: str):
@@ -94,7 +92,9 @@ def idempotent(route: str):
             if key is None:
                 return view(**kwargs)
             if not _VALID_KEY.fullmatch(key):
-                raise ApiError(400, "invalid_idempotency_key", "Idempotency-Key must be 1-128 of A-Z a-z 0-9 _ - : .")
+                raise InvalidRequest(
+                    "Idempotency-Key must be 1-128 of A-Z a-z 0-9 _ - : .", code="invalid_idempotency_key"
+                )
             body = next(v for v in kwargs.values() if isinstance(v, BaseModel))
             request = {"user": caller_id(), "route": route, "key": key, "body": body.model_dump(mode="json")}
             stored = _run_once(request, run=lambda: view(**kwargs))

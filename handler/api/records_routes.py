@@ -10,10 +10,11 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from handler.api.errors import READ_FAILURES, WRITE_FAILURES, ApiError, documented
+from handler.api.errors import READ_FAILURES, WRITE_FAILURES, documented
 from handler.api.idempotency import idempotent
 from handler.api.identity import caller_id
 from handler.api.schemas import NewRecord
+from handler.errors import InvalidRequest
 from handler.logic import records
 from handler.models import IsoDate, Record, RecordPage
 
@@ -62,4 +63,4 @@ def _period(day: dt.date | None, first: dt.date | None, last: dt.date | None) ->
         return day, day
     if first and last and not day:
         return first, last
-    raise ApiError(400, "invalid_parameter", "give either `date`, or both `from` and `to`")
+    raise InvalidRequest("give either `date`, or both `from` and `to`")

@@ -3,7 +3,7 @@
 Powertools' event handler parses the body itself, but it also accepts form and multipart bodies, and
 a body it cannot decode (bad base64, bytes that are not UTF-8, JSON nested past Python's recursion
 limit or with an integer too long to convert) escapes its parser as an unexpected exception. The
-entry point asks `refusal` first, so each of these is a clear 4xx instead.
+entry point checks first, so each of these is a clear 4xx instead.
 """
 
 from __future__ import annotations
@@ -11,9 +11,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Any, NamedTuple
+from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
+
+from handler.errors import InvalidRequest, PayloadTooLarge, UnsupportedMediaType
 
 # Methods whose body a route reads; other methods' bodies are ignored, as before.
 _METHODS_WITH_BODY = {"POST", "PUT", "PATCH"}
@@ -22,44 +24,36 @@ _METHODS_WITH_BODY = {"POST", "PUT", "PATCH"}
 MAX_NESTING = 32
 
 
-class Refusal(NamedTuple):
-    status: int
-    code: str
-    message: str
-
-
-def oversized(request: BaseProxyEvent, max_body_bytes: int) -> Refusal | None:
-    """A 413 when the body is over the limit: checked first, before anything reads the body."""
+def check_size(request: BaseProxyEvent, max_body_bytes: int) -> None:
+    """PayloadTooLarge when the body is over the limit: checked first, before anything reads the body."""
     # Bytes, not characters: 30 000 Hangul syllables are 90 000 bytes. Lone surrogates count as 3.
     if len((request.body or "").encode("utf-8", "surrogatepass")) > max_body_bytes:
-        return Refusal(413, "body_too_large", f"the body exceeds {max_body_bytes} bytes")
-    return None
+        raise PayloadTooLarge(f"the body exceeds {max_body_bytes} bytes")
 
 
-def refusal(request: BaseProxyEvent) -> Refusal | None:
-    """Why the request's body must be turned away before routing (400, 415), or None when it may go on."""
+def check_parsable(request: BaseProxyEvent) -> None:
+    """UnsupportedMediaType or InvalidRequest when the body must be turned away before routing."""
     body = request.body or ""
     if not body or (request.http_method or "").upper() not in _METHODS_WITH_BODY:
-        return None
+        return
     media_type = (request.headers.get("content-type") or "").strip()
     # What Powertools parses as JSON: no content type, or one that starts with application/json.
     if media_type and not media_type.startswith("application/json"):
-        return Refusal(415, "unsupported_media_type", "send the body as application/json")
+        raise UnsupportedMediaType("send the body as application/json")
     text = body
     if request.is_base64_encoded:
         try:
             text = base64.b64decode(body.encode("ascii")).decode("utf-8")
         except (UnicodeError, binascii.Error):
-            return Refusal(400, "invalid_body", "the body is not base64-encoded UTF-8 text")
+            raise InvalidRequest("the body is not base64-encoded UTF-8 text", code="invalid_body") from None
     try:
         document = json.loads(text)
     except (ValueError, RecursionError):
         # JSONDecodeError, and what it does not cover: an integer past Python's digit limit, nesting
         # past the recursion limit.
-        return Refusal(400, "invalid_json", "the body is not valid JSON")
+        raise InvalidRequest("the body is not valid JSON", code="invalid_json") from None
     if _too_deep(document):
-        return Refusal(400, "invalid_json", f"the body is nested more than {MAX_NESTING} levels deep")
-    return None
+        raise InvalidRequest(f"the body is nested more than {MAX_NESTING} levels deep", code="invalid_json")
 
 
 def _too_deep(document: Any) -> bool:

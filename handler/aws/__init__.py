@@ -9,10 +9,6 @@ from __future__ import annotations
 import functools
 
 
-class AwsUnavailable(Exception):
-    """An AWS service failed or could not be reached; the request can be retried later."""
-
-
 @functools.cache
 def client(service: str, read_timeout_s: int = 10, region: str | None = None):
     """`region` None: the function's own (AWS_REGION / AWS_DEFAULT_REGION)."""

@@ -7,8 +7,8 @@ from urllib.parse import quote
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from handler.aws import AwsUnavailable, client
-from handler.logic.errors import NotConfigured
+from handler.aws import client
+from handler.errors import AwsUnavailable, NotConfigured
 from handler.settings import get_settings
 
 
@@ -28,7 +28,7 @@ def put_png(key: str, png: bytes) -> None:
     try:
         client("s3").put_object(Bucket=_bucket(), Key=key, Body=png, ContentType="image/png")
     except (BotoCoreError, ClientError) as exc:
-        raise AwsUnavailable("image storage failed") from exc
+        raise AwsUnavailable("image storage failed; retry later") from exc
 
 
 def presigned_url(key: str) -> str:
@@ -37,4 +37,4 @@ def presigned_url(key: str) -> str:
             "get_object", Params={"Bucket": _bucket(), "Key": key}, ExpiresIn=get_settings().image_url_expiry_s
         )
     except (BotoCoreError, ClientError) as exc:
-        raise AwsUnavailable("image storage failed") from exc
+        raise AwsUnavailable("image storage failed; retry later") from exc

@@ -7,7 +7,8 @@ import uuid
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from handler.aws import AwsUnavailable, client
+from handler.aws import client
+from handler.errors import AwsUnavailable
 
 
 def send(queue_url: str, user_id: str, report_id: uuid.UUID) -> None:
@@ -16,4 +17,4 @@ def send(queue_url: str, user_id: str, report_id: uuid.UUID) -> None:
             QueueUrl=queue_url, MessageBody=json.dumps({"report_id": str(report_id), "user_id": user_id})
         )
     except (BotoCoreError, ClientError) as exc:
-        raise AwsUnavailable("the report queue failed") from exc
+        raise AwsUnavailable("the report queue failed; retry later") from exc

@@ -23,17 +23,9 @@ import psycopg2.errors
 import psycopg2.extensions
 import psycopg2.extras
 
-from handler.dal.credentials import CredentialsUnavailable, connection_dsn
+from handler.dal.credentials import connection_dsn
+from handler.errors import DatabaseUnavailable, DeadlineExceeded
 from handler.settings import get_settings
-
-
-class DatabaseUnavailable(Exception):
-    """PostgreSQL cannot be reached or answered with a connection-level failure."""
-
-
-class DatabaseTimeout(Exception):
-    """A statement ran past the statement timeout."""
-
 
 # uuid and uuid[] columns come back as uuid.UUID, not strings.
 psycopg2.extras.register_uuid()
@@ -46,14 +38,12 @@ APP_ROLE = "diary_app"
 def _open() -> psycopg2.extensions.connection:
     try:
         return _connect(refresh_secret=False)
-    except CredentialsUnavailable as exc:
-        raise DatabaseUnavailable("database credentials unavailable") from exc
     except psycopg2.OperationalError as exc:
         # RDS rotates the managed secret; a cached password fails until the cache expires.
         if get_settings().db_secret_arn and "password authentication failed" in str(exc):
             try:
                 return _connect(refresh_secret=True)
-            except (psycopg2.OperationalError, CredentialsUnavailable) as retry_exc:
+            except psycopg2.OperationalError as retry_exc:
                 raise DatabaseUnavailable("database connection failed") from retry_exc
         raise DatabaseUnavailable("database connection failed") from exc
 
@@ -154,7 +144,7 @@ def _scoped(user_id: str | None, explicit: bool) -> Iterator[psycopg2.extras.Rea
             yield cur
     except psycopg2.errors.QueryCanceled as exc:
         _rollback(conn)
-        raise DatabaseTimeout("statement timed out") from exc
+        raise DeadlineExceeded("statement timed out") from exc
     except (psycopg2.OperationalError, psycopg2.InterfaceError) as exc:
         close()
         raise DatabaseUnavailable("database connection lost") from exc

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from psycopg2.extensions import make_dsn
 
+from handler.errors import DatabaseUnavailable
 from handler.settings import Settings
 
 SECRET_MAX_AGE_S = 300
-
-
-class CredentialsUnavailable(Exception):
-    """The database secret could not be read (Secrets Manager down, denied, or not the RDS shape)."""
 
 
 def connection_dsn(settings: Settings, refresh: bool = False) -> str:
@@ -18,7 +15,7 @@ def connection_dsn(settings: Settings, refresh: bool = False) -> str:
     if settings.database_url:
         return settings.database_url
     if not settings.db_secret_arn:  # settings validation requires one of the two; this says so to mypy
-        raise CredentialsUnavailable("neither DATABASE_URL nor DB_SECRET_ARN is set")
+        raise DatabaseUnavailable("neither DATABASE_URL nor DB_SECRET_ARN is set")
     # Imported here: only the AWS path needs boto3 and the secrets provider.
     from aws_lambda_powertools.utilities import parameters
 
@@ -28,9 +25,9 @@ def connection_dsn(settings: Settings, refresh: bool = False) -> str:
         )
         user, password = secret["username"], secret["password"]
     except (parameters.exceptions.GetParameterError, parameters.exceptions.TransformParameterError) as exc:
-        raise CredentialsUnavailable("the database secret could not be read") from exc
+        raise DatabaseUnavailable("the database secret could not be read") from exc
     except (KeyError, TypeError):
-        raise CredentialsUnavailable("the database secret has no username and password") from None
+        raise DatabaseUnavailable("the database secret has no username and password") from None
     return make_dsn(
         host=settings.db_host,
         port=settings.db_port,

@@ -7,8 +7,8 @@ import datetime as dt
 from handler.agents.diary_writer import agent as diary_writer
 from handler.dal import connection
 from handler.dal import diaries as diaries_dal
+from handler.errors import NotFound, Unprocessable
 from handler.logic import calendar
-from handler.logic.errors import NotFound, Unprocessable
 from handler.logic.records import records_of_day
 from handler.models import Diary
 
@@ -19,7 +19,7 @@ def write_diary(user_id: str, day: dt.date, temperature: float | None = None) ->
     """One model call over the day's records; writing again replaces the day's diary."""
     records = records_of_day(user_id, day)
     if not records:
-        raise Unprocessable("no_records", f"there are no records on {day.isoformat()} to write a diary from")
+        raise Unprocessable(f"there are no records on {day.isoformat()} to write a diary from", code="no_records")
     answer = diary_writer.write(
         day,
         [(calendar.local_time(r.created_at), r.content) for r in records],

@@ -11,7 +11,7 @@ from handler.aws import image_store
 from handler.dal import connection
 from handler.dal import diaries as diaries_dal
 from handler.dal import images as images_dal
-from handler.logic.errors import Unprocessable
+from handler.errors import Unprocessable
 from handler.models import Image
 
 
@@ -20,10 +20,10 @@ def create_image(user_id: str, day: dt.date | None = None, text: str | None = No
         with connection.statement(user_id) as cur:
             diary = diaries_dal.get(cur, user_id, day)
         if diary is None:
-            raise Unprocessable("no_diary", f"there is no diary for {day.isoformat()} to draw; write it first")
+            raise Unprocessable(f"there is no diary for {day.isoformat()} to draw; write it first", code="no_diary")
         text = diary["content"]
     if text is None:  # the request model requires a date or a text; this says so to mypy
-        raise Unprocessable("nothing_to_draw", "give a `date` or a `text` to draw")
+        raise Unprocessable("give a `date` or a `text` to draw", code="nothing_to_draw")
     draft = image_prompter.write(text)
     png, image_model = image_models.draw(draft.output.prompt, draft.output.negative_prompt)
 

@@ -10,8 +10,8 @@ import uuid
 
 from handler.dal import connection
 from handler.dal import records as records_dal
+from handler.errors import NotFound, Unprocessable
 from handler.logic import calendar, search_terms
-from handler.logic.errors import NotFound, Unprocessable
 from handler.models import Record, RecordPage
 
 MAX_RANGE_DAYS = 366
@@ -29,9 +29,9 @@ def list_records(
     user_id: str, date_from: dt.date, date_to: dt.date, limit: int, cursor: str | None = None
 ) -> RecordPage:
     if date_to < date_from:
-        raise Unprocessable("invalid_range", "`to` must not be before `from`")
+        raise Unprocessable("`to` must not be before `from`", code="invalid_range")
     if (date_to - date_from).days >= MAX_RANGE_DAYS:
-        raise Unprocessable("range_too_long", f"a range covers at most {MAX_RANGE_DAYS} days")
+        raise Unprocessable(f"a range covers at most {MAX_RANGE_DAYS} days", code="range_too_long")
     after = decode_cursor(cursor) if cursor else None
     with connection.statement(user_id) as cur:
         # One extra row tells whether another page exists without a COUNT.
@@ -53,11 +53,6 @@ def records_of_day(user_id: str, day: dt.date) -> list[Record]:
     return [Record(**row) for row in rows]
 
 
-class InvalidCursor(Unprocessable):
-    def __init__(self) -> None:
-        super().__init__("invalid_cursor", "`cursor` is not one this API returned")
-
-
 def encode_cursor(last: Record) -> str:
     key = [last.record_date.isoformat(), last.created_at.isoformat(), str(last.id)]
     return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
@@ -74,4 +69,4 @@ def decode_cursor(cursor: str) -> tuple[dt.date, dt.datetime, uuid.UUID]:
             raise ValueError("cursor time outside what the API writes")
         return dt.date.fromisoformat(day), moment, uuid.UUID(record_id)
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
-        raise InvalidCursor() from None
+        raise Unprocessable("`cursor` is not one this API returned", code="invalid_cursor") from None

@@ -13,15 +13,14 @@ import logging
 import uuid
 from typing import Any
 
-from handler.agents.model_errors import ModelAnswerMalformed, ModelUnavailable
 from handler.agents.reporter import agent as reporter
-from handler.aws import AwsUnavailable, report_queue
+from handler.aws import report_queue
 from handler.dal import connection
 from handler.dal import diaries as diaries_dal
 from handler.dal import records as records_dal
 from handler.dal import reports as reports_dal
+from handler.errors import AwsUnavailable, ModelAnswerMalformed, ModelUnavailable, NotFound, Unprocessable
 from handler.logic import calendar
-from handler.logic.errors import NotFound, Unprocessable
 from handler.models import Report
 from handler.settings import get_settings
 
@@ -38,14 +37,14 @@ def _report(row: dict) -> Report:
 def request_report(user_id: str, start: dt.date, end: dt.date) -> Report:
     settings = get_settings()
     if end < start:
-        raise Unprocessable("invalid_range", "`end_date` must not be before `start_date`")
+        raise Unprocessable("`end_date` must not be before `start_date`", code="invalid_range")
     if (end - start).days + 1 > settings.report_max_days:
-        raise Unprocessable("range_too_long", f"a report covers at most {settings.report_max_days} days")
+        raise Unprocessable(f"a report covers at most {settings.report_max_days} days", code="range_too_long")
     report_id = uuid.uuid4()
     with connection.transaction(user_id) as cur:
         # Fails fast: a period without records needs no worker and no model call.
         if not records_dal.list_between(cur, user_id, start, end, limit=1):
-            raise Unprocessable("no_records", f"there are no records between {start} and {end}")
+            raise Unprocessable(f"there are no records between {start} and {end}", code="no_records")
         row = reports_dal.insert(cur, report_id, user_id, start, end)
     if settings.report_queue_url:
         try:

@@ -12,6 +12,7 @@ import psycopg2.extensions
 import pytest
 
 from handler.dal import connection
+from handler.errors import DeadlineExceeded
 from handler.migrate import pending_files
 from tests.conftest import ROOT, call
 
@@ -89,7 +90,7 @@ def test_a_statement_past_the_timeout_is_504(monkeypatch):
         try:
             with connection.transaction("someone") as cur:
                 cur.execute("SELECT pg_sleep(1)")
-        except connection.DatabaseTimeout:
+        except DeadlineExceeded:
             timed_out = True
         else:
             timed_out = False

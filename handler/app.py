@@ -1,12 +1,18 @@
 """Lambda entry point: `handler.app.lambda_handler`.
 
 Takes API Gateway HTTP API (2.0) and REST API (1.0) proxy events, and SQS batches of report jobs
-(handler.report_worker). Before routing it turns away what must never reach a route: a body over
-the size limit (413), except on public routes a request without a verified identity (401), and a
-body that is not JSON or cannot be decoded (415, 400; handler.api.request_body). Everything else
-is Powertools' event handler and the routers in handler.api.
-"""
+(handler.report_worker). Everything else is Powertools' event handler and the routers in
+handler.api; per-request state travels in Powertools' own context (the caller, read by routes with
+`Depends`) and its route middleware (idempotency).
 
+Only what must happen before Powertools looks at the event is here:
+- 413, a body over the size limit: checked before anything reads the body.
+- 401 on every route but the public ones: Powertools routes (404/405) and validates bodies (422,
+  with the fields' names) before any middleware runs, and an unverified caller must learn neither
+  which routes exist nor what their bodies hold. Deny by default, before routing.
+- 415 and 400 for bodies Powertools' parser would take as form data or fail on with an unexpected
+  exception (handler.api.request_body).
+"""
 from __future__ import annotations
 
 import functools
@@ -26,7 +32,6 @@ from handler.api import (
     diaries_routes,
     errors,
     health_routes,
-    idempotency,
     identity,
     images_routes,
     questions_routes,
@@ -125,6 +130,6 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         request_body.check_parsable(request)
     except ServiceError as exc:
         return errors.proxy_response(exc)
-    identity.admit(user_id)
-    idempotency.start_request(context, request.headers)
+    # Routes read it with Depends(identity.caller_id); Powertools clears the context after resolving.
+    app.append_context(**{identity.CONTEXT_KEY: user_id})
     return app.resolve(event, context)

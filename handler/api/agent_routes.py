@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from handler.api.errors import WRITE_FAILURES, documented
 from handler.api.idempotency import idempotent
-from handler.api.identity import caller_id
+from handler.api.identity import Caller
 from handler.api.schemas import AgentRequest
 from handler.logic import agent_requests
 from handler.models import AgentReply
@@ -18,7 +18,7 @@ router = Router()
     "/agent",
     summary="Route a request with the orchestrator (or `request_type`) and carry it out",
     responses=documented(200, "What was done, with its result", *WRITE_FAILURES),
+    middlewares=[idempotent],
 )
-@idempotent("POST /agent")
-def agent(body: AgentRequest) -> AgentReply:
-    return agent_requests.handle(caller_id(), body.content, body.current_date, body.request_type)
+def agent(body: AgentRequest, user_id: Caller) -> AgentReply:
+    return agent_requests.handle(user_id, body.content, body.current_date, body.request_type)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import contextvars
 import unicodedata
+from typing import Annotated
 
+from aws_lambda_powertools.event_handler import Depends, Request
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 
 from handler.settings import get_settings
@@ -37,17 +38,15 @@ def is_public(event: BaseProxyEvent) -> bool:
     return (event.http_method.upper(), event.path) in PUBLIC_ROUTES
 
 
-# Set by the entry point for each request it admits; routes read it with caller_id().
-_caller: contextvars.ContextVar[str | None] = contextvars.ContextVar("caller", default=None)
-
-
-def admit(user_id: str | None) -> None:
-    """Record who this request acts for; None for a public route, so no earlier caller lingers."""
-    _caller.set(user_id)
-
-
-def caller_id() -> str:
-    user_id = _caller.get()
+def caller_id(request: Request) -> str:
+    """The verified caller of the request being routed, which the entry point put in the router's
+    per-request context (Powertools clears it after every invocation)."""
+    user_id = request.context.get(CONTEXT_KEY)
     if user_id is None:
         raise RuntimeError("a private route ran without an admitted caller")
     return user_id
+
+
+CONTEXT_KEY = "caller"
+# A route parameter annotated `Caller` receives the caller's id (Powertools' Depends).
+Caller = Annotated[str, Depends(caller_id)]

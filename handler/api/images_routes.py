@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from handler.api.errors import WRITE_FAILURES, documented
 from handler.api.idempotency import idempotent
-from handler.api.identity import caller_id
+from handler.api.identity import Caller
 from handler.api.schemas import NewImage
 from handler.logic import images
 from handler.models import Image
@@ -19,8 +19,8 @@ router = Router()
     "/images",
     summary="Draw a picture for a diary (`date`) or a text",
     responses=documented(201, "The picture: a presigned URL and the prompt it was drawn from", *WRITE_FAILURES),
+    middlewares=[idempotent],
 )
-@idempotent("POST /images")
-def create_image(body: NewImage) -> Response[Image]:
-    image = images.create_image(caller_id(), body.date, body.text)
+def create_image(body: NewImage, user_id: Caller) -> Response[Image]:
+    image = images.create_image(user_id, body.date, body.text)
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=image)

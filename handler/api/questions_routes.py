@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from handler.api.errors import WRITE_FAILURES, documented
 from handler.api.idempotency import idempotent
-from handler.api.identity import caller_id
+from handler.api.identity import Caller
 from handler.api.schemas import NewQuestion
 from handler.logic import questions
 from handler.models import QuestionAnswer
@@ -18,7 +18,7 @@ router = Router()
     "/questions",
     summary="Answer a question about the past from the caller's own records",
     responses=documented(200, "The answer and the ids of the records it used", *WRITE_FAILURES),
+    middlewares=[idempotent],
 )
-@idempotent("POST /questions")
-def ask_question(body: NewQuestion) -> QuestionAnswer:
-    return questions.answer_question(caller_id(), body.question, body.current_date)
+def ask_question(body: NewQuestion, user_id: Caller) -> QuestionAnswer:
+    return questions.answer_question(user_id, body.question, body.current_date)

@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from handler.api.errors import READ_FAILURES, WRITE_FAILURES, documented
 from handler.api.idempotency import idempotent
-from handler.api.identity import caller_id
+from handler.api.identity import Caller
 from handler.api.schemas import NewRecord
 from handler.errors import InvalidRequest
 from handler.logic import records
@@ -24,10 +24,14 @@ DEFAULT_PAGE = 50
 MAX_PAGE = 200
 
 
-@router.post("/records", summary="Store a record", responses=documented(201, "The stored record", *WRITE_FAILURES))
-@idempotent("POST /records")
-def create_record(body: NewRecord) -> Response[Record]:
-    record = records.add_record(caller_id(), body.content, body.record_date)
+@router.post(
+    "/records",
+    summary="Store a record",
+    responses=documented(201, "The stored record", *WRITE_FAILURES),
+    middlewares=[idempotent],
+)
+def create_record(body: NewRecord, user_id: Caller) -> Response[Record]:
+    record = records.add_record(user_id, body.content, body.record_date)
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=record)
 
 
@@ -37,13 +41,13 @@ def create_record(body: NewRecord) -> Response[Record]:
     responses=documented(200, "A page of records, oldest first, and the cursor of the next", 422, *READ_FAILURES),
 )
 def list_records(
+    user_id: Caller,
     date: Annotated[IsoDate | None, Query()] = None,
     date_from: Annotated[IsoDate | None, Query(alias="from")] = None,
     date_to: Annotated[IsoDate | None, Query(alias="to")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> RecordPage:
-    user_id = caller_id()
     first, last = _period(date, date_from, date_to)
     return records.list_records(user_id, first, last, limit, cursor)
 
@@ -53,8 +57,8 @@ def list_records(
     summary="Delete one of the caller's records",
     responses=documented(204, "Deleted; no body", 404, *READ_FAILURES),
 )
-def delete_record(record_id: Annotated[uuid.UUID, Path()]) -> Response[None]:
-    records.delete_record(caller_id(), record_id)
+def delete_record(record_id: Annotated[uuid.UUID, Path()], user_id: Caller) -> Response[None]:
+    records.delete_record(user_id, record_id)
     return Response(status_code=204, content_type=None, body=None)
 
 

@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from handler.api.errors import READ_FAILURES, WRITE_FAILURES, documented
 from handler.api.idempotency import idempotent
-from handler.api.identity import caller_id
+from handler.api.identity import Caller
 from handler.api.schemas import NewReport
 from handler.logic import reports
 from handler.models import Report, ReportList
@@ -23,18 +23,18 @@ router = Router()
     "/reports",
     summary="Ask for an emotion report over a period; the worker writes it",
     responses=documented(202, "The report, pending; poll GET /reports/{report_id}", *WRITE_FAILURES),
+    middlewares=[idempotent],
 )
-@idempotent("POST /reports")
-def create_report(body: NewReport) -> Response[Report]:
-    report = reports.request_report(caller_id(), body.start_date, body.end_date)
+def create_report(body: NewReport, user_id: Caller) -> Response[Report]:
+    report = reports.request_report(user_id, body.start_date, body.end_date)
     return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=report)
 
 
 @router.get(
     "/reports", summary="The caller's most recent reports", responses=documented(200, "Newest first", *READ_FAILURES)
 )
-def list_reports() -> ReportList:
-    return ReportList(items=reports.list_reports(caller_id()))
+def list_reports(user_id: Caller) -> ReportList:
+    return ReportList(items=reports.list_reports(user_id))
 
 
 @router.get(
@@ -42,5 +42,5 @@ def list_reports() -> ReportList:
     summary="One report and its status",
     responses=documented(200, "The report", 404, *READ_FAILURES),
 )
-def get_report(report_id: Annotated[uuid.UUID, Path()]) -> Report:
-    return reports.get_report(caller_id(), report_id)
+def get_report(report_id: Annotated[uuid.UUID, Path()], user_id: Caller) -> Report:
+    return reports.get_report(user_id, report_id)

@@ -73,6 +73,7 @@ class Diary(BaseModel):
 
 
 class AgentReply(BaseModel):
+    # What was done: a question's route answers with type "answer".
     type: Literal["data", "answer", "diary", "image", "report"]
     content: Any = Field(description="The stored record, the answer, the diary, ...")
     message: str
@@ -98,7 +99,9 @@ class Image(BaseModel):
     model_calls: int
 
 
-class DailyScore(BaseModel):
+class DayScore(BaseModel):
+    """One day's emotion score in a report: what the reporter answers and what the API shows."""
+
     date: dt.date
     score: int = Field(ge=1, le=10)
 
@@ -108,7 +111,7 @@ class Report(BaseModel):
     status: Literal["pending", "running", "completed", "failed"]
     start_date: dt.date
     end_date: dt.date
-    daily_scores: list[DailyScore] | None = None
+    daily_scores: list[DayScore] | None = None
     average_score: float | None = None
     themes: list[str] | None = None
     feedback: str | None = None

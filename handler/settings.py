@@ -95,7 +95,7 @@ class Settings(BaseModel, frozen=True):
 
 
 ImageFormatName = Literal["stability", "nova-canvas"]
-# The InvokeModel request formats handler.agents.image_models speaks, by foundation-model id prefix.
+# The InvokeModel request formats handler.inference.image_models speaks, by foundation-model id prefix.
 IMAGE_FORMATS: dict[str, ImageFormatName] = {
     "stability.stable-image-core": "stability",
     "stability.stable-image-ultra": "stability",

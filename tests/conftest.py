@@ -198,7 +198,7 @@ def bedrock_server() -> Iterator[tuple[FakeBedrock, str]]:
 @pytest.fixture
 def fake_bedrock(bedrock_server, monkeypatch) -> Iterator[FakeBedrock]:
     """Switch the function to MODEL_PROVIDER=bedrock, its client pointed at the fake by the standard variable."""
-    from handler.agents import model_provider
+    from handler.inference import provider
     from handler.aws import client
     from handler.settings import get_settings
 
@@ -210,11 +210,11 @@ def fake_bedrock(bedrock_server, monkeypatch) -> Iterator[FakeBedrock]:
     monkeypatch.setenv("BEDROCK_IMAGE_MODEL_ID", IMAGE_MODEL_ID)
     monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", url)
     get_settings.cache_clear()
-    model_provider.clear_cache()
+    provider.clear_cache()
     client.cache_clear()
     yield fake
     get_settings.cache_clear()
-    model_provider.clear_cache()
+    provider.clear_cache()
     client.cache_clear()
 
 

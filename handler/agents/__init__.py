@@ -1,1 +1,3 @@
-"""Agents: each folder holds one agent's prompt, output shape and offline behaviour together."""
+"""The agents: each folder holds one agent's call (agent.py), what it is told (prompt.py), what it
+answers (schema.py) and how the offline model plays it (offline.py). How a model is called is
+handler.inference's business."""

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from handler.agents import image_models
 from handler.agents.image_prompter import agent as image_prompter
 from handler.aws import image_store
 from handler.dal import connection
 from handler.dal import diaries as diaries_dal
 from handler.dal import images as images_dal
 from handler.errors import Unprocessable
+from handler.inference import image_models
 from handler.models import Image
 
 

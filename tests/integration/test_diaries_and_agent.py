@@ -147,7 +147,7 @@ def test_no_time_left_is_504_before_calling_the_model(fake_bedrock, user):
 
 
 def test_each_model_call_reports_its_tokens_as_a_metric_and_a_log_line_per_task(fake_bedrock, user, capsys, monkeypatch):
-    from handler.agents import usage
+    from handler.inference import usage
 
     log = io.StringIO()
     monkeypatch.setattr(usage.logger.registered_handler, "stream", log)
@@ -188,3 +188,21 @@ def test_the_offline_model_reports_no_tokens(user, capsys):
     capsys.readouterr()
     assert call("POST", "/diaries", {"date": "2026-11-25"}, user=user).status == 201
     assert "InputTokens" not in capsys.readouterr().out
+
+
+def test_a_calls_temperature_never_leaks_into_the_next_call_on_the_same_model(fake_bedrock, user, monkeypatch):
+    """One model for every task: a diary's temperature must not reach the routing call after it."""
+    from handler.settings import get_settings
+
+    monkeypatch.setenv("BEDROCK_ROUTING_MODEL_ID", MODEL_ID)
+    get_settings.cache_clear()
+    jot(user, "2026-11-25", "비 오는 날 산책했어")
+    fake_bedrock.answer("DiaryDraft", {"title": "산책", "content": "비 오는 날 산책을 했다."})
+    assert call("POST", "/diaries", {"date": "2026-11-25", "temperature": 0.9}, user=user).status == 201
+    fake_bedrock.answer("RouteDecision", {"type": "data"})
+    assert call("POST", "/agent", {"content": "오늘 커피 마셨어", "current_date": "2026-11-25"}, user=user).status == 200
+
+    diary_call, routing_call = fake_bedrock.converse_calls()
+    assert diary_call.model_id == routing_call.model_id == MODEL_ID
+    assert diary_call.body["inferenceConfig"]["temperature"] == 0.9
+    assert "temperature" not in routing_call.body.get("inferenceConfig", {})

@@ -7,9 +7,7 @@ import datetime as dt
 import pytest
 
 from handler.agents.diary_writer import offline as diary_offline
-from handler.agents.diary_writer.prompt import build_prompt as diary_prompt
 from handler.agents.router import offline as router_offline
-from handler.agents.router.prompt import build_prompt as route_prompt
 
 TODAY = dt.date(2026, 11, 25)
 
@@ -29,15 +27,15 @@ TODAY = dt.date(2026, 11, 25)
     ],
 )
 def test_routing_rules(request_text, kind, day):
-    decision = router_offline.answer(route_prompt(request_text, TODAY))
+    decision = router_offline.answer(request_text, TODAY)
     assert decision["type"] == kind
     assert decision.get("date") == day
 
 
 def test_offline_diary_keeps_the_records_language_and_order():
-    draft = diary_offline.answer(diary_prompt(TODAY, [("09:00", "아침에 달리기 했어"), ("20:10", "영화 봤어")]))
+    draft = diary_offline.answer(TODAY, [("09:00", "아침에 달리기 했어"), ("20:10", "영화 봤어")])
     assert draft["title"] == "2026-11-25 일기"
     assert draft["content"].index("달리기") < draft["content"].index("영화")
 
-    english = diary_offline.answer(diary_prompt(TODAY, [("12:00", "Lunch with Mina")]))
+    english = diary_offline.answer(TODAY, [("12:00", "Lunch with Mina")])
     assert english == {"title": "Diary for 2026-11-25", "content": "Lunch with Mina."}

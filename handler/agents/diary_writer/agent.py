@@ -5,16 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from pydantic import BaseModel, Field
-
+from handler.agents.diary_writer import offline
 from handler.agents.diary_writer.prompt import SYSTEM_PROMPT, build_prompt
-from handler.agents.structured_call import Answer, ask
-
-
-class DiaryDraft(BaseModel):
-    title: str = Field(min_length=1, max_length=200)
-    content: str = Field(min_length=1, description="The diary entry, first person.")
+from handler.agents.diary_writer.schema import DiaryDraft
+from handler.inference.structured_call import Answer, ask
 
 
 def write(day: dt.date, records: Sequence[tuple[str, str]], temperature: float) -> Answer[DiaryDraft]:
-    return ask("diary", DiaryDraft, SYSTEM_PROMPT, build_prompt(day, records), temperature=temperature)
+    """`records` are (HH:MM, content) pairs in the order they were written."""
+    return ask(
+        "diary",
+        DiaryDraft,
+        SYSTEM_PROMPT,
+        build_prompt(day, records),
+        offline=lambda: offline.answer(day, records),
+        temperature=temperature,
+    )

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import re
+import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from handler.language import has_hangul
 
 
-def answer(prompt: str) -> dict[str, Any]:
-    day = re.search(r"Date: (\d{4}-\d{2}-\d{2})", prompt).group(1)
-    records = re.findall(r"^- \[\d{2}:\d{2}\] (.*)$", prompt, re.M)
-    sentences = [r if r.endswith((".", "!", "?", "요", "다")) else f"{r}." for r in records]
-    korean = any(has_hangul(r) for r in records)
+def answer(day: dt.date, records: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    texts = [content for _, content in records]
+    sentences = [t if t.endswith((".", "!", "?", "요", "다")) else f"{t}." for t in texts]
+    korean = any(has_hangul(t) for t in texts)
     return {
-        "title": f"{day} 일기" if korean else f"Diary for {day}",
+        "title": f"{day.isoformat()} 일기" if korean else f"Diary for {day.isoformat()}",
         "content": " ".join(sentences),
     }

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from handler.agents.image_prompter.schema import MAX_PROMPT_CHARS
 
-def answer(prompt: str) -> dict[str, Any]:
-    text = " ".join(re.search(r"<diary>\n(.*)\n</diary>", prompt, re.S).group(1).split())
-    return {"prompt": f"A soft watercolor illustration of a diary scene: {text}"[:1000]}
+
+def answer(text: str) -> dict[str, Any]:
+    scene = " ".join(text.split())
+    return {"prompt": f"A soft watercolor illustration of a diary scene: {scene}"[:MAX_PROMPT_CHARS]}

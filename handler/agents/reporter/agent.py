@@ -1,28 +1,25 @@
-"""The emotion reporter: one structured call over a period's records and diaries."""
+"""The reporter: one structured call scores each day of a period and writes the report's feedback."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
 
-from pydantic import BaseModel, Field
-
+from handler.agents.reporter import offline
 from handler.agents.reporter.prompt import SYSTEM_PROMPT, build_prompt
-from handler.agents.structured_call import Answer, ask
-
-
-class DayScore(BaseModel):
-    date: dt.date
-    score: int = Field(ge=1, le=10)
-
-
-class ReportDraft(BaseModel):
-    daily_scores: list[DayScore] = Field(min_length=1)
-    themes: list[str] = Field(min_length=1, max_length=5)
-    feedback: str = Field(min_length=1)
+from handler.agents.reporter.schema import ReportDraft
+from handler.inference.structured_call import Answer, ask
 
 
 def write(
     start: dt.date, end: dt.date, records: Sequence[tuple[str, str]], diaries: Sequence[tuple[str, str]]
 ) -> Answer[ReportDraft]:
-    return ask("report", ReportDraft, SYSTEM_PROMPT, build_prompt(start, end, records, diaries), temperature=0.3)
+    """`records`: ("YYYY-MM-DD HH:MM", text); `diaries`: ("YYYY-MM-DD", text)."""
+    return ask(
+        "report",
+        ReportDraft,
+        SYSTEM_PROMPT,
+        build_prompt(start, end, records, diaries),
+        offline=lambda: offline.answer(records),
+        temperature=0.3,
+    )

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from handler.language import has_hangul
 
-_RECORD = re.compile(r"^- (\d{4}-\d{2}-\d{2}) \d{2}:\d{2} (.*)$", re.M)
 POSITIVE = ("좋", "행복", "즐거", "기뻐", "기쁘", "재밌", "재미있", "맛있", "신나", "감사", "웃", "사랑", "설레",
             "뿌듯", "happy", "good", "great", "fun", "love", "enjoy", "delicious", "glad", "nice", "wonderful")
 NEGATIVE = ("슬프", "슬퍼", "힘들", "피곤", "짜증", "화나", "우울", "아프", "외로", "걱정", "불안", "싫",
@@ -22,10 +22,11 @@ def _score(texts: list[str]) -> int:
     return max(1, min(10, 6 + 2 * tone))
 
 
-def answer(prompt: str) -> dict[str, Any]:
+def answer(records: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """`records`: ("YYYY-MM-DD HH:MM", text), as offered to the model."""
     days: dict[str, list[str]] = defaultdict(list)
-    for day, text in _RECORD.findall(prompt.split("<diaries>")[0]):
-        days[day].append(text)
+    for when, text in records:
+        days[when[:10]].append(text)
     words = Counter(
         w for texts in days.values() for t in texts for w in re.findall(r"\w{2,}", t.lower()) if w not in _STOP
     )

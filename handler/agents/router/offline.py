@@ -1,9 +1,11 @@
-"""How the offline model routes: keyword rules in Korean and English, dates from 오늘/어제/today/yesterday."""
+"""How the offline model routes: keyword rules in Korean and English, dates from 오늘/어제/today/yesterday.
+
+It is handed what the prompt is built from, never the prompt text, so a prompt can change freely.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 _KEYWORDS = [
@@ -15,12 +17,11 @@ _KEYWORDS = [
 _DAY_OFFSETS = (("그저께", -2), ("그제", -2), ("어제", -1), ("yesterday", -1), ("오늘", 0), ("today", 0))
 
 
-def answer(prompt: str) -> dict[str, Any]:
-    current = dt.date.fromisoformat(re.search(r"Current date: (\d{4}-\d{2}-\d{2})", prompt).group(1))
-    request = re.search(r"<request>\n(.*)\n</request>", prompt, re.S).group(1).lower()
+def answer(request: str, current_date: dt.date) -> dict[str, Any]:
+    request = request.lower()
     kind = next((kind for kind, words in _KEYWORDS if any(w in request for w in words)), "data")
     decision: dict[str, Any] = {"type": kind}
     if kind in ("diary", "image"):
         offset = next((days for word, days in _DAY_OFFSETS if word in request), 0)
-        decision["date"] = current + dt.timedelta(days=offset)
+        decision["date"] = current_date + dt.timedelta(days=offset)
     return decision

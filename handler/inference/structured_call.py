@@ -3,20 +3,24 @@
 Strands' `Model.structured_output` forces the output tool, so an answer costs exactly one Converse
 call. An `Agent(...)(prompt, structured_output_model=...)` loop would offer the tool under auto
 choice and may spend a second call forcing it, which the per-request budget has no room for.
+
+Offline, the agent's own rule answers from the inputs the prompt is built from (`offline`), and
+its answer is validated into the same output model as the real model's.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
-from handler.agents import usage
-from handler.agents.model_errors import model_call
-from handler.agents.model_provider import Task, get_model
 from handler.deadline import seconds_left
+from handler.inference import usage
+from handler.inference.model_call import model_call
+from handler.inference.provider import OFFLINE, Task, bedrock_model, model_id_for
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -36,11 +40,21 @@ class Answer(Generic[T]):
 
 
 def ask(
-    task: Task, output_model: type[T], system_prompt: str, prompt: str, temperature: float | None = None
+    task: Task,
+    output_model: type[T],
+    system_prompt: str,
+    prompt: str,
+    *,
+    offline: Callable[[], dict[str, Any]],
+    temperature: float | None = None,
 ) -> Answer[T]:
-    model, model_id = get_model(task)
-    if temperature is not None:
-        model.update_config(temperature=temperature)
+    """`temperature` None: the model's default, and no sampling parameter is sent."""
+    model_id = model_id_for(task)
+    if model_id == OFFLINE:
+        # Counted and validated as a model round trip, so offline runs report what Bedrock would.
+        with model_call(task):
+            return Answer(output=output_model(**offline()), model=OFFLINE)
+    model = bedrock_model(model_id, temperature)
     messages = [{"role": "user", "content": [{"text": prompt}]}]
     timeout_s = seconds_left(ANSWER_MARGIN_S)
     with model_call(task):

@@ -21,11 +21,11 @@ from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 
-from handler.agents.model_errors import model_call
-from handler.agents.structured_call import ANSWER_MARGIN_S
 from handler.aws import client
 from handler.deadline import seconds_left
 from handler.errors import ImageRefused, ModelUnavailable
+from handler.inference.model_call import model_call
+from handler.inference.structured_call import ANSWER_MARGIN_S
 from handler.settings import ImageFormatName, get_settings
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

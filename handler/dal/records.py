@@ -4,38 +4,37 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
 
-Row = dict[str, Any]
+from handler.models import Record
+
 _COLUMNS = "id, content, record_date, created_at"
 
 
 def insert(
     cur, user_id: str, record_id: uuid.UUID, content: str, record_date: dt.date, search_document: str
-) -> Row:
+) -> Record:
     cur.execute(
         "INSERT INTO records (id, user_id, content, record_date, search_terms)"
         f" VALUES (%s, %s, %s, %s, to_tsvector('simple', %s)) RETURNING {_COLUMNS}",
         (str(record_id), user_id, content, record_date, search_document),
     )
-    return cur.fetchone()
+    return Record.model_validate(cur.fetchone())
 
 
 def search(
     cur, user_id: str, terms: list[str], period: tuple[dt.date, dt.date] | None, limit: int
-) -> list[Row]:
+) -> list[Record]:
     """The owner's records ranked by how many of `terms` they hold. Within `period` every record
     qualifies (best matches first); without a period only records matching a term do."""
     query = "to_tsquery('simple', array_to_string(%(terms)s::text[], ' | '))"
     scope = "record_date BETWEEN %(start)s AND %(end)s" if period else f"search_terms @@ {query}"
     start, end = period or (None, None)
     cur.execute(
-        f"SELECT {_COLUMNS}, ts_rank(search_terms, {query}) AS score FROM records"
-        f" WHERE user_id = %(user_id)s AND {scope}"
-        " ORDER BY score DESC, record_date DESC, created_at DESC LIMIT %(limit)s",
+        f"SELECT {_COLUMNS} FROM records WHERE user_id = %(user_id)s AND {scope}"
+        f" ORDER BY ts_rank(search_terms, {query}) DESC, record_date DESC, created_at DESC LIMIT %(limit)s",
         {"terms": terms, "user_id": user_id, "start": start, "end": end, "limit": limit},
     )
-    return cur.fetchall()
+    return [Record.model_validate(row) for row in cur.fetchall()]
 
 
 def list_between(
@@ -45,7 +44,7 @@ def list_between(
     date_to: dt.date,
     limit: int,
     after: tuple[dt.date, dt.datetime, uuid.UUID] | None = None,
-) -> list[Row]:
+) -> list[Record]:
     """Records in [date_from, date_to] in the order they were jotted down, resuming after `after`."""
     keyset = "AND (record_date, created_at, id) > (%s, %s, %s)" if after else ""
     params: tuple = (user_id, date_from, date_to)
@@ -57,7 +56,7 @@ def list_between(
         " ORDER BY record_date, created_at, id LIMIT %s",
         (*params, limit),
     )
-    return cur.fetchall()
+    return [Record.model_validate(row) for row in cur.fetchall()]
 
 
 def delete(cur, user_id: str, record_id: uuid.UUID) -> bool:

@@ -26,15 +26,14 @@ def write_diary(user_id: str, day: dt.date, temperature: float | None = None) ->
         DEFAULT_TEMPERATURE if temperature is None else temperature,
     )
     with connection.statement(user_id) as cur:
-        row = diaries_dal.upsert(
+        return diaries_dal.upsert(
             cur, user_id, day, answer.output.title, answer.output.content, answer.model, [r.id for r in records]
         )
-    return Diary(**row)
 
 
 def get_diary(user_id: str, day: dt.date) -> Diary:
     with connection.statement(user_id) as cur:
-        row = diaries_dal.get(cur, user_id, day)
-    if row is None:
+        diary = diaries_dal.get(cur, user_id, day)
+    if diary is None:
         raise NotFound(f"no diary for {day.isoformat()}")
-    return Diary(**row)
+    return diary

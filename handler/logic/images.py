@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 
@@ -21,7 +22,7 @@ def create_image(user_id: str, day: dt.date | None = None, text: str | None = No
             diary = diaries_dal.get(cur, user_id, day)
         if diary is None:
             raise Unprocessable(f"there is no diary for {day.isoformat()} to draw; write it first", code="no_diary")
-        text = diary["content"]
+        text = diary.content
     if text is None:  # the request model requires a date or a text; this says so to mypy
         raise Unprocessable("give a `date` or a `text` to draw", code="nothing_to_draw")
     draft = image_prompter.write(text)
@@ -31,5 +32,5 @@ def create_image(user_id: str, day: dt.date | None = None, text: str | None = No
     key = image_store.key_for(user_id, image_id)
     image_store.put_png(key, png)
     with connection.statement(user_id) as cur:
-        row = images_dal.insert(cur, image_id, user_id, day, draft.output.prompt, key, image_model)
-    return Image(**row, url=image_store.presigned_url(key), model_calls=2)
+        stored = images_dal.insert(cur, image_id, user_id, day, draft.output.prompt, key, image_model)
+    return Image(**dataclasses.asdict(stored), url=image_store.presigned_url(key), model_calls=2)

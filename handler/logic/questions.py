@@ -33,16 +33,16 @@ def answer_question(user_id: str, question: str, current_date: dt.date | None = 
         return QuestionAnswer(answer=NOTHING_FOUND[language], sources=[], model=None, model_calls=0, period=period)
 
     # The model cites short refs, which it copies more reliably than UUIDs; code maps them back.
-    refs = {f"r{i}": row for i, row in enumerate(sorted(records, key=lambda r: r["created_at"]), start=1)}
+    refs = {f"r{i}": record for i, record in enumerate(sorted(records, key=lambda r: r.created_at), start=1)}
     draft = question_answerer.answer(
         question,
         today,
         [
-            (ref, f"{row['record_date']} {calendar.local_time(row['created_at'])}", row["content"])
-            for ref, row in refs.items()
+            (ref, f"{record.record_date} {calendar.local_time(record.created_at)}", record.content)
+            for ref, record in refs.items()
         ],
-        [(d["date"].isoformat(), d["content"]) for d in diaries],
+        [(d.date.isoformat(), d.content) for d in diaries],
     )
     # Only refs that were offered can come back: a model cannot point at anyone else's record.
-    sources = [refs[ref]["id"] for ref in dict.fromkeys(draft.output.used_records) if ref in refs]
+    sources = [refs[ref].id for ref in dict.fromkeys(draft.output.used_records) if ref in refs]
     return QuestionAnswer(answer=draft.output.answer, sources=sources, model=draft.model, model_calls=1, period=period)

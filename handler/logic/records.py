@@ -19,10 +19,9 @@ MAX_RANGE_DAYS = 366
 
 def add_record(user_id: str, content: str, record_date: dt.date | None = None) -> Record:
     with connection.statement(user_id) as cur:
-        row = records_dal.insert(
+        return records_dal.insert(
             cur, user_id, uuid.uuid4(), content, record_date or calendar.today(), search_terms.document(content)
         )
-    return Record(**row)
 
 
 def list_records(
@@ -36,7 +35,7 @@ def list_records(
     with connection.statement(user_id) as cur:
         # One extra row tells whether another page exists without a COUNT.
         rows = records_dal.list_between(cur, user_id, date_from, date_to, limit + 1, after)
-    items = [Record(**row) for row in rows[:limit]]
+    items = rows[:limit]
     next_cursor = encode_cursor(items[-1]) if len(rows) > limit else None
     return RecordPage(items=items, next_cursor=next_cursor)
 
@@ -49,8 +48,7 @@ def delete_record(user_id: str, record_id: uuid.UUID) -> None:
 
 def records_of_day(user_id: str, day: dt.date) -> list[Record]:
     with connection.statement(user_id) as cur:
-        rows = records_dal.list_between(cur, user_id, day, day, limit=1000)
-    return [Record(**row) for row in rows]
+        return records_dal.list_between(cur, user_id, day, day, limit=1000)
 
 
 def encode_cursor(last: Record) -> str:

@@ -21,17 +21,13 @@ from handler.dal import records as records_dal
 from handler.dal import reports as reports_dal
 from handler.errors import AwsUnavailable, ModelAnswerMalformed, ModelUnavailable, NotFound, Unprocessable
 from handler.logic import calendar
-from handler.models import Report
+from handler.models import Diary, Record, Report
 from handler.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
 MAX_RECORDS = 1000
 RECENT_REPORTS = 50
-
-
-def _report(row: dict) -> Report:
-    return Report(report_id=row["id"], **{k: v for k, v in row.items() if k not in ("id", "attempts")})
 
 
 def request_report(user_id: str, start: dt.date, end: dt.date) -> Report:
@@ -45,7 +41,7 @@ def request_report(user_id: str, start: dt.date, end: dt.date) -> Report:
         # Fails fast: a period without records needs no worker and no model call.
         if not records_dal.list_between(cur, user_id, start, end, limit=1):
             raise Unprocessable(f"there are no records between {start} and {end}", code="no_records")
-        row = reports_dal.insert(cur, report_id, user_id, start, end)
+        report = reports_dal.insert(cur, report_id, user_id, start, end)
     if settings.report_queue_url:
         try:
             report_queue.send(settings.report_queue_url, user_id, report_id)
@@ -53,22 +49,22 @@ def request_report(user_id: str, start: dt.date, end: dt.date) -> Report:
             # No worker will ever see it: fail it now rather than leave it pending.
             _fail(user_id, report_id, "the report could not be queued; request it again")
             raise
-        return _report(row)
+        return report
     run_report(user_id, report_id, final_attempt=True)
     return get_report(user_id, report_id)
 
 
 def get_report(user_id: str, report_id: uuid.UUID) -> Report:
     with connection.statement(user_id) as cur:
-        row = reports_dal.get(cur, user_id, report_id)
-    if row is None:
+        report = reports_dal.get(cur, user_id, report_id)
+    if report is None:
         raise NotFound("no such report")
-    return _report(row)
+    return report
 
 
 def list_reports(user_id: str) -> list[Report]:
     with connection.statement(user_id) as cur:
-        return [_report(row) for row in reports_dal.list_recent(cur, user_id, RECENT_REPORTS)]
+        return reports_dal.list_recent(cur, user_id, RECENT_REPORTS)
 
 
 def run_report(user_id: str, report_id: uuid.UUID, final_attempt: bool) -> None:
@@ -78,8 +74,8 @@ def run_report(user_id: str, report_id: uuid.UUID, final_attempt: bool) -> None:
         report = reports_dal.claim(cur, user_id, report_id)
         if report is None:
             return  # unknown, or finished by an earlier delivery of the same message
-        records = records_dal.list_between(cur, user_id, report["start_date"], report["end_date"], MAX_RECORDS)
-        diaries = diaries_dal.list_between(cur, user_id, report["start_date"], report["end_date"])
+        records = records_dal.list_between(cur, user_id, report.start_date, report.end_date, MAX_RECORDS)
+        diaries = diaries_dal.list_between(cur, user_id, report.start_date, report.end_date)
     try:
         _write(user_id, report_id, report, records, diaries)
     except Exception as exc:
@@ -90,17 +86,19 @@ def run_report(user_id: str, report_id: uuid.UUID, final_attempt: bool) -> None:
         _fail(user_id, report_id, reason)
 
 
-def _write(user_id: str, report_id: uuid.UUID, report: dict, records: list[dict], diaries: list[dict]) -> None:
+def _write(
+    user_id: str, report_id: uuid.UUID, report: Report, records: list[Record], diaries: list[Diary]
+) -> None:
     if not records:
         _fail(user_id, report_id, "there are no records in the period")
         return
-    days_with_records = {r["record_date"] for r in records}
-    record_lines = [(f"{r['record_date']} {calendar.local_time(r['created_at'])}", r["content"]) for r in records]
-    diary_lines = [(d["date"].isoformat(), d["content"]) for d in diaries]
+    days_with_records = {r.record_date for r in records}
+    record_lines = [(f"{r.record_date} {calendar.local_time(r.created_at)}", r.content) for r in records]
+    diary_lines = [(d.date.isoformat(), d.content) for d in diaries]
     problem = ""
     for _ in range(2):  # a malformed answer is retried once
         try:
-            answer = reporter.write(report["start_date"], report["end_date"], record_lines, diary_lines)
+            answer = reporter.write(report.start_date, report.end_date, record_lines, diary_lines)
         except ModelAnswerMalformed:
             problem = "the model's answer did not match the report format"
             continue

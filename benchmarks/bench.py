@@ -14,7 +14,7 @@ Measured:
   - compressed size of every layer (`buildah push <image> oci:<dir>`, gzip, as a registry would
     receive them: the blob sizes in the pushed OCI manifest), and of the layers above the base;
   - cold start: from starting the image's own entry point (`buildah run`, ENTRYPOINT + CMD) to the
-    first response posted to the Runtime API emulator (tests/image/runtime_api.py), for
+    first response posted to the Runtime API emulator (tests/support/lambda_image/runtime_api.py), for
     GET /health and POST /agent (agent-data event, MODEL_PROVIDER=bedrock against the fake
     Bedrock, one Converse call); median of N starts, a fresh container each time (its creation is
     not timed), the images taking turns start by start so that a slow spell of the machine falls
@@ -56,9 +56,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.image.conftest import BuildahEngine, function_environment  # noqa: E402
-from tests.image.routes import AwsFakes, load_event  # noqa: E402
-from tests.image.runtime_api import RuntimeAPI  # noqa: E402
+from tests.support.lambda_image.engine import BuildahEngine, function_environment  # noqa: E402
+from tests.support.lambda_image.routes import AwsFakes, load_event  # noqa: E402
+from tests.support.lambda_image.runtime_api import RuntimeAPI  # noqa: E402
 
 BUILDAH = ["buildah", "--storage-driver", "vfs"]
 BASE_REF = "docker.io/library/python:3.11-slim"

@@ -7,12 +7,9 @@ code as `python -m handler.migrate`, and drops it at the end.
 
 from __future__ import annotations
 
-import json
 import os
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import psycopg2
@@ -20,11 +17,8 @@ import pytest
 from psycopg2.extensions import parse_dsn
 
 from handler.local.embedded_postgres import database_url
-from handler.local.invoke import LocalContext
 from tests.fakes.bedrock import IMAGE_MODEL_ID, MODEL_ID, ROUTING_MODEL_ID, FakeBedrock, serve
-
-ROOT = Path(__file__).resolve().parents[1]
-EVENTS = ROOT / "events"
+from tests.support.requests import ROOT
 
 BASE_ENV = {
     "MODEL_PROVIDER": "offline",
@@ -77,105 +71,6 @@ def db(test_database: str) -> Iterator[Any]:
     conn.close()
 
 
-# The local runner's stand-in for Lambda's context object; `FakeContext(remaining_ms)`.
-FakeContext = LocalContext
-
-
-@dataclass
-class Reply:
-    status: int
-    headers: dict[str, str]
-    body: Any
-
-
-def http_event(
-    method: str,
-    path: str,
-    body: Any = None,
-    *,
-    user: str | None = None,
-    query: dict[str, str] | None = None,
-    shape: str = "2.0",
-    raw_body: str | None = None,
-    headers: dict[str, str] | None = None,
-) -> dict[str, Any]:
-    """An API Gateway proxy event as the HTTP API (2.0) or REST API (1.0) sends it."""
-    text = raw_body if raw_body is not None else (None if body is None else json.dumps(body, ensure_ascii=False))
-    all_headers = {"content-type": "application/json", **(headers or {})}
-    request_id = str(uuid.uuid4())
-    if shape == "2.0":
-        event: dict[str, Any] = {
-            "version": "2.0",
-            "routeKey": "$default",
-            "rawPath": path,
-            "rawQueryString": "&".join(f"{k}={v}" for k, v in (query or {}).items()),
-            "headers": all_headers,
-            "queryStringParameters": query,
-            "requestContext": {
-                "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.9"},
-                "requestId": request_id,
-                "routeKey": "$default",
-                "stage": "$default",
-            },
-            "body": text,
-            "isBase64Encoded": False,
-        }
-        if user:
-            event["requestContext"]["authorizer"] = {"jwt": {"claims": {"sub": user}, "scopes": None}}
-        return event
-    event = {
-        "resource": path,
-        "path": path,
-        "httpMethod": method,
-        "headers": all_headers,
-        "multiValueHeaders": {k: [v] for k, v in all_headers.items()},
-        "queryStringParameters": query,
-        "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} if query else None,
-        "requestContext": {
-            "resourcePath": path,
-            "httpMethod": method,
-            "path": f"/prod{path}",
-            "requestId": request_id,
-            "stage": "prod",
-            "identity": {"sourceIp": "203.0.113.9"},
-        },
-        "body": text,
-        "isBase64Encoded": False,
-    }
-    if user:
-        event["requestContext"]["authorizer"] = {"claims": {"sub": user}}
-    return event
-
-
-def invoke_raw(event: dict[str, Any], remaining_ms: int = 29_000) -> dict[str, Any]:
-    from handler.app import lambda_handler
-
-    return lambda_handler(event, FakeContext(remaining_ms))
-
-
-def invoke(event: dict[str, Any], remaining_ms: int = 29_000) -> Reply:
-    response = invoke_raw(event, remaining_ms)
-    body = response.get("body")
-    return Reply(
-        status=response["statusCode"],
-        headers={k.lower(): v for k, v in (response.get("headers") or {}).items()},
-        body=json.loads(body) if body else None,
-    )
-
-
-def call(method: str, path: str, body: Any = None, **kwargs: Any) -> Reply:
-    return invoke(http_event(method, path, body, **kwargs))
-
-
-def jot(user: str, day: str, *contents: str) -> list[str]:
-    """Store records for `user` on `day` through the API; their ids."""
-    return [call("POST", "/records", {"content": c, "record_date": day}, user=user).body["id"] for c in contents]
-
-
-def load_event(name: str) -> dict[str, Any]:
-    return json.loads((EVENTS / name).read_text(encoding="utf-8"))
-
-
 @pytest.fixture
 def user() -> str:
     """A fresh user id per test, so tests never see each other's rows."""
@@ -198,8 +93,8 @@ def bedrock_server() -> Iterator[tuple[FakeBedrock, str]]:
 @pytest.fixture
 def fake_bedrock(bedrock_server, monkeypatch) -> Iterator[FakeBedrock]:
     """Switch the function to MODEL_PROVIDER=bedrock, its client pointed at the fake by the standard variable."""
-    from handler.inference import provider
     from handler.aws import client
+    from handler.inference import provider
     from handler.settings import get_settings
 
     fake, url = bedrock_server

@@ -13,7 +13,7 @@ from typing import Any
 import psycopg2
 import pytest
 
-from tests.image.conftest import ImageConfig, RunningFunction
+from tests.support.lambda_image.engine import ImageConfig, RunningFunction
 
 pytestmark = pytest.mark.image
 

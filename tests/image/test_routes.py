@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
-from tests.image.conftest import START_TIMEOUT_S, ImageConfig, _tail, function_environment
-from tests.image.routes import AwsFakes, audit_argv, exercise, failures, parse_audit
-from tests.image.runtime_api import RuntimeAPI
+from tests.support.lambda_image.engine import START_TIMEOUT_S, ImageConfig, function_environment, tail
+from tests.support.lambda_image.routes import AwsFakes, audit_argv, exercise, failures, parse_audit
+from tests.support.lambda_image.runtime_api import RuntimeAPI
 
 pytestmark = pytest.mark.image
 
@@ -70,7 +70,7 @@ def every_route(image_engine, image_config: ImageConfig, image_database_url: str
                 deadline = time.monotonic() + START_TIMEOUT_S
                 while not api.wait_for_poll(timeout=0.5):
                     if process.poll() is not None or time.monotonic() > deadline:
-                        pytest.fail(f"the function did not start:\n{_tail(log_path.read_text(errors='replace'))}")
+                        pytest.fail(f"the function did not start:\n{tail(log_path.read_text(errors='replace'))}")
                 results = exercise(lambda event: api.invoke(event, timeout=60), fakes)
                 calls = [(c.operation, c.tool_names) for c in fakes.bedrock.calls]
             finally:
@@ -86,7 +86,7 @@ def every_route(image_engine, image_config: ImageConfig, image_database_url: str
 
 def test_every_route_answers(every_route: dict[str, Any]) -> None:
     bad = failures(every_route["results"])
-    assert not bad, "\n".join(bad) + "\n--- function output ---\n" + _tail(every_route["log"])
+    assert not bad, "\n".join(bad) + "\n--- function output ---\n" + tail(every_route["log"])
     operations = {op for op, _ in every_route["model_calls"]}
     assert operations == {"converse", "invoke"}, every_route["model_calls"]
 

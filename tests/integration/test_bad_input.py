@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import call, http_event, invoke
+from tests.support.requests import call, http_event, invoke
 
 
 def _count(db, user) -> int:

@@ -24,7 +24,7 @@ import psycopg2
 import pytest
 
 from tests import tally
-from tests.conftest import call, http_event, invoke, invoke_raw, jot
+from tests.support.requests import call, http_event, invoke, invoke_raw, jot
 
 TABLES = ("records", "diaries", "images", "reports", "idempotency_keys")
 SHAPES = ("2.0", "1.0")

@@ -8,8 +8,8 @@ from urllib.parse import quote
 import pytest
 
 from handler.local.aws_stand_ins import receive, sqs_event
-from tests.conftest import IMAGE_MODEL_ID, MODEL_ID, call, invoke_raw, jot
-from tests.fakes.bedrock import NOVA_CANVAS_FILTERED, PNG, stability_problem
+from tests.fakes.bedrock import IMAGE_MODEL_ID, MODEL_ID, NOVA_CANVAS_FILTERED, PNG, stability_problem
+from tests.support.requests import call, invoke_raw, jot
 
 # --- questions -------------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ import pytest
 from handler.dal import connection
 from handler.errors import DeadlineExceeded
 from handler.migrate import pending_files
-from tests.conftest import ROOT, call
+from tests.support.requests import ROOT, call
 
 
 def test_a_dropped_connection_is_reopened_on_the_next_invocation(user, db):

@@ -16,8 +16,8 @@ import uuid
 import pytest
 from psycopg2.extensions import parse_dsn
 
-from tests.conftest import call
 from tests.integration.conftest import configured_as_in_aws
+from tests.support.requests import call
 from tests.tls_proxy import TlsProxy, make_certificates
 
 

@@ -7,7 +7,9 @@ import json
 
 import pytest
 
-from tests.conftest import MODEL_ID, ROUTING_MODEL_ID, call, jot
+from tests.fakes.bedrock import MODEL_ID, ROUTING_MODEL_ID
+from tests.support.requests import call, jot
+
 
 def test_offline_diary_is_written_from_that_days_records_and_replaced_on_rewrite(user, other_user, db):
     ids = jot(user, "2026-11-25", "아침에 달리기 했어", "저녁에 친구랑 영화 봤어")
@@ -138,7 +140,7 @@ def test_malformed_model_answer_is_503_not_500(fake_bedrock, user):
 
 
 def test_no_time_left_is_504_before_calling_the_model(fake_bedrock, user):
-    from tests.conftest import http_event, invoke
+    from tests.support.requests import http_event, invoke
 
     jot(user, "2026-11-25", "기록")
     reply = invoke(http_event("POST", "/diaries", {"date": "2026-11-25"}, user=user), remaining_ms=1000)

@@ -27,7 +27,7 @@ import pytest
 
 from handler.local.aws_stand_ins import receive, sqs_event
 from tests import tally
-from tests.conftest import ROOT, call, invoke_raw, jot
+from tests.support.requests import ROOT, call, invoke_raw, jot
 from tests.throwaway_postgres import migrate, throwaway_server
 
 SECTION = "faults"
@@ -173,7 +173,7 @@ _DYING_WORKER = textwrap.dedent(
 
     reporter.write = die
     from handler.app import lambda_handler
-    from tests.conftest import FakeContext
+    from tests.support.requests import FakeContext
     lambda_handler(json.loads(sys.stdin.read()), FakeContext())
     """
 )

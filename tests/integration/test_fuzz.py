@@ -36,7 +36,7 @@ from pydantic import BaseModel, TypeAdapter
 from handler.api.schemas import AgentRequest, NewDiary, NewImage, NewQuestion, NewRecord, NewReport
 from handler.models import AgentReply, Diary, Image, QuestionAnswer, Record, RecordPage, Report, ReportList
 from tests import tally
-from tests.conftest import call, http_event, invoke_raw, jot
+from tests.support.requests import call, http_event, invoke_raw, jot
 
 SECTION = "fuzz"
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "100"))

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from tests.conftest import ROOT, call, http_event
+from tests.support.requests import ROOT, call, http_event
 
 
 def _rows(db, user) -> int:
@@ -69,7 +69,7 @@ _CHILD = textwrap.dedent(
     """
     import json, sys, time
     from handler.app import lambda_handler
-    from tests.conftest import FakeContext
+    from tests.support.requests import FakeContext
     event, start_at = json.loads(sys.stdin.read()), float(sys.argv[1])
     while time.time() < start_at:
         time.sleep(0.001)

@@ -23,7 +23,7 @@ import uuid
 import psycopg2
 
 from tests import tally
-from tests.conftest import ROOT
+from tests.support.requests import ROOT
 
 PROCESSES = int(os.environ.get("LOAD_PROCESSES", "4"))
 REQUESTS = int(os.environ.get("LOAD_REQUESTS", "100"))
@@ -34,7 +34,7 @@ _CHILD = textwrap.dedent(
     import json, sys, time
     from handler.app import lambda_handler
     from handler.dal import connection
-    from tests.conftest import FakeContext, http_event
+    from tests.support.requests import FakeContext, http_event
 
     index, users, requests = int(sys.argv[1]), json.loads(sys.argv[2]), int(sys.argv[3])
     start_at, out = float(sys.argv[4]), sys.argv[5]

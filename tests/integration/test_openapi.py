@@ -7,8 +7,8 @@ import json
 import re
 
 from handler.api.errors import ErrorBody
-from tests.conftest import call
 from tests.integration.test_bad_input_catalogue import CASES
+from tests.support.requests import call
 
 ERROR_REF = {"$ref": "#/components/schemas/ErrorBody"}
 

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from tests.conftest import call
+from tests.support.requests import call
 
 SHAPES = ["2.0", "1.0"]
 

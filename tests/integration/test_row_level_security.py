@@ -6,7 +6,7 @@ import psycopg2
 import pytest
 
 from handler.dal import connection
-from tests.conftest import call
+from tests.support.requests import call
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from tests.conftest import call
 from tests.integration.conftest import configured_as_in_aws
+from tests.support.requests import call
 from tests.throwaway_postgres import migrate, socket_dir, throwaway_server
 
 LOGIN_ROLE = "rotating_app"

@@ -29,10 +29,8 @@ import textwrap
 import uuid
 from urllib.parse import quote
 
-import pytest
-
 from tests import tally
-from tests.conftest import ROOT
+from tests.support.requests import ROOT
 from tests.throwaway_postgres import migrate, socket_dir, throwaway_server
 
 SECTION = "secrets"
@@ -52,7 +50,7 @@ _RUN = textwrap.dedent(
     from handler.dal.credentials import connection_dsn
     from handler.local.aws_stand_ins import receive, sqs_event
     from handler.settings import get_settings
-    from tests.conftest import FakeContext, http_event
+    from tests.support.requests import FakeContext, http_event
 
     user, out = sys.argv[1], sys.argv[2]
     replies = []

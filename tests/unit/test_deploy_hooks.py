@@ -18,9 +18,9 @@ import psycopg2
 import pytest
 
 from handler import deploy_hooks, migrate
-from tests.fakes.cloudformation import Context, ResponseURL
 from handler.dal import connection
 from handler.settings import get_settings
+from tests.fakes.cloudformation import Context, ResponseURL
 
 STACK_ID = "arn:aws:cloudformation:us-east-1:123456789012:stack/diary-dev/5b5a1e60-0000-11f0-8000-0a1b2c3d4e5f"
 FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:diary-dev-MigrationFunction-AbC"

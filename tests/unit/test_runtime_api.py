@@ -8,7 +8,7 @@ import json
 import threading
 import time
 
-from tests.image.runtime_api import RuntimeAPI
+from tests.support.lambda_image.runtime_api import RuntimeAPI
 
 WORK_S = 0.05
 

@@ -70,9 +70,7 @@ def make_certificates(folder: Path, server_names: list[str]) -> Certificates:
     paths.ca.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
     paths.server_cert.write_bytes(server.public_bytes(serialization.Encoding.PEM))
     paths.server_key.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
     return paths
 
@@ -178,4 +176,3 @@ def _forward(tls: ssl.SSLSocket, upstream: socket.socket) -> None:
                     target.sendall(data)
                 except OSError:
                     return
-

@@ -148,18 +148,29 @@ class FakeBedrock:
                 return 400, {"x-amzn-ErrorType": "ValidationException"}, {"message": f"no scripted answer for {tools}"}
             tool_input = self.answers[tools[0]].popleft()
             usage = self.usages.popleft() if self.usages else {"inputTokens": 100, "outputTokens": 20}
-        return 200, {}, {
-            "output": {
-                "message": {
-                    "role": "assistant",
-                    "content": [{"toolUse": {"toolUseId": f"tooluse_{len(self.calls)}", "name": tools[0], "input": tool_input}}],
-                }
+        return (
+            200,
+            {},
+            {
+                "output": {
+                    "message": {
+                        "role": "assistant",
+                        "content": [
+                            {
+                                "toolUse": {
+                                    "toolUseId": f"tooluse_{len(self.calls)}",
+                                    "name": tools[0],
+                                    "input": tool_input,
+                                }
+                            }
+                        ],
+                    }
+                },
+                "stopReason": "tool_use",
+                "usage": {**usage, "totalTokens": usage["inputTokens"] + usage["outputTokens"]},
+                "metrics": {"latencyMs": 5},
             },
-            "stopReason": "tool_use",
-            "usage": {**usage, "totalTokens": usage["inputTokens"] + usage["outputTokens"]},
-            "metrics": {"latencyMs": 5},
-        }
-
+        )
 
     def _draw(self, call: Call) -> tuple[int, dict[str, str], dict[str, Any]]:
         picture = base64.b64encode(PNG).decode()
@@ -177,7 +188,11 @@ class FakeBedrock:
                 message = problem or NOVA_CANVAS_FILTERED
                 return 400, {"x-amzn-ErrorType": "ValidationException"}, {"message": message}
             return 200, {}, {"images": [picture], "error": None}
-        return 400, {"x-amzn-ErrorType": "ValidationException"}, {"message": "The provided model identifier is invalid."}
+        return (
+            400,
+            {"x-amzn-ErrorType": "ValidationException"},
+            {"message": "The provided model identifier is invalid."},
+        )
 
 
 def _png(width: int = 4, height: int = 5) -> bytes:
@@ -195,7 +210,7 @@ PNG = _png()
 
 def serve(fake: FakeBedrock) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        def do_POST(self) -> None:
             length = int(self.headers.get("content-length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}")
             parts = self.path.strip("/").split("/")

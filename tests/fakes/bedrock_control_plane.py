@@ -34,28 +34,38 @@ class FakeControlPlane:
             lifecycle: dict[str, Any] = {"status": status, "startOfLifeTime": "2025-10-01T00:00:00Z"}
             if end_of_life:
                 lifecycle["endOfLifeTime"] = end_of_life
-            return 200, {}, {
-                "modelDetails": {
-                    "modelArn": f"arn:aws:bedrock:{region}::foundation-model/{identifier}",
-                    "modelId": identifier,
-                    "modelLifecycle": lifecycle,
-                }
-            }
+            return (
+                200,
+                {},
+                {
+                    "modelDetails": {
+                        "modelArn": f"arn:aws:bedrock:{region}::foundation-model/{identifier}",
+                        "modelId": identifier,
+                        "modelLifecycle": lifecycle,
+                    }
+                },
+            )
         if kind == "inference-profiles" and identifier in self.profiles:
-            return 200, {}, {
-                "inferenceProfileName": identifier,
-                "inferenceProfileArn": f"arn:aws:bedrock:{region}:123456789012:inference-profile/{identifier}",
-                "inferenceProfileId": identifier,
-                "models": [{"modelArn": f"arn:aws:bedrock:{region}::foundation-model/{identifier.partition('.')[2]}"}],
-                "status": "ACTIVE",
-                "type": "SYSTEM_DEFINED",
-            }
+            return (
+                200,
+                {},
+                {
+                    "inferenceProfileName": identifier,
+                    "inferenceProfileArn": f"arn:aws:bedrock:{region}:123456789012:inference-profile/{identifier}",
+                    "inferenceProfileId": identifier,
+                    "models": [
+                        {"modelArn": f"arn:aws:bedrock:{region}::foundation-model/{identifier.partition('.')[2]}"}
+                    ],
+                    "status": "ACTIVE",
+                    "type": "SYSTEM_DEFINED",
+                },
+            )
         return 404, {"x-amzn-ErrorType": "ResourceNotFoundException"}, {"message": f"{identifier} not found"}
 
 
 def serve(fake: FakeControlPlane) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def do_GET(self) -> None:
             # SigV4: "Credential=<key>/<date>/<region>/bedrock/aws4_request".
             credential = re.search(r"Credential=[^/]+/\d+/([^/]+)/", self.headers.get("authorization", ""))
             status, headers, payload = fake.respond(self.path, credential.group(1) if credential else "")

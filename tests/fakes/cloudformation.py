@@ -24,7 +24,7 @@ class ResponseURL:
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_PUT(self) -> None:  # noqa: N802 - http.server's naming
+            def do_PUT(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 if owner.fail_first > 0:
                     owner.fail_first -= 1

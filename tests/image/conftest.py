@@ -84,7 +84,11 @@ def image_engine() -> Engine:
     started = time.monotonic()
     try:
         build = subprocess.run(
-            [str(BUILD_SCRIPT), tag], cwd=ROOT, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S,
+            [str(BUILD_SCRIPT), tag],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=BUILD_TIMEOUT_S,
             env={**os.environ, "BUILD_ENGINE": engine.name},
         )
     except subprocess.TimeoutExpired as exc:
@@ -116,7 +120,11 @@ def image_database_url() -> str:
     except psycopg2.OperationalError as exc:
         skip_or_fail(f"PostgreSQL for the image tests is not reachable at {url} over TCP: {exc}".strip())
     migrate = subprocess.run(
-        [sys.executable, "-m", "handler.migrate"], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "handler.migrate"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={**os.environ, "DATABASE_URL": url},
     )
     if migrate.returncode != 0:
@@ -125,7 +133,9 @@ def image_database_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def lambda_function(image_engine: Engine, image_config: ImageConfig, image_database_url: str) -> Iterator[RunningFunction]:
+def lambda_function(
+    image_engine: Engine, image_config: ImageConfig, image_database_url: str
+) -> Iterator[RunningFunction]:
     """The image's own ENTRYPOINT + CMD, running against the Runtime API emulator."""
     argv = [*image_config.entrypoint, *image_config.cmd]
     assert argv, "the image has neither ENTRYPOINT nor CMD"
@@ -144,8 +154,10 @@ def lambda_function(image_engine: Engine, image_config: ImageConfig, image_datab
                 running = RunningFunction(api, process, log_path, time.monotonic() - started)
                 if api.init_error is not None or not api.next_calls:
                     state = (
-                        f"reported an init error: {api.init_error}" if api.init_error
-                        else f"exited with {process.returncode}" if process.poll() is not None
+                        f"reported an init error: {api.init_error}"
+                        if api.init_error
+                        else f"exited with {process.returncode}"
+                        if process.poll() is not None
                         else f"did not ask for an event within {START_TIMEOUT_S} s"
                     )
                     pytest.fail(f"the function {state}\n--- function output ---\n{tail(running.logs())}", pytrace=False)

@@ -139,7 +139,9 @@ print(json.dumps({
     "secret": os.path.exists("/run/secrets/cacert"),
     "code_writable": os.access(handler, os.W_OK),
     "dont_write_bytecode": sys.flags.dont_write_bytecode,
-    "origins": {m: origin(m) for m in ("handler", "awslambdaric", "boto3", "psycopg2", "strands", "aws_lambda_powertools")},
+    "origins": {
+        m: origin(m) for m in ("handler", "awslambdaric", "boto3", "psycopg2", "strands", "aws_lambda_powertools")
+    },
     "seoul": seoul,
     "db_roots": db_roots,
 }))
@@ -187,7 +189,9 @@ def test_modules_come_from_the_image_layout(image_contents: dict[str, Any]) -> N
     assert origins["handler"] == "/var/task/handler/__init__.py"
     for module in ("awslambdaric", "boto3", "psycopg2", "strands", "aws_lambda_powertools"):
         assert origins[module] and origins[module].startswith("/opt/deps/"), (module, origins[module])
-    assert image_contents["seoul"] is True, f"zoneinfo cannot load Asia/Seoul (DEFAULT_TIMEZONE): {image_contents['seoul']}"
+    assert image_contents["seoul"] is True, (
+        f"zoneinfo cannot load Asia/Seoul (DEFAULT_TIMEZONE): {image_contents['seoul']}"
+    )
 
 
 def test_the_database_connection_can_verify_rds_proxy(image_contents: dict[str, Any]) -> None:

@@ -94,7 +94,9 @@ def test_wrong_method_is_405_with_allow(user):
 
 
 def test_other_content_type_is_415(user, db):
-    reply = invoke(http_event("POST", "/records", raw_body="content=x", user=user, headers={"content-type": "text/plain"}))
+    reply = invoke(
+        http_event("POST", "/records", raw_body="content=x", user=user, headers={"content-type": "text/plain"})
+    )
     assert reply.status == 415
     assert _count(db, user) == 0
 

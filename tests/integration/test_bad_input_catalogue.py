@@ -162,49 +162,132 @@ def _post_route_cases() -> list[Bad]:
     cases: list[Bad] = []
     for route, valid in POST_ROUTES.items():
         for raw in BROKEN_JSON:
-            cases.append(Bad(f"{route} broken JSON {raw[:24]!r}", "POST", route, raw_body=raw, status=400,
-                             code="invalid_json"))
+            cases.append(
+                Bad(f"{route} broken JSON {raw[:24]!r}", "POST", route, raw_body=raw, status=400, code="invalid_json")
+            )
         for raw in NOT_AN_OBJECT:
             cases.append(Bad(f"{route} not an object {raw!r}", "POST", route, raw_body=raw, code="validation_error"))
         cases += [
             Bad(f"{route} unknown field", "POST", route, _with(valid, extra=True), code="validation_error"),
-            Bad(f"{route} user id in the body", "POST", route, _with(valid, user_id="someone-else"),
-                code="validation_error"),
-            Bad(f"{route} long unknown field", "POST", route, _with(valid, **{"k" * 10_000: 1}),
-                code="validation_error"),
-            Bad(f"{route} lone surrogate field name", "POST", route,
-                raw_body=json.dumps(valid)[:-1] + ', "\\ud800": 1}', code="validation_error"),
-            Bad(f"{route} body over the limit", "POST", route, _with(valid, pad="x" * 70_000), status=413,
-                code="body_too_large"),
-            Bad(f"{route} Hangul body over the limit in bytes", "POST", route, _with(valid, pad="가" * 25_000),
-                status=413, code="body_too_large"),
+            Bad(
+                f"{route} user id in the body",
+                "POST",
+                route,
+                _with(valid, user_id="someone-else"),
+                code="validation_error",
+            ),
+            Bad(
+                f"{route} long unknown field", "POST", route, _with(valid, **{"k" * 10_000: 1}), code="validation_error"
+            ),
+            Bad(
+                f"{route} lone surrogate field name",
+                "POST",
+                route,
+                raw_body=json.dumps(valid)[:-1] + ', "\\ud800": 1}',
+                code="validation_error",
+            ),
+            Bad(
+                f"{route} body over the limit",
+                "POST",
+                route,
+                _with(valid, pad="x" * 70_000),
+                status=413,
+                code="body_too_large",
+            ),
+            Bad(
+                f"{route} Hangul body over the limit in bytes",
+                "POST",
+                route,
+                _with(valid, pad="가" * 25_000),
+                status=413,
+                code="body_too_large",
+            ),
             Bad(f"{route} no identity", "POST", route, valid, identity=None, status=401, code="unauthorized"),
             Bad(f"{route} blank sub", "POST", route, valid, identity="   ", status=401, code="unauthorized"),
             Bad(f"{route} sub with NUL", "POST", route, valid, identity="a\u0000b", status=401, code="unauthorized"),
-            Bad(f"{route} sub with a lone surrogate", "POST", route, valid, identity="\ud800", status=401,
-                code="unauthorized"),
+            Bad(
+                f"{route} sub with a lone surrogate",
+                "POST",
+                route,
+                valid,
+                identity="\ud800",
+                status=401,
+                code="unauthorized",
+            ),
             Bad(f"{route} sub too long", "POST", route, valid, identity="s" * 129, status=401, code="unauthorized"),
-            Bad(f"{route} spoofed x-user-id only", "POST", route, valid, identity=None,
-                headers={"x-user-id": "someone"}, status=401, code="unauthorized"),
+            Bad(
+                f"{route} spoofed x-user-id only",
+                "POST",
+                route,
+                valid,
+                identity=None,
+                headers={"x-user-id": "someone"},
+                status=401,
+                code="unauthorized",
+            ),
             Bad(f"{route} PUT", "PUT", route, valid, status=405, code="method_not_allowed"),
             Bad(f"{route} PATCH", "PATCH", route, valid, status=405, code="method_not_allowed"),
-            Bad(f"{route} bad Idempotency-Key", "POST", route, valid, headers={"idempotency-key": "has space"},
-                status=400, code="invalid_idempotency_key"),
-            Bad(f"{route} Idempotency-Key too long", "POST", route, valid, headers={"idempotency-key": "k" * 129},
-                status=400, code="invalid_idempotency_key"),
-            Bad(f"{route} Idempotency-Key in Hangul", "POST", route, valid, headers={"idempotency-key": "한글키"},
-                status=400, code="invalid_idempotency_key"),
-            Bad(f"{route} broken JSON without content-type", "POST", route, raw_body="{",
-                drop_headers=("content-type",), status=400, code="invalid_json"),
-            Bad(f"{route} unknown field without content-type", "POST", route, _with(valid, extra=1),
-                drop_headers=("content-type",), code="validation_error"),
+            Bad(
+                f"{route} bad Idempotency-Key",
+                "POST",
+                route,
+                valid,
+                headers={"idempotency-key": "has space"},
+                status=400,
+                code="invalid_idempotency_key",
+            ),
+            Bad(
+                f"{route} Idempotency-Key too long",
+                "POST",
+                route,
+                valid,
+                headers={"idempotency-key": "k" * 129},
+                status=400,
+                code="invalid_idempotency_key",
+            ),
+            Bad(
+                f"{route} Idempotency-Key in Hangul",
+                "POST",
+                route,
+                valid,
+                headers={"idempotency-key": "한글키"},
+                status=400,
+                code="invalid_idempotency_key",
+            ),
+            Bad(
+                f"{route} broken JSON without content-type",
+                "POST",
+                route,
+                raw_body="{",
+                drop_headers=("content-type",),
+                status=400,
+                code="invalid_json",
+            ),
+            Bad(
+                f"{route} unknown field without content-type",
+                "POST",
+                route,
+                _with(valid, extra=1),
+                drop_headers=("content-type",),
+                code="validation_error",
+            ),
         ]
         for content_type in ODD_CONTENT_TYPES:
-            cases.append(Bad(f"{route} content-type {content_type}", "POST", route, valid,
-                             headers={"content-type": content_type}, status=415, code="unsupported_media_type"))
+            cases.append(
+                Bad(
+                    f"{route} content-type {content_type}",
+                    "POST",
+                    route,
+                    valid,
+                    headers={"content-type": content_type},
+                    status=415,
+                    code="unsupported_media_type",
+                )
+            )
         for label, (raw, status, code) in BASE64.items():
-            cases.append(Bad(f"{route} base64 {label}", "POST", route, raw_body=raw, base64_body=True,
-                             status=status, code=code))
+            cases.append(
+                Bad(f"{route} base64 {label}", "POST", route, raw_body=raw, base64_body=True, status=status, code=code)
+            )
         date_field = DATE_FIELDS[route]
         for value in BAD_DATE_VALUES:
             body = _with(valid, **{date_field: value})
@@ -218,16 +301,27 @@ def _post_route_cases() -> list[Bad]:
                 body = _with(base, **{text_field: value})
                 cases.append(Bad(f"{route} {text_field}={value!r:.30}", "POST", route, body, code="validation_error"))
             if route != "/images":  # without `text`, the valid /images body draws its `date`
-                cases.append(Bad(f"{route} {text_field} missing", "POST", route,
-                                 {k: v for k, v in valid.items() if k != text_field}, code="validation_error"))
+                cases.append(
+                    Bad(
+                        f"{route} {text_field} missing",
+                        "POST",
+                        route,
+                        {k: v for k, v in valid.items() if k != text_field},
+                        code="validation_error",
+                    )
+                )
     return cases
 
 
 RECORD_CASES = [
     Bad("/records content over 4000 characters", "POST", "/records", {"content": "가" * 4001}),
     Bad("/records content null", "POST", "/records", {"content": None}),
-    Bad("/records SQL in the date", "POST", "/records",
-        {"content": "x", "record_date": "2026-11-25; DELETE FROM records"}),
+    Bad(
+        "/records SQL in the date",
+        "POST",
+        "/records",
+        {"content": "x", "record_date": "2026-11-25; DELETE FROM records"},
+    ),
 ]
 
 DIARY_CASES = [
@@ -235,15 +329,32 @@ DIARY_CASES = [
     Bad("/diaries no records that day", "POST", "/diaries", {"date": EMPTY_DAY}, code="no_records"),
     Bad("/diaries no records far in the past", "POST", "/diaries", {"date": "1900-01-02"}, code="no_records"),
     *[
-        Bad(f"/diaries temperature {raw}", "POST", "/diaries", raw_body=f'{{"date": "{DAY}", "temperature": {raw}}}',
-            code="validation_error")
+        Bad(
+            f"/diaries temperature {raw}",
+            "POST",
+            "/diaries",
+            raw_body=f'{{"date": "{DAY}", "temperature": {raw}}}',
+            code="validation_error",
+        )
         for raw in ["-0.1", "1.1", '"0.5"', "true", "NaN", "Infinity", "-Infinity", "1e400", "[0.5]", "1" + "0" * 4000]
     ],
     *[
         Bad(f"GET /diaries/{value[:30]}", "GET", f"/diaries/{value}", status=400, code="invalid_parameter")
-        for value in ["2026-02-30", "2026-13-01", "2026-W48-3", "20261125", "0001-01-01", "9999-12-31",
-                      "..%2f..%2fetc%2fpasswd", "%2e%2e", "2026-11-25%00", "x" * 3000, "2026-11-25'%20OR%20'1'%3D'1",
-                      "%EF%BC%92026-11-25", "not-a-date"]
+        for value in [
+            "2026-02-30",
+            "2026-13-01",
+            "2026-W48-3",
+            "20261125",
+            "0001-01-01",
+            "9999-12-31",
+            "..%2f..%2fetc%2fpasswd",
+            "%2e%2e",
+            "2026-11-25%00",
+            "x" * 3000,
+            "2026-11-25'%20OR%20'1'%3D'1",
+            "%EF%BC%92026-11-25",
+            "not-a-date",
+        ]
     ],
     Bad("GET /diaries/../records", "GET", "/diaries/../records", status=404, code="not_found"),
     Bad("GET /diaries of a day without one", "GET", f"/diaries/{EMPTY_DAY}", status=404, code="not_found"),
@@ -262,28 +373,77 @@ LIST_CASES = [
     Bad("GET /records no period", "GET", "/records", status=400, code="invalid_parameter"),
     Bad("GET /records from without to", "GET", "/records", query={"from": DAY}, status=400, code="invalid_parameter"),
     Bad("GET /records to without from", "GET", "/records", query={"to": DAY}, status=400, code="invalid_parameter"),
-    Bad("GET /records date and a range", "GET", "/records", query={"date": DAY, "from": DAY, "to": DAY}, status=400,
-        code="invalid_parameter"),
-    Bad("GET /records to before from", "GET", "/records", query={"from": "2026-11-26", "to": DAY},
-        code="invalid_range"),
-    Bad("GET /records range of 367 days", "GET", "/records", query={"from": "2026-01-01", "to": "2027-01-02"},
-        code="range_too_long"),
-    Bad("GET /records range of two centuries", "GET", "/records", query={"from": "1900-01-01", "to": "2100-12-31"},
-        code="range_too_long"),
+    Bad(
+        "GET /records date and a range",
+        "GET",
+        "/records",
+        query={"date": DAY, "from": DAY, "to": DAY},
+        status=400,
+        code="invalid_parameter",
+    ),
+    Bad(
+        "GET /records to before from", "GET", "/records", query={"from": "2026-11-26", "to": DAY}, code="invalid_range"
+    ),
+    Bad(
+        "GET /records range of 367 days",
+        "GET",
+        "/records",
+        query={"from": "2026-01-01", "to": "2027-01-02"},
+        code="range_too_long",
+    ),
+    Bad(
+        "GET /records range of two centuries",
+        "GET",
+        "/records",
+        query={"from": "1900-01-01", "to": "2100-12-31"},
+        code="range_too_long",
+    ),
     *[
-        Bad(f"GET /records date={value!r:.30}", "GET", "/records", query={"date": value}, status=400,
-            code="invalid_parameter")
+        Bad(
+            f"GET /records date={value!r:.30}",
+            "GET",
+            "/records",
+            query={"date": value},
+            status=400,
+            code="invalid_parameter",
+        )
         for value in [v for v in BAD_DATES if v] + ["2" * 10_000, "\ud800"]
     ],
     *[
-        Bad(f"GET /records limit={value!r:.30}", "GET", "/records", query={"date": DAY, "limit": value}, status=400,
-            code="invalid_parameter")
-        for value in ["0", "-1", "-0", "201", "99999999999999999999", "9" * 5000, "abc", "1e3", "0x10", "", "NaN",
-                      "５", "1;DROP TABLE records", "\u0000"]
+        Bad(
+            f"GET /records limit={value!r:.30}",
+            "GET",
+            "/records",
+            query={"date": DAY, "limit": value},
+            status=400,
+            code="invalid_parameter",
+        )
+        for value in [
+            "0",
+            "-1",
+            "-0",
+            "201",
+            "99999999999999999999",
+            "9" * 5000,
+            "abc",
+            "1e3",
+            "0x10",
+            "",
+            "NaN",
+            "５",
+            "1;DROP TABLE records",
+            "\u0000",
+        ]
     ],
     *[
-        Bad(f"GET /records cursor {label}", "GET", "/records", query={"date": DAY, "cursor": cursor}, status=status,
-            code=code)
+        Bad(
+            f"GET /records cursor {label}",
+            "GET",
+            "/records",
+            query={"date": DAY, "cursor": cursor},
+            status=status,
+            code=code,
+        )
         for label, cursor, status, code in [
             ("over 512 characters", "x" * 513, 400, "invalid_parameter"),
             ("of 10 000 characters", "x" * 10_000, 400, "invalid_parameter"),
@@ -298,30 +458,59 @@ LIST_CASES = [
             ("bad time", _cursor([DAY, "not a time", NIL]), 422, "invalid_cursor"),
             ("bad id", _cursor([DAY, "2026-11-25T00:00:00+00:00", "x' OR '1'='1"]), 422, "invalid_cursor"),
             ("infinite number", base64.urlsafe_b64encode(b"[1e999, 2, 3]").decode(), 422, "invalid_cursor"),
-            ("offset beyond PostgreSQL's, far future",
-             _cursor(["9999-12-31", "9999-12-31T23:59:59.999999-23:59", NIL]), 422, "invalid_cursor"),
-            ("offset beyond PostgreSQL's, far past", _cursor(["0001-01-01", "0001-01-01T00:00:00+23:59", NIL]), 422,
-             "invalid_cursor"),
-            ("offset beyond PostgreSQL's, today", _cursor([DAY, "2026-11-25T00:00:00+20:00", NIL]), 422,
-             "invalid_cursor"),
+            (
+                "offset beyond PostgreSQL's, far future",
+                _cursor(["9999-12-31", "9999-12-31T23:59:59.999999-23:59", NIL]),
+                422,
+                "invalid_cursor",
+            ),
+            (
+                "offset beyond PostgreSQL's, far past",
+                _cursor(["0001-01-01", "0001-01-01T00:00:00+23:59", NIL]),
+                422,
+                "invalid_cursor",
+            ),
+            (
+                "offset beyond PostgreSQL's, today",
+                _cursor([DAY, "2026-11-25T00:00:00+20:00", NIL]),
+                422,
+                "invalid_cursor",
+            ),
         ]
     ],
-    Bad("GET /records no identity", "GET", "/records", query={"date": DAY}, identity=None, status=401,
-        code="unauthorized"),
+    Bad(
+        "GET /records no identity",
+        "GET",
+        "/records",
+        query={"date": DAY},
+        identity=None,
+        status=401,
+        code="unauthorized",
+    ),
     Bad("PUT /records", "PUT", "/records", {"content": "x"}, status=405, code="method_not_allowed"),
 ]
 
 ID_ROUTES = [("DELETE", "/records/{}"), ("GET", "/reports/{}")]
 ID_CASES = [
     *[
-        Bad(f"{method} {template.format(value[:30])}", method, template.format(value), status=400,
-            code="invalid_parameter")
+        Bad(
+            f"{method} {template.format(value[:30])}",
+            method,
+            template.format(value),
+            status=400,
+            code="invalid_parameter",
+        )
         for method, template in ID_ROUTES
         for value in BAD_UUIDS
     ],
     *[
-        Bad(f"{method} {template.format(value)} (no such route)", method, template.format(value), status=404,
-            code="not_found")
+        Bad(
+            f"{method} {template.format(value)} (no such route)",
+            method,
+            template.format(value),
+            status=404,
+            code="not_found",
+        )
         for method, template in ID_ROUTES
         for value in ["../records", "../../etc/passwd", NIL + "/x"]
     ],
@@ -329,8 +518,14 @@ ID_CASES = [
     Bad("DELETE another user's record", "DELETE", "/records/{other_rid}", status=404, code="not_found"),
     Bad("DELETE a record that does not exist", "DELETE", f"/records/{NIL}", status=404, code="not_found"),
     Bad("DELETE a record without identity", "DELETE", "/records/{rid}", identity=None, status=401, code="unauthorized"),
-    Bad("DELETE a record with a forged sub", "DELETE", "/records/{rid}", identity="\u0000", status=401,
-        code="unauthorized"),
+    Bad(
+        "DELETE a record with a forged sub",
+        "DELETE",
+        "/records/{rid}",
+        identity="\u0000",
+        status=401,
+        code="unauthorized",
+    ),
     Bad("GET another user's report", "GET", "/reports/{other_report}", status=404, code="not_found"),
     Bad("GET a report that does not exist", "GET", f"/reports/{NIL}", status=404, code="not_found"),
     Bad("GET /reports no identity", "GET", "/reports", identity=None, status=401, code="unauthorized"),
@@ -338,22 +533,57 @@ ID_CASES = [
 ]
 
 REPORT_CASES = [
-    Bad("/reports end before start", "POST", "/reports", {"start_date": "2026-11-29", "end_date": "2026-11-23"},
-        code="invalid_range"),
-    Bad("/reports over 31 days", "POST", "/reports", {"start_date": "2026-01-01", "end_date": "2026-12-31"},
-        code="range_too_long"),
-    Bad("/reports two centuries", "POST", "/reports", {"start_date": "1900-01-01", "end_date": "2100-12-31"},
-        code="range_too_long"),
-    Bad("/reports far future, no records", "POST", "/reports", {"start_date": "2100-12-01", "end_date": "2100-12-31"},
-        code="no_records"),
-    Bad("/reports far past, no records", "POST", "/reports", {"start_date": "1900-01-01", "end_date": "1900-01-31"},
-        code="no_records"),
-    Bad("/reports no records, with an Idempotency-Key", "POST", "/reports",
-        {"start_date": "2100-12-01", "end_date": "2100-12-31"}, headers={"idempotency-key": "catalogue-1"},
-        code="no_records"),
+    Bad(
+        "/reports end before start",
+        "POST",
+        "/reports",
+        {"start_date": "2026-11-29", "end_date": "2026-11-23"},
+        code="invalid_range",
+    ),
+    Bad(
+        "/reports over 31 days",
+        "POST",
+        "/reports",
+        {"start_date": "2026-01-01", "end_date": "2026-12-31"},
+        code="range_too_long",
+    ),
+    Bad(
+        "/reports two centuries",
+        "POST",
+        "/reports",
+        {"start_date": "1900-01-01", "end_date": "2100-12-31"},
+        code="range_too_long",
+    ),
+    Bad(
+        "/reports far future, no records",
+        "POST",
+        "/reports",
+        {"start_date": "2100-12-01", "end_date": "2100-12-31"},
+        code="no_records",
+    ),
+    Bad(
+        "/reports far past, no records",
+        "POST",
+        "/reports",
+        {"start_date": "1900-01-01", "end_date": "1900-01-31"},
+        code="no_records",
+    ),
+    Bad(
+        "/reports no records, with an Idempotency-Key",
+        "POST",
+        "/reports",
+        {"start_date": "2100-12-01", "end_date": "2100-12-31"},
+        headers={"idempotency-key": "catalogue-1"},
+        code="no_records",
+    ),
     Bad("/reports end_date missing", "POST", "/reports", {"start_date": "2026-11-23"}, code="validation_error"),
-    Bad("/reports end_date invalid", "POST", "/reports", {"start_date": "2026-11-23", "end_date": "2026-11-31"},
-        code="validation_error"),
+    Bad(
+        "/reports end_date invalid",
+        "POST",
+        "/reports",
+        {"start_date": "2026-11-23", "end_date": "2026-11-31"},
+        code="validation_error",
+    ),
 ]
 
 QUESTION_CASES = [
@@ -374,20 +604,42 @@ AGENT_CASES = [
         Bad(f"/agent request_type={value!r}", "POST", "/agent", {"content": "x", "request_type": value})
         for value in ["DATA", "sql; drop", "", "admin", 1, ["data"], "data\u0000"]
     ],
-    Bad("/agent diary of a day without records", "POST", "/agent",
-        {"content": "일기 써줘", "request_type": "diary", "current_date": EMPTY_DAY}, code="no_records"),
-    Bad("/agent report over a far-future week", "POST", "/agent",
-        {"content": "지난주 감정 리포트", "request_type": "report", "current_date": "2100-12-31"}, code="no_records"),
-    Bad("/agent image of a day without a diary", "POST", "/agent",
-        {"content": "그림 그려줘", "request_type": "image", "current_date": EMPTY_DAY}, code="no_diary"),
+    Bad(
+        "/agent diary of a day without records",
+        "POST",
+        "/agent",
+        {"content": "일기 써줘", "request_type": "diary", "current_date": EMPTY_DAY},
+        code="no_records",
+    ),
+    Bad(
+        "/agent report over a far-future week",
+        "POST",
+        "/agent",
+        {"content": "지난주 감정 리포트", "request_type": "report", "current_date": "2100-12-31"},
+        code="no_records",
+    ),
+    Bad(
+        "/agent image of a day without a diary",
+        "POST",
+        "/agent",
+        {"content": "그림 그려줘", "request_type": "image", "current_date": EMPTY_DAY},
+        code="no_diary",
+    ),
     Bad("/agent content over 4000 characters", "POST", "/agent", {"content": "가" * 4001}),
 ]
 
 OTHER_CASES = [
     Bad("POST /health", "POST", "/health", {}, status=405, code="method_not_allowed"),
     Bad("DELETE /health", "DELETE", "/health", status=405, code="method_not_allowed"),
-    Bad("GET /health with a body over the limit", "GET", "/health", raw_body="x" * 70_000, identity=None, status=413,
-        code="body_too_large"),
+    Bad(
+        "GET /health with a body over the limit",
+        "GET",
+        "/health",
+        raw_body="x" * 70_000,
+        identity=None,
+        status=413,
+        code="body_too_large",
+    ),
     Bad("POST /health without identity", "POST", "/health", {}, identity=None, status=401, code="unauthorized"),
     Bad("POST /openapi.json", "POST", "/openapi.json", {}, status=405, code="method_not_allowed"),
     Bad("unknown route", "GET", "/admin", status=404, code="not_found"),
@@ -400,6 +652,7 @@ OTHER_CASES = [
     Bad("HEAD /reports", "HEAD", "/reports", status=405, code="method_not_allowed"),
 ]
 
+
 def _unique(cases: list[Bad]) -> list[Bad]:
     """Names cut short can collide ("[[[[..." of 40 and of 5000): number the repeats."""
     seen: dict[str, int] = {}
@@ -411,18 +664,20 @@ def _unique(cases: list[Bad]) -> list[Bad]:
     return named
 
 
-CASES = _unique([
-    *_post_route_cases(),
-    *RECORD_CASES,
-    *DIARY_CASES,
-    *LIST_CASES,
-    *ID_CASES,
-    *REPORT_CASES,
-    *QUESTION_CASES,
-    *IMAGE_CASES,
-    *AGENT_CASES,
-    *OTHER_CASES,
-])
+CASES = _unique(
+    [
+        *_post_route_cases(),
+        *RECORD_CASES,
+        *DIARY_CASES,
+        *LIST_CASES,
+        *ID_CASES,
+        *REPORT_CASES,
+        *QUESTION_CASES,
+        *IMAGE_CASES,
+        *AGENT_CASES,
+        *OTHER_CASES,
+    ]
+)
 assert len({case.name for case in CASES}) == len(CASES), "case names must be unique"
 
 
@@ -467,8 +722,16 @@ def fingerprint(cur) -> dict[str, tuple[int, str]]:
 
 def build_event(case: Bad, shape: str, world: dict[str, str]) -> dict[str, Any]:
     path = case.path.format(**world) if "{" in case.path and "}" in case.path else case.path
-    event = http_event(case.method, path, case.body, user=None, query=case.query, shape=shape,
-                       raw_body=case.raw_body, headers=case.headers)
+    event = http_event(
+        case.method,
+        path,
+        case.body,
+        user=None,
+        query=case.query,
+        shape=shape,
+        raw_body=case.raw_body,
+        headers=case.headers,
+    )
     if case.identity is not None:
         sub = world["caller"] if case.identity == "caller" else case.identity
         if shape == "2.0":
@@ -514,8 +777,14 @@ def check_reply(case: Bad, response: dict[str, Any], logs: str) -> None:
 def shape_matters(case: Bad) -> bool:
     """Where the two event shapes differ: identity, headers, base64, paths and queries, methods.
     A POST body is parsed the same way from both, so those cases run in the 2.0 shape only."""
-    return bool(case.identity != "caller" or case.headers or case.drop_headers or case.base64_body or case.query
-                or case.method != "POST")
+    return bool(
+        case.identity != "caller"
+        or case.headers
+        or case.drop_headers
+        or case.base64_body
+        or case.query
+        or case.method != "POST"
+    )
 
 
 def _params() -> list[Any]:
@@ -580,8 +849,15 @@ def test_sql_in_a_question_is_just_text(shape, world, tables):
     db = tables
     before = fingerprint(db)
     tally.add(SECTION, "hostile but valid cases tried")
-    reply = invoke(http_event("POST", "/questions", {"question": "'; DROP TABLE records; --", "current_date": DAY},
-                              shape=shape, user=world["caller"]))
+    reply = invoke(
+        http_event(
+            "POST",
+            "/questions",
+            {"question": "'; DROP TABLE records; --", "current_date": DAY},
+            shape=shape,
+            user=world["caller"],
+        )
+    )
     assert reply.status == 200, reply.body
     assert fingerprint(db) == before
 

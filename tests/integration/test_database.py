@@ -105,14 +105,13 @@ def test_a_statement_past_the_timeout_is_504(monkeypatch):
 def test_a_failed_statement_rolls_back_the_whole_transaction(user, db):
     """transaction() sends BEGIN, COMMIT and ROLLBACK itself (the connection is in autocommit):
     a failure after a write must undo the write and leave no transaction open behind it."""
-    with pytest.raises(psycopg2.errors.UndefinedTable):
-        with connection.transaction(user) as cur:
-            cur.execute(
-                "INSERT INTO records (id, user_id, content, record_date, search_terms)"
-                " VALUES (gen_random_uuid(), %s, 'undone', current_date, to_tsvector('simple', 'undone'))",
-                (user,),
-            )
-            cur.execute("SELECT * FROM no_such_table")
+    with pytest.raises(psycopg2.errors.UndefinedTable), connection.transaction(user) as cur:
+        cur.execute(
+            "INSERT INTO records (id, user_id, content, record_date, search_terms)"
+            " VALUES (gen_random_uuid(), %s, 'undone', current_date, to_tsvector('simple', 'undone'))",
+            (user,),
+        )
+        cur.execute("SELECT * FROM no_such_table")
     assert connection._current().get_transaction_status() == psycopg2.extensions.TRANSACTION_STATUS_IDLE
     db.execute("SELECT count(*) AS n FROM records WHERE user_id = %s", (user,))
     assert db.fetchone()["n"] == 0
@@ -133,9 +132,8 @@ def test_a_single_statement_commits_on_its_own_and_takes_no_second(user, other_u
         with pytest.raises(RuntimeError, match="one statement"):
             cur.execute("SELECT 1")
     # Row-level security holds inside it: acting for one user, a row for another is refused.
-    with pytest.raises(psycopg2.errors.InsufficientPrivilege):
-        with connection.statement(user) as cur:
-            cur.execute(insert, (other_user, "남의 것", "남의 것"))
+    with pytest.raises(psycopg2.errors.InsufficientPrivilege), connection.statement(user) as cur:
+        cur.execute(insert, (other_user, "남의 것", "남의 것"))
     assert connection._current().get_transaction_status() == psycopg2.extensions.TRANSACTION_STATUS_IDLE
     db.execute("SELECT user_id, content FROM records WHERE user_id IN (%s, %s)", (user, other_user))
     assert db.fetchall() == [{"user_id": user, "content": "한 번에"}]
@@ -163,10 +161,16 @@ def test_migrations_are_safe_twice_and_concurrently(test_database):
     admin.autocommit = True
     with admin.cursor() as cur:
         cur.execute(f'CREATE DATABASE "{name}"')
-    env = {**os.environ, "DATABASE_URL": psycopg2.extensions.make_dsn(test_database, dbname=name), "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "DATABASE_URL": psycopg2.extensions.make_dsn(test_database, dbname=name),
+        "PYTHONPATH": str(ROOT),
+    }
     try:
         runs = [
-            subprocess.Popen([sys.executable, "-m", "handler.migrate"], env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+            subprocess.Popen(
+                [sys.executable, "-m", "handler.migrate"], env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True
+            )
             for _ in range(2)
         ]
         outputs = [run.communicate(timeout=60)[0] for run in runs]
@@ -176,7 +180,9 @@ def test_migrations_are_safe_twice_and_concurrently(test_database):
             "applied 0 migration(s): none pending\n",
             f"applied {len(versions)} migration(s): {', '.join(versions)}\n",
         ]
-        again = subprocess.run([sys.executable, "-m", "handler.migrate"], env=env, cwd=ROOT, capture_output=True, text=True)
+        again = subprocess.run(
+            [sys.executable, "-m", "handler.migrate"], env=env, cwd=ROOT, capture_output=True, text=True
+        )
         assert again.returncode == 0
         assert "none pending" in again.stdout
     finally:

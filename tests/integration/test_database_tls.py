@@ -35,10 +35,17 @@ def tls_proxy(test_database, moto_endpoint, monkeypatch, tmp_path):
         # The tests' server trusts its local clients: the password is carried, not checked.
         SecretString=json.dumps({"username": database.get("user", "postgres"), "password": "not-checked"}),
     )["ARN"]
-    with TlsProxy(upstream, certs.server_cert, certs.server_key) as proxy, configured_as_in_aws(
-        monkeypatch, moto_endpoint,
-        DB_SECRET_ARN=arn, DB_HOST="localhost", DB_PORT=str(proxy.port), DB_NAME=database["dbname"],
-        DB_SSL_ROOT_CERT=str(certs.ca),
+    with (
+        TlsProxy(upstream, certs.server_cert, certs.server_key) as proxy,
+        configured_as_in_aws(
+            monkeypatch,
+            moto_endpoint,
+            DB_SECRET_ARN=arn,
+            DB_HOST="localhost",
+            DB_PORT=str(proxy.port),
+            DB_NAME=database["dbname"],
+            DB_SSL_ROOT_CERT=str(certs.ca),
+        ),
     ):
         yield proxy
 

@@ -183,8 +183,15 @@ def test_a_worker_process_killed_mid_report_is_completed_by_the_redelivery(aws_s
     _injected()
     report_id, message = _queued_report(aws_services, user)
     env = {**os.environ, "DATABASE_URL": test_database, "PYTHONPATH": str(ROOT), "LOG_LEVEL": "WARNING"}
-    dying = subprocess.run([sys.executable, "-c", _DYING_WORKER], input=json.dumps(sqs_event([message])), cwd=ROOT,
-                           env=env, capture_output=True, text=True, timeout=120)
+    dying = subprocess.run(
+        [sys.executable, "-c", _DYING_WORKER],
+        input=json.dumps(sqs_event([message])),
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert dying.returncode == 137, dying.stderr[-2000:]
     [report] = _reports(db, user)
     assert (report["status"], report["attempts"]) == ("running", 1)

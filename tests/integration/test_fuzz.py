@@ -68,9 +68,7 @@ texts = st.one_of(
     st.sampled_from(["오늘 영화 봤어", "일기 써줘", "어제 뭐 했어?", "지난주 감정 리포트", "그림 그려줘", "yesterday"]),
     odd_text,  # NUL, lone surrogates, other controls
 )
-json_scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=20), odd_text, dates
-)
+json_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=20), odd_text, dates)
 any_json = st.recursive(
     json_scalars,
     lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=10), inner, max_size=4)),
@@ -262,8 +260,9 @@ def test_fuzzed_requests_never_5xx_and_match_their_models(route: Route, data, fu
     if route.body_model:
         raw_body = data.draw(bodies(route.body_model), label="body")
         headers = data.draw(post_headers(), label="headers")
-    event = http_event(route.method, path, user=fuzzed_user, query=query or None, shape=shape, raw_body=raw_body,
-                       headers=headers)
+    event = http_event(
+        route.method, path, user=fuzzed_user, query=query or None, shape=shape, raw_body=raw_body, headers=headers
+    )
     tally.add(SECTION, "examples")
     response = invoke_raw(event)
     tally.add(SECTION, f"{response['statusCode'] // 100}xx")

@@ -46,7 +46,13 @@ def test_keys_are_scoped_to_the_caller_and_the_route(user, other_user, db):
     mine = call("POST", "/records", {"content": "같은 키"}, user=user, headers={"idempotency-key": "shared"})
     theirs = call("POST", "/records", {"content": "같은 키"}, user=other_user, headers={"idempotency-key": "shared"})
     assert theirs.status == 201 and theirs.body["id"] != mine.body["id"]
-    agent = call("POST", "/agent", {"content": "같은 키", "request_type": "data"}, user=user, headers={"idempotency-key": "shared"})
+    agent = call(
+        "POST",
+        "/agent",
+        {"content": "같은 키", "request_type": "data"},
+        user=user,
+        headers={"idempotency-key": "shared"},
+    )
     assert agent.status == 200 and agent.body["content"]["id"] != mine.body["id"]
 
 
@@ -81,16 +87,30 @@ _CHILD = textwrap.dedent(
 
 def test_concurrent_duplicates_store_exactly_once(user, db, test_database):
     """Four Lambda containers (processes) receive the same request at the same moment."""
-    event = http_event("POST", "/records", {"content": "동시에 네 번", "record_date": "2026-11-25"}, user=user,
-                       headers={"idempotency-key": "concurrent-1"})
+    event = http_event(
+        "POST",
+        "/records",
+        {"content": "동시에 네 번", "record_date": "2026-11-25"},
+        user=user,
+        headers={"idempotency-key": "concurrent-1"},
+    )
     env = {**os.environ, "DATABASE_URL": test_database, "PYTHONPATH": str(ROOT)}
     start_at = time.time() + 3  # after every process has imported the handler
     children = [
-        subprocess.Popen([sys.executable, "-c", _CHILD, str(start_at)], cwd=ROOT, env=env, text=True,
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        subprocess.Popen(
+            [sys.executable, "-c", _CHILD, str(start_at)],
+            cwd=ROOT,
+            env=env,
+            text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
         for _ in range(4)
     ]
-    replies = [json.loads(child.communicate(json.dumps(event), timeout=60)[0].strip().splitlines()[-1]) for child in children]
+    replies = [
+        json.loads(child.communicate(json.dumps(event), timeout=60)[0].strip().splitlines()[-1]) for child in children
+    ]
 
     assert _rows(db, user) == 1
     stored = [r for r in replies if r["status"] == 201]

@@ -111,7 +111,11 @@ def test_concurrent_processes_lose_and_duplicate_nothing(test_database, db, tmp_
     children = [
         subprocess.Popen(
             [sys.executable, "-c", _CHILD, str(i), json.dumps(users), str(REQUESTS), str(start_at), str(outputs[i])],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for i in range(PROCESSES)
     ]
@@ -139,9 +143,7 @@ def test_concurrent_processes_lose_and_duplicate_nothing(test_database, db, tmp_
     lost = [c for c, rid in acknowledged.items() if stored_by_content.get(c) != [rid]]
     duplicated = [c for c, ids in stored_by_content.items() if len(ids) > 1]
     unacknowledged = [c for c in stored_by_content if c not in acknowledged]
-    retried_differently = [
-        r for r in retries if r["status"] == 201 and acknowledged.get(r["content"]) != r["id"]
-    ]
+    retried_differently = [r for r in retries if r["status"] == 201 and acknowledged.get(r["content"]) != r["id"]]
     errors_seen = [r for r in results if r["status"] >= 400 or r["status"] == 0]
     connections_per_process = [len(report["backends"]) for report in reports]
 

@@ -13,7 +13,9 @@ SHAPES = ["2.0", "1.0"]
 
 @pytest.mark.parametrize("shape", SHAPES)
 def test_record_is_listed_for_its_owner_and_invisible_to_others(shape, user, other_user, db):
-    created = call("POST", "/records", {"content": "오늘 친구랑 영화 봤어 🎬", "record_date": "2026-11-25"}, user=user, shape=shape)
+    created = call(
+        "POST", "/records", {"content": "오늘 친구랑 영화 봤어 🎬", "record_date": "2026-11-25"}, user=user, shape=shape
+    )
     assert created.status == 201
     assert created.body["content"] == "오늘 친구랑 영화 봤어 🎬"
     assert created.body["record_date"] == "2026-11-25"
@@ -41,7 +43,9 @@ def test_record_date_defaults_to_today_in_the_default_timezone(user):
 
 def test_listing_pages_through_a_range_with_cursors(user):
     ids = [
-        call("POST", "/records", {"content": f"기록 {i}", "record_date": f"2026-11-{20 + i % 3:02d}"}, user=user).body["id"]
+        call("POST", "/records", {"content": f"기록 {i}", "record_date": f"2026-11-{20 + i % 3:02d}"}, user=user).body[
+            "id"
+        ]
         for i in range(7)
     ]
     seen, cursor = [], None

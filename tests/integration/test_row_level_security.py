@@ -35,12 +35,11 @@ def test_crafted_writes_cannot_touch_or_create_another_users_rows(two_users, db)
         cur.execute("DELETE FROM records WHERE user_id = %s", (other,))
         deleted = cur.rowcount
     assert (updated, deleted) == (0, 0)
-    with pytest.raises(psycopg2.errors.InsufficientPrivilege):
-        with connection.transaction(user) as cur:
-            cur.execute(
-                "INSERT INTO records (id, user_id, content, record_date) VALUES (gen_random_uuid(), %s, 'x', '2026-11-25')",
-                (other,),
-            )
+    with pytest.raises(psycopg2.errors.InsufficientPrivilege), connection.transaction(user) as cur:
+        cur.execute(
+            "INSERT INTO records (id, user_id, content, record_date) VALUES (gen_random_uuid(), %s, 'x', '2026-11-25')",
+            (other,),
+        )
     db.execute("SELECT content FROM records WHERE id = %s", (theirs,))
     assert db.fetchone()["content"] == "B의 기록"
 

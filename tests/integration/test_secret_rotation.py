@@ -46,8 +46,12 @@ def password_database(moto_endpoint, monkeypatch):
         )["ARN"]
         try:
             with configured_as_in_aws(
-                monkeypatch, moto_endpoint,
-                DB_SECRET_ARN=arn, DB_HOST=socket_dir(server), DB_PORT="5432", DB_NAME="postgres",
+                monkeypatch,
+                moto_endpoint,
+                DB_SECRET_ARN=arn,
+                DB_HOST=socket_dir(server),
+                DB_PORT="5432",
+                DB_NAME="postgres",
             ):
                 yield admin, secrets, arn
         finally:

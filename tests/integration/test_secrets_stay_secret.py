@@ -116,16 +116,25 @@ def _forms(secret: str) -> set[str]:
 
 def _script_the_model(fake) -> None:
     fake.answer("RouteDecision", {"type": "diary", "date": "2026-11-25"})
-    fake.answer("DiaryDraft", {"title": "영화 본 날", "content": "친구랑 영화를 봤다."},
-                {"title": "영화 본 날", "content": "친구랑 영화를 봤다. 즐거웠다."})
+    fake.answer(
+        "DiaryDraft",
+        {"title": "영화 본 날", "content": "친구랑 영화를 봤다."},
+        {"title": "영화 본 날", "content": "친구랑 영화를 봤다. 즐거웠다."},
+    )
     fake.answer("AnswerDraft", {"answer": "영화를 봤어요.", "used_records": ["r1"]})
     fake.answer("ImagePrompt", {"prompt": "two friends at a cinema, watercolor"})
-    fake.answer("ReportDraft", {
-        "daily_scores": [{"date": "2026-11-23", "score": 8}, {"date": "2026-11-24", "score": 3},
-                         {"date": "2026-11-25", "score": 7}],
-        "themes": ["친구", "야근"],
-        "feedback": "좋은 날이 많았어요.",
-    })
+    fake.answer(
+        "ReportDraft",
+        {
+            "daily_scores": [
+                {"date": "2026-11-23", "score": 8},
+                {"date": "2026-11-24", "score": 3},
+                {"date": "2026-11-25", "score": 7},
+            ],
+            "themes": ["친구", "야근"],
+            "feedback": "좋은 날이 많았어요.",
+        },
+    )
 
 
 def _run(tmp_path, fake_bedrock, aws_services, root_log_level: str | None) -> tuple[str, list[dict]]:
@@ -158,8 +167,9 @@ def _run(tmp_path, fake_bedrock, aws_services, root_log_level: str | None) -> tu
             env["AWS_LAMBDA_LOG_LEVEL"] = root_log_level
         out = tmp_path / "replies.json"
         user = f"secret-{uuid.uuid4()}"
-        run = subprocess.run([sys.executable, "-c", _RUN, user, str(out)], cwd=ROOT, env=env, capture_output=True,
-                             text=True, timeout=180)
+        run = subprocess.run(
+            [sys.executable, "-c", _RUN, user, str(out)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
+        )
     assert run.returncode == 0, run.stderr[-4000:]
     replies = json.loads(out.read_text(encoding="utf-8"))
     return run.stdout + run.stderr, replies
@@ -174,7 +184,9 @@ def _check(text: str, replies: list[dict], runtime_level: str) -> None:
     assert by_request["POST /agent"] == [200] and by_request["POST /diaries"] == [201]
     assert by_request["POST /questions"] == [200] and by_request["POST /images"] == [201]
     assert by_request["POST /reports"] == [202] and replies[[r["request"] for r in replies].index("SQS batch")] == {
-        "request": "SQS batch", "batchItemFailures": []}
+        "request": "SQS batch",
+        "batchItemFailures": [],
+    }
     assert by_request["POST /records"][-2:] == [201, 503]
     assert by_request["GET /health"] == [200, 503]
     everything = text + json.dumps(replies, ensure_ascii=False) + json.dumps(replies)
@@ -184,7 +196,7 @@ def _check(text: str, replies: list[dict], runtime_level: str) -> None:
     tally.add(SECTION, f"leaks at {runtime_level}", len(leaks))
     for form in leaks:
         at = everything.index(form)
-        print("LEAK:", everything[max(0, at - 300): at + 100])
+        print("LEAK:", everything[max(0, at - 300) : at + 100])
     assert not leaks
 
 

@@ -28,7 +28,9 @@ MIGRATIONS = sorted(p.stem for p in migrate.MIGRATIONS_DIR.glob("*.sql"))
 UNREACHABLE = "postgresql://diary_admin:s3cr3t-Passw0rd@127.0.0.1:1/diary?connect_timeout=1"
 
 
-def cfn_event(request_type: str, url: str, *, version: int = 3, old_version: int | None = None, physical_id: str | None = None) -> dict:
+def cfn_event(
+    request_type: str, url: str, *, version: int = 3, old_version: int | None = None, physical_id: str | None = None
+) -> dict:
     event = {
         "RequestType": request_type,
         "ServiceToken": FUNCTION,
@@ -42,7 +44,11 @@ def cfn_event(request_type: str, url: str, *, version: int = 3, old_version: int
     if physical_id:
         event["PhysicalResourceId"] = physical_id
     if old_version is not None:
-        event["OldResourceProperties"] = {"ServiceToken": FUNCTION, "FunctionVersion": f"{FUNCTION}:{old_version}", "RunId": "1"}
+        event["OldResourceProperties"] = {
+            "ServiceToken": FUNCTION,
+            "FunctionVersion": f"{FUNCTION}:{old_version}",
+            "RunId": "1",
+        }
     return event
 
 
@@ -134,7 +140,9 @@ def test_update_is_safe_to_rerun_and_keeps_the_physical_id(fresh_database, point
 def test_delete_succeeds_without_touching_the_database(point_at, response_url):
     point_at(UNREACHABLE)
     started = time.monotonic()
-    deploy_hooks.migrate_on_deploy(cfn_event("Delete", response_url.url, physical_id="DatabaseMigration-schema"), Context())
+    deploy_hooks.migrate_on_deploy(
+        cfn_event("Delete", response_url.url, physical_id="DatabaseMigration-schema"), Context()
+    )
     (answer,) = response_url.answers
     assert answer["Status"] == "SUCCESS"
     assert answer["PhysicalResourceId"] == "DatabaseMigration-schema"
@@ -165,11 +173,15 @@ def test_an_unreachable_database_fails_the_deploy_without_revealing_the_password
     assert "0123456789abcdef-signature" not in logged
 
 
-def test_a_failing_migration_answers_failed_and_leaves_nothing_half_applied(fresh_database, point_at, response_url, tmp_path, monkeypatch):
+def test_a_failing_migration_answers_failed_and_leaves_nothing_half_applied(
+    fresh_database, point_at, response_url, tmp_path, monkeypatch
+):
     broken = tmp_path / "migrations"
     broken.mkdir()
     (broken / "0001_fine.sql").write_text("CREATE TABLE fine (id int PRIMARY KEY);", encoding="utf-8")
-    (broken / "0002_broken.sql").write_text("CREATE TABLE broken (id int); SELECT * FROM no_such_table;", encoding="utf-8")
+    (broken / "0002_broken.sql").write_text(
+        "CREATE TABLE broken (id int); SELECT * FROM no_such_table;", encoding="utf-8"
+    )
     monkeypatch.setattr(migrate, "MIGRATIONS_DIR", Path(broken))
     point_at(fresh_database)
 
@@ -218,7 +230,9 @@ def test_a_hung_migration_is_answered_failed_once_before_the_timeout(point_at, r
 
     monkeypatch.setattr(migrate, "migrate", hang)
     context = Context(remaining_ms=deploy_hooks.WATCHDOG_MARGIN_MS + 500)
-    worker = threading.Thread(target=deploy_hooks.migrate_on_deploy, args=(cfn_event("Create", response_url.url), context))
+    worker = threading.Thread(
+        target=deploy_hooks.migrate_on_deploy, args=(cfn_event("Create", response_url.url), context)
+    )
     worker.start()
     assert response_url.received.wait(5), "the watchdog did not answer"
     release.set()  # the migration "finishes" after the answer went out

@@ -23,7 +23,11 @@ REPORT_ID = "00000000-0000-4000-8000-000000000001"
 EXPECTED = {
     "health": ("GET", "/health", "/health", None, None, None),
     "records-create": (
-        "POST", "/records", "/records", None, None,
+        "POST",
+        "/records",
+        "/records",
+        None,
+        None,
         {"content": "오늘 친구랑 영화 봤어 🎬", "record_date": "2026-11-25"},
     ),
     "records-list": ("GET", "/records", "/records", {"date": "2026-11-25"}, None, None),
@@ -31,30 +35,72 @@ EXPECTED = {
     "diaries-create": ("POST", "/diaries", "/diaries", None, None, {"date": "2026-11-25"}),
     "diaries-get": ("GET", "/diaries/{date}", "/diaries/2026-11-25", None, {"date": "2026-11-25"}, None),
     "agent-data": (
-        "POST", "/agent", "/agent", None, None,
+        "POST",
+        "/agent",
+        "/agent",
+        None,
+        None,
         {"content": "오늘 점심에 김치찌개 먹었어", "current_date": "2026-11-25"},
     ),
     "agent-diary": (
-        "POST", "/agent", "/agent", None, None,
+        "POST",
+        "/agent",
+        "/agent",
+        None,
+        None,
         {"content": "오늘 하루 일기 써줘", "current_date": "2026-11-25"},
     ),
     "agent-typed-data": (
-        "POST", "/agent", "/agent", None, None,
+        "POST",
+        "/agent",
+        "/agent",
+        None,
+        None,
         {"content": "저녁에 산책했어", "current_date": "2026-11-25", "request_type": "data"},
     ),
-    "questions-ask": ("POST", "/questions", "/questions", None, None,
-        {"question": "어제 나 무슨 영화 봤어?", "current_date": "2026-11-26"}),
+    "questions-ask": (
+        "POST",
+        "/questions",
+        "/questions",
+        None,
+        None,
+        {"question": "어제 나 무슨 영화 봤어?", "current_date": "2026-11-26"},
+    ),
     "images-create": ("POST", "/images", "/images", None, None, {"date": "2026-11-25"}),
-    "reports-create": ("POST", "/reports", "/reports", None, None,
-         {"start_date": "2026-11-23", "end_date": "2026-11-29"}),
+    "reports-create": (
+        "POST",
+        "/reports",
+        "/reports",
+        None,
+        None,
+        {"start_date": "2026-11-23", "end_date": "2026-11-29"},
+    ),
     "reports-list": ("GET", "/reports", "/reports", None, None, None),
     "reports-get": ("GET", "/reports/{id}", f"/reports/{REPORT_ID}", None, {"id": REPORT_ID}, None),
-    "agent-question": ("POST", "/agent", "/agent", None, None,
-         {"content": "어제 나 무슨 영화 봤어?", "current_date": "2026-11-26"}),
-    "agent-image": ("POST", "/agent", "/agent", None, None,
-        {"content": "오늘 일기에 어울리는 그림 그려줘", "current_date": "2026-11-25"}),
-    "agent-report": ("POST", "/agent", "/agent", None, None,
-         {"content": "이번 주 감정 리포트 만들어줘", "current_date": "2026-11-25"}),
+    "agent-question": (
+        "POST",
+        "/agent",
+        "/agent",
+        None,
+        None,
+        {"content": "어제 나 무슨 영화 봤어?", "current_date": "2026-11-26"},
+    ),
+    "agent-image": (
+        "POST",
+        "/agent",
+        "/agent",
+        None,
+        None,
+        {"content": "오늘 일기에 어울리는 그림 그려줘", "current_date": "2026-11-25"},
+    ),
+    "agent-report": (
+        "POST",
+        "/agent",
+        "/agent",
+        None,
+        None,
+        {"content": "이번 주 감정 리포트 만들어줘", "current_date": "2026-11-25"},
+    ),
     "openapi": ("GET", "/openapi.json", "/openapi.json", None, None, None),
 }
 
@@ -104,7 +150,7 @@ def test_http_api_event_shape(path: Path):
     assert ctx["stage"] == "$default"
     assert ctx["routeKey"] == event["routeKey"]
     assert ctx["http"]["path"] == event["rawPath"]
-    assert event["routeKey"] == f'{ctx["http"]["method"]} {event["routeKey"].split(" ", 1)[1]}'
+    assert event["routeKey"] == f"{ctx['http']['method']} {event['routeKey'].split(' ', 1)[1]}"
     assert isinstance(ctx["timeEpoch"], int) and ctx["requestId"]
     assert ctx["http"]["sourceIp"] and ctx["http"]["userAgent"]
     assert all(name == name.lower() for name in event["headers"]), "HTTP API lower-cases header names"
@@ -125,7 +171,7 @@ def test_rest_api_event_shape(path: Path):
     assert ctx["stage"] == "prod"
     assert ctx["httpMethod"] == event["httpMethod"]
     assert ctx["resourcePath"] == event["resource"]
-    assert ctx["path"] == f'/prod{event["path"]}'
+    assert ctx["path"] == f"/prod{event['path']}"
     assert ctx["requestId"] and ctx["identity"]["sourceIp"]
     assert event["multiValueHeaders"] == {k: [v] for k, v in event["headers"].items()}
     query = event["queryStringParameters"]

@@ -113,7 +113,9 @@ def test_active_models_pass_and_each_is_asked_where_it_is_called(control_plane, 
 def test_an_end_of_life_image_model_fails_the_deploy_with_its_id_and_state(control_plane, response_url, log):
     control_plane.models["amazon.nova-canvas-v1:0"] = ("LEGACY", "2026-09-30T00:00:00Z")
     deploy_hooks.check_models_on_deploy(
-        check_event(response_url.url, "Update", image="amazon.nova-canvas-v1:0", image_region="us-east-1", egress="nat"),
+        check_event(
+            response_url.url, "Update", image="amazon.nova-canvas-v1:0", image_region="us-east-1", egress="nat"
+        ),
         Context(),
     )
     (answer,) = response_url.answers
@@ -173,7 +175,9 @@ def test_a_model_in_another_region_is_refused_when_the_subnets_cannot_reach_it(c
 def test_nothing_is_asked_on_delete_rollback_or_without_bedrock(control_plane, response_url, event):
     control_plane.models.clear()  # any question would fail
     kwargs = dict(event)
-    deploy_hooks.check_models_on_deploy(check_event(response_url.url, kwargs.pop("request_type", "Create"), **kwargs), Context())
+    deploy_hooks.check_models_on_deploy(
+        check_event(response_url.url, kwargs.pop("request_type", "Create"), **kwargs), Context()
+    )
     (answer,) = response_url.answers
     assert answer["Status"] == "SUCCESS"
     assert control_plane.requests == []
@@ -202,7 +206,7 @@ def test_a_control_plane_that_cannot_be_reached_fails_the_deploy_with_the_reason
 )
 def test_lifecycle_states(lifecycle, state):
     class Bedrock:
-        def get_foundation_model(self, modelIdentifier):  # noqa: N803 - boto3's argument name
+        def get_foundation_model(self, modelIdentifier):
             return {"modelDetails": {"modelId": modelIdentifier, "modelLifecycle": lifecycle}}
 
     model = model_lifecycle.ModelInUse("image", IMAGE, "us-west-2")

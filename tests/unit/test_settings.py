@@ -62,5 +62,7 @@ def test_the_image_model_picks_its_request_format(model_id, image_format):
 
 
 def test_an_image_model_without_a_request_format_is_refused_at_start():
-    with pytest.raises(SettingsError, match="BEDROCK_IMAGE_MODEL_ID.*no request format"):
-        load_settings({"DATABASE_URL": "postgresql:///x", "BEDROCK_IMAGE_MODEL_ID": "amazon.titan-image-generator-v2:0"})
+    with pytest.raises(SettingsError, match=r"BEDROCK_IMAGE_MODEL_ID.*no request format"):
+        load_settings(
+            {"DATABASE_URL": "postgresql:///x", "BEDROCK_IMAGE_MODEL_ID": "amazon.titan-image-generator-v2:0"}
+        )

@@ -103,7 +103,9 @@ PSEUDO = {
     "ReportQueue.Arn": "arn:aws:sqs:us-east-1:123456789012:diary-dev-ReportQueue-AbC",
     "DiaryFunctionLogGroup.Arn": "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/diary-dev-diary:*",
     "MigrationFunctionLogGroup.Arn": "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/diary-dev-migrate:*",
-    "ModelCheckFunctionLogGroup.Arn": "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/diary-dev-modelcheck:*",
+    "ModelCheckFunctionLogGroup.Arn": (
+        "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/diary-dev-modelcheck:*"
+    ),
 }
 
 
@@ -131,7 +133,8 @@ _CfnLoader.add_multi_constructor("!", _cfn_tag)
 
 
 def load_template(path: Path = TEMPLATE) -> dict:
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=_CfnLoader)
+    # A SafeLoader subclass: it only adds constructors for the CloudFormation tags.
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_CfnLoader)  # noqa: S506
 
 
 def defaults(template: dict) -> dict:
@@ -249,11 +252,27 @@ def _as_list(value):
 def test_parameters(template):
     params = template["Parameters"]
     for name in (
-        "Stage", "Architecture", "ReservedConcurrency", "ModelProvider", "BedrockModelId", "BedrockRoutingModelId",
-        "BedrockImageModelId", "BedrockImageRegion", "CreateNatGateway",
-        "JwtIssuer", "JwtAudience", "ThrottlingBurstLimit", "ThrottlingRateLimit", "CorsAllowOrigins",
-        "ExistingVpcId", "ExistingPrivateSubnetIds", "DatabaseName", "DeletionProtection", "DatabaseSnapshotOnDelete",
-        "LogRetentionDays", "MigrationRunId",
+        "Stage",
+        "Architecture",
+        "ReservedConcurrency",
+        "ModelProvider",
+        "BedrockModelId",
+        "BedrockRoutingModelId",
+        "BedrockImageModelId",
+        "BedrockImageRegion",
+        "CreateNatGateway",
+        "JwtIssuer",
+        "JwtAudience",
+        "ThrottlingBurstLimit",
+        "ThrottlingRateLimit",
+        "CorsAllowOrigins",
+        "ExistingVpcId",
+        "ExistingPrivateSubnetIds",
+        "DatabaseName",
+        "DeletionProtection",
+        "DatabaseSnapshotOnDelete",
+        "LogRetentionDays",
+        "MigrationRunId",
     ):
         assert name in params, name
     assert params["ModelProvider"]["AllowedValues"] == ["bedrock", "offline"]
@@ -322,7 +341,10 @@ def test_functions_are_one_image_built_by_sam(template):
     for fn in (diary, migration, check):
         props = fn["Properties"]
         assert props["PackageType"] == "Image"
-        assert {k: fn["Metadata"][k] for k in ("Dockerfile", "DockerContext")} == {"Dockerfile": "Dockerfile", "DockerContext": "."}
+        assert {k: fn["Metadata"][k] for k in ("Dockerfile", "DockerContext")} == {
+            "Dockerfile": "Dockerfile",
+            "DockerContext": ".",
+        }
         # ImageUri is written by `sam build`.
         assert "ImageUri" not in props
         assert props["Architectures"] == [{"Ref": "Architecture"}]
@@ -377,7 +399,11 @@ def test_every_setting_the_function_reads_exists():
     from handler.settings import Settings
 
     template = load_template()
-    known = {name.upper() for name in Settings.model_fields} | {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "LOG_LEVEL"}
+    known = {name.upper() for name in Settings.model_fields} | {
+        "POWERTOOLS_SERVICE_NAME",
+        "POWERTOOLS_METRICS_NAMESPACE",
+        "LOG_LEVEL",
+    }
     for name in ("DiaryFunction", "MigrationFunction", "ModelCheckFunction"):
         assert set(template["Resources"][name]["Properties"]["Environment"]["Variables"]) <= known, name
 
@@ -396,7 +422,13 @@ def test_log_groups_have_retention_and_belong_to_their_function(template):
 
 
 def test_functions_run_in_the_private_subnets(template):
-    subnets = {"Fn::If": ["CreateVpc", [{"Ref": "PrivateSubnetA"}, {"Ref": "PrivateSubnetB"}], {"Ref": "ExistingPrivateSubnetIds"}]}
+    subnets = {
+        "Fn::If": [
+            "CreateVpc",
+            [{"Ref": "PrivateSubnetA"}, {"Ref": "PrivateSubnetB"}],
+            {"Ref": "ExistingPrivateSubnetIds"},
+        ]
+    }
     resources = template["Resources"]
     for name in ("DiaryFunction", "MigrationFunction"):
         vpc = resources[name]["Properties"]["VpcConfig"]
@@ -416,7 +448,9 @@ def test_functions_run_in_the_private_subnets(template):
     # An existing VPC brings its own routes: no NAT gateway of ours beside them.
     existing = {**defaults(template), "CreateNatGateway": "true", "ExistingVpcId": "vpc-0abc"}
     assert condition_values(template, existing)["UseNatGateway"] is False
-    (private_default,) = [r for r in resources_of_type(template, "AWS::EC2::Route").values() if "NatGatewayId" in r["Properties"]]
+    (private_default,) = [
+        r for r in resources_of_type(template, "AWS::EC2::Route").values() if "NatGatewayId" in r["Properties"]
+    ]
     assert private_default["Properties"]["RouteTableId"] == {"Ref": "PrivateRouteTable"}
     # The model check runs outside the VPC, where Bedrock's control plane needs no endpoint.
     assert "VpcConfig" not in resources["ModelCheckFunction"]["Properties"]
@@ -436,7 +470,9 @@ def test_subnet_zones_can_be_chosen(template, given):
 
 def test_vpc_endpoints_cover_what_the_function_calls(template):
     endpoints = resources_of_type(template, "AWS::EC2::VPCEndpoint")
-    services = {e["Properties"]["ServiceName"]["Fn::Sub"].rsplit(".", 1)[1]: e["Properties"] for e in endpoints.values()}
+    services = {
+        e["Properties"]["ServiceName"]["Fn::Sub"].rsplit(".", 1)[1]: e["Properties"] for e in endpoints.values()
+    }
     assert set(services) == {"s3", "bedrock-runtime", "secretsmanager", "sqs"}
     assert services["s3"]["VpcEndpointType"] == "Gateway"
     for name in ("bedrock-runtime", "secretsmanager", "sqs"):
@@ -458,7 +494,11 @@ def test_only_the_functions_reach_the_proxy_and_only_the_proxy_the_database(temp
 
     def ingress(group):
         inline = resources[group]["Properties"].get("SecurityGroupIngress", [])
-        separate = [r["Properties"] for r in resources_of_type(template, "AWS::EC2::SecurityGroupIngress").values() if r["Properties"]["GroupId"] == {"Ref": group}]
+        separate = [
+            r["Properties"]
+            for r in resources_of_type(template, "AWS::EC2::SecurityGroupIngress").values()
+            if r["Properties"]["GroupId"] == {"Ref": group}
+        ]
         return inline + separate
 
     (proxy_in,) = ingress("ProxySecurityGroup")
@@ -467,7 +507,9 @@ def test_only_the_functions_reach_the_proxy_and_only_the_proxy_the_database(temp
     (db_in,) = ingress("DatabaseSecurityGroup")
     assert db_in["SourceSecurityGroupId"] == {"Ref": "ProxySecurityGroup"}
     assert (db_in["FromPort"], db_in["ToPort"]) == (5432, 5432)
-    assert resources["Database"]["Properties"]["VPCSecurityGroups"] == [{"Fn::GetAtt": ["DatabaseSecurityGroup", "GroupId"]}]
+    assert resources["Database"]["Properties"]["VPCSecurityGroups"] == [
+        {"Fn::GetAtt": ["DatabaseSecurityGroup", "GroupId"]}
+    ]
     assert resources["DatabaseProxy"]["Properties"]["VpcSecurityGroupIds"] == [{"Ref": "ProxySecurityGroup"}]
     # No rule anywhere lets the internet in.
     for rule in [*ingress("FunctionSecurityGroup"), *ingress("EndpointSecurityGroup"), proxy_in, db_in]:
@@ -510,7 +552,10 @@ def test_proxy_requires_tls_and_uses_the_database_secret(template):
 def test_images_bucket_is_private_encrypted_versioned_and_tls_only(template):
     resources = template["Resources"]
     bucket = resources["ImageBucket"]["Properties"]
-    assert set(bucket["PublicAccessBlockConfiguration"].values()) == {True} and len(bucket["PublicAccessBlockConfiguration"]) == 4
+    assert (
+        set(bucket["PublicAccessBlockConfiguration"].values()) == {True}
+        and len(bucket["PublicAccessBlockConfiguration"]) == 4
+    )
     assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
     (rule,) = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
     assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
@@ -544,7 +589,11 @@ def test_migrations_run_on_deploy_before_the_api_function(template):
     # The API function is updated only after the schema is.
     assert "DatabaseMigration" in resources["DiaryFunction"]["DependsOn"]
     invoke_config = resources["MigrationFunctionInvokeConfig"]["Properties"]
-    assert invoke_config == {"FunctionName": {"Ref": "MigrationFunction"}, "Qualifier": "$LATEST", "MaximumRetryAttempts": 0}
+    assert invoke_config == {
+        "FunctionName": {"Ref": "MigrationFunction"},
+        "Qualifier": "$LATEST",
+        "MaximumRetryAttempts": 0,
+    }
     # Statements of a migration may run longer than a request's, but end before the function does.
     env = resources["MigrationFunction"]["Properties"]["Environment"]["Variables"]
     assert int(env["DB_STATEMENT_TIMEOUT_MS"]) < resources["MigrationFunction"]["Properties"]["Timeout"] * 1000
@@ -553,7 +602,11 @@ def test_migrations_run_on_deploy_before_the_api_function(template):
 def test_alarms_watch_the_dead_letter_queue_errors_and_throttles(template):
     alarms = resources_of_type(template, "AWS::CloudWatch::Alarm")
     watched = {(a["Properties"].get("Namespace"), a["Properties"].get("MetricName")) for a in alarms.values()}
-    assert {("AWS/SQS", "ApproximateNumberOfMessagesVisible"), ("AWS/Lambda", "Errors"), ("AWS/Lambda", "Throttles")} <= watched
+    assert {
+        ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
+        ("AWS/Lambda", "Errors"),
+        ("AWS/Lambda", "Throttles"),
+    } <= watched
     dlq = alarms["ReportDeadLetterAlarm"]["Properties"]
     assert dlq["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["ReportDeadLetterQueue", "QueueName"]}}]
     for alarm in alarms.values():
@@ -860,7 +913,9 @@ MODEL_CASES = [
 
 
 @pytest.mark.parametrize(("writing", "routing", "image", "image_region"), MODEL_CASES)
-def test_bedrock_access_is_limited_to_the_configured_models(template, transformed, writing, routing, image, image_region):
+def test_bedrock_access_is_limited_to_the_configured_models(
+    template, transformed, writing, routing, image, image_region
+):
     env = {
         **defaults(template),
         **PSEUDO,
@@ -899,7 +954,9 @@ def test_bedrock_access_is_limited_to_the_configured_models(template, transforme
 
 
 @pytest.mark.parametrize(("writing", "routing", "image", "image_region"), MODEL_CASES)
-def test_the_model_check_may_read_exactly_the_configured_models(template, transformed, writing, routing, image, image_region):
+def test_the_model_check_may_read_exactly_the_configured_models(
+    template, transformed, writing, routing, image, image_region
+):
     env = {
         **defaults(template),
         **PSEUDO,
@@ -940,7 +997,11 @@ def test_the_diary_function_waits_for_the_model_check(template):
     assert props["FunctionVersion"] == {"Ref": "ModelCheckFunction.Version"}
     assert 0 < resources["ModelCheckFunction"]["Properties"]["Timeout"] < props["ServiceTimeout"]
     invoke_config = resources["ModelCheckFunctionInvokeConfig"]["Properties"]
-    assert invoke_config == {"FunctionName": {"Ref": "ModelCheckFunction"}, "Qualifier": "$LATEST", "MaximumRetryAttempts": 0}
+    assert invoke_config == {
+        "FunctionName": {"Ref": "ModelCheckFunction"},
+        "Qualifier": "$LATEST",
+        "MaximumRetryAttempts": 0,
+    }
     # The check knows how the diary function leaves its subnets.
     for params, egress in (
         ({}, "endpoints"),
@@ -954,7 +1015,10 @@ def test_the_diary_function_waits_for_the_model_check(template):
 
 
 def test_log_permissions_are_limited_to_each_functions_log_group(transformed):
-    for role, group in (("DiaryFunctionRole", "DiaryFunctionLogGroup"), ("MigrationFunctionRole", "MigrationFunctionLogGroup")):
+    for role, group in (
+        ("DiaryFunctionRole", "DiaryFunctionLogGroup"),
+        ("MigrationFunctionRole", "MigrationFunctionLogGroup"),
+    ):
         for _, statement in _statements(transformed, role):
             if any(a.startswith("logs:") for a in _as_list(statement["Action"])):
                 assert statement["Resource"] == {"Fn::GetAtt": [group, "Arn"]}

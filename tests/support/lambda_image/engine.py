@@ -84,7 +84,9 @@ class Engine:
     def stop(self, process: subprocess.Popen) -> None:
         raise NotImplementedError
 
-    def run(self, argv: list[str], env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    def run(
+        self, argv: list[str], env: dict[str, str] | None = None, timeout: float = 300
+    ) -> subprocess.CompletedProcess:
         """Run a one-off command in a fresh container of the image (the image's user and workdir)."""
         raise NotImplementedError
 
@@ -125,7 +127,9 @@ class BuildahEngine(Engine):
         name = f"diary-image-test-{uuid.uuid4().hex[:8]}"
         subprocess.run(
             [*BUILDAH, "from", "--pull=never", "--name", name, self.tag],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         self.containers.append(name)
         return name
@@ -147,19 +151,27 @@ class BuildahEngine(Engine):
         container, self._prepared = self._prepared or self._new_container(), None
         return subprocess.Popen(
             self._run_argv(container, argv, env),
-            stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def stop(self, process: subprocess.Popen) -> None:
         _stop_process_group(process)
         self.remove_containers()
 
-    def run(self, argv: list[str], env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    def run(
+        self, argv: list[str], env: dict[str, str] | None = None, timeout: float = 300
+    ) -> subprocess.CompletedProcess:
         container = self._new_container()
         try:
             return subprocess.run(
                 self._run_argv(container, argv, env or {}),
-                stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
             )
         finally:
             self._remove(container)
@@ -182,11 +194,15 @@ class DockerEngine(Engine):
         self.names: list[str] = []
 
     def config(self) -> ImageConfig:
-        out = subprocess.run(["docker", "image", "inspect", self.tag], capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(
+            ["docker", "image", "inspect", self.tag], capture_output=True, text=True, check=True
+        ).stdout
         cfg = json.loads(out)[0].get("Config") or {}
         lines = subprocess.run(
             ["docker", "history", "--no-trunc", "--format", "{{.Size}}\t{{.CreatedBy}}", self.tag],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.splitlines()
         history = [  # docker lists newest first
             {"created_by": created_by, "empty_layer": size in ("0B", "0")}
@@ -209,7 +225,10 @@ class DockerEngine(Engine):
         own = argv == [*cfg.entrypoint, *cfg.cmd]
         return subprocess.Popen(
             self._run_argv(name, None if own else argv, env),
-            stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def stop(self, process: subprocess.Popen) -> None:
@@ -218,11 +237,16 @@ class DockerEngine(Engine):
         self.names.clear()
         _stop_process_group(process)
 
-    def run(self, argv: list[str], env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    def run(
+        self, argv: list[str], env: dict[str, str] | None = None, timeout: float = 300
+    ) -> subprocess.CompletedProcess:
         name = f"diary-image-test-{uuid.uuid4().hex[:8]}"
         return subprocess.run(
             self._run_argv(name, argv, env or {}),
-            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
 
 
@@ -266,10 +290,10 @@ class RunningFunction:
 
     def invoke(self, event: dict[str, Any], timeout: float = 60.0) -> Any:
         if self.process.poll() is not None:
-            pytest.fail(f"the function process exited with {self.process.returncode}:\n{tail(self.logs())}", pytrace=False)
+            pytest.fail(
+                f"the function process exited with {self.process.returncode}:\n{tail(self.logs())}", pytrace=False
+            )
         try:
             return self.api.invoke(event, timeout=timeout)
         except Exception as exc:
             raise AssertionError(f"{exc}\n--- function output ---\n{tail(self.logs())}") from exc
-
-

@@ -167,7 +167,7 @@ class RuntimeAPI:
             # and the client's delayed ACK add ~40 ms to every answer (measured by `make bench`).
             disable_nagle_algorithm = True
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature from base
+            def log_message(self, format: str, *args: Any) -> None:
                 pass
 
             def parse_request(self) -> bool:
@@ -207,7 +207,7 @@ class RuntimeAPI:
                 self.end_headers()
                 self.wfile.write(payload)
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server naming
+            def do_GET(self) -> None:
                 if self.path != f"{API_PREFIX}/invocation/next":
                     self._send(HTTPStatus.NOT_FOUND, {"errorMessage": f"unknown path {self.path}"})
                     return
@@ -232,7 +232,7 @@ class RuntimeAPI:
                     handing_over=invocation,
                 )
 
-            def do_POST(self) -> None:  # noqa: N802 - http.server naming
+            def do_POST(self) -> None:
                 body = self._read_body()
                 error_type = self.headers.get("Lambda-Runtime-Function-Error-Type")
                 if self.path == f"{API_PREFIX}/init/error":

@@ -64,14 +64,10 @@ class NotFound(_CallersMistake):
     code = "not_found"
 
 
-class Conflict(_CallersMistake):
-    status = 409
-    code = "conflict"
-
-
-class InProgress(Conflict):
+class InProgress(_CallersMistake):
     """The same request (its Idempotency-Key) is still running."""
 
+    status = 409
     code = "request_in_progress"
     retry_after_s = 1
 

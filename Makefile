@@ -57,7 +57,7 @@ clean:
 # .ci/pip-audit tolerates only an unreachable vulnerability source, and says so).
 .PHONY: check
 check: $(VENV)/.installed
-	$(VENV)/bin/ruff check handler
+	$(VENV)/bin/ruff check handler tests benchmarks
 	$(VENV)/bin/mypy
 	$(VENV)/bin/bandit -c pyproject.toml -r handler -q
 	$(PY) .ci/pip-audit requirements.txt

@@ -1,0 +1,43 @@
+"""What every step of `make bench` shares: where the checkout is, how buildah is called, the base
+image, the database, the tags of the images measured, and the log and run helpers.
+
+The images are tagged diary-bench:* so that `--skip-build` can measure the ones an earlier run built.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+BUILDAH = ["buildah", "--storage-driver", "vfs"]
+BASE_REF = "docker.io/library/python:3.11-slim"
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+TAGS = {
+    "project": "diary-bench:project",
+    "untrimmed": "diary-bench:untrimmed",
+    "stdlib-src": "diary-bench:stdlib-src",
+    "baseline": "diary-bench:baseline",
+    "floor": "diary-bench:floor",
+    "raw-function": "diary-bench:raw-function",
+    "project-changed": "diary-bench:project-changed",
+}
+# The images measured side by side (project-changed only for its layers).
+IMAGES = ("floor", "baseline", "untrimmed", "stdlib-src", "project")
+
+
+def log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def run(cmd: list[str], **kw: Any) -> subprocess.CompletedProcess:
+    result = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"{' '.join(cmd)} failed ({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+        )
+    return result

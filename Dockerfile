@@ -36,7 +36,8 @@ COPY requirements.txt /tmp/requirements.txt
 #   (1 and 2), h11, anyio, python-multipart, PyJWT, cryptography + cffi + pycparser, click,
 #   truststore; with their dist-info;
 # - botocore's service models except the services the function calls (bedrock-runtime, s3, sqs,
-#   secretsmanager for the database secret, sts); botocore's shared files (endpoints.json,
+#   secretsmanager for the database secret, sts, and bedrock for the deploy's model check);
+#   botocore's shared files (endpoints.json,
 #   partitions.json, sdk-default-configuration.json, _retry.json) stay.
 # TRIM=0 keeps everything: only `make bench` uses it, to measure what the trimming buys.
 ARG TRIM=1
@@ -52,7 +53,8 @@ RUN --mount=type=secret,id=cacert,required=false \
         cryptography cryptography-* cffi cffi-* _cffi_backend* pycparser pycparser-* click click-* \
         truststore truststore-* \
     && find botocore/data -mindepth 1 -maxdepth 1 -type d \
-        -not -name bedrock-runtime -not -name s3 -not -name sqs -not -name secretsmanager -not -name sts \
+        -not -name bedrock-runtime -not -name bedrock -not -name s3 -not -name sqs -not -name secretsmanager \
+        -not -name sts \
         -exec rm -rf {} + ; fi \
     && python -m compileall -q -j0 --invalidation-mode unchecked-hash /opt/deps
 

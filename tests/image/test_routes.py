@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from tests.fakes.bedrock import ROUTING_MODEL_ID
 from tests.support.lambda_image.engine import START_TIMEOUT_S, ImageConfig, function_environment, tail
 from tests.support.lambda_image.routes import AwsFakes, audit_argv, exercise, failures, parse_audit
 from tests.support.lambda_image.runtime_api import RuntimeAPI
@@ -52,7 +53,7 @@ REMOVED_PACKAGES = [
     "wheel",
 ]
 # botocore/data services the function uses; every other service folder is removed.
-KEPT_BOTOCORE_SERVICES = {"bedrock-runtime", "s3", "sqs", "secretsmanager", "sts"}
+KEPT_BOTOCORE_SERVICES = {"bedrock-runtime", "bedrock", "s3", "sqs", "secretsmanager", "sts"}
 
 
 @pytest.fixture(scope="session")
@@ -171,3 +172,55 @@ def test_database_secret_and_sts_clients_work_in_the_image(image_engine) -> None
     out = json.loads(result.stdout.strip().splitlines()[-1])
     assert "user=diary_app" in out["dsn"] and "host=db.example" in out["dsn"], out
     assert out["account"].isdigit()
+
+
+# The deploy's model check runs this image with another CMD: its entry point, against a fake
+# Bedrock control plane and a stand-in for CloudFormation's ResponseURL, both on the host.
+_MODEL_CHECK = r"""
+import json, os
+from handler.deploy_hooks import check_models_on_deploy
+event = json.loads(os.environ["EVENT"])
+print(json.dumps(check_models_on_deploy(event, None)))
+"""
+
+
+def test_the_model_check_entry_point_reaches_the_control_plane_in_the_image(image_engine) -> None:
+    from tests.fakes.bedrock_control_plane import FakeControlPlane, serve
+    from tests.fakes.cloudformation import ResponseURL
+
+    fake = FakeControlPlane(models={"anthropic.claude-haiku-5-5": ("ACTIVE", None)}, profiles={ROUTING_MODEL_ID})
+    server, response_url = serve(fake), ResponseURL()
+    event = {
+        "RequestType": "Create",
+        "ResponseURL": response_url.url,
+        "StackId": "arn:aws:cloudformation:us-west-2:123456789012:stack/diary-dev/1",
+        "RequestId": "req-image",
+        "LogicalResourceId": "ModelLifecycleCheck",
+        "ResourceProperties": {
+            "ModelProvider": "bedrock",
+            "StackRegion": "us-west-2",
+            "Egress": "endpoints",
+            "Models": [
+                {"Task": "routing", "ModelId": ROUTING_MODEL_ID, "Region": "us-west-2"},
+                {"Task": "image", "ModelId": "amazon.nova-canvas-v1:0", "Region": "us-west-2"},
+            ],
+        },
+    }
+    try:
+        result = image_engine.run(
+            ["python", "-c", _MODEL_CHECK],
+            env={
+                "EVENT": json.dumps(event),
+                "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing",
+                "AWS_ENDPOINT_URL_BEDROCK": f"http://127.0.0.1:{server.server_address[1]}",
+            },
+        )
+    finally:
+        server.shutdown()
+        response_url.server.shutdown()
+    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
+    (answer,) = response_url.answers
+    # The routing profile and its model were asked about in the image; Nova Canvas is unknown there.
+    assert ("inference-profiles", ROUTING_MODEL_ID, "us-west-2") in fake.requests
+    assert answer["Status"] == "FAILED" and "amazon.nova-canvas-v1:0 (us-west-2): UNKNOWN" in answer["Reason"]

@@ -7,24 +7,16 @@ from __future__ import annotations
 
 import base64
 import json
-from pathlib import Path
 from typing import Any
 
 import psycopg2
 import pytest
 
 from tests.support.lambda_image.engine import ImageConfig, RunningFunction
+from tests.support.requests import load_event
 
 pytestmark = pytest.mark.image
 
-EVENTS = Path(__file__).resolve().parents[2] / "events"
-
-
-def load_event(name: str) -> dict[str, Any]:
-    path = EVENTS / name
-    if not path.exists():
-        pytest.fail(f"missing sample event {path}", pytrace=False)
-    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def request_body(event: dict[str, Any]) -> dict[str, Any]:

@@ -20,12 +20,10 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from tests.fakes.bedrock import IMAGE_MODEL_ID, MODEL_ID, ROUTING_MODEL_ID
-
-EVENTS = Path(__file__).resolve().parents[2] / "events"
+from tests.support.requests import load_event
 
 AUDIT_PREFIX = "@@audit@@"
 # Runs awslambdaric exactly as `python -m awslambdaric` does, after installing the hook.
@@ -57,10 +55,6 @@ def parse_audit(log: str) -> tuple[set[str], set[str]]:
         _, kind, value = line.split(" ", 2)
         (modules if kind == "import" else opened).add(value.strip())
     return modules, opened
-
-
-def load_event(name: str) -> dict[str, Any]:
-    return json.loads((EVENTS / name).read_text(encoding="utf-8"))
 
 
 def _with_path(event: dict[str, Any], raw_path: str, **params: str) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Lambda entry point: `handler.app.lambda_handler`.
 
 Takes API Gateway HTTP API (2.0) and REST API (1.0) proxy events, and SQS batches of report jobs
-(handler.report_worker). Everything else is Powertools' event handler and the routers in
+(handler.worker). Everything else is Powertools' event handler and the routers in
 handler.api; per-request state travels in Powertools' own context (the caller, read by routes with
 `Depends`) and its route middleware (idempotency).
 
@@ -117,9 +117,9 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     if _is_sqs_batch(event):
         # Imported here: the worker pulls in the report agent and Powertools' batch utilities,
         # which an API container's cold start does not need.
-        from handler import report_worker
+        from handler import worker
 
-        return report_worker.handle_batch(event, context)
+        return worker.handle_batch(event, context)
     app, request = _parse(event)
     try:
         request_body.check_size(request, settings.max_body_bytes)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
@@ -48,6 +48,14 @@ class Settings(BaseModel, frozen=True):
     bedrock_image_region: str | None = None
     bedrock_image_timeout_s: int = 25
 
+    # Retrieval by meaning: a multilingual embedding model (Titan Text Embeddings V2 lists Korean
+    # among its languages), where PostgreSQL has pgvector. An embedding is bounded by its own
+    # timeout and one attempt: a record whose embedding fails is stored anyway, and embedded later.
+    bedrock_embedding_model_id: str = "amazon.titan-embed-text-v2:0"
+    embedding_timeout_s: float = Field(default=3.0, gt=0, le=20)
+    # "요즘", "lately": the last this many days.
+    question_recent_days: int = Field(default=14, ge=1, le=366)
+
     image_bucket: str | None = None
     image_url_expiry_s: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
     # Unset: reports run inline in the request that asks for them (local runs, tests).
@@ -79,6 +87,15 @@ class Settings(BaseModel, frozen=True):
             raise ValueError(f"no request format for image model {value!r}; supported: {', '.join(IMAGE_FORMATS)}*")
         return value
 
+    @field_validator("bedrock_embedding_model_id")
+    @classmethod
+    def _embeddable(cls, value: str) -> str:
+        if embedding_format_of(value) is None:
+            raise ValueError(
+                f"no request format for embedding model {value!r}; supported: {', '.join(EMBEDDING_FORMATS)}*"
+            )
+        return value
+
     @model_validator(mode="after")
     def _database_configured(self) -> Settings:
         if not self.database_url and not (self.db_secret_arn and self.db_host):
@@ -93,6 +110,10 @@ class Settings(BaseModel, frozen=True):
     def image_format(self) -> ImageFormatName:
         return image_format_of(self.bedrock_image_model_id) or "stability"
 
+    @property
+    def embedding_format(self) -> EmbeddingFormatName:
+        return embedding_format_of(self.bedrock_embedding_model_id) or "titan"
+
 
 ImageFormatName = Literal["stability", "nova-canvas"]
 # The InvokeModel request formats handler.inference.image_models speaks, by foundation-model id prefix.
@@ -104,13 +125,30 @@ IMAGE_FORMATS: dict[str, ImageFormatName] = {
 }
 
 
-def image_format_of(model_id: str) -> ImageFormatName | None:
-    """The request format of an image model id; an inference-profile prefix ("us.") is looked past."""
+EmbeddingFormatName = Literal["titan", "cohere"]
+# The InvokeModel request formats handler.inference.embeddings speaks, by foundation-model id prefix.
+EMBEDDING_FORMATS: dict[str, EmbeddingFormatName] = {
+    "amazon.titan-embed-text-v2": "titan",
+    "cohere.embed-multilingual-v3": "cohere",
+    "cohere.embed-v4": "cohere",
+}
+
+
+def _format_of(model_id: str, formats: dict[str, Any]) -> Any:
+    """The request format of a model id; an inference-profile prefix ("us.") is looked past."""
     for candidate in (model_id, model_id.partition(".")[2]):
-        for prefix, name in IMAGE_FORMATS.items():
+        for prefix, name in formats.items():
             if candidate.startswith(prefix):
                 return name
     return None
+
+
+def image_format_of(model_id: str) -> ImageFormatName | None:
+    return _format_of(model_id, IMAGE_FORMATS)
+
+
+def embedding_format_of(model_id: str) -> EmbeddingFormatName | None:
+    return _format_of(model_id, EMBEDDING_FORMATS)
 
 
 _FIELDS = tuple(Settings.model_fields)

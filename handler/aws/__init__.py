@@ -10,8 +10,9 @@ import functools
 
 
 @functools.cache
-def client(service: str, read_timeout_s: int = 10, region: str | None = None):
-    """`region` None: the function's own (AWS_REGION / AWS_DEFAULT_REGION)."""
+def client(service: str, read_timeout_s: int = 10, region: str | None = None, attempts: int = 2):
+    """`region` None: the function's own (AWS_REGION / AWS_DEFAULT_REGION); `attempts` the first
+    included, so that retries fit the caller's time."""
     import boto3
     from botocore.config import Config
 
@@ -19,6 +20,6 @@ def client(service: str, read_timeout_s: int = 10, region: str | None = None):
         service,
         region_name=region,
         config=Config(
-            connect_timeout=3, read_timeout=read_timeout_s, retries={"mode": "standard", "total_max_attempts": 2}
+            connect_timeout=3, read_timeout=read_timeout_s, retries={"mode": "standard", "total_max_attempts": attempts}
         ),
     )

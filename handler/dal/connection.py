@@ -30,12 +30,22 @@ from handler.settings import get_settings
 # uuid and uuid[] columns come back as uuid.UUID, not strings.
 psycopg2.extras.register_uuid()
 
-_connection: psycopg2.extensions.connection | None = None
+class _Connection(psycopg2.extensions.connection):
+    """The container's connection, and what it learned once about the database behind it."""
+
+    # Whether the tables have embedding columns (migration 0005 found pgvector); None: not asked.
+    stores_embeddings: bool | None = None
+
+
+_connection: _Connection | None = None
 # The role requests act as (created by migration 0003); row-level security applies to it.
 APP_ROLE = "diary_app"
+# The role the embedding backfill acts as (migration 0005): it reads texts and writes embeddings
+# of every user's rows, and nothing else.
+BACKFILL_ROLE = "diary_backfill"
 
 
-def _open() -> psycopg2.extensions.connection:
+def _open() -> _Connection:
     try:
         return _connect(refresh_secret=False)
     except psycopg2.OperationalError as exc:
@@ -48,10 +58,11 @@ def _open() -> psycopg2.extensions.connection:
         raise DatabaseUnavailable("database connection failed") from exc
 
 
-def _connect(refresh_secret: bool) -> psycopg2.extensions.connection:
+def _connect(refresh_secret: bool) -> _Connection:
     settings = get_settings()
     conn = psycopg2.connect(
         connection_dsn(settings, refresh=refresh_secret),
+        connection_factory=_Connection,
         connect_timeout=settings.db_connect_timeout_s,
         application_name="diary-orchestrator",
         # Detect a peer that vanished while the container was frozen.
@@ -66,7 +77,7 @@ def _connect(refresh_secret: bool) -> psycopg2.extensions.connection:
     return conn
 
 
-def _current() -> psycopg2.extensions.connection:
+def _current() -> _Connection:
     global _connection
     if _connection is not None and not _connection.closed and _hung_up(_connection):
         close()
@@ -109,25 +120,40 @@ class _ScopedCursor(psycopg2.extras.RealDictCursor):
 
 
 @contextlib.contextmanager
-def transaction(user_id: str | None) -> Iterator[psycopg2.extras.RealDictCursor]:
+def transaction(user_id: str | None, role: str | None = None) -> Iterator[psycopg2.extras.RealDictCursor]:
     """A cursor in one transaction acting for `user_id` (None for service-level statements).
     Two round trips for one statement: BEGIN and the settings go with the first, then COMMIT."""
-    with _scoped(user_id, explicit=True) as cur:
+    with _scoped(user_id, explicit=True, role=role) as cur:
         yield cur
         cur.execute("COMMIT")
 
 
 @contextlib.contextmanager
-def statement(user_id: str | None) -> Iterator[psycopg2.extras.RealDictCursor]:
+def statement(user_id: str | None, role: str | None = None) -> Iterator[psycopg2.extras.RealDictCursor]:
     """A cursor for exactly one statement, a transaction of its own, acting for `user_id`.
     One round trip: the statements of one query string run as one implicit transaction, committed
-    when the last succeeds, so the settings and the statement need no BEGIN and no COMMIT."""
-    with _scoped(user_id, explicit=False) as cur:
+    when the last succeeds, so the settings and the statement need no BEGIN and no COMMIT.
+    `role`: act as that role instead (the backfill's), for no user."""
+    with _scoped(user_id, explicit=False, role=role) as cur:
         yield cur
 
 
+def stores_embeddings() -> bool:
+    """Whether the database keeps embeddings: asked once per connection (one round trip)."""
+    conn = _current()
+    if conn.stores_embeddings is None:
+        with statement(None) as cur:
+            cur.execute(
+                "SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('records')"
+                " AND attname = 'embedding' AND NOT attisdropped) AS stores"
+            )
+            row = cur.fetchone()
+            conn.stores_embeddings = bool(row and row["stores"])
+    return conn.stores_embeddings
+
+
 @contextlib.contextmanager
-def _scoped(user_id: str | None, explicit: bool) -> Iterator[psycopg2.extras.RealDictCursor]:
+def _scoped(user_id: str | None, explicit: bool, role: str | None = None) -> Iterator[psycopg2.extras.RealDictCursor]:
     """`explicit`: a BEGIN ... COMMIT transaction; otherwise one statement, an implicit transaction."""
     conn = _current()
     try:
@@ -138,7 +164,11 @@ def _scoped(user_id: str | None, explicit: bool) -> Iterator[psycopg2.extras.Rea
             cur.opening = (b"BEGIN; " if explicit else b"") + cur.mogrify(
                 "SELECT set_config('app.user_id', %s, true), set_config('statement_timeout', %s, true),"
                 " set_config('role', %s, true); ",
-                (user_id or "", str(get_settings().db_statement_timeout_ms), APP_ROLE if user_id else "none"),
+                (
+                    user_id or "",
+                    str(get_settings().db_statement_timeout_ms),
+                    role or (APP_ROLE if user_id else "none"),
+                ),
             )
             cur.single = not explicit
             yield cur

@@ -1,4 +1,8 @@
-"""SQL for the records table. Every statement is filtered by the owner's id."""
+"""SQL for the records table. Every statement is filtered by the owner's id, but the backfill's,
+which acts as diary_backfill (migration 0005: it reads texts and writes embeddings, nothing else).
+
+An embedding is stored where the table has the column (migration 0005), passed as pgvector's text
+form ('[0.1,0.2,...]') so that no adapter package is needed."""
 
 from __future__ import annotations
 
@@ -8,33 +12,107 @@ import uuid
 from handler.models import Record
 
 _COLUMNS = "id, content, record_date, created_at"
+# Reciprocal rank fusion: a record's score is the sum over rankings of 1 / (K + its rank there).
+_RRF_K = 60
+
+
+def vector_literal(vector: list[float]) -> str:
+    return "[" + ",".join(f"{x:.7g}" for x in vector) + "]"
 
 
 def insert(
-    cur, user_id: str, record_id: uuid.UUID, content: str, record_date: dt.date, search_document: str
+    cur,
+    user_id: str,
+    record_id: uuid.UUID,
+    content: str,
+    record_date: dt.date,
+    search_document: str,
+    embedding: list[float] | None = None,
 ) -> Record:
+    """`embedding` None: none is stored (the table may have no such column; the backfill fills it)."""
+    column, value = (", embedding", ", %s::vector") if embedding is not None else ("", "")
+    params: tuple = (str(record_id), user_id, content, record_date, search_document)
     cur.execute(
-        "INSERT INTO records (id, user_id, content, record_date, search_terms)"
-        f" VALUES (%s, %s, %s, %s, to_tsvector('simple', %s)) RETURNING {_COLUMNS}",
-        (str(record_id), user_id, content, record_date, search_document),
+        f"INSERT INTO records (id, user_id, content, record_date, search_terms{column})"
+        f" VALUES (%s, %s, %s, %s, to_tsvector('simple', %s){value}) RETURNING {_COLUMNS}",
+        params + ((vector_literal(embedding),) if embedding is not None else ()),
     )
     return Record.model_validate(cur.fetchone())
 
 
 def search(
-    cur, user_id: str, terms: list[str], period: tuple[dt.date, dt.date] | None, limit: int
+    cur,
+    user_id: str,
+    terms: list[str],
+    period: tuple[dt.date, dt.date] | None,
+    limit: int,
+    meaning: list[float] | None = None,
 ) -> list[Record]:
-    """The owner's records ranked by how many of `terms` they hold. Within `period` every record
-    qualifies (best matches first); without a period only records matching a term do."""
+    """The owner's records, best first. By words: ranked by how many of `terms` they hold. With
+    `meaning` (the question's embedding) also by closeness of meaning, the two rankings fused
+    (reciprocal rank fusion), so that a record found by either comes up. Within `period` every
+    record qualifies; without one, those matching a term or, with `meaning`, those nearest in
+    meaning (all of the owner's records that have an embedding, best first)."""
     query = "to_tsquery('simple', array_to_string(%(terms)s::text[], ' | '))"
-    scope = "record_date BETWEEN %(start)s AND %(end)s" if period else f"search_terms @@ {query}"
     start, end = period or (None, None)
+    params = {"terms": terms, "user_id": user_id, "start": start, "end": end, "limit": limit}
+    if meaning is None:
+        scope = "record_date BETWEEN %(start)s AND %(end)s" if period else f"search_terms @@ {query}"
+        cur.execute(
+            f"SELECT {_COLUMNS} FROM records WHERE user_id = %(user_id)s AND {scope}"
+            f" ORDER BY ts_rank(search_terms, {query}) DESC, record_date DESC, created_at DESC LIMIT %(limit)s",
+            params,
+        )
+        return [Record.model_validate(row) for row in cur.fetchall()]
+    scope = (
+        "record_date BETWEEN %(start)s AND %(end)s"
+        if period
+        else f"(search_terms @@ {query} OR embedding IS NOT NULL)"
+    )
     cur.execute(
-        f"SELECT {_COLUMNS} FROM records WHERE user_id = %(user_id)s AND {scope}"
-        f" ORDER BY ts_rank(search_terms, {query}) DESC, record_date DESC, created_at DESC LIMIT %(limit)s",
-        {"terms": terms, "user_id": user_id, "start": start, "end": end, "limit": limit},
+        f"WITH found AS (SELECT {_COLUMNS}, search_terms @@ {query} AS by_words,"
+        f" ts_rank(search_terms, {query}) AS words, embedding <=> %(meaning)s::vector AS distance"
+        f" FROM records WHERE user_id = %(user_id)s AND {scope}),"
+        " ranked AS (SELECT *, rank() OVER (ORDER BY words DESC) AS words_rank,"
+        " rank() OVER (ORDER BY distance NULLS LAST) AS meaning_rank FROM found)"
+        f" SELECT {_COLUMNS} FROM ranked"
+        f" ORDER BY (CASE WHEN by_words THEN 1.0 / ({_RRF_K} + words_rank) ELSE 0 END)"
+        f" + (CASE WHEN distance IS NOT NULL THEN 1.0 / ({_RRF_K} + meaning_rank) ELSE 0 END) DESC,"
+        " record_date DESC, created_at DESC LIMIT %(limit)s",
+        {**params, "meaning": vector_literal(meaning)},
     )
     return [Record.model_validate(row) for row in cur.fetchall()]
+
+
+def exists(cur, user_id: str, period: tuple[dt.date, dt.date] | None) -> bool:
+    """Whether the owner has any record (within `period`)."""
+    start, end = period or (dt.date.min, dt.date.max)
+    cur.execute(
+        "SELECT EXISTS (SELECT 1 FROM records WHERE user_id = %s AND record_date BETWEEN %s AND %s) AS found",
+        (user_id, start, end),
+    )
+    row = cur.fetchone()
+    return bool(row and row["found"])
+
+
+def latest(cur, user_id: str, limit: int) -> list[Record]:
+    """The owner's most recent records, newest first."""
+    cur.execute(
+        f"SELECT {_COLUMNS} FROM records WHERE user_id = %s ORDER BY record_date DESC, created_at DESC LIMIT %s",
+        (user_id, limit),
+    )
+    return [Record.model_validate(row) for row in cur.fetchall()]
+
+
+def without_embedding(cur, limit: int) -> list[tuple[uuid.UUID, str]]:
+    """(id, content) of records of any user that have no embedding yet (as diary_backfill)."""
+    cur.execute("SELECT id, content FROM records WHERE embedding IS NULL LIMIT %s", (limit,))
+    return [(row["id"], row["content"]) for row in cur.fetchall()]
+
+
+def set_embedding(cur, record_id: uuid.UUID, embedding: list[float]) -> None:
+    """As diary_backfill: the only column it may write."""
+    cur.execute("UPDATE records SET embedding = %s::vector WHERE id = %s", (vector_literal(embedding), str(record_id)))
 
 
 def list_between(

@@ -39,11 +39,15 @@ def handle(
     period = date_phrases.resolve(content, today)
     start, end = period or (None, None)
     day = start if period and start == end else None
+    # The routing model's reading of a question's dates, used when code resolves none.
+    routed_period = None
     if request_type is None:
         decision = router.decide(content, today)
         route, routed_by, routing_calls = decision.output.type, decision.model, 1
         day = decision.output.date or day
         start, end = decision.output.start_date or start, decision.output.end_date or end
+        if decision.output.start_date and decision.output.end_date:
+            routed_period = (decision.output.start_date, decision.output.end_date)
     else:
         route, routed_by, routing_calls = request_type, "request_type", 0
     messages = MESSAGES["ko" if has_hangul(content) else "en"]
@@ -56,7 +60,7 @@ def handle(
     if route == "data":
         return reply("data", records.add_record(user_id, content, today), messages["data"], 0)
     if route == "question":
-        answer = questions.answer_question(user_id, content, today)
+        answer = questions.answer_question(user_id, content, today, routed_period)
         return reply("answer", answer, answer.answer, answer.model_calls)
     if route == "diary":
         diary = diaries.write_diary(user_id, day or today)

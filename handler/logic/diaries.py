@@ -8,7 +8,7 @@ from handler.agents.diary_writer import agent as diary_writer
 from handler.dal import connection
 from handler.dal import diaries as diaries_dal
 from handler.errors import NotFound, Unprocessable
-from handler.logic import calendar
+from handler.logic import calendar, embedding_index
 from handler.logic.records import records_of_day
 from handler.models import Diary
 
@@ -25,9 +25,18 @@ def write_diary(user_id: str, day: dt.date, temperature: float | None = None) ->
         [(calendar.local_time(r.created_at), r.content) for r in records],
         DEFAULT_TEMPERATURE if temperature is None else temperature,
     )
+    embedding = embedding_index.for_storage(f"{answer.output.title}\n{answer.output.content}")
     with connection.statement(user_id) as cur:
         return diaries_dal.upsert(
-            cur, user_id, day, answer.output.title, answer.output.content, answer.model, [r.id for r in records]
+            cur,
+            user_id,
+            day,
+            answer.output.title,
+            answer.output.content,
+            answer.model,
+            [r.id for r in records],
+            embedding,
+            stores_embeddings=connection.stores_embeddings(),
         )
 
 

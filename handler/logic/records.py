@@ -8,19 +8,27 @@ import datetime as dt
 import json
 import uuid
 
+from handler import search_terms
 from handler.dal import connection
 from handler.dal import records as records_dal
 from handler.errors import NotFound, Unprocessable
-from handler.logic import calendar, search_terms
+from handler.logic import calendar, embedding_index
 from handler.models import Record, RecordPage
 
 MAX_RANGE_DAYS = 366
 
 
 def add_record(user_id: str, content: str, record_date: dt.date | None = None) -> Record:
+    embedding = embedding_index.for_storage(content)
     with connection.statement(user_id) as cur:
         return records_dal.insert(
-            cur, user_id, uuid.uuid4(), content, record_date or calendar.today(), search_terms.document(content)
+            cur,
+            user_id,
+            uuid.uuid4(),
+            content,
+            record_date or calendar.today(),
+            search_terms.document(content),
+            embedding,
         )
 
 

@@ -4,7 +4,9 @@ Answers `POST /model/{modelId}/converse` by calling the one tool the request off
 for structured output) with an input the test scripted for that tool name, and
 `POST /model/{modelId}/invoke` with a small real PNG, in the documented request and answer format of
 the model the id names: Stability AI's text-to-image models (`prompt`, `aspect_ratio`,
-`output_format`... -> `seeds`, `finish_reasons`, `images`) and Amazon Nova Canvas. A body with a
+`output_format`... -> `seeds`, `finish_reasons`, `images`) and Amazon Nova Canvas; and embeddings for
+Titan Text Embeddings V2 (`inputText`, `dimensions`, `normalize` -> `embedding`), computed by the
+semantic double (tests/fakes/semantic_double.py). A body with a
 field the model's documentation does not list, or a value outside it, is refused with the
 ValidationException Bedrock would answer. A filtered picture can be scripted. Failures can be queued
 to exercise botocore's error mapping and retries. Every request is recorded.
@@ -24,10 +26,12 @@ from typing import Any
 from urllib.parse import unquote
 
 # What the tests configure: inference-profile ids for the text models, so that the tests see them
-# reach Bedrock with their "us." prefix intact, and the default image model.
+# reach Bedrock with their "us." prefix intact, and the default image and embedding models.
 MODEL_ID = "us.anthropic.claude-sonnet-4-6"
 ROUTING_MODEL_ID = "us.anthropic.claude-haiku-5-5"
 IMAGE_MODEL_ID = "stability.stable-image-core-v1:1"
+EMBEDDING_MODEL_ID = "amazon.titan-embed-text-v2:0"
+TITAN_FIELDS = {"inputText", "dimensions", "normalize", "embeddingTypes"}
 
 
 @dataclass
@@ -123,7 +127,11 @@ class FakeBedrock:
         return [c for c in self.calls if c.operation == "converse"]
 
     def invoke_calls(self) -> list[Call]:
-        return [c for c in self.calls if c.operation == "invoke"]
+        """Image calls (InvokeModel of anything but the embedding model)."""
+        return [c for c in self.calls if c.operation == "invoke" and "embed" not in c.model_id]
+
+    def embedding_calls(self) -> list[Call]:
+        return [c for c in self.calls if c.operation == "invoke" and "embed" in c.model_id]
 
     def reset(self) -> None:
         with self.lock:
@@ -173,6 +181,8 @@ class FakeBedrock:
         )
 
     def _draw(self, call: Call) -> tuple[int, dict[str, str], dict[str, Any]]:
+        if "titan-embed-text-v2" in call.model_id:
+            return self._embed(call)
         picture = base64.b64encode(PNG).decode()
         refused = self.filtered.popleft() if self.filtered else None
         if "stability." in call.model_id:
@@ -193,6 +203,21 @@ class FakeBedrock:
             {"x-amzn-ErrorType": "ValidationException"},
             {"message": "The provided model identifier is invalid."},
         )
+
+    def _embed(self, call: Call) -> tuple[int, dict[str, str], dict[str, Any]]:
+        from tests.fakes import semantic_double
+
+        body = call.body
+        unknown = set(body) - TITAN_FIELDS
+        text = body.get("inputText")
+        if unknown or not isinstance(text, str) or not text or body.get("dimensions", 1024) not in (256, 512, 1024):
+            return (
+                400,
+                {"x-amzn-ErrorType": "ValidationException"},
+                {"message": f"malformed embedding request {unknown}"},
+            )
+        vector = semantic_double.embed(text, body.get("dimensions", 1024))
+        return 200, {}, {"embedding": vector, "inputTextTokenCount": max(1, len(text) // 3)}
 
 
 def _png(width: int = 4, height: int = 5) -> bytes:

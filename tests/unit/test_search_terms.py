@@ -1,10 +1,10 @@
-"""handler.logic.search_terms: what a record is indexed by and what a question looks for."""
+"""handler.search_terms: what a record is indexed by and what a question looks for."""
 
 from __future__ import annotations
 
 import pytest
 
-from handler.logic.search_terms import document, query, terms
+from handler.search_terms import document, query, terms
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 
 SYSTEM_PROMPT = """\
 You answer a diary app user's question about their own past, using only the records and diary
-entries given inside <records> and <diaries>. Records are listed as "- [ref] date time text".
+entries given inside <records> and <diaries>. Records are listed as "- [ref] date time text", the
+ones most likely to answer first; they may not answer it at all.
 - Answer in the language of the question, briefly and warmly, as a friend who read the user's notes.
 - Use only what the given records and diaries say. If they do not answer the question, say that
   the records don't show it; never guess or invent.

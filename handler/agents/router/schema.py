@@ -12,5 +12,9 @@ from handler.models import RequestType
 class RouteDecision(BaseModel):
     type: RequestType
     date: dt.date | None = Field(default=None, description="The day a diary or image is for (YYYY-MM-DD).")
-    start_date: dt.date | None = Field(default=None, description="First day of a report period (YYYY-MM-DD).")
-    end_date: dt.date | None = Field(default=None, description="Last day of a report period (YYYY-MM-DD).")
+    start_date: dt.date | None = Field(
+        default=None, description="First day of a report period, or of the days a question asks about (YYYY-MM-DD)."
+    )
+    end_date: dt.date | None = Field(
+        default=None, description="Last day of a report period, or of the days a question asks about (YYYY-MM-DD)."
+    )

@@ -1,7 +1,5 @@
 """POST /agent: the natural-language front door."""
 
-from __future__ import annotations
-
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from handler.api.errors import WRITE_FAILURES, documented

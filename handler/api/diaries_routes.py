@@ -1,7 +1,5 @@
 """POST /diaries, GET /diaries/{date}."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response, content_types

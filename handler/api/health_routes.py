@@ -1,7 +1,5 @@
 """GET /health: is the function up and can it reach its database."""
 
-from __future__ import annotations
-
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 

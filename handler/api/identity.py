@@ -1,7 +1,5 @@
 """Who is calling: the `sub` claim API Gateway's authorizer verified, and nothing the client wrote."""
 
-from __future__ import annotations
-
 import unicodedata
 from typing import Annotated
 

@@ -1,7 +1,5 @@
 """POST /records, GET /records, DELETE /records/{id}."""
 
-from __future__ import annotations
-
 import datetime as dt
 import uuid
 from typing import Annotated

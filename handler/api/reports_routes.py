@@ -1,7 +1,5 @@
 """POST /reports, GET /reports, GET /reports/{id}."""
 
-from __future__ import annotations
-
 import uuid
 from typing import Annotated
 

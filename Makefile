@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 EVENTS ?= events/http-api/records-create.json events/http-api/agent-diary.json events/http-api/questions-ask.json events/http-api/images-create.json events/http-api/reports-create.json events/http-api/reports-list.json
 
-.PHONY: run test test-quick migrate image lint clean bench
+.PHONY: run test test-quick migrate backfill image lint clean bench eval
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ test-quick: $(VENV)/.installed  ## everything but the image build
 
 migrate: $(VENV)/.installed  ## apply migrations to DATABASE_URL
 	$(PY) -m handler.migrate
+
+backfill: $(VENV)/.installed  ## embed records and diaries that have no embedding (DATABASE_URL or embedded)
+	$(PY) -m handler.local.backfill
 
 image:  ## build the Lambda image (docker if an engine answers, else buildah)
 	.ci/build-image
@@ -67,3 +70,10 @@ check: $(VENV)/.installed
 # and benchmarks/latest.json. About 15-20 minutes with buildah's vfs storage. Not run by CI.
 bench: $(VENV)/.installed  ## make bench [BENCH_STARTS=5 BENCH_WARM=50]
 	$(PY) -m benchmarks.bench
+
+# Do questions find the records that answer them? A year of records and 100+ labelled questions
+# (benchmarks/eval_diary.py) through the function, per category (benchmarks/question_eval.py): the
+# offline model, the fake Bedrock's semantic double, and words only where PostgreSQL lacks pgvector.
+# Prints the table and writes benchmarks/eval-latest.json. Not a timed test; not run by CI.
+eval: $(VENV)/.installed  ## make eval [EVAL_MODES=offline,semantic,words]
+	$(PY) -m benchmarks.question_eval --modes $(or $(EVAL_MODES),offline,semantic,words)

@@ -21,8 +21,10 @@ QUESTION_WORDS = frozenset(
     "나 내가 나는 제가 저는 무슨 무엇 뭐 뭘 뭐야 뭐였지 언제 어디 어디서 어디에 어떤 어땠어 "
     "누구 누구랑 했어 했지 했나 있어 있었어 "
     "오늘 어제 그제 그저께 지난 지난주 이번 이번주 지난달 이번달 주 달 전 최근 요즘 에 일 월 년 "
+    "적 있어 있었지 있었나 했었지 했더라 "
     "what which when where who whom how did do does was were is are i me my the a an on in at of "
-    "today yesterday last this week month ago day days".split()
+    "to go went get got have has had been be any ever and or for with from about up there time "
+    "today yesterday last this week month ago day days lately recently".split()
 )
 
 

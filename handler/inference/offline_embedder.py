@@ -36,11 +36,16 @@ def _slot(key: str, dimensions: int) -> tuple[int, float]:
     return int.from_bytes(digest[:4], "big") % dimensions, 1.0 if digest[4] % 2 else -1.0
 
 
+def concepts(text: str) -> set[str]:
+    """The concepts of the synonym list that the text's words belong to."""
+    lowered = text.lower()
+    return {concept for word, concept in _CONCEPT_OF.items() if word in lowered}
+
+
 def embed(text: str, dimensions: int) -> list[float]:
     vector = [0.0] * dimensions
-    lowered = text.lower()
     keys = [f"t:{term}" for term in terms(text)]
-    keys += [f"c:{concept}" for word, concept in _CONCEPT_OF.items() if word in lowered] * 3
+    keys += [f"c:{concept}" for concept in sorted(concepts(text))] * 3
     for key in keys:
         index, sign = _slot(key, dimensions)
         vector[index] += sign

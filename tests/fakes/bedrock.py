@@ -107,6 +107,8 @@ class FakeBedrock:
     filtered: deque = field(default_factory=deque)
     # Converse `usage` for the next answers; 100 in / 20 out when none is queued.
     usages: deque = field(default_factory=deque)
+    # Tool name -> how to answer a request for it when no answer is scripted (`make eval`).
+    policies: dict[str, Any] = field(default_factory=dict)
 
     def answer(self, tool_name: str, *inputs: dict[str, Any]) -> None:
         """Queue inputs the model will 'call' `tool_name` with, one per request."""
@@ -133,6 +135,10 @@ class FakeBedrock:
     def embedding_calls(self) -> list[Call]:
         return [c for c in self.calls if c.operation == "invoke" and "embed" in c.model_id]
 
+    def model_calls(self) -> list[Call]:
+        """Text and image calls: every call but the embeddings (which only a pgvector database asks for)."""
+        return [c for c in self.calls if "embed" not in c.model_id]
+
     def reset(self) -> None:
         with self.lock:
             self.answers.clear()
@@ -152,6 +158,8 @@ class FakeBedrock:
             if call.operation != "converse":
                 return 404, {"x-amzn-ErrorType": "ResourceNotFoundException"}, {"message": "unknown operation"}
             tools = call.tool_names
+            if len(tools) == 1 and not self.answers[tools[0]] and tools[0] in self.policies:
+                self.answers[tools[0]].append(self.policies[tools[0]](call))
             if len(tools) != 1 or not self.answers[tools[0]]:
                 return 400, {"x-amzn-ErrorType": "ValidationException"}, {"message": f"no scripted answer for {tools}"}
             tool_input = self.answers[tools[0]].popleft()

@@ -52,7 +52,7 @@ def test_question_with_nothing_found_spends_no_model_call(fake_bedrock, user, ot
     assert reply.body["sources"] == []
     assert reply.body["model"] is None
     assert "찾지 못했" in reply.body["answer"]
-    assert fake_bedrock.calls == []
+    assert fake_bedrock.model_calls() == []
 
 
 def test_injected_instructions_cannot_reach_another_users_records(fake_bedrock, user, other_user):
@@ -89,7 +89,7 @@ def test_image_for_a_diary_lands_in_s3_under_the_callers_prefix(fake_bedrock, aw
     assert reply.status == 201, reply.body
     assert reply.body["s3_key"].startswith(f"users/{quote(user, safe='')}/images/")
     assert reply.body["model"] == IMAGE_MODEL_ID
-    assert [c.operation for c in fake_bedrock.calls] == ["converse", "invoke"]
+    assert [c.operation for c in fake_bedrock.model_calls()] == ["converse", "invoke"]
     drawing = fake_bedrock.invoke_calls()[0]
     assert drawing.model_id == IMAGE_MODEL_ID
     # Stability's documented text-to-image body: portrait 4:5, PNG, nothing it does not list.
@@ -156,7 +156,7 @@ def test_an_image_model_in_another_region_is_called_there(fake_bedrock, aws_serv
     get_settings.cache_clear()
     fake_bedrock.answer("ImagePrompt", {"prompt": "A lighthouse at dawn"})
     assert call("POST", "/images", {"text": "바다 봤어"}, user=user).status == 201
-    converse, invoke = fake_bedrock.calls
+    converse, invoke = fake_bedrock.model_calls()
     # Each request is signed for the region it is sent to: the text model in the function's, the
     # image model in BEDROCK_IMAGE_REGION.
     assert "/us-east-1/bedrock/aws4_request" in converse.headers["Authorization"]
@@ -175,7 +175,7 @@ def test_image_for_a_date_without_a_diary_is_422_with_no_model_call(fake_bedrock
     reply = call("POST", "/images", {"date": "2026-11-01"}, user=user)
     assert reply.status == 422
     assert reply.body["error"]["code"] == "no_diary"
-    assert fake_bedrock.calls == []
+    assert fake_bedrock.model_calls() == []
 
 
 @pytest.mark.parametrize("body", [{}, {"date": "2026-11-25", "text": "both"}, {"text": ""}])
@@ -218,7 +218,7 @@ def test_report_goes_pending_to_completed_through_the_sqs_worker(fake_bedrock, a
     created = call("POST", "/reports", {"start_date": "2026-11-23", "end_date": "2026-11-29"}, user=user)
     assert created.status == 202
     assert created.body["status"] == "pending"
-    assert fake_bedrock.calls == []  # the API request spends no model call
+    assert fake_bedrock.model_calls() == []  # the API request spends no model call
 
     messages = receive(aws_services["queue_url"], wait_s=1)
     assert len(messages) == 1
@@ -299,7 +299,7 @@ def test_bad_report_requests(body, code, fake_bedrock, aws_services, user):
     reply = call("POST", "/reports", body, user=user)
     assert reply.status == 422
     assert reply.body["error"]["code"] == code
-    assert fake_bedrock.calls == []
+    assert fake_bedrock.model_calls() == []
     assert receive(aws_services["queue_url"], wait_s=1) == []
 
 
@@ -345,4 +345,4 @@ def test_agent_round_trips_per_route(decision, tools, route_calls, fake_bedrock,
     assert reply.body["type"] == {"question": "answer"}.get(decision["type"], decision["type"])
     assert reply.body["model_calls"] == 1 + route_calls
     assert [c.tool_names[0] for c in fake_bedrock.converse_calls()] == tools
-    assert len(fake_bedrock.calls) == 1 + route_calls
+    assert len(fake_bedrock.model_calls()) == 1 + route_calls

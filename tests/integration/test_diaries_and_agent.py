@@ -40,7 +40,7 @@ def test_diary_for_a_day_without_records_is_refused_without_a_model_call(fake_be
     reply = call("POST", "/diaries", {"date": "2026-11-01"}, user=user)
     assert reply.status == 422
     assert reply.body["error"]["code"] == "no_records"
-    assert fake_bedrock.calls == []
+    assert fake_bedrock.model_calls() == []
 
 
 @pytest.mark.parametrize("body", [{"date": "2026-11-31"}, {"date": "2026-11-25", "temperature": 3}, {}])
@@ -110,7 +110,7 @@ def test_request_type_skips_routing(fake_bedrock, user, db):
     assert data.status == 200
     assert data.body["routed_by"] == "request_type"
     assert data.body["model_calls"] == 0
-    assert fake_bedrock.calls == []
+    assert fake_bedrock.model_calls() == []
 
     fake_bedrock.answer("DiaryDraft", {"title": "산책", "content": "저녁에 산책을 했다."})
     diary = call(
@@ -128,7 +128,7 @@ def test_throttled_model_is_503_with_retry_after_and_stores_nothing(fake_bedrock
     assert reply.headers["retry-after"].isdigit()
     assert reply.body["error"]["code"] == "model_unavailable"
     # botocore's bounded retries: BEDROCK_MAX_ATTEMPTS (2) attempts, not Strands' long back-off.
-    assert len(fake_bedrock.calls) == 2
+    assert len(fake_bedrock.model_calls()) == 2
     db.execute("SELECT count(*) AS n FROM records WHERE user_id = %s", (user,))
     assert db.fetchone()["n"] == 0
 
@@ -154,7 +154,7 @@ def test_no_time_left_is_504_before_calling_the_model(fake_bedrock, user):
     jot(user, "2026-11-25", "기록")
     reply = invoke(http_event("POST", "/diaries", {"date": "2026-11-25"}, user=user), remaining_ms=1000)
     assert reply.status == 504
-    assert fake_bedrock.calls == []
+    assert fake_bedrock.model_calls() == []
 
 
 def test_each_model_call_reports_its_tokens_as_a_metric_and_a_log_line_per_task(
@@ -176,8 +176,14 @@ def test_each_model_call_reports_its_tokens_as_a_metric_and_a_log_line_per_task(
     assert call("POST", "/agent", {"content": "오늘 일기 써줘", "current_date": "2026-11-25"}, user=user).status == 200
 
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
-    # CloudWatch EMF: one record per call, the task and the model as its dimensions.
-    emf = [line for line in lines if "InputTokens" in line and "_aws" in line]
+    # CloudWatch EMF: one record per call, the task and the model as its dimensions. (Where the
+    # database keeps embeddings, the diary's embedding call reports its tokens too.)
+    from handler.dal import connection
+
+    every = [line for line in lines if "InputTokens" in line and "_aws" in line]
+    embedded = [e for e in every if e["task"] == "embedding"]
+    assert len(embedded) == (1 if connection.stores_embeddings() else 0)
+    emf = [e for e in every if e["task"] != "embedding"]
     assert [(e["task"], e["model"], e["InputTokens"], e["OutputTokens"], e["CacheReadInputTokens"]) for e in emf] == [
         ("routing", ROUTING_MODEL_ID, [611], [23], [0]),
         ("diary", MODEL_ID, [1450], [380], [1024]),
@@ -193,7 +199,7 @@ def test_each_model_call_reports_its_tokens_as_a_metric_and_a_log_line_per_task(
         }
     # The same figures in the call's log line.
     logged = [json.loads(line) for line in log.getvalue().splitlines()]
-    logged = [line for line in logged if line.get("message") == "model call"]
+    logged = [line for line in logged if line.get("message") == "model call" and line["task"] != "embedding"]
     assert [(entry["task"], entry["inputTokens"], entry["outputTokens"]) for entry in logged] == [
         ("routing", 611, 23),
         ("diary", 1450, 380),

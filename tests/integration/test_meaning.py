@@ -59,7 +59,9 @@ def _ask(user: str, question: str, answer: dict, fake) -> dict:
     return reply.body
 
 
-def test_a_record_about_the_cinema_is_found_by_a_question_about_the_theatre(with_pgvector, fake_bedrock, user, other_user):
+def test_a_record_about_the_cinema_is_found_by_a_question_about_the_theatre(
+    with_pgvector, fake_bedrock, user, other_user
+):
     (cinema,) = jot(user, "2026-03-14", "친구랑 영화관 가서 듄 봤어")
     jot(user, "2026-03-15", "점심에 김치찌개 먹었어")
     jot(user, "2026-04-02", "회사 회의가 길었다")

@@ -43,6 +43,7 @@ PUBLIC_ROUTES = {("GET", "/health"), ("GET", "/openapi.json")}
 DEFAULT_MODEL_ID = "us.anthropic.claude-sonnet-4-6"
 DEFAULT_ROUTING_MODEL_ID = "us.anthropic.claude-haiku-5-5"
 DEFAULT_IMAGE_MODEL_ID = "stability.stable-image-core-v1:1"
+DEFAULT_EMBEDDING_MODEL_ID = "amazon.titan-embed-text-v2:0"
 # What `sam build` writes into the built template for each image function.
 BUILT_IMAGE_URIS = {
     "DiaryFunction": "diaryfunction:python3.11-v1",
@@ -88,6 +89,7 @@ ROLE_ACTIONS = {
         "bedrock:GetInferenceProfile",
     },
     "DatabaseProxyRole": {"secretsmanager:GetSecretValue"},
+    "EmbeddingBackfillSchedulerRole": {"sqs:SendMessage"},
 }
 SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0a1b2c3d-AbCdEf"
 PSEUDO = {
@@ -297,6 +299,7 @@ def test_parameters(template):
         ("BedrockModelId", "BEDROCK_MODEL_ID", DEFAULT_MODEL_ID),
         ("BedrockRoutingModelId", "BEDROCK_ROUTING_MODEL_ID", DEFAULT_ROUTING_MODEL_ID),
         ("BedrockImageModelId", "BEDROCK_IMAGE_MODEL_ID", DEFAULT_IMAGE_MODEL_ID),
+        ("BedrockEmbeddingModelId", "BEDROCK_EMBEDDING_MODEL_ID", DEFAULT_EMBEDDING_MODEL_ID),
     ],
 )
 def test_model_ids_reach_the_function_exactly_as_given(template, parameter, variable, default):
@@ -371,6 +374,7 @@ def test_function_environment_comes_from_the_resources(template):
         "MODEL_PROVIDER": {"Ref": "ModelProvider"},
         "BEDROCK_MODEL_ID": {"Ref": "BedrockModelId"},
         "BEDROCK_ROUTING_MODEL_ID": {"Ref": "BedrockRoutingModelId"},
+        "BEDROCK_EMBEDDING_MODEL_ID": {"Ref": "BedrockEmbeddingModelId"},
         "BEDROCK_IMAGE_MODEL_ID": {"Ref": "BedrockImageModelId"},
         "BEDROCK_IMAGE_REGION": {"Fn::If": ["HasImageRegion", {"Ref": "BedrockImageRegion"}, {"Ref": "AWS::Region"}]},
         "IMAGE_BUCKET": {"Ref": "ImageBucket"},
@@ -900,21 +904,28 @@ def _split_candidate(model_id: str) -> str:
 
 
 MODEL_CASES = [
-    # writing, routing, image, image region ("" - the stack's)
-    (DEFAULT_MODEL_ID, DEFAULT_ROUTING_MODEL_ID, DEFAULT_IMAGE_MODEL_ID, ""),
+    # writing, routing, image, image region ("" - the stack's), embedding
+    (DEFAULT_MODEL_ID, DEFAULT_ROUTING_MODEL_ID, DEFAULT_IMAGE_MODEL_ID, "", DEFAULT_EMBEDDING_MODEL_ID),
     (
         "global.anthropic.claude-sonnet-4-5-20250929-v1:0",
         "eu.amazon.nova-2-lite-v1:0",
         "stability.stable-image-ultra-v1:1",
         "us-west-2",
+        "us.cohere.embed-v4:0",
     ),
-    ("anthropic.claude-3-haiku-20240307-v1:0", "amazon.nova-micro-v1:0", "amazon.nova-canvas-v1:0", ""),
+    (
+        "anthropic.claude-3-haiku-20240307-v1:0",
+        "amazon.nova-micro-v1:0",
+        "amazon.nova-canvas-v1:0",
+        "",
+        "cohere.embed-multilingual-v3",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("writing", "routing", "image", "image_region"), MODEL_CASES)
+@pytest.mark.parametrize(("writing", "routing", "image", "image_region", "embedding"), MODEL_CASES)
 def test_bedrock_access_is_limited_to_the_configured_models(
-    template, transformed, writing, routing, image, image_region
+    template, transformed, writing, routing, image, image_region, embedding
 ):
     env = {
         **defaults(template),
@@ -923,10 +934,13 @@ def test_bedrock_access_is_limited_to_the_configured_models(
         "BedrockRoutingModelId": routing,
         "BedrockImageModelId": image,
         "BedrockImageRegion": image_region,
+        "BedrockEmbeddingModelId": embedding,
     }
     granted = _granted_models(_resources_for(transformed, "bedrock:InvokeModel", env))
     wanted = set()
-    for model_id, region in ((writing, "us-east-1"), (routing, "us-east-1"), (image, image_region or "us-east-1")):
+    called = [(writing, "us-east-1"), (routing, "us-east-1"), (embedding, "us-east-1")]
+    called.append((image, image_region or "us-east-1"))
+    for model_id, region in called:
         base = foundation_model_id(model_id)
         if base != model_id:
             # A profile: the profile where it is called, its model wherever the profile routes it.
@@ -938,7 +952,7 @@ def test_bedrock_access_is_limited_to_the_configured_models(
     assert wanted <= granted
     # Anything else granted is the other candidate of an id, which names nothing: a profile named
     # like a plain model id, a model named like a profile id, or a plain id's 2nd and 3rd parts.
-    configured = {writing, routing, image}
+    configured = {writing, routing, image, embedding}
     plain = {m for m in configured if foundation_model_id(m) == m}
     dead = {("inference-profile", m) for m in plain}
     dead |= {("foundation-model", m) for m in configured - plain}
@@ -953,9 +967,9 @@ def test_bedrock_access_is_limited_to_the_configured_models(
         assert not _resources_for(transformed, "bedrock:InvokeModel", env, role)
 
 
-@pytest.mark.parametrize(("writing", "routing", "image", "image_region"), MODEL_CASES)
+@pytest.mark.parametrize(("writing", "routing", "image", "image_region", "embedding"), MODEL_CASES)
 def test_the_model_check_may_read_exactly_the_configured_models(
-    template, transformed, writing, routing, image, image_region
+    template, transformed, writing, routing, image, image_region, embedding
 ):
     env = {
         **defaults(template),
@@ -964,6 +978,7 @@ def test_the_model_check_may_read_exactly_the_configured_models(
         "BedrockRoutingModelId": routing,
         "BedrockImageModelId": image,
         "BedrockImageRegion": image_region,
+        "BedrockEmbeddingModelId": embedding,
     }
     role = "ModelCheckFunctionRole"
     models = _granted_models(_resources_for(transformed, "bedrock:GetFoundationModel", env, role))
@@ -973,6 +988,7 @@ def test_the_model_check_may_read_exactly_the_configured_models(
     assert asked == [
         ("writing", writing, "us-east-1"),
         ("routing", routing, "us-east-1"),
+        ("embedding", embedding, "us-east-1"),
         ("image", image, image_region or "us-east-1"),
     ]
     for _, model_id, region in asked:
@@ -1011,7 +1027,8 @@ def test_the_diary_function_waits_for_the_model_check(template):
         assert evaluate(props["Egress"], {**defaults(template), **PSEUDO, **params}) == egress
     # The image model is named in the same region for the function and for the check.
     env = template["Resources"]["DiaryFunction"]["Properties"]["Environment"]["Variables"]
-    assert props["Models"][2]["Region"] == env["BEDROCK_IMAGE_REGION"]
+    (image,) = [m for m in props["Models"] if m["Task"] == "image"]
+    assert image["Region"] == env["BEDROCK_IMAGE_REGION"]
 
 
 def test_log_permissions_are_limited_to_each_functions_log_group(transformed):
@@ -1035,3 +1052,21 @@ def test_cfn_lint_reports_no_error_or_warning(path):
     matches = lint_file(path, config=ManualArgs(regions=["us-east-1"]))
     problems = [m for m in matches if m.rule.id[0] in "EW"]
     assert not problems, "\n".join(str(m) for m in problems)
+
+
+def test_the_embedding_backfill_is_a_scheduled_job_on_the_workers_queue(template, transformed):
+    from handler.worker import BACKFILL
+
+    schedule = template["Resources"]["EmbeddingBackfillSchedule"]["Properties"]
+    assert schedule["ScheduleExpression"] == {"Ref": "EmbeddingBackfillRate"}
+    assert schedule["Target"]["Arn"] == {"Fn::GetAtt": ["ReportQueue", "Arn"]}
+    assert json.loads(schedule["Target"]["Input"]) == {"job": BACKFILL}
+    # Off where no model is used; the role may only put messages on that queue.
+    assert condition_values(template, {**defaults(template), "ModelProvider": "offline"})["UsesBedrock"] is False
+    assert _resources_for(transformed, "sqs:SendMessage", PSEUDO, "EmbeddingBackfillSchedulerRole") == [
+        PSEUDO["ReportQueue.Arn"]
+    ]
+    role = template["Resources"]["EmbeddingBackfillSchedulerRole"]["Properties"]["AssumeRolePolicyDocument"]
+    (trust,) = role["Statement"]
+    assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}

@@ -13,6 +13,7 @@ Only what must happen before Powertools looks at the event is here:
 - 415 and 400 for bodies Powertools' parser would take as form data or fail on with an unexpected
   exception (handler.api.request_body).
 """
+
 from __future__ import annotations
 
 import functools
@@ -34,6 +35,7 @@ from handler.api import (
     health_routes,
     identity,
     images_routes,
+    me_routes,
     questions_routes,
     records_routes,
     reports_routes,
@@ -59,6 +61,7 @@ _ROUTERS = (
     images_routes.router,
     reports_routes.router,
     agent_routes.router,
+    me_routes.router,
 )
 _serialize = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
 

@@ -64,10 +64,16 @@ class NotFound(_CallersMistake):
     code = "not_found"
 
 
-class InProgress(_CallersMistake):
-    """The same request (its Idempotency-Key) is still running."""
+class Conflict(_CallersMistake):
+    """The request clashes with what is stored (a diary the user edited); `code` says how."""
 
     status = 409
+    code = "conflict"
+
+
+class InProgress(Conflict):
+    """The same request (its Idempotency-Key) is still running."""
+
     code = "request_in_progress"
     retry_after_s = 1
 

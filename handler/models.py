@@ -66,10 +66,20 @@ class Diary(BaseModel):
     date: dt.date
     title: str
     content: str
-    record_ids: list[uuid.UUID]
-    model: str = Field(description="Which model wrote it.")
+    record_ids: list[uuid.UUID] = Field(description="The records it was written from; empty for the user's own.")
+    model: str = Field(description="Which model wrote it; `user` for a diary the user wrote.")
+    tags: list[str] = Field(default_factory=list, description="The user's own tags.")
+    edited: bool = Field(
+        default=False, description="The user edited it (PUT): POST /diaries keeps it unless `overwrite`."
+    )
+    has_images: bool = Field(default=False, description="Pictures were drawn for it.")
     created_at: dt.datetime
     updated_at: dt.datetime
+
+
+class DiaryPage(BaseModel):
+    items: list[Diary]
+    next_cursor: str | None = Field(description="Pass as `cursor` to get the next page; null on the last page.")
 
 
 class AgentReply(BaseModel):
@@ -96,14 +106,26 @@ class Image(BaseModel):
     prompt: str
     diary_date: dt.date | None
     model: str = Field(description="The image model that drew it.")
-    model_calls: int
+    model_calls: int = Field(description="Model round trips spent drawing it (0 when it is only read).")
+    created_at: dt.datetime
+
+
+class ImagePage(BaseModel):
+    items: list[Image]
+    next_cursor: str | None = Field(description="Pass as `cursor` to get the next page; null on the last page.")
+
+
+Sentiment = Literal["positive", "neutral", "negative"]
 
 
 class DayScore(BaseModel):
-    """One day's emotion score in a report: what the reporter answers and what the API shows."""
+    """One day of a report: what the reporter answers and what the API shows."""
 
     date: dt.date
     score: int = Field(ge=1, le=10)
+    # Optional: reports written before sentiments and themes (and a model that forgot) have none.
+    sentiment: Sentiment | None = None
+    themes: list[str] = Field(default_factory=list, max_length=5, description="The day's key themes.")
 
 
 class Report(BaseModel):
@@ -113,8 +135,13 @@ class Report(BaseModel):
     end_date: dt.date
     daily_scores: list[DayScore] | None = None
     average_score: float | None = None
-    themes: list[str] | None = None
-    feedback: str | None = None
+    themes: list[str] | None = Field(default=None, description="The period's key themes.")
+    patterns: list[str] | None = Field(default=None, description="Patterns over the period.")
+    feedback_points: list[str] | None = Field(default=None, description="3 to 5 pieces of feedback.")
+    feedback: str | None = Field(default=None, description="The overall evaluation.")
+    missing_days: list[dt.date] | None = Field(
+        default=None, description="Days with records that the model left unscored."
+    )
     failure: str | None = Field(default=None, description="Why it failed, when it did.")
     model: str | None = None
     created_at: dt.datetime
@@ -123,3 +150,35 @@ class Report(BaseModel):
 
 class ReportList(BaseModel):
     items: list[Report]
+
+
+class Export(BaseModel):
+    """An export written by the worker, for an account too large to answer in one response."""
+
+    export_id: uuid.UUID
+    status: Literal["pending", "running", "completed", "failed", "expired"] = Field(
+        description="`expired`: the document was kept EXPORT_RETENTION_DAYS and is gone; ask again."
+    )
+    url: str | None = Field(
+        default=None, description="Presigned GET URL of the JSON document (UserData), once completed."
+    )
+    expires_at: dt.datetime | None = Field(default=None, description="When the completed document is deleted.")
+    failure: str | None = None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class UserData(BaseModel):
+    """Everything of the caller: GET /me/export answered at once."""
+
+    exported_at: dt.datetime
+    records: list[Record]
+    diaries: list[Diary]
+    reports: list[Report]
+    images: list[Image]
+
+
+class Erasure(BaseModel):
+    status: Literal["erasing", "erased"] = Field(
+        description="`erasing`: the worker is deleting everything of the caller; `erased`: it is gone."
+    )

@@ -58,11 +58,17 @@ class Settings(BaseModel, frozen=True):
 
     image_bucket: str | None = None
     image_url_expiry_s: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
-    # Unset: reports run inline in the request that asks for them (local runs, tests).
+    # The worker's queue: reports, exports and erasures (its name is from when it carried reports
+    # only). Unset: they run inline in the request that asks for them (local runs, tests).
     report_queue_url: str | None = None
     report_max_days: int = 31
-    # A report message received this many times is failed instead of retried again.
+    # A job message received this many times is failed instead of retried again.
     report_max_receives: int = 3
+    # GET /me/export answers at once up to about this many bytes of document (Lambda's response
+    # limit is 6 MB); a larger account's export is written to S3 by the worker.
+    export_inline_max_bytes: int = Field(default=2_000_000, ge=0, le=5_000_000)
+    # How long an export document stays in the bucket (the stack's lifecycle rule says the same).
+    export_retention_days: int = Field(default=7, ge=1, le=365)
 
     default_timezone: str = "Asia/Seoul"
     max_body_bytes: int = 64 * 1024

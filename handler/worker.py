@@ -1,22 +1,26 @@
 """The worker: the same function, invoked with a batch of job messages from SQS.
 
-Two jobs travel through the queue: a report (`{"report_id", "user_id"}`, enqueued by POST /reports)
-and the embedding backfill (`{"job": "backfill_embeddings"}`, enqueued by the stack's schedule).
-Each message is processed on its own; the ones that hit a transient fault are returned as batch
-item failures so SQS redelivers only those.
+Each message is `{"job": ..., ...}`: a report (`report_id`, `user_id`; enqueued by POST /reports;
+a message without `job` is a report too, as they were first written), an export (`export_id`,
+`user_id`; GET /me/export of a large account), an erasure (`user_id`; DELETE /me), or the
+embedding backfill (`backfill_embeddings`, from the stack's schedule). Each message is processed
+on its own; the ones that hit a transient fault are returned as batch item failures so SQS
+redelivers only those. An erasure that fails on every delivery lands in the dead-letter queue,
+where the alarm on it calls an operator: it must be finished, never dropped.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from handler.logic import embedding_index, reports
+from handler.logic import embedding_index, reports, user_data
 from handler.settings import get_settings
 
 logger = Logger(child=True)
@@ -26,21 +30,37 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 BACKFILL = "backfill_embeddings"
 
 
+def _job(message: dict, final_attempt: bool) -> Callable[[], object]:
+    """What to run for a message; KeyError, TypeError or ValueError for one that is not ours."""
+    job = message.get("job", "report")
+    if job == BACKFILL:
+        return embedding_index.backfill
+    user_id = message["user_id"]
+    if not isinstance(user_id, str) or not user_id:
+        raise TypeError("user_id")
+    if job == "report":
+        report_id = uuid.UUID(message["report_id"])
+        return lambda: reports.run_report(user_id, report_id, final_attempt=final_attempt)
+    if job == user_data.EXPORT:
+        export_id = uuid.UUID(message["export_id"])
+        return lambda: user_data.run_export(user_id, export_id, final_attempt=final_attempt)
+    if job == user_data.ERASE:
+        return lambda: user_data.erase(user_id)
+    raise ValueError(f"unknown job {job!r}")
+
+
 def _run(record: SQSRecord) -> None:
+    receives = int(record.attributes.approximate_receive_count or 1)
     try:
         message = json.loads(record.body)
-        backfill = isinstance(message, dict) and message.get("job") == BACKFILL
-        if not backfill:
-            user_id, report_id = str(message["user_id"]), uuid.UUID(message["report_id"])
+        if not isinstance(message, dict):
+            raise TypeError("not an object")
+        run = _job(message, final_attempt=receives >= get_settings().report_max_receives)
     except (ValueError, KeyError, TypeError):
         # Retrying cannot fix a message that is not ours; drop it loudly instead of poisoning the queue.
         logger.error("dropped a malformed job message", extra={"message_id": record.message_id})
         return
-    if backfill:
-        embedding_index.backfill()
-        return
-    receives = int(record.attributes.approximate_receive_count or 1)
-    reports.run_report(user_id, report_id, final_attempt=receives >= get_settings().report_max_receives)
+    run()
 
 
 def handle_batch(event: dict, context: LambdaContext) -> dict:

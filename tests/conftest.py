@@ -127,7 +127,7 @@ def moto_endpoint() -> Iterator[str]:
 
 @pytest.fixture
 def aws_services(moto_endpoint, monkeypatch) -> Iterator[dict[str, str]]:
-    """A fresh images bucket and report queue (with its dead-letter queue) in the local moto server."""
+    """A fresh versioned bucket and job queue in the local moto server."""
     import boto3
 
     from handler.aws import client
@@ -140,6 +140,8 @@ def aws_services(moto_endpoint, monkeypatch) -> Iterator[dict[str, str]]:
     sqs = boto3.client("sqs", endpoint_url=moto_endpoint)
     bucket = f"diary-images-{suffix}"
     s3.create_bucket(Bucket=bucket)
+    # Versioned, as the stack's bucket is: a plain delete would leave the picture behind.
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     queue_url = sqs.create_queue(QueueName=f"reports-{suffix}")["QueueUrl"]
     monkeypatch.setenv("IMAGE_BUCKET", bucket)
     monkeypatch.setenv("REPORT_QUEUE_URL", queue_url)

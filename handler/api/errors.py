@@ -48,7 +48,8 @@ _FAILURES = {
     400: "The body is not JSON, or a query or path parameter is invalid.",
     401: "No verified identity (the API Gateway authorizer's `sub`).",
     404: "No such item for this caller.",
-    409: "A request with this Idempotency-Key is still running; retry after Retry-After.",
+    409: "A request with this Idempotency-Key is still running (`request_in_progress`; retry after "
+    "Retry-After), or, for POST /diaries, the user edited that diary (`diary_edited`).",
     413: "The body is over the size limit.",
     415: "The body is not application/json.",
     422: "The body failed validation, an Idempotency-Key was reused with another body, or the request "
@@ -71,6 +72,11 @@ def documented(status: int, description: str, *failures: int) -> dict[int, OpenA
         status: success,
         **{code: {**error, "description": _FAILURES[code]} for code in sorted(failures)},
     }
+
+
+def another_success(description: str, model: type[BaseModel]) -> OpenAPIResponse:
+    """A second success status of a route (its first comes from the return annotation)."""
+    return {"description": description, "content": {"application/json": {"model": model}}}
 
 
 def error_body(code: str, message: str, **extra: Any) -> str:

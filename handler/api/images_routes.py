@@ -1,16 +1,23 @@
-"""POST /images."""
+"""POST /images, GET /images, GET and DELETE /images/{id}."""
+
+import uuid
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from handler.api.errors import WRITE_FAILURES, documented
+from handler.api.errors import READ_FAILURES, WRITE_FAILURES, documented
 from handler.api.idempotency import idempotent
 from handler.api.identity import Caller
 from handler.api.schemas import NewImage
 from handler.logic import images
-from handler.models import Image
+from handler.models import Image, ImagePage
 
 router = Router()
+
+DEFAULT_PAGE = 20
+MAX_PAGE = 100
 
 
 @router.post(
@@ -22,3 +29,35 @@ router = Router()
 def create_image(body: NewImage, user_id: Caller) -> Response[Image]:
     image = images.create_image(user_id, body.date, body.text)
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=image)
+
+
+@router.get(
+    "/images",
+    summary="The caller's pictures, newest first, each with a fresh presigned URL",
+    responses=documented(200, "A page of pictures and the cursor of the next", 422, *READ_FAILURES),
+)
+def list_images(
+    user_id: Caller,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> ImagePage:
+    return images.list_images(user_id, limit, cursor)
+
+
+@router.get(
+    "/images/<image_id>",
+    summary="One of the caller's pictures, with a fresh presigned URL",
+    responses=documented(200, "The picture", 404, *READ_FAILURES),
+)
+def get_image(image_id: Annotated[uuid.UUID, Path()], user_id: Caller) -> Image:
+    return images.get_image(user_id, image_id)
+
+
+@router.delete(
+    "/images/<image_id>",
+    summary="Delete one of the caller's pictures, every stored version of it included",
+    responses=documented(204, "Deleted; no body", 404, *READ_FAILURES),
+)
+def delete_image(image_id: Annotated[uuid.UUID, Path()], user_id: Caller) -> Response[None]:
+    images.delete_image(user_id, image_id)
+    return Response(status_code=204, content_type=None, body=None)

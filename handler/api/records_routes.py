@@ -1,4 +1,4 @@
-"""POST /records, GET /records, DELETE /records/{id}."""
+"""POST /records, GET /records (a day, a range, or a search), PATCH and DELETE /records/{id}."""
 
 import datetime as dt
 import uuid
@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from handler.api.errors import READ_FAILURES, WRITE_FAILURES, documented
 from handler.api.idempotency import idempotent
 from handler.api.identity import Caller
-from handler.api.schemas import NewRecord
+from handler.api.schemas import NewRecord, RecordEdit
 from handler.errors import InvalidRequest
 from handler.logic import records
 from handler.models import IsoDate, Record, RecordPage
@@ -35,19 +35,38 @@ def create_record(body: NewRecord, user_id: Caller) -> Response[Record]:
 
 @router.get(
     "/records",
-    summary="List records of a day (`date`) or a range (`from`, `to`)",
-    responses=documented(200, "A page of records, oldest first, and the cursor of the next", 422, *READ_FAILURES),
+    summary="List records of a day (`date`) or a range (`from`, `to`), or search them by words (`q`)",
+    description="With `q`: the records holding any of its words (within `date` or `from`-`to` when given), "
+    "most matching first, at most `limit`, on one page. Without: the day's or range's records, oldest first, "
+    "page by page.",
+    responses=documented(200, "A page of records and the cursor of the next", 422, *READ_FAILURES),
 )
 def list_records(
     user_id: Caller,
     date: Annotated[IsoDate | None, Query()] = None,
     date_from: Annotated[IsoDate | None, Query(alias="from")] = None,
     date_to: Annotated[IsoDate | None, Query(alias="to")] = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> RecordPage:
+    if q is not None:
+        if cursor is not None:
+            raise InvalidRequest("a search has one page: `cursor` does not go with `q`")
+        period = _period(date, date_from, date_to) if (date or date_from or date_to) else None
+        return records.search_records(user_id, q, period, limit)
     first, last = _period(date, date_from, date_to)
     return records.list_records(user_id, first, last, limit, cursor)
+
+
+@router.patch(
+    "/records/<record_id>",
+    summary="Correct one of the caller's records: its `content`, its `record_date`, or both",
+    responses=documented(200, "The record as it is now", 404, *WRITE_FAILURES),
+    middlewares=[idempotent],
+)
+def edit_record(record_id: Annotated[uuid.UUID, Path()], body: RecordEdit, user_id: Caller) -> Record:
+    return records.edit_record(user_id, record_id, body.content, body.record_date)
 
 
 @router.delete(

@@ -1,4 +1,4 @@
-"""POST /reports, GET /reports, GET /reports/{id}."""
+"""POST /reports, GET /reports, GET and DELETE /reports/{id}."""
 
 import uuid
 from typing import Annotated
@@ -42,3 +42,13 @@ def list_reports(user_id: Caller) -> ReportList:
 )
 def get_report(report_id: Annotated[uuid.UUID, Path()], user_id: Caller) -> Report:
     return reports.get_report(user_id, report_id)
+
+
+@router.delete(
+    "/reports/<report_id>",
+    summary="Delete one of the caller's reports",
+    responses=documented(204, "Deleted; no body", 404, *READ_FAILURES),
+)
+def delete_report(report_id: Annotated[uuid.UUID, Path()], user_id: Caller) -> Response[None]:
+    reports.delete_report(user_id, report_id)
+    return Response(status_code=204, content_type=None, body=None)

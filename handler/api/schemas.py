@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from handler.models import MAX_RECORD_CHARS, IsoDate, RequestType, Text
+
+MAX_TAGS = 10
+MAX_TAG_CHARS = 30
+MAX_DIARY_CHARS = 20_000
+
+
+def _distinct(tags: list[str]) -> list[str]:
+    return list(dict.fromkeys(tags))
+
+
+Tag = Annotated[Text, Field(max_length=MAX_TAG_CHARS)]
+Tags = Annotated[list[Tag], Field(max_length=MAX_TAGS), AfterValidator(_distinct)]
 
 
 class _Body(BaseModel):
@@ -16,10 +30,30 @@ class NewRecord(_Body):
     record_date: IsoDate | None = Field(default=None, description="Default: today in DEFAULT_TIMEZONE.")
 
 
+class RecordEdit(_Body):
+    content: Text | None = Field(default=None, max_length=MAX_RECORD_CHARS)
+    record_date: IsoDate | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> RecordEdit:
+        if self.content is None and self.record_date is None:
+            raise ValueError("give `content`, `record_date` or both")
+        return self
+
+
 class NewDiary(_Body):
     date: IsoDate
     # Strict: a string ("0.5") or a boolean is a wrong type, not a number to coerce.
     temperature: float | None = Field(default=None, ge=0.0, le=1.0, strict=True)
+    overwrite: bool = Field(default=False, strict=True, description="Write it again even over a diary the user edited.")
+
+
+class DiaryEdit(_Body):
+    """The user's own diary for a day: it replaces what is there, and is marked `edited`."""
+
+    title: Text = Field(max_length=200)
+    content: Text = Field(max_length=MAX_DIARY_CHARS)
+    tags: Tags = Field(default_factory=list, description=f"At most {MAX_TAGS}, each 1-{MAX_TAG_CHARS} characters.")
 
 
 class AgentRequest(_Body):

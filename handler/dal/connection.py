@@ -30,6 +30,7 @@ from handler.settings import get_settings
 # uuid and uuid[] columns come back as uuid.UUID, not strings.
 psycopg2.extras.register_uuid()
 
+
 class _Connection(psycopg2.extensions.connection):
     """The container's connection, and what it learned once about the database behind it."""
 

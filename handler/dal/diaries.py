@@ -8,7 +8,11 @@ import uuid
 from handler.dal.records import vector_literal
 from handler.models import Diary
 
-_COLUMNS = "diary_date AS date, title, content, model, record_ids, created_at, updated_at"
+_COLUMNS = (
+    "diary_date AS date, title, content, model, record_ids, tags, edited, created_at, updated_at,"
+    " EXISTS (SELECT 1 FROM images WHERE images.user_id = diaries.user_id"
+    " AND images.diary_date = diaries.diary_date) AS has_images"
+)
 
 
 def upsert(
@@ -21,9 +25,12 @@ def upsert(
     record_ids: list[uuid.UUID],
     embedding: list[float] | None = None,
     stores_embeddings: bool = False,
-) -> Diary:
-    """Write the day's diary; writing again replaces it (created_at is kept). Where the table keeps
-    embeddings the old one never outlives its text: replaced, or NULL for the backfill to fill."""
+    overwrite_edited: bool = False,
+) -> Diary | None:
+    """Write the day's diary; writing again replaces it (created_at and the user's tags are kept,
+    and it is no longer `edited`), but a diary the user edited only with `overwrite_edited`: None
+    when it was kept. Where the table keeps embeddings the old one never outlives its text:
+    replaced, or NULL for the backfill to fill."""
     column, value, update = (
         (", embedding", ", %s::vector", ", embedding = EXCLUDED.embedding") if stores_embeddings else ("", "", "")
     )
@@ -35,11 +42,13 @@ def upsert(
         f" VALUES (%s, %s, %s, %s, %s, %s::uuid[]{value})"
         " ON CONFLICT (user_id, diary_date) DO UPDATE SET"
         " title = EXCLUDED.title, content = EXCLUDED.content, model = EXCLUDED.model,"
-        f" record_ids = EXCLUDED.record_ids, updated_at = now(){update}"
+        f" record_ids = EXCLUDED.record_ids, edited = false, updated_at = now(){update}"
+        " WHERE NOT diaries.edited OR %s"
         f" RETURNING {_COLUMNS}",
-        params,
+        (*params, overwrite_edited),
     )
-    return Diary.model_validate(cur.fetchone())
+    row = cur.fetchone()
+    return None if row is None else Diary.model_validate(row)
 
 
 def get(cur, user_id: str, day: dt.date) -> Diary | None:
@@ -68,9 +77,7 @@ def nearest(cur, user_id: str, meaning: list[float], limit: int) -> list[Diary]:
 
 def without_embedding(cur, limit: int) -> list[tuple[str, dt.date, str]]:
     """(user id, day, title and content) of diaries of any user with no embedding (as diary_backfill)."""
-    cur.execute(
-        "SELECT user_id, diary_date, title, content FROM diaries WHERE embedding IS NULL LIMIT %s", (limit,)
-    )
+    cur.execute("SELECT user_id, diary_date, title, content FROM diaries WHERE embedding IS NULL LIMIT %s", (limit,))
     return [(row["user_id"], row["diary_date"], f"{row['title']}\n{row['content']}") for row in cur.fetchall()]
 
 
@@ -80,3 +87,70 @@ def set_embedding(cur, user_id: str, day: dt.date, embedding: list[float]) -> No
         "UPDATE diaries SET embedding = %s::vector WHERE user_id = %s AND diary_date = %s",
         (vector_literal(embedding), user_id, day),
     )
+
+
+def put(
+    cur,
+    user_id: str,
+    day: dt.date,
+    title: str,
+    content: str,
+    tags: list[str],
+    embedding: list[float] | None = None,
+    stores_embeddings: bool = False,
+) -> tuple[Diary, bool]:
+    """The user's own diary for the day, marked edited; (the diary, whether it was created). A diary
+    the model wrote keeps its model and records; one the user starts is the user's."""
+    column, value, update = (
+        (", embedding", ", %s::vector", ", embedding = EXCLUDED.embedding") if stores_embeddings else ("", "", "")
+    )
+    params: tuple = (user_id, day, title, content, tags)
+    if stores_embeddings:
+        params += (vector_literal(embedding) if embedding is not None else None,)
+    cur.execute(
+        f"INSERT INTO diaries (user_id, diary_date, title, content, tags, model, record_ids, edited{column})"
+        f" VALUES (%s, %s, %s, %s, %s, 'user', '{{}}', true{value})"
+        " ON CONFLICT (user_id, diary_date) DO UPDATE SET title = EXCLUDED.title, content = EXCLUDED.content,"
+        f" tags = EXCLUDED.tags, edited = true, updated_at = now(){update}"
+        f" RETURNING {_COLUMNS}, (xmax = 0) AS created",
+        params,
+    )
+    row = cur.fetchone()
+    return Diary.model_validate(row), bool(row["created"])
+
+
+def page(
+    cur,
+    user_id: str,
+    first: dt.date | None,
+    last: dt.date | None,
+    tag: str | None,
+    limit: int,
+    after: dt.date | None = None,
+) -> list[Diary]:
+    """The owner's diaries by day, oldest first, from `first` to `last`, with `tag`, after `after`."""
+    cur.execute(
+        f"SELECT {_COLUMNS} FROM diaries WHERE user_id = %(user_id)s"
+        " AND diary_date BETWEEN %(first)s AND %(last)s AND diary_date > %(after)s"
+        " AND (%(tag)s::text IS NULL OR tags @> ARRAY[%(tag)s::text])"
+        " ORDER BY diary_date LIMIT %(limit)s",
+        {
+            "user_id": user_id,
+            "first": first or dt.date.min,
+            "last": last or dt.date.max,
+            "after": after or dt.date.min,
+            "tag": tag,
+            "limit": limit,
+        },
+    )
+    return [Diary.model_validate(row) for row in cur.fetchall()]
+
+
+def delete(cur, user_id: str, day: dt.date) -> bool:
+    cur.execute("DELETE FROM diaries WHERE user_id = %s AND diary_date = %s", (user_id, day))
+    return cur.rowcount == 1
+
+
+def erase_user(cur, user_id: str) -> int:
+    cur.execute("DELETE FROM diaries WHERE user_id = %s", (user_id,))
+    return cur.rowcount

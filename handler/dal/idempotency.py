@@ -8,6 +8,7 @@ key meets the first one's row (in progress or completed) and Powertools answers 
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyItemAlreadyExistsError,
@@ -32,6 +33,14 @@ def _record(row: dict) -> DataRecord:
 
 
 class PostgresPersistenceLayer(BasePersistenceLayer):
+    # Whose response the row being written will hold, so that DELETE /me can erase it: the caller of
+    # the request in progress (a container runs one at a time), taken from the idempotent payload.
+    _owner: str | None = None
+
+    def save_inprogress(self, data: dict[str, Any], remaining_time_in_millis: int | None = None) -> None:
+        self._owner = data.get("user") if isinstance(data, dict) else None
+        super().save_inprogress(data, remaining_time_in_millis)
+
     def _get_record(self, idempotency_key: str) -> DataRecord:
         with connection.statement(None) as cur:
             cur.execute(f"SELECT {_COLUMNS} FROM idempotency_keys WHERE id = %s", (idempotency_key,))
@@ -45,11 +54,11 @@ class PostgresPersistenceLayer(BasePersistenceLayer):
         with connection.transaction(None) as cur:
             # Take over only a row that expired, or an in-progress one whose Lambda ran out of time.
             cur.execute(
-                "INSERT INTO idempotency_keys (id, status, expires_at, in_progress_expires_at, payload_hash)"
-                " VALUES (%(id)s, %(status)s, %(expires)s, %(in_progress)s, %(hash)s)"
+                "INSERT INTO idempotency_keys (id, status, expires_at, in_progress_expires_at, payload_hash, owner)"
+                " VALUES (%(id)s, %(status)s, %(expires)s, %(in_progress)s, %(hash)s, %(owner)s)"
                 " ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, expires_at = EXCLUDED.expires_at,"
                 " in_progress_expires_at = EXCLUDED.in_progress_expires_at,"
-                " payload_hash = EXCLUDED.payload_hash, response_data = NULL"
+                " payload_hash = EXCLUDED.payload_hash, response_data = NULL, owner = EXCLUDED.owner"
                 " WHERE idempotency_keys.expires_at < %(now_s)s OR (idempotency_keys.status = 'INPROGRESS'"
                 " AND idempotency_keys.in_progress_expires_at < %(now_ms)s)"
                 " RETURNING id",
@@ -59,6 +68,7 @@ class PostgresPersistenceLayer(BasePersistenceLayer):
                     "expires": data_record.expiry_timestamp,
                     "in_progress": data_record.in_progress_expiry_timestamp,
                     "hash": data_record.payload_hash,
+                    "owner": self._owner,
                     "now_s": now_ms // 1000,
                     "now_ms": now_ms,
                 },
@@ -91,3 +101,9 @@ class PostgresPersistenceLayer(BasePersistenceLayer):
     def _delete_record(self, data_record: DataRecord) -> None:
         with connection.statement(None) as cur:
             cur.execute("DELETE FROM idempotency_keys WHERE id = %s", (data_record.idempotency_key,))
+
+
+def erase_owner(cur, user_id: str) -> int:
+    """Every remembered response of `user_id` (a service-level statement: the table has no tenant)."""
+    cur.execute("DELETE FROM idempotency_keys WHERE owner = %s", (user_id,))
+    return cur.rowcount

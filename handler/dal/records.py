@@ -12,6 +12,8 @@ import uuid
 from handler.models import Record
 
 _COLUMNS = "id, content, record_date, created_at"
+# A record matches when it holds any of the terms; the terms are bound as an array, never spliced.
+_ANY_TERM = "to_tsquery('simple', array_to_string(%(terms)s::text[], ' | '))"
 # Reciprocal rank fusion: a record's score is the sum over rankings of 1 / (K + its rank there).
 _RRF_K = 60
 
@@ -53,7 +55,7 @@ def search(
     (reciprocal rank fusion), so that a record found by either comes up. Within `period` every
     record qualifies; without one, those matching a term or, with `meaning`, those nearest in
     meaning (all of the owner's records that have an embedding, best first)."""
-    query = "to_tsquery('simple', array_to_string(%(terms)s::text[], ' | '))"
+    query = _ANY_TERM
     start, end = period or (None, None)
     params = {"terms": terms, "user_id": user_id, "start": start, "end": end, "limit": limit}
     if meaning is None:
@@ -65,9 +67,7 @@ def search(
         )
         return [Record.model_validate(row) for row in cur.fetchall()]
     scope = (
-        "record_date BETWEEN %(start)s AND %(end)s"
-        if period
-        else f"(search_terms @@ {query} OR embedding IS NOT NULL)"
+        "record_date BETWEEN %(start)s AND %(end)s" if period else f"(search_terms @@ {query} OR embedding IS NOT NULL)"
     )
     cur.execute(
         f"WITH found AS (SELECT {_COLUMNS}, search_terms @@ {query} AS by_words,"
@@ -80,6 +80,18 @@ def search(
         f" + (CASE WHEN distance IS NOT NULL THEN 1.0 / ({_RRF_K} + meaning_rank) ELSE 0 END) DESC,"
         " record_date DESC, created_at DESC LIMIT %(limit)s",
         {**params, "meaning": vector_literal(meaning)},
+    )
+    return [Record.model_validate(row) for row in cur.fetchall()]
+
+
+def matching(cur, user_id: str, terms: list[str], period: tuple[dt.date, dt.date] | None, limit: int) -> list[Record]:
+    """The owner's records holding any of `terms` (within `period`), most matching first, then newest."""
+    start, end = period or (dt.date.min, dt.date.max)
+    cur.execute(
+        f"SELECT {_COLUMNS} FROM records WHERE user_id = %(user_id)s AND search_terms @@ {_ANY_TERM}"
+        " AND record_date BETWEEN %(start)s AND %(end)s"
+        f" ORDER BY ts_rank(search_terms, {_ANY_TERM}) DESC, record_date DESC, created_at DESC LIMIT %(limit)s",
+        {"terms": terms, "user_id": user_id, "start": start, "end": end, "limit": limit},
     )
     return [Record.model_validate(row) for row in cur.fetchall()]
 
@@ -140,3 +152,45 @@ def list_between(
 def delete(cur, user_id: str, record_id: uuid.UUID) -> bool:
     cur.execute("DELETE FROM records WHERE id = %s AND user_id = %s", (str(record_id), user_id))
     return cur.rowcount == 1
+
+
+def update(
+    cur,
+    user_id: str,
+    record_id: uuid.UUID,
+    content: str | None,
+    record_date: dt.date | None,
+    search_document: str | None,
+    embedding: list[float] | None = None,
+    stores_embeddings: bool = False,
+) -> Record | None:
+    """Change a record's text and/or day; a new text gets its search terms and embedding (or none,
+    for the backfill) in the same statement, so the index never describes an old text."""
+    sets: list[str] = []
+    params: list[object] = []
+    if content is not None:
+        sets += ["content = %s", "search_terms = to_tsvector('simple', %s)"]
+        params += [content, search_document]
+        if stores_embeddings:
+            sets.append("embedding = %s::vector")
+            params.append(vector_literal(embedding) if embedding is not None else None)
+    if record_date is not None:
+        sets.append("record_date = %s")
+        params.append(record_date)
+    cur.execute(
+        f"UPDATE records SET {', '.join(sets)} WHERE id = %s AND user_id = %s RETURNING {_COLUMNS}",
+        (*params, str(record_id), user_id),
+    )
+    row = cur.fetchone()
+    return None if row is None else Record.model_validate(row)
+
+
+def of_user(cur, user_id: str) -> list[Record]:
+    """Every record of the owner, in the order they were jotted down (the export)."""
+    cur.execute(f"SELECT {_COLUMNS} FROM records WHERE user_id = %s ORDER BY record_date, created_at, id", (user_id,))
+    return [Record.model_validate(row) for row in cur.fetchall()]
+
+
+def erase_user(cur, user_id: str) -> int:
+    cur.execute("DELETE FROM records WHERE user_id = %s", (user_id,))
+    return cur.rowcount

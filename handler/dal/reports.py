@@ -11,7 +11,7 @@ from handler.models import Report
 
 _COLUMNS = (
     "id AS report_id, start_date, end_date, status, daily_scores, average_score::float AS average_score, themes,"
-    " feedback, failure, model, created_at, updated_at"
+    " patterns, feedback_points, feedback, missing_days, failure, model, created_at, updated_at"
 )
 
 
@@ -50,14 +50,24 @@ def claim(cur, user_id: str, report_id: uuid.UUID) -> Report | None:
     return _report(cur.fetchone())
 
 
-def complete(
-    cur, user_id: str, report_id: uuid.UUID, daily_scores: list[dict], average: float, themes: list[str],
-    feedback: str, model: str,
-) -> None:
+def complete(cur, user_id: str, report_id: uuid.UUID, written: dict, model: str) -> None:
+    """`written`: daily_scores, average_score, themes, patterns, feedback_points, feedback, missing_days."""
     cur.execute(
-        "UPDATE reports SET status = 'completed', daily_scores = %s, average_score = %s, themes = %s,"
-        " feedback = %s, model = %s, failure = NULL, updated_at = now() WHERE id = %s AND user_id = %s",
-        (Json(daily_scores), average, Json(themes), feedback, model, str(report_id), user_id),
+        "UPDATE reports SET status = 'completed', daily_scores = %(daily_scores)s, average_score = %(average_score)s,"
+        " themes = %(themes)s, patterns = %(patterns)s, feedback_points = %(feedback_points)s,"
+        " feedback = %(feedback)s, missing_days = %(missing_days)s, model = %(model)s, failure = NULL,"
+        " updated_at = now() WHERE id = %(id)s AND user_id = %(user_id)s",
+        {
+            **{
+                key: Json(written[key])
+                for key in ("daily_scores", "themes", "patterns", "feedback_points", "missing_days")
+            },
+            "average_score": written["average_score"],
+            "feedback": written["feedback"],
+            "model": model,
+            "id": str(report_id),
+            "user_id": user_id,
+        },
     )
 
 
@@ -66,3 +76,19 @@ def fail(cur, user_id: str, report_id: uuid.UUID, reason: str) -> None:
         "UPDATE reports SET status = 'failed', failure = %s, updated_at = now() WHERE id = %s AND user_id = %s",
         (reason, str(report_id), user_id),
     )
+
+
+def delete(cur, user_id: str, report_id: uuid.UUID) -> bool:
+    cur.execute("DELETE FROM reports WHERE id = %s AND user_id = %s", (str(report_id), user_id))
+    return cur.rowcount == 1
+
+
+def of_user(cur, user_id: str) -> list[Report]:
+    """Every report of the owner, oldest first (the export)."""
+    cur.execute(f"SELECT {_COLUMNS} FROM reports WHERE user_id = %s ORDER BY created_at, id", (user_id,))
+    return [Report.model_validate(row) for row in cur.fetchall()]
+
+
+def erase_user(cur, user_id: str) -> int:
+    cur.execute("DELETE FROM reports WHERE user_id = %s", (user_id,))
+    return cur.rowcount

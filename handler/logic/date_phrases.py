@@ -245,7 +245,9 @@ def _relative_season(m, today):
     return _season(name, year)
 
 
-@phrase(r"(?<![가-힣])(봄|여름|가을|겨울)(?![가-힣]{2})|\b(?:in|during)\s+(?:the\s+)?(spring|summer|autumn|fall|winter)\b")
+@phrase(
+    r"(?<![가-힣])(봄|여름|가을|겨울)(?![가-힣]{2})|\b(?:in|during)\s+(?:the\s+)?(spring|summer|autumn|fall|winter)\b"
+)
 def _latest_season_phrase(m, today):
     return _latest_season(_SEASONS[m[1] or m[2]], today)
 
@@ -393,8 +395,10 @@ def _ko_span(m, today):
     return (today - (days - 1) * DAY, today) if days else None
 
 
-@phrase(r"(?:the\s+)?(?:past|last|previous)\s+" + _NUM + r"\s+(days?|weeks?|months?)"
-        r"|(?:the\s+)?past\s+(day|week|month)")
+@phrase(
+    r"(?:the\s+)?(?:past|last|previous)\s+" + _NUM + r"\s+(days?|weeks?|months?)"
+    r"|(?:the\s+)?past\s+(day|week|month)"
+)
 def _en_span(m, today):
     count, unit = (_number(m[1]), m[2]) if m[1] else (1, m[3])
     days = count * {"day": 1, "week": 7, "month": 30}[unit.rstrip("s")]
@@ -431,20 +435,26 @@ def _en_ago(m, today):
     return _month(*_months_back(today, count))
 
 
-@phrase(r"(?<!\d)((?:19|20)\d{2})\s*년|\bin\s+((?:19|20)\d{2})\b"
-        r"|(재작년|지지난해|작년|지난해|올해|금년|the year before last|last year|this year)")
+@phrase(
+    r"(?<!\d)((?:19|20)\d{2})\s*년|\bin\s+((?:19|20)\d{2})\b"
+    r"|(재작년|지지난해|작년|지난해|올해|금년|the year before last|last year|this year)"
+)
 def _year(m, today):
     year = int(m[1] or m[2]) if (m[1] or m[2]) else _year_of(m[3], today)
     return _so_far((dt.date(year, 1, 1), dt.date(year, 12, 31)), today)
 
 
-@phrase(r"(지지난\s*주|저저번\s*주|지난\s*주|저번\s*주|이번\s*주|금주)|\b(?:the\s+)?week\s+before\s+last|\b(?:last|this)\s+week\b")
+@phrase(
+    r"(지지난\s*주|저저번\s*주|지난\s*주|저번\s*주|이번\s*주|금주)|\b(?:the\s+)?week\s+before\s+last|\b(?:last|this)\s+week\b"
+)
 def _week_phrase(m, today):
     back = _back(m[1] or m[0])
     return _so_far(_week(today, back), today) if back == 0 else _week(today, back)
 
 
-@phrase(r"(지지난\s*달|저저번\s*달|지난\s*달|저번\s*달|이번\s*달|이달|금월)|\b(?:the\s+)?month\s+before\s+last|\b(?:last|this)\s+month\b")
+@phrase(
+    r"(지지난\s*달|저저번\s*달|지난\s*달|저번\s*달|이번\s*달|이달|금월)|\b(?:the\s+)?month\s+before\s+last|\b(?:last|this)\s+month\b"
+)
 def _month_phrase(m, today):
     back = _back(m[1] or m[0])
     span = _month(*_months_back(today, back))

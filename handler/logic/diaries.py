@@ -1,33 +1,48 @@
-"""Writing a day's diary from its records, and reading it back."""
+"""A day's diary: written from its records by the model, or by the user; listed, read and deleted.
+
+The user's words are never discarded silently: a diary the user wrote or edited (PUT) is marked
+`edited`, and writing it again from the records (POST) is refused with 409 diary_edited unless the
+request says `overwrite`. Deleting a diary deletes its pictures too, their S3 objects included.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from handler.agents.diary_writer import agent as diary_writer
+from handler.aws import object_store
 from handler.dal import connection
 from handler.dal import diaries as diaries_dal
-from handler.errors import NotFound, Unprocessable
-from handler.logic import calendar, embedding_index
+from handler.dal import images as images_dal
+from handler.errors import Conflict, NotFound, Unprocessable
+from handler.logic import calendar, cursors, embedding_index
 from handler.logic.records import records_of_day
-from handler.models import Diary
+from handler.models import Diary, DiaryPage
 
 DEFAULT_TEMPERATURE = 0.7
+_EDITED = "the diary of {day} was written or edited by the user; send `overwrite: true` to replace it"
 
 
-def write_diary(user_id: str, day: dt.date, temperature: float | None = None) -> Diary:
-    """One model call over the day's records; writing again replaces the day's diary."""
+def write_diary(user_id: str, day: dt.date, temperature: float | None = None, overwrite: bool = False) -> Diary:
+    """One model call over the day's records; writing again replaces the day's diary, unless the
+    user edited it and `overwrite` is not given (checked before the call, and again as it is stored)."""
     records = records_of_day(user_id, day)
     if not records:
         raise Unprocessable(f"there are no records on {day.isoformat()} to write a diary from", code="no_records")
+    if not overwrite:
+        with connection.statement(user_id) as cur:
+            existing = diaries_dal.get(cur, user_id, day)
+        if existing is not None and existing.edited:
+            raise Conflict(_EDITED.format(day=day.isoformat()), code="diary_edited")
     answer = diary_writer.write(
         day,
         [(calendar.local_time(r.created_at), r.content) for r in records],
         DEFAULT_TEMPERATURE if temperature is None else temperature,
     )
     embedding = embedding_index.for_storage(f"{answer.output.title}\n{answer.output.content}")
+    keeps_embeddings = connection.stores_embeddings()
     with connection.statement(user_id) as cur:
-        return diaries_dal.upsert(
+        diary = diaries_dal.upsert(
             cur,
             user_id,
             day,
@@ -36,8 +51,20 @@ def write_diary(user_id: str, day: dt.date, temperature: float | None = None) ->
             answer.model,
             [r.id for r in records],
             embedding,
-            stores_embeddings=connection.stores_embeddings(),
+            stores_embeddings=keeps_embeddings,
+            overwrite_edited=overwrite,
         )
+    if diary is None:  # the user edited it while the model was writing
+        raise Conflict(_EDITED.format(day=day.isoformat()), code="diary_edited")
+    return diary
+
+
+def put_diary(user_id: str, day: dt.date, title: str, content: str, tags: list[str]) -> tuple[Diary, bool]:
+    """The user's own diary for the day, replacing what is there; (the diary, whether it is new)."""
+    embedding = embedding_index.for_storage(f"{title}\n{content}")
+    keeps_embeddings = connection.stores_embeddings()
+    with connection.statement(user_id) as cur:
+        return diaries_dal.put(cur, user_id, day, title, content, tags, embedding, stores_embeddings=keeps_embeddings)
 
 
 def get_diary(user_id: str, day: dt.date) -> Diary:
@@ -46,3 +73,35 @@ def get_diary(user_id: str, day: dt.date) -> Diary:
     if diary is None:
         raise NotFound(f"no diary for {day.isoformat()}")
     return diary
+
+
+def list_diaries(
+    user_id: str,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    tag: str | None,
+    limit: int,
+    cursor: str | None = None,
+) -> DiaryPage:
+    """Oldest first; `from` and `to` each optional: without them, every diary, page by page."""
+    if date_from and date_to and date_to < date_from:
+        raise Unprocessable("`to` must not be before `from`", code="invalid_range")
+    after = cursors.decode(cursor, dt.date.fromisoformat)[0] if cursor else None
+    with connection.statement(user_id) as cur:
+        # One extra row tells whether another page exists without a COUNT.
+        rows = diaries_dal.page(cur, user_id, date_from, date_to, tag, limit + 1, after)
+    items = rows[:limit]
+    next_cursor = cursors.encode(items[-1].date.isoformat()) if len(rows) > limit else None
+    return DiaryPage(items=items, next_cursor=next_cursor)
+
+
+def delete_diary(user_id: str, day: dt.date) -> None:
+    """The diary and its pictures. The objects go first, inside the transaction that deletes the
+    rows: when S3 fails nothing is deleted (503, retry); when the commit fails the rows are still
+    there to delete again, and every S3 delete is safe to repeat."""
+    with connection.transaction(user_id) as cur:
+        keys = images_dal.delete_for_day(cur, user_id, day)
+        if not diaries_dal.delete(cur, user_id, day):
+            raise NotFound(f"no diary for {day.isoformat()}")
+        for key in keys:
+            object_store.delete_everything(key)

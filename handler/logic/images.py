@@ -1,4 +1,5 @@
-"""Drawing a picture for a diary (or any text): one prompt call, one Nova Canvas call, one S3 object."""
+"""Pictures for a diary (or any text): drawn with one prompt call and one image model call, kept as
+one S3 object each; listed newest first, read, and deleted for good (every S3 version of it)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,15 @@ import datetime as dt
 import uuid
 
 from handler.agents.image_prompter import agent as image_prompter
-from handler.aws import image_store
+from handler.aws import object_store
 from handler.dal import connection
 from handler.dal import diaries as diaries_dal
 from handler.dal import images as images_dal
-from handler.errors import Unprocessable
+from handler.dal.images import StoredImage
+from handler.errors import NotFound, Unprocessable
 from handler.inference import image_models
-from handler.models import Image
+from handler.logic import cursors
+from handler.models import Image, ImagePage
 
 
 def create_image(user_id: str, day: dt.date | None = None, text: str | None = None) -> Image:
@@ -29,8 +32,44 @@ def create_image(user_id: str, day: dt.date | None = None, text: str | None = No
     png, image_model = image_models.draw(draft.output.prompt, draft.output.negative_prompt)
 
     image_id = uuid.uuid4()
-    key = image_store.key_for(user_id, image_id)
-    image_store.put_png(key, png)
+    key = object_store.key_for(user_id, image_id)
+    object_store.put_png(key, png)
     with connection.statement(user_id) as cur:
         stored = images_dal.insert(cur, image_id, user_id, day, draft.output.prompt, key, image_model)
-    return Image(**dataclasses.asdict(stored), url=image_store.presigned_url(key), model_calls=2)
+    return _shown(stored, model_calls=2)
+
+
+def list_images(user_id: str, limit: int, cursor: str | None = None) -> ImagePage:
+    """Newest first, each with a fresh presigned URL (signed here: no S3 round trip)."""
+    after = cursors.decode(cursor, cursors.moment, uuid.UUID) if cursor else None
+    with connection.statement(user_id) as cur:
+        rows = images_dal.page(cur, user_id, limit + 1, after)  # one extra row: is there a next page?
+    items = rows[:limit]
+    last = items[-1] if len(rows) > limit else None
+    return ImagePage(
+        items=[_shown(image) for image in items],
+        next_cursor=cursors.encode(last.created_at.isoformat(), str(last.id)) if last else None,
+    )
+
+
+def get_image(user_id: str, image_id: uuid.UUID) -> Image:
+    with connection.statement(user_id) as cur:
+        stored = images_dal.get(cur, user_id, image_id)
+    if stored is None:
+        raise NotFound("no such image")
+    return _shown(stored)
+
+
+def delete_image(user_id: str, image_id: uuid.UUID) -> None:
+    """The row and every version of its S3 object: the bucket is versioned, and a plain delete
+    would only hide the picture behind a delete marker. The objects go inside the transaction
+    that deletes the row, so a failed S3 call deletes nothing (503, retry)."""
+    with connection.transaction(user_id) as cur:
+        key = images_dal.delete(cur, user_id, image_id)
+        if key is None:
+            raise NotFound("no such image")
+        object_store.delete_everything(key)
+
+
+def _shown(stored: StoredImage, model_calls: int = 0) -> Image:
+    return Image(**dataclasses.asdict(stored), url=object_store.presigned_url(stored.s3_key), model_calls=model_calls)

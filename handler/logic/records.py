@@ -1,18 +1,15 @@
-"""Storing, listing and deleting the records a user jots down during the day."""
+"""Storing, editing, listing, searching and deleting the records a user jots down during the day."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
-import json
 import uuid
 
 from handler import search_terms
 from handler.dal import connection
 from handler.dal import records as records_dal
 from handler.errors import NotFound, Unprocessable
-from handler.logic import calendar, embedding_index
+from handler.logic import calendar, cursors, embedding_index
 from handler.models import Record, RecordPage
 
 MAX_RANGE_DAYS = 366
@@ -48,6 +45,40 @@ def list_records(
     return RecordPage(items=items, next_cursor=next_cursor)
 
 
+def edit_record(
+    user_id: str, record_id: uuid.UUID, content: str | None = None, record_date: dt.date | None = None
+) -> Record:
+    """A new text is indexed for search again, and embedded again where embeddings are kept, in the
+    same statement that stores it."""
+    embedding = embedding_index.for_storage(content) if content is not None else None
+    keeps_embeddings = connection.stores_embeddings()
+    with connection.statement(user_id) as cur:
+        record = records_dal.update(
+            cur,
+            user_id,
+            record_id,
+            content,
+            record_date,
+            search_terms.document(content) if content is not None else None,
+            embedding,
+            stores_embeddings=keeps_embeddings,
+        )
+    if record is None:
+        raise NotFound("no such record")
+    return record
+
+
+def search_records(user_id: str, words: str, period: tuple[dt.date, dt.date] | None, limit: int) -> RecordPage:
+    """The caller's records holding any of the words, most matching first (then newest): the index
+    questions are answered from, without a model call. One page: a search is refined, not paged."""
+    terms = search_terms.query(words)
+    if not terms:
+        raise Unprocessable("`q` has no words to search for", code="nothing_to_search")
+    with connection.statement(user_id) as cur:
+        found = records_dal.matching(cur, user_id, terms, period, limit)
+    return RecordPage(items=found, next_cursor=None)
+
+
 def delete_record(user_id: str, record_id: uuid.UUID) -> None:
     with connection.statement(user_id) as cur:
         if not records_dal.delete(cur, user_id, record_id):
@@ -60,19 +91,8 @@ def records_of_day(user_id: str, day: dt.date) -> list[Record]:
 
 
 def encode_cursor(last: Record) -> str:
-    key = [last.record_date.isoformat(), last.created_at.isoformat(), str(last.id)]
-    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+    return cursors.encode(last.record_date.isoformat(), last.created_at.isoformat(), str(last.id))
 
 
 def decode_cursor(cursor: str) -> tuple[dt.date, dt.datetime, uuid.UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        day, created_at, record_id = json.loads(raw)
-        moment = dt.datetime.fromisoformat(created_at)
-        offset = moment.utcoffset()
-        # Python takes UTC offsets up to 24 h, PostgreSQL up to 16 h; this API writes UTC only.
-        if offset is None or abs(offset) >= dt.timedelta(hours=16):
-            raise ValueError("cursor time outside what the API writes")
-        return dt.date.fromisoformat(day), moment, uuid.UUID(record_id)
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
-        raise Unprocessable("`cursor` is not one this API returned", code="invalid_cursor") from None
+    return cursors.decode(cursor, dt.date.fromisoformat, cursors.moment, uuid.UUID)

@@ -1,9 +1,11 @@
 """Emotion reports: requested by the API, written by the worker with one structured model call.
 
 A report goes pending -> running -> completed | failed. A malformed model answer is retried once,
-then the report fails with the reason. A transient fault (model or database unavailable) raises,
-so the queue retries the message; the last allowed attempt fails the report instead, so that no
-report stays running forever.
+then the report fails with the reason. An answer that is only imperfect is kept: a score for a day
+without records is dropped, and a day with records the model left unscored is listed in
+`missing_days`; only an answer that scores none of the days is malformed. A transient fault
+(model or database unavailable) raises, so the queue retries the message; the last allowed
+attempt fails the report instead, so that no report stays running forever.
 """
 
 from __future__ import annotations
@@ -11,17 +13,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from typing import Any
 
 from handler.agents.reporter import agent as reporter
-from handler.aws import report_queue
+from handler.agents.reporter.schema import ReportDraft
+from handler.aws import job_queue
 from handler.dal import connection
 from handler.dal import diaries as diaries_dal
 from handler.dal import records as records_dal
 from handler.dal import reports as reports_dal
 from handler.errors import AwsUnavailable, ModelAnswerMalformed, ModelUnavailable, NotFound, Unprocessable
 from handler.logic import calendar
-from handler.models import Diary, Record, Report
+from handler.models import DayScore, Diary, Record, Report
 from handler.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -44,7 +46,7 @@ def request_report(user_id: str, start: dt.date, end: dt.date) -> Report:
         report = reports_dal.insert(cur, report_id, user_id, start, end)
     if settings.report_queue_url:
         try:
-            report_queue.send(settings.report_queue_url, user_id, report_id)
+            job_queue.send(settings.report_queue_url, "report", user_id=user_id, report_id=str(report_id))
         except AwsUnavailable:
             # No worker will ever see it: fail it now rather than leave it pending.
             _fail(user_id, report_id, "the report could not be queued; request it again")
@@ -67,6 +69,13 @@ def list_reports(user_id: str) -> list[Report]:
         return reports_dal.list_recent(cur, user_id, RECENT_REPORTS)
 
 
+def delete_report(user_id: str, report_id: uuid.UUID) -> None:
+    """A report still being written is deleted too: the worker's completion then updates no row."""
+    with connection.statement(user_id) as cur:
+        if not reports_dal.delete(cur, user_id, report_id):
+            raise NotFound("no such report")
+
+
 def run_report(user_id: str, report_id: uuid.UUID, final_attempt: bool) -> None:
     """The worker's job for one message. A fault raises, so the queue redelivers the message, except
     on the final delivery: then the report fails with the reason instead of staying running."""
@@ -86,9 +95,7 @@ def run_report(user_id: str, report_id: uuid.UUID, final_attempt: bool) -> None:
         _fail(user_id, report_id, reason)
 
 
-def _write(
-    user_id: str, report_id: uuid.UUID, report: Report, records: list[Record], diaries: list[Diary]
-) -> None:
+def _write(user_id: str, report_id: uuid.UUID, report: Report, records: list[Record], diaries: list[Diary]) -> None:
     if not records:
         _fail(user_id, report_id, "there are no records in the period")
         return
@@ -102,21 +109,35 @@ def _write(
         except ModelAnswerMalformed:
             problem = "the model's answer did not match the report format"
             continue
-        scored_days = [s.date for s in answer.output.daily_scores]
-        if sorted(scored_days) != sorted(days_with_records):
-            problem = "the model did not score exactly the days that have records"
+        written = _kept(answer.output, days_with_records)
+        if written is None:
+            problem = "the model scored none of the days that have records"
             continue
-        scores: list[dict[str, Any]] = [
-            {"date": s.date.isoformat(), "score": s.score} for s in answer.output.daily_scores
-        ]
-        average = round(sum(s["score"] for s in scores) / len(scores), 2)
         with connection.statement(user_id) as cur:
-            reports_dal.complete(
-                cur, user_id, report_id, sorted(scores, key=lambda s: s["date"]), average,
-                answer.output.themes, answer.output.feedback, answer.model,
-            )
+            reports_dal.complete(cur, user_id, report_id, written, answer.model)
         return
     _fail(user_id, report_id, f"{problem} (after a retry)")
+
+
+def _kept(draft: ReportDraft, days_with_records: set[dt.date]) -> dict | None:
+    """What is stored of an answer: the scores of days that have records (the first, for a day
+    scored twice) and the days it missed; None when no day with records was scored."""
+    scores: dict[dt.date, DayScore] = {}
+    for day in draft.daily_scores:
+        if day.date in days_with_records and day.date not in scores:
+            scores[day.date] = DayScore(**day.model_dump())
+    if not scores:
+        return None
+    kept = [scores[day] for day in sorted(scores)]
+    return {
+        "daily_scores": [day.model_dump(mode="json") for day in kept],
+        "average_score": round(sum(day.score for day in kept) / len(kept), 2),
+        "themes": draft.themes,
+        "patterns": draft.patterns,
+        "feedback_points": draft.feedback_points,
+        "feedback": draft.overall,
+        "missing_days": [day.isoformat() for day in sorted(days_with_records - scores.keys())],
+    }
 
 
 def _fail(user_id: str, report_id: uuid.UUID, reason: str) -> None:

@@ -26,12 +26,14 @@ import pytest
 from tests import tally
 from tests.support.requests import call, http_event, invoke, invoke_raw, jot
 
-TABLES = ("records", "diaries", "images", "reports", "idempotency_keys")
+TABLES = ("records", "diaries", "images", "reports", "exports", "idempotency_keys")
 SHAPES = ("2.0", "1.0")
 SECTION = "bad input catalogue"
 
-# The caller's world (see `world`): records on DAY, a diary of DAY, a report over WEEK.
+# The caller's world (see `world`): records on DAY and EDITED_DAY, the model's diary of DAY, the
+# user's own diary of EDITED_DAY, a report over WEEK.
 DAY = "2026-11-25"
+EDITED_DAY = "2026-11-23"
 EMPTY_DAY = "2099-01-01"  # valid, but nobody has a record, diary or report there
 
 
@@ -56,17 +58,27 @@ class Bad:
 
 # --- the catalogue --------------------------------------------------------------------------
 
-POST_ROUTES = {
-    # route: a valid body (used to check that only the bad part is refused)
-    "/records": {"content": "오늘 영화 봤어", "record_date": DAY},
-    "/diaries": {"date": DAY},
-    "/questions": {"question": "어제 뭐 했어?", "current_date": "2026-11-26"},
-    "/images": {"date": DAY},
-    "/reports": {"start_date": "2026-11-23", "end_date": "2026-11-29"},
-    "/agent": {"content": "오늘 영화 봤어", "request_type": "data", "current_date": DAY},
+BODY_ROUTES = {
+    # (method, route): a valid body (used to check that only the bad part is refused)
+    ("POST", "/records"): {"content": "오늘 영화 봤어", "record_date": DAY},
+    ("POST", "/diaries"): {"date": DAY},
+    ("POST", "/questions"): {"question": "어제 뭐 했어?", "current_date": "2026-11-26"},
+    ("POST", "/images"): {"date": DAY},
+    ("POST", "/reports"): {"start_date": "2026-11-23", "end_date": "2026-11-29"},
+    ("POST", "/agent"): {"content": "오늘 영화 봤어", "request_type": "data", "current_date": DAY},
+    ("PATCH", "/records/{rid}"): {"content": "영화 봤어 (고침)", "record_date": DAY},
+    ("PUT", f"/diaries/{EMPTY_DAY}"): {"title": "내 일기", "content": "내가 쓴 일기", "tags": ["여행"]},
 }
-# Text fields each POST route takes, and its date fields.
-TEXT_FIELDS = {"/records": "content", "/questions": "question", "/images": "text", "/agent": "content"}
+BODY_METHODS = ("POST", "PUT", "PATCH")
+# Text fields each body route takes (and whether the body needs it), and its date fields.
+TEXT_FIELDS = {
+    "/records": ("content", True),
+    "/questions": ("question", True),
+    "/images": ("text", False),
+    "/agent": ("content", True),
+    "/records/{rid}": ("content", False),
+    f"/diaries/{EMPTY_DAY}": ("title", True),
+}
 DATE_FIELDS = {
     "/records": "record_date",
     "/diaries": "date",
@@ -74,6 +86,7 @@ DATE_FIELDS = {
     "/images": "date",
     "/reports": "start_date",
     "/agent": "current_date",
+    "/records/{rid}": "record_date",
 }
 
 BAD_DATES = [
@@ -158,158 +171,166 @@ def _with(body: dict, **changes: Any) -> dict:
     return {**body, **changes}
 
 
-def _post_route_cases() -> list[Bad]:
+def _body_route_cases() -> list[Bad]:
     cases: list[Bad] = []
-    for route, valid in POST_ROUTES.items():
-        for raw in BROKEN_JSON:
-            cases.append(
-                Bad(f"{route} broken JSON {raw[:24]!r}", "POST", route, raw_body=raw, status=400, code="invalid_json")
+    for (method, route), valid in BODY_ROUTES.items():
+        name = route if method == "POST" else f"{method} {route}"
+        cases += _body_cases(name, method, route, valid)
+    return cases
+
+
+def _body_cases(name: str, method: str, route: str, valid: dict) -> list[Bad]:
+    cases: list[Bad] = []
+    for raw in BROKEN_JSON:
+        cases.append(
+            Bad(f"{name} broken JSON {raw[:24]!r}", method, route, raw_body=raw, status=400, code="invalid_json")
+        )
+    for raw in NOT_AN_OBJECT:
+        cases.append(Bad(f"{name} not an object {raw!r}", method, route, raw_body=raw, code="validation_error"))
+    cases += [
+        Bad(f"{name} unknown field", method, route, _with(valid, extra=True), code="validation_error"),
+        Bad(
+            f"{name} user id in the body",
+            method,
+            route,
+            _with(valid, user_id="someone-else"),
+            code="validation_error",
+        ),
+        Bad(f"{name} long unknown field", method, route, _with(valid, **{"k" * 10_000: 1}), code="validation_error"),
+        Bad(
+            f"{name} lone surrogate field name",
+            method,
+            route,
+            raw_body=json.dumps(valid)[:-1] + ', "\\ud800": 1}',
+            code="validation_error",
+        ),
+        Bad(
+            f"{name} body over the limit",
+            method,
+            route,
+            _with(valid, pad="x" * 70_000),
+            status=413,
+            code="body_too_large",
+        ),
+        Bad(
+            f"{name} Hangul body over the limit in bytes",
+            method,
+            route,
+            _with(valid, pad="가" * 25_000),
+            status=413,
+            code="body_too_large",
+        ),
+        Bad(f"{name} no identity", method, route, valid, identity=None, status=401, code="unauthorized"),
+        Bad(f"{name} blank sub", method, route, valid, identity="   ", status=401, code="unauthorized"),
+        Bad(f"{name} sub with NUL", method, route, valid, identity="a\u0000b", status=401, code="unauthorized"),
+        Bad(
+            f"{name} sub with a lone surrogate",
+            method,
+            route,
+            valid,
+            identity="\ud800",
+            status=401,
+            code="unauthorized",
+        ),
+        Bad(f"{name} sub too long", method, route, valid, identity="s" * 129, status=401, code="unauthorized"),
+        Bad(
+            f"{name} spoofed x-user-id only",
+            method,
+            route,
+            valid,
+            identity=None,
+            headers={"x-user-id": "someone"},
+            status=401,
+            code="unauthorized",
+        ),
+        *[
+            Bad(f"{name} as {other}", other, route, valid, status=405, code="method_not_allowed")
+            for other in BODY_METHODS
+            if other != method
+        ],
+        Bad(
+            f"{name} bad Idempotency-Key",
+            method,
+            route,
+            valid,
+            headers={"idempotency-key": "has space"},
+            status=400,
+            code="invalid_idempotency_key",
+        ),
+        Bad(
+            f"{name} Idempotency-Key too long",
+            method,
+            route,
+            valid,
+            headers={"idempotency-key": "k" * 129},
+            status=400,
+            code="invalid_idempotency_key",
+        ),
+        Bad(
+            f"{name} Idempotency-Key in Hangul",
+            method,
+            route,
+            valid,
+            headers={"idempotency-key": "한글키"},
+            status=400,
+            code="invalid_idempotency_key",
+        ),
+        Bad(
+            f"{name} broken JSON without content-type",
+            method,
+            route,
+            raw_body="{",
+            drop_headers=("content-type",),
+            status=400,
+            code="invalid_json",
+        ),
+        Bad(
+            f"{name} unknown field without content-type",
+            method,
+            route,
+            _with(valid, extra=1),
+            drop_headers=("content-type",),
+            code="validation_error",
+        ),
+    ]
+    for content_type in ODD_CONTENT_TYPES:
+        cases.append(
+            Bad(
+                f"{name} content-type {content_type}",
+                method,
+                route,
+                valid,
+                headers={"content-type": content_type},
+                status=415,
+                code="unsupported_media_type",
             )
-        for raw in NOT_AN_OBJECT:
-            cases.append(Bad(f"{route} not an object {raw!r}", "POST", route, raw_body=raw, code="validation_error"))
-        cases += [
-            Bad(f"{route} unknown field", "POST", route, _with(valid, extra=True), code="validation_error"),
-            Bad(
-                f"{route} user id in the body",
-                "POST",
-                route,
-                _with(valid, user_id="someone-else"),
-                code="validation_error",
-            ),
-            Bad(
-                f"{route} long unknown field", "POST", route, _with(valid, **{"k" * 10_000: 1}), code="validation_error"
-            ),
-            Bad(
-                f"{route} lone surrogate field name",
-                "POST",
-                route,
-                raw_body=json.dumps(valid)[:-1] + ', "\\ud800": 1}',
-                code="validation_error",
-            ),
-            Bad(
-                f"{route} body over the limit",
-                "POST",
-                route,
-                _with(valid, pad="x" * 70_000),
-                status=413,
-                code="body_too_large",
-            ),
-            Bad(
-                f"{route} Hangul body over the limit in bytes",
-                "POST",
-                route,
-                _with(valid, pad="가" * 25_000),
-                status=413,
-                code="body_too_large",
-            ),
-            Bad(f"{route} no identity", "POST", route, valid, identity=None, status=401, code="unauthorized"),
-            Bad(f"{route} blank sub", "POST", route, valid, identity="   ", status=401, code="unauthorized"),
-            Bad(f"{route} sub with NUL", "POST", route, valid, identity="a\u0000b", status=401, code="unauthorized"),
-            Bad(
-                f"{route} sub with a lone surrogate",
-                "POST",
-                route,
-                valid,
-                identity="\ud800",
-                status=401,
-                code="unauthorized",
-            ),
-            Bad(f"{route} sub too long", "POST", route, valid, identity="s" * 129, status=401, code="unauthorized"),
-            Bad(
-                f"{route} spoofed x-user-id only",
-                "POST",
-                route,
-                valid,
-                identity=None,
-                headers={"x-user-id": "someone"},
-                status=401,
-                code="unauthorized",
-            ),
-            Bad(f"{route} PUT", "PUT", route, valid, status=405, code="method_not_allowed"),
-            Bad(f"{route} PATCH", "PATCH", route, valid, status=405, code="method_not_allowed"),
-            Bad(
-                f"{route} bad Idempotency-Key",
-                "POST",
-                route,
-                valid,
-                headers={"idempotency-key": "has space"},
-                status=400,
-                code="invalid_idempotency_key",
-            ),
-            Bad(
-                f"{route} Idempotency-Key too long",
-                "POST",
-                route,
-                valid,
-                headers={"idempotency-key": "k" * 129},
-                status=400,
-                code="invalid_idempotency_key",
-            ),
-            Bad(
-                f"{route} Idempotency-Key in Hangul",
-                "POST",
-                route,
-                valid,
-                headers={"idempotency-key": "한글키"},
-                status=400,
-                code="invalid_idempotency_key",
-            ),
-            Bad(
-                f"{route} broken JSON without content-type",
-                "POST",
-                route,
-                raw_body="{",
-                drop_headers=("content-type",),
-                status=400,
-                code="invalid_json",
-            ),
-            Bad(
-                f"{route} unknown field without content-type",
-                "POST",
-                route,
-                _with(valid, extra=1),
-                drop_headers=("content-type",),
-                code="validation_error",
-            ),
-        ]
-        for content_type in ODD_CONTENT_TYPES:
+        )
+    for label, (raw, status, code) in BASE64.items():
+        cases.append(
+            Bad(f"{name} base64 {label}", method, route, raw_body=raw, base64_body=True, status=status, code=code)
+        )
+    date_field = DATE_FIELDS.get(route)
+    for value in BAD_DATE_VALUES if date_field else []:
+        body = _with(valid, **{date_field: value})
+        if route == "/images":
+            body = {"date": value}
+        cases.append(Bad(f"{name} {date_field}={value!r:.30}", method, route, body, code="validation_error"))
+    text_field, required = TEXT_FIELDS.get(route, (None, False))
+    if text_field:
+        base = {text_field: "x"} if route == "/images" else valid
+        for value in BAD_TEXTS:
+            body = _with(base, **{text_field: value})
+            cases.append(Bad(f"{name} {text_field}={value!r:.30}", method, route, body, code="validation_error"))
+        if required:  # without `text`, the valid /images body draws its `date`; an edit may leave it
             cases.append(
                 Bad(
-                    f"{route} content-type {content_type}",
-                    "POST",
+                    f"{name} {text_field} missing",
+                    method,
                     route,
-                    valid,
-                    headers={"content-type": content_type},
-                    status=415,
-                    code="unsupported_media_type",
+                    {k: v for k, v in valid.items() if k != text_field},
+                    code="validation_error",
                 )
             )
-        for label, (raw, status, code) in BASE64.items():
-            cases.append(
-                Bad(f"{route} base64 {label}", "POST", route, raw_body=raw, base64_body=True, status=status, code=code)
-            )
-        date_field = DATE_FIELDS[route]
-        for value in BAD_DATE_VALUES:
-            body = _with(valid, **{date_field: value})
-            if route == "/images":
-                body = {"date": value}
-            cases.append(Bad(f"{route} {date_field}={value!r:.30}", "POST", route, body, code="validation_error"))
-        text_field = TEXT_FIELDS.get(route)
-        if text_field:
-            base = {text_field: "x"} if route == "/images" else valid
-            for value in BAD_TEXTS:
-                body = _with(base, **{text_field: value})
-                cases.append(Bad(f"{route} {text_field}={value!r:.30}", "POST", route, body, code="validation_error"))
-            if route != "/images":  # without `text`, the valid /images body draws its `date`
-                cases.append(
-                    Bad(
-                        f"{route} {text_field} missing",
-                        "POST",
-                        route,
-                        {k: v for k, v in valid.items() if k != text_field},
-                        code="validation_error",
-                    )
-                )
     return cases
 
 
@@ -358,9 +379,72 @@ DIARY_CASES = [
     ],
     Bad("GET /diaries/../records", "GET", "/diaries/../records", status=404, code="not_found"),
     Bad("GET /diaries of a day without one", "GET", f"/diaries/{EMPTY_DAY}", status=404, code="not_found"),
-    Bad("GET /diaries/ (no date)", "GET", "/diaries/", status=frozenset({404, 405})),
     Bad("GET /diaries no identity", "GET", f"/diaries/{DAY}", identity=None, status=401, code="unauthorized"),
-    Bad("DELETE /diaries/{date}", "DELETE", f"/diaries/{DAY}", status=405, code="method_not_allowed"),
+    *[
+        Bad(f"/diaries overwrite={raw}", "POST", "/diaries", raw_body=f'{{"date": "{DAY}", "overwrite": {raw}}}')
+        for raw in ['"true"', "1", "null", "[true]"]
+    ],
+    Bad(
+        "/diaries over the user's own diary",
+        "POST",
+        "/diaries",
+        {"date": EDITED_DAY},
+        status=409,
+        code="diary_edited",
+    ),
+    Bad(
+        "/diaries over the user's own diary, overwrite false",
+        "POST",
+        "/diaries",
+        {"date": EDITED_DAY, "overwrite": False},
+        status=409,
+        code="diary_edited",
+    ),
+]
+
+BAD_PATH_DATES = [
+    "2026-02-30",
+    "2026-W48-3",
+    "0001-01-01",
+    "..%2f..%2fetc%2fpasswd",
+    "2026-11-25%00",
+    "x" * 3000,
+    "2026-11-25'%20OR%20'1'%3D'1",
+]
+OWN_DIARY = {"title": "내 일기", "content": "내가 쓴 일기", "tags": ["여행"]}
+PUT_DIARY = f"/diaries/{EMPTY_DAY}"
+OWN_DIARY_CASES = [
+    *[
+        Bad(f"PUT /diaries/{value[:30]}", "PUT", f"/diaries/{value}", OWN_DIARY, status=400, code="invalid_parameter")
+        for value in BAD_PATH_DATES
+    ],
+    *[
+        Bad(f"DELETE /diaries/{value[:30]}", "DELETE", f"/diaries/{value}", status=400, code="invalid_parameter")
+        for value in BAD_PATH_DATES
+    ],
+    Bad("PUT /diaries content missing", "PUT", PUT_DIARY, {"title": "t"}),
+    Bad("PUT /diaries content over 20 000 characters", "PUT", PUT_DIARY, _with(OWN_DIARY, content="x" * 20_001)),
+    Bad("PUT /diaries title over 200 characters", "PUT", PUT_DIARY, _with(OWN_DIARY, title="x" * 201)),
+    *[
+        Bad(f"PUT /diaries tags={value!r:.30}", "PUT", PUT_DIARY, _with(OWN_DIARY, tags=value))
+        for value in [
+            "여행",
+            None,
+            {"a": "b"},
+            [f"t{i}" for i in range(11)],
+            ["x" * 31],
+            [""],
+            ["  "],
+            [1],
+            [None],
+            ["a\u0000b"],
+            ["\ud800"],
+            [["nested"]],
+        ]
+    ],
+    Bad("DELETE /diaries of a day without one", "DELETE", f"/diaries/{EMPTY_DAY}", status=404, code="not_found"),
+    Bad("DELETE /diaries no identity", "DELETE", f"/diaries/{DAY}", identity=None, status=401, code="unauthorized"),
+    Bad("DELETE /diaries (no date)", "DELETE", "/diaries", status=405, code="method_not_allowed"),
 ]
 
 
@@ -369,6 +453,100 @@ def _cursor(payload: Any) -> str:
 
 
 NIL = "00000000-0000-0000-0000-000000000000"
+
+
+def _bad_limits(route: str, maximum: int, **query: str) -> list[Bad]:
+    return [
+        Bad(
+            f"GET {route} limit={value!r:.30}",
+            "GET",
+            route,
+            query={**query, "limit": value},
+            status=400,
+            code="invalid_parameter",
+        )
+        for value in ["0", "-1", str(maximum + 1), "9" * 5000, "abc", "1e3", "", "５", "\u0000"]
+    ]
+
+
+def _bad_cursors(route: str, *good_shape: str, **query: str) -> list[Bad]:
+    """Cursors of `route` that this API never wrote; `good_shape`: a key of the right length, wrong parts."""
+    return [
+        Bad(f"GET {route} cursor {label}", "GET", route, query={**query, "cursor": cursor}, status=status, code=code)
+        for label, cursor, status, code in [
+            ("over 512 characters", "x" * 513, 400, "invalid_parameter"),
+            ("not base64", "%%%", 422, "invalid_cursor"),
+            ("SQL", "' OR 1=1 --", 422, "invalid_cursor"),
+            ("a string", _cursor("abc"), 422, "invalid_cursor"),
+            ("numbers", _cursor([1] * len(good_shape)), 422, "invalid_cursor"),
+            ("one part too many", _cursor([*good_shape, "x"]), 422, "invalid_cursor"),
+            ("wrong parts", _cursor(list(good_shape)), 422, "invalid_cursor"),
+        ]
+    ]
+
+
+SEARCH_CASES = [
+    Bad("GET /records q empty", "GET", "/records", query={"q": ""}, status=400, code="invalid_parameter"),
+    Bad("GET /records q lone surrogate", "GET", "/records", query={"q": "\ud800"}, status=400),
+    Bad("GET /records q over 200", "GET", "/records", query={"q": "영화" * 101}, status=400, code="invalid_parameter"),
+    *[
+        Bad(f"GET /records q={value!r}", "GET", "/records", query={"q": value}, code="nothing_to_search")
+        for value in ["what", "the and", "   ", "?!", "\u0000", "2026-11-25", "오늘 뭐 했어"]
+    ],
+    Bad(
+        "GET /records q with a cursor",
+        "GET",
+        "/records",
+        query={"q": "영화", "cursor": "x"},
+        status=400,
+        code="invalid_parameter",
+    ),
+    Bad("GET /records q with from only", "GET", "/records", query={"q": "영화", "from": DAY}, status=400),
+    Bad(
+        "GET /records q with a bad date",
+        "GET",
+        "/records",
+        query={"q": "영화", "date": "2026-02-30"},
+        status=400,
+        code="invalid_parameter",
+    ),
+    Bad("GET /records q no identity", "GET", "/records", query={"q": "영화"}, identity=None, status=401),
+]
+
+DIARY_LIST_CASES = [
+    Bad(
+        "GET /diaries to before from", "GET", "/diaries", query={"from": "2026-11-26", "to": DAY}, code="invalid_range"
+    ),
+    *[
+        Bad(f"GET /diaries {name}={value!r:.20}", "GET", "/diaries", query={name: value}, status=400)
+        for name in ("from", "to")
+        for value in ["2026-02-30", "20261125", "2026-W48-3", "9999-12-31", "' OR 1=1"]
+    ],
+    *[
+        Bad(f"GET /diaries tag={value!r:.20}", "GET", "/diaries", query={"tag": value}, status=400)
+        for value in ["", "x" * 31]
+    ],
+    *_bad_limits("/diaries", 100),
+    *_bad_cursors("/diaries", "not a date"),
+    Bad("GET /diaries no identity", "GET", "/diaries", identity=None, status=401, code="unauthorized"),
+]
+
+IMAGE_LIST_CASES = [
+    *_bad_limits("/images", 100),
+    *_bad_cursors("/images", "2026-11-25T00:00:00+20:00", NIL),
+    Bad("GET /images no identity", "GET", "/images", identity=None, status=401, code="unauthorized"),
+]
+
+ME_CASES = [
+    Bad("GET /me/export no identity", "GET", "/me/export", identity=None, status=401, code="unauthorized"),
+    Bad("DELETE /me no identity", "DELETE", "/me", identity=None, status=401, code="unauthorized"),
+    Bad("DELETE /me with a blank sub", "DELETE", "/me", identity="  ", status=401, code="unauthorized"),
+    Bad("GET /me", "GET", "/me", status=405, code="method_not_allowed"),
+    Bad("POST /me", "POST", "/me", {}, status=405, code="method_not_allowed"),
+    Bad("DELETE /me/export", "DELETE", "/me/export", status=405, code="method_not_allowed"),
+    Bad("an export that does not exist", "GET", f"/me/exports/{NIL}", status=404, code="not_found"),
+]
+
 LIST_CASES = [
     Bad("GET /records no period", "GET", "/records", status=400, code="invalid_parameter"),
     Bad("GET /records from without to", "GET", "/records", query={"from": DAY}, status=400, code="invalid_parameter"),
@@ -490,7 +668,15 @@ LIST_CASES = [
     Bad("PUT /records", "PUT", "/records", {"content": "x"}, status=405, code="method_not_allowed"),
 ]
 
-ID_ROUTES = [("DELETE", "/records/{}"), ("GET", "/reports/{}")]
+ID_ROUTES = [
+    ("DELETE", "/records/{}"),
+    ("PATCH", "/records/{}"),
+    ("GET", "/reports/{}"),
+    ("DELETE", "/reports/{}"),
+    ("GET", "/images/{}"),
+    ("DELETE", "/images/{}"),
+    ("GET", "/me/exports/{}"),
+]
 ID_CASES = [
     *[
         Bad(
@@ -529,7 +715,21 @@ ID_CASES = [
     Bad("GET another user's report", "GET", "/reports/{other_report}", status=404, code="not_found"),
     Bad("GET a report that does not exist", "GET", f"/reports/{NIL}", status=404, code="not_found"),
     Bad("GET /reports no identity", "GET", "/reports", identity=None, status=401, code="unauthorized"),
-    Bad("DELETE /reports/{id}", "DELETE", "/reports/{other_report}", status=405, code="method_not_allowed"),
+    Bad("DELETE another user's report", "DELETE", "/reports/{other_report}", status=404, code="not_found"),
+    Bad("DELETE a report that does not exist", "DELETE", f"/reports/{NIL}", status=404, code="not_found"),
+    Bad("PATCH another user's record", "PATCH", "/records/{other_rid}", {"content": "내 것"}, status=404),
+    Bad("PATCH a record that does not exist", "PATCH", f"/records/{NIL}", {"content": "x"}, status=404),
+    Bad("PATCH a record with nothing to change", "PATCH", "/records/{rid}", {}, code="validation_error"),
+    Bad(
+        "PATCH a record with both null",
+        "PATCH",
+        "/records/{rid}",
+        {"content": None, "record_date": None},
+        code="validation_error",
+    ),
+    Bad("PATCH a record over 4000 characters", "PATCH", "/records/{rid}", {"content": "가" * 4001}),
+    Bad("GET an image that does not exist", "GET", f"/images/{NIL}", status=404, code="not_found"),
+    Bad("DELETE an image that does not exist", "DELETE", f"/images/{NIL}", status=404, code="not_found"),
 ]
 
 REPORT_CASES = [
@@ -666,10 +866,15 @@ def _unique(cases: list[Bad]) -> list[Bad]:
 
 CASES = _unique(
     [
-        *_post_route_cases(),
+        *_body_route_cases(),
         *RECORD_CASES,
         *DIARY_CASES,
+        *OWN_DIARY_CASES,
         *LIST_CASES,
+        *SEARCH_CASES,
+        *DIARY_LIST_CASES,
+        *IMAGE_LIST_CASES,
+        *ME_CASES,
         *ID_CASES,
         *REPORT_CASES,
         *QUESTION_CASES,
@@ -686,11 +891,14 @@ assert len({case.name for case in CASES}) == len(CASES), "case names must be uni
 
 @pytest.fixture(scope="module")
 def world(test_database: str) -> dict[str, str]:
-    """A caller with records, a diary and a completed report; another user with a record and a report."""
+    """A caller with records, the model's diary and the user's own, and a completed report; another
+    user with a record and a report."""
     caller, other = f"catalogue-{uuid.uuid4()}", f"catalogue-other-{uuid.uuid4()}"
     [rid] = jot(caller, DAY, "친구랑 영화 봤어, 행복했어")
-    jot(caller, "2026-11-23", "산책했어")
+    jot(caller, EDITED_DAY, "산책했어")
     assert call("POST", "/diaries", {"date": DAY}, user=caller).status == 201
+    own = {"title": "산책", "content": "내가 쓴 산책 일기", "tags": ["산책"]}
+    assert call("PUT", f"/diaries/{EDITED_DAY}", own, user=caller).status == 201
     week = {"start_date": "2026-11-23", "end_date": "2026-11-29"}
     assert call("POST", "/reports", week, user=caller).status == 202
     [other_rid] = jot(other, DAY, "남의 기록")
@@ -776,14 +984,14 @@ def check_reply(case: Bad, response: dict[str, Any], logs: str) -> None:
 
 def shape_matters(case: Bad) -> bool:
     """Where the two event shapes differ: identity, headers, base64, paths and queries, methods.
-    A POST body is parsed the same way from both, so those cases run in the 2.0 shape only."""
+    A body is parsed the same way from both, so a body route's body cases run in the 2.0 shape only."""
     return bool(
         case.identity != "caller"
         or case.headers
         or case.drop_headers
         or case.base64_body
         or case.query
-        or case.method != "POST"
+        or (case.method, case.path) not in BODY_ROUTES
     )
 
 
@@ -827,7 +1035,9 @@ def test_bad_input_gets_its_4xx_and_changes_nothing(case: Bad, shape: str, world
 HARMLESS_READS = [
     ("a user_id in the query", {"date": DAY, "user_id": "{other}"}),
     ("an unknown parameter of 100 000 characters", {"date": DAY, "x": "y" * 100_000}),
-    ("SQL in an unknown parameter", {"date": DAY, "q": "' OR 1=1; DROP TABLE records; --"}),
+    ("SQL in an unknown parameter", {"date": DAY, "filter": "' OR 1=1; DROP TABLE records; --"}),
+    ("SQL in a search", {"q": "영화' OR 1=1; DROP TABLE records; --"}),
+    ("a search for another user's words", {"q": "영화 남의 기록"}),
 ]
 
 

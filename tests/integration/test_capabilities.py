@@ -206,10 +206,16 @@ def _week(user: str) -> None:
 
 
 def _report_answer(*days: str) -> dict:
+    moods = [(8, "positive", ["친구", "저녁"]), (3, "negative", ["야근"]), (7, "positive", ["산책"])]
     return {
-        "daily_scores": [{"date": d, "score": s} for d, s in zip(days, (8, 3, 7), strict=False)],
+        "daily_scores": [
+            {"date": d, "score": score, "sentiment": sentiment, "themes": themes}
+            for d, (score, sentiment, themes) in zip(days, moods, strict=False)
+        ],
         "themes": ["친구", "야근", "산책"],
-        "feedback": "힘든 날도 있었지만 좋은 순간이 많았어요.",
+        "patterns": ["사람을 만난 날 기분이 좋아요", "야근한 날은 힘들어요"],
+        "feedback_points": ["친구를 자주 만나요", "야근 뒤에는 쉬어요", "산책을 이어 가요"],
+        "overall": "힘든 날도 있었지만 좋은 순간이 많았어요.",
     }
 
 
@@ -229,8 +235,14 @@ def test_report_goes_pending_to_completed_through_the_sqs_worker(fake_bedrock, a
     assert done.status == 200
     assert done.body["status"] == "completed"
     assert [d["date"] for d in done.body["daily_scores"]] == ["2026-11-23", "2026-11-24", "2026-11-26"]
+    assert [d["sentiment"] for d in done.body["daily_scores"]] == ["positive", "negative", "positive"]
+    assert done.body["daily_scores"][0]["themes"] == ["친구", "저녁"]
     assert done.body["average_score"] == 6.0
     assert done.body["themes"] == ["친구", "야근", "산책"]
+    assert done.body["patterns"] == ["사람을 만난 날 기분이 좋아요", "야근한 날은 힘들어요"]
+    assert len(done.body["feedback_points"]) == 3
+    assert done.body["feedback"] == "힘든 날도 있었지만 좋은 순간이 많았어요."
+    assert done.body["missing_days"] == []
     assert len(fake_bedrock.converse_calls()) == 1
     listed = call("GET", "/reports", user=user)
     assert [r["report_id"] for r in listed.body["items"]] == [created.body["report_id"]]
@@ -250,13 +262,39 @@ def test_malformed_report_answer_is_retried_once_then_fails(fake_bedrock, aws_se
 def test_malformed_then_good_answer_completes(fake_bedrock, aws_services, user):
     _week(user)
     created = call("POST", "/reports", {"start_date": "2026-11-23", "end_date": "2026-11-29"}, user=user)
-    fake_bedrock.answer(
-        "ReportDraft",
-        _report_answer("2026-11-23", "2026-11-24", "2026-11-25"),  # scores a day without records
-        _report_answer("2026-11-23", "2026-11-24", "2026-11-26"),
-    )
+    too_few_points = {**_report_answer("2026-11-23", "2026-11-24", "2026-11-26"), "feedback_points": ["하나"]}
+    fake_bedrock.answer("ReportDraft", too_few_points, _report_answer("2026-11-23", "2026-11-24", "2026-11-26"))
     invoke_raw(sqs_event(receive(aws_services["queue_url"], wait_s=1)))
     assert call("GET", f"/reports/{created.body['report_id']}", user=user).body["status"] == "completed"
+    assert len(fake_bedrock.converse_calls()) == 2
+
+
+def test_a_score_for_a_day_without_records_is_dropped_and_a_skipped_day_shown_missing(
+    fake_bedrock, aws_services, user
+):
+    _week(user)
+    created = call("POST", "/reports", {"start_date": "2026-11-23", "end_date": "2026-11-29"}, user=user)
+    # 11-25 has no records; 11-26 has, and is not scored; 11-23 is scored twice.
+    answer = _report_answer("2026-11-23", "2026-11-25", "2026-11-23")
+    fake_bedrock.answer("ReportDraft", answer)
+    invoke_raw(sqs_event(receive(aws_services["queue_url"], wait_s=1)))
+    report = call("GET", f"/reports/{created.body['report_id']}", user=user).body
+    assert report["status"] == "completed"
+    assert [(d["date"], d["score"]) for d in report["daily_scores"]] == [("2026-11-23", 8)]  # the first of two
+    assert report["missing_days"] == ["2026-11-24", "2026-11-26"]
+    assert report["average_score"] == 8.0
+    assert len(fake_bedrock.converse_calls()) == 1  # forgiven, not retried
+
+
+def test_an_answer_that_scores_no_day_with_records_is_retried_then_fails(fake_bedrock, aws_services, user):
+    _week(user)
+    created = call("POST", "/reports", {"start_date": "2026-11-23", "end_date": "2026-11-29"}, user=user)
+    fake_bedrock.answer("ReportDraft", _report_answer("2026-11-25"), _report_answer("2026-11-27"))
+    invoke_raw(sqs_event(receive(aws_services["queue_url"], wait_s=1)))
+    report = call("GET", f"/reports/{created.body['report_id']}", user=user).body
+    assert report["status"] == "failed"
+    assert report["failure"] == "the model scored none of the days that have records (after a retry)"
+    assert len(fake_bedrock.converse_calls()) == 2
 
 
 def test_throttled_worker_retries_the_message_then_fails_on_the_last_attempt(fake_bedrock, aws_services, user):
@@ -281,8 +319,11 @@ def test_offline_report_runs_inline_without_a_queue(user):
     created = call("POST", "/reports", {"start_date": "2026-11-23", "end_date": "2026-11-29"}, user=user)
     assert created.status == 202
     assert created.body["status"] == "completed"
-    scores = {d["date"]: d["score"] for d in created.body["daily_scores"]}
-    assert scores["2026-11-23"] > scores["2026-11-24"]  # 행복 vs 피곤/힘들
+    days = {d["date"]: d for d in created.body["daily_scores"]}
+    assert days["2026-11-23"]["score"] > days["2026-11-24"]["score"]  # 행복 vs 피곤/힘들
+    assert (days["2026-11-23"]["sentiment"], days["2026-11-24"]["sentiment"]) == ("positive", "negative")
+    assert 3 <= len(created.body["feedback_points"]) <= 5 and created.body["patterns"]
+    assert created.body["missing_days"] == []
 
 
 @pytest.mark.parametrize(

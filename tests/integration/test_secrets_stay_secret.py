@@ -127,12 +127,14 @@ def _script_the_model(fake) -> None:
         "ReportDraft",
         {
             "daily_scores": [
-                {"date": "2026-11-23", "score": 8},
-                {"date": "2026-11-24", "score": 3},
-                {"date": "2026-11-25", "score": 7},
+                {"date": "2026-11-23", "score": 8, "sentiment": "positive", "themes": ["친구"]},
+                {"date": "2026-11-24", "score": 3, "sentiment": "negative", "themes": ["야근"]},
+                {"date": "2026-11-25", "score": 7, "sentiment": "positive", "themes": ["영화"]},
             ],
             "themes": ["친구", "야근"],
-            "feedback": "좋은 날이 많았어요.",
+            "patterns": ["친구를 만난 날 기분이 좋아요"],
+            "feedback_points": ["친구를 자주 만나요", "야근 뒤에는 쉬어요", "영화를 즐겨요"],
+            "overall": "좋은 날이 많았어요.",
         },
     )
 

@@ -1,4 +1,5 @@
-"""How the offline model scores emotions: a small Korean/English lexicon, counted per day."""
+"""How the offline model writes a report: a small Korean/English lexicon counted per day, and
+sentences built from what it counted."""
 
 from __future__ import annotations
 
@@ -9,10 +10,55 @@ from typing import Any
 
 from handler.language import has_hangul
 
-POSITIVE = ("좋", "행복", "즐거", "기뻐", "기쁘", "재밌", "재미있", "맛있", "신나", "감사", "웃", "사랑", "설레",
-            "뿌듯", "happy", "good", "great", "fun", "love", "enjoy", "delicious", "glad", "nice", "wonderful")
-NEGATIVE = ("슬프", "슬퍼", "힘들", "피곤", "짜증", "화나", "우울", "아프", "외로", "걱정", "불안", "싫",
-            "sad", "tired", "angry", "bad", "lonely", "worried", "sick", "awful", "stress")
+POSITIVE = (
+    "좋",
+    "행복",
+    "즐거",
+    "기뻐",
+    "기쁘",
+    "재밌",
+    "재미있",
+    "맛있",
+    "신나",
+    "감사",
+    "웃",
+    "사랑",
+    "설레",
+    "뿌듯",
+    "happy",
+    "good",
+    "great",
+    "fun",
+    "love",
+    "enjoy",
+    "delicious",
+    "glad",
+    "nice",
+    "wonderful",
+)
+NEGATIVE = (
+    "슬프",
+    "슬퍼",
+    "힘들",
+    "피곤",
+    "짜증",
+    "화나",
+    "우울",
+    "아프",
+    "외로",
+    "걱정",
+    "불안",
+    "싫",
+    "sad",
+    "tired",
+    "angry",
+    "bad",
+    "lonely",
+    "worried",
+    "sick",
+    "awful",
+    "stress",
+)
 _STOP = {"오늘", "그리고", "나는", "내가", "정말", "너무", "today", "the", "and", "with", "was"}
 
 
@@ -22,23 +68,51 @@ def _score(texts: list[str]) -> int:
     return max(1, min(10, 6 + 2 * tone))
 
 
+def _sentiment(score: int) -> str:
+    return "positive" if score >= 7 else "negative" if score <= 4 else "neutral"
+
+
+def _words(texts: list[str]) -> Counter[str]:
+    return Counter(w for t in texts for w in re.findall(r"\w{2,}", t.lower()) if w not in _STOP)
+
+
 def answer(records: Sequence[tuple[str, str]]) -> dict[str, Any]:
     """`records`: ("YYYY-MM-DD HH:MM", text), as offered to the model."""
     days: dict[str, list[str]] = defaultdict(list)
     for when, text in records:
         days[when[:10]].append(text)
-    words = Counter(
-        w for texts in days.values() for t in texts for w in re.findall(r"\w{2,}", t.lower()) if w not in _STOP
-    )
-    themes = [w for w, _ in words.most_common(3)] or ["일상"]
-    scores: list[dict[str, Any]] = [{"date": day, "score": _score(texts)} for day, texts in sorted(days.items())]
-    average = sum(s["score"] for s in scores) / len(scores)
-    korean = any(has_hangul(t) for texts in days.values() for t in texts)
-    feedback = (
-        f"{len(scores)}일 동안의 기록을 보면 평균 감정 점수는 {average:.1f}점이에요."
-        f" 자주 나온 이야기: {', '.join(themes)}."
-        if korean
-        else f"Over {len(scores)} days your average mood score was {average:.1f}."
-        f" Recurring topics: {', '.join(themes)}."
-    )
-    return {"daily_scores": scores, "themes": themes, "feedback": feedback}
+    daily: list[dict[str, Any]] = []
+    for day, texts in sorted(days.items()):
+        score = _score(texts)
+        themes = [w for w, _ in _words(texts).most_common(3)] or ["일상"]
+        daily.append({"date": day, "score": score, "sentiment": _sentiment(score), "themes": themes})
+    themes = [w for w, _ in _words([t for texts in days.values() for t in texts]).most_common(3)] or ["일상"]
+    average = sum(d["score"] for d in daily) / len(daily)
+    best, worst = max(daily, key=lambda d: d["score"]), min(daily, key=lambda d: d["score"])
+    if any(has_hangul(t) for texts in days.values() for t in texts):
+        patterns = [f"가장 좋았던 날은 {best['date']}, 가장 힘들었던 날은 {worst['date']}이에요."]
+        points = [
+            f"{', '.join(best['themes'])} 같은 순간이 기분을 올려 줬어요.",
+            f"{worst['date']}처럼 힘든 날에는 잠깐 쉬어 가도 괜찮아요.",
+            "하루에 한 줄이라도 꾸준히 기록해 보세요.",
+        ]
+        overall = (
+            f"{len(daily)}일 동안의 평균 감정 점수는 {average:.1f}점이에요. 자주 나온 이야기: {', '.join(themes)}."
+        )
+    else:
+        patterns = [f"Your best day was {best['date']}, the hardest {worst['date']}."]
+        points = [
+            f"Moments like {', '.join(best['themes'])} lifted your mood.",
+            f"On days like {worst['date']}, it is fine to slow down.",
+            "Keep writing, even one line a day.",
+        ]
+        overall = (
+            f"Over {len(daily)} days your average mood score was {average:.1f}. Recurring topics: {', '.join(themes)}."
+        )
+    return {
+        "daily_scores": daily,
+        "themes": themes,
+        "patterns": patterns,
+        "feedback_points": points,
+        "overall": overall,
+    }

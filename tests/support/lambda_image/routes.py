@@ -92,9 +92,11 @@ def script_model(fake: Any) -> None:
         fake.answer(
             "ReportDraft",
             {
-                "daily_scores": [{"date": "2026-11-25", "score": 8}],
+                "daily_scores": [{"date": "2026-11-25", "score": 8, "sentiment": "positive", "themes": ["영화"]}],
                 "themes": ["친구", "영화"],
-                "feedback": "좋은 한 주였어요.",
+                "patterns": ["친구를 만난 날 기분이 좋아요"],
+                "feedback_points": ["친구를 자주 만나요", "영화를 즐겨요", "기록을 이어 가요"],
+                "overall": "좋은 한 주였어요.",
             },
         )
 

@@ -1,0 +1,57 @@
+"""GET /me/export, GET /me/exports/{id}, DELETE /me: the caller's own data, taken away or erased."""
+
+import uuid
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Path
+
+from handler.api.errors import READ_FAILURES, another_success, documented
+from handler.api.identity import Caller
+from handler.logic import user_data
+from handler.models import Erasure, Export, UserData
+
+router = Router()
+
+
+@router.get(
+    "/me/export",
+    summary="Every record, diary, report and picture of the caller, as one JSON document",
+    responses={
+        **documented(200, "The document (a small account: at once)", *READ_FAILURES),
+        202: another_success("A large account: the export being written; poll its Location", Export),
+    },
+)
+def export(user_id: Caller) -> Response[UserData | Export]:
+    result = user_data.export(user_id)
+    if isinstance(result, UserData):
+        return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=result)
+    return Response(
+        status_code=202,
+        content_type=content_types.APPLICATION_JSON,
+        body=result,
+        headers={"Location": f"/me/exports/{result.export_id}"},
+    )
+
+
+@router.get(
+    "/me/exports/<export_id>",
+    summary="An export of the caller's data: its status, and once completed its presigned URL",
+    responses=documented(200, "The export", 404, *READ_FAILURES),
+)
+def get_export(export_id: Annotated[uuid.UUID, Path()], user_id: Caller) -> Export:
+    return user_data.get_export(user_id, export_id)
+
+
+@router.delete(
+    "/me",
+    summary="Erase every row and stored object of the caller",
+    description="Accepted at once and finished by the worker; safe to repeat. Nothing of the caller remains "
+    "afterwards: records, diaries, pictures (every S3 version), reports, exports, remembered responses.",
+    responses=documented(202, "The erasure: `erasing`, or `erased` where it ran inline", *READ_FAILURES),
+)
+def erase(user_id: Caller) -> Response[Erasure]:
+    return Response(
+        status_code=202, content_type=content_types.APPLICATION_JSON, body=user_data.request_erasure(user_id)
+    )

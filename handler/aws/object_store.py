@@ -1,0 +1,91 @@
+"""The user's objects in S3, under the owner's own prefix: pictures, and exports of their data.
+
+Shared by presigned GET URLs. The bucket is versioned (a mistaken overwrite can be undone), so a
+delete here removes every version of the object and its delete markers: when a user deletes a
+picture, or erases their account, nothing of it stays behind in the bucket's history.
+"""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import quote
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from handler.aws import client
+from handler.errors import AwsUnavailable, NotConfigured
+from handler.settings import get_settings
+
+# S3's DeleteObjects takes at most 1,000 keys a call.
+_DELETE_BATCH = 1000
+
+
+def prefix_for(user_id: str) -> str:
+    # Quoted so that no user id can reach into another user's prefix ("a/b" is not under "a/").
+    return f"users/{quote(user_id, safe='')}/"
+
+
+def key_for(user_id: str, image_id: uuid.UUID) -> str:
+    return f"{prefix_for(user_id)}images/{image_id}.png"
+
+
+def export_key_for(user_id: str, export_id: uuid.UUID) -> str:
+    return f"{prefix_for(user_id)}exports/{export_id}.json"
+
+
+def _bucket() -> str:
+    bucket = get_settings().image_bucket
+    if not bucket:
+        raise NotConfigured("image storage is not configured (IMAGE_BUCKET)")
+    return bucket
+
+
+# Exports carry this tag: the stack's lifecycle rule deletes them after EXPORT_RETENTION_DAYS.
+EXPORT_TAG = "kind=export"
+
+
+def _put(key: str, body: bytes, content_type: str, **extra: str) -> None:
+    try:
+        client("s3").put_object(Bucket=_bucket(), Key=key, Body=body, ContentType=content_type, **extra)
+    except (BotoCoreError, ClientError) as exc:
+        raise AwsUnavailable("image storage failed; retry later") from exc
+
+
+def put_png(key: str, png: bytes) -> None:
+    _put(key, png, "image/png")
+
+
+def put_export(key: str, document: bytes) -> None:
+    _put(key, document, "application/json", Tagging=EXPORT_TAG)
+
+
+def presigned_url(key: str) -> str:
+    try:
+        return client("s3").generate_presigned_url(
+            "get_object", Params={"Bucket": _bucket(), "Key": key}, ExpiresIn=get_settings().image_url_expiry_s
+        )
+    except (BotoCoreError, ClientError) as exc:
+        raise AwsUnavailable("image storage failed; retry later") from exc
+
+
+def delete_everything(prefix: str) -> int:
+    """Delete every version and delete marker of every object whose key starts with `prefix` (one
+    object's key, or a user's whole prefix: it ends in "/", so "users/a/" never reaches "users/ab/");
+    how many were deleted. Safe to run again."""
+    s3, bucket, deleted = client("s3"), _bucket(), 0
+    try:
+        pages = s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=prefix)
+        versions = [
+            {"Key": item["Key"], "VersionId": item["VersionId"]}
+            for page in pages
+            for item in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]
+        ]
+        for start in range(0, len(versions), _DELETE_BATCH):
+            batch = versions[start : start + _DELETE_BATCH]
+            answer = s3.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
+            if answer.get("Errors"):
+                raise AwsUnavailable("image storage failed to delete; retry later")
+            deleted += len(batch)
+    except (BotoCoreError, ClientError) as exc:
+        raise AwsUnavailable("image storage failed; retry later") from exc
+    return deleted

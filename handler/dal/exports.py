@@ -1,0 +1,83 @@
+"""SQL for the exports table (GET /me/export of a large account, written to S3 by the worker), and
+the one statement that sizes an account's export."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+# What a row of each table weighs in the document besides its texts (ids, dates, field names).
+_ROW_OVERHEAD_BYTES = 200
+
+
+@dataclass(frozen=True)
+class StoredExport:
+    id: uuid.UUID
+    status: str
+    s3_key: str | None
+    failure: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+_COLUMNS = "id, status, s3_key, failure, created_at, updated_at"
+
+
+def estimated_bytes(cur, user_id: str) -> int:
+    """About how large the owner's export document is: its texts and a little per row."""
+    cur.execute(
+        "SELECT (SELECT coalesce(sum(octet_length(content) + %(row)s), 0) FROM records WHERE user_id = %(u)s)"
+        " + (SELECT coalesce(sum(octet_length(title) + octet_length(content) + %(row)s), 0)"
+        " FROM diaries WHERE user_id = %(u)s)"
+        " + (SELECT coalesce(sum(octet_length(coalesce(feedback, '')) + octet_length(coalesce(daily_scores::text, ''))"
+        " + octet_length(coalesce(patterns::text, '')) + octet_length(coalesce(feedback_points::text, ''))"
+        " + %(row)s), 0) FROM reports WHERE user_id = %(u)s)"
+        # An image's presigned URL is about 1.5 kB.
+        " + (SELECT coalesce(sum(octet_length(prompt) + 1500 + %(row)s), 0) FROM images WHERE user_id = %(u)s)"
+        " AS bytes",
+        {"u": user_id, "row": _ROW_OVERHEAD_BYTES},
+    )
+    return int(cur.fetchone()["bytes"])
+
+
+def insert(cur, export_id: uuid.UUID, user_id: str) -> StoredExport:
+    cur.execute(f"INSERT INTO exports (id, user_id) VALUES (%s, %s) RETURNING {_COLUMNS}", (str(export_id), user_id))
+    return StoredExport(**cur.fetchone())
+
+
+def get(cur, user_id: str, export_id: uuid.UUID) -> StoredExport | None:
+    cur.execute(f"SELECT {_COLUMNS} FROM exports WHERE id = %s AND user_id = %s", (str(export_id), user_id))
+    row = cur.fetchone()
+    return None if row is None else StoredExport(**row)
+
+
+def claim(cur, user_id: str, export_id: uuid.UUID) -> bool:
+    """Mark a pending (or retried running) export as running; False when it is finished or gone."""
+    cur.execute(
+        "UPDATE exports SET status = 'running', updated_at = now()"
+        " WHERE id = %s AND user_id = %s AND status IN ('pending', 'running')",
+        (str(export_id), user_id),
+    )
+    return cur.rowcount == 1
+
+
+def complete(cur, user_id: str, export_id: uuid.UUID, s3_key: str) -> bool:
+    """False when the export is gone (its user was erased meanwhile)."""
+    cur.execute(
+        "UPDATE exports SET status = 'completed', s3_key = %s, updated_at = now() WHERE id = %s AND user_id = %s",
+        (s3_key, str(export_id), user_id),
+    )
+    return cur.rowcount == 1
+
+
+def fail(cur, user_id: str, export_id: uuid.UUID, reason: str) -> None:
+    cur.execute(
+        "UPDATE exports SET status = 'failed', failure = %s, updated_at = now() WHERE id = %s AND user_id = %s",
+        (reason, str(export_id), user_id),
+    )
+
+
+def erase_user(cur, user_id: str) -> int:
+    cur.execute("DELETE FROM exports WHERE user_id = %s", (user_id,))
+    return cur.rowcount

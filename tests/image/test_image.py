@@ -18,7 +18,6 @@ from tests.support.requests import load_event
 pytestmark = pytest.mark.image
 
 
-
 def request_body(event: dict[str, Any]) -> dict[str, Any]:
     body = event.get("body") or ""
     if event.get("isBase64Encoded"):

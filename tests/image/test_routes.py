@@ -88,6 +88,9 @@ def every_route(image_engine, image_config: ImageConfig, image_database_url: str
 def test_every_route_answers(every_route: dict[str, Any]) -> None:
     bad = failures(every_route["results"])
     assert not bad, "\n".join(bad) + "\n--- function output ---\n" + tail(every_route["log"])
+    sent = {name for name, _, _ in every_route["results"]}
+    events = {path.stem for path in (Path(__file__).resolve().parents[2] / "events" / "http-api").glob("*.json")}
+    assert events <= sent, f"events never sent to the image: {sorted(events - sent)}"
     operations = {op for op, _ in every_route["model_calls"]}
     assert operations == {"converse", "invoke"}, every_route["model_calls"]
 

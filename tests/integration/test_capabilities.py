@@ -269,9 +269,7 @@ def test_malformed_then_good_answer_completes(fake_bedrock, aws_services, user):
     assert len(fake_bedrock.converse_calls()) == 2
 
 
-def test_a_score_for_a_day_without_records_is_dropped_and_a_skipped_day_shown_missing(
-    fake_bedrock, aws_services, user
-):
+def test_a_score_for_a_day_without_records_is_dropped_and_a_skipped_day_shown_missing(fake_bedrock, aws_services, user):
     _week(user)
     created = call("POST", "/reports", {"start_date": "2026-11-23", "end_date": "2026-11-29"}, user=user)
     # 11-25 has no records; 11-26 has, and is not scored; 11-23 is scored twice.

@@ -133,6 +133,25 @@ def test_an_edited_diary_is_embedded_again_and_found_for_an_undated_question(wit
     assert "해운대 해변에서 파도를 봤다." in fake_bedrock.converse_calls()[0].prompt_text
 
 
+def test_an_edited_record_and_the_users_own_diary_are_embedded_anew(with_pgvector, fake_bedrock, user):
+    (record,) = jot(user, "2026-09-01", "회사 회의가 길었다")
+    fake_bedrock.reset()
+    edited = call("PATCH", f"/records/{record}", {"content": "친구랑 영화관 가서 듄 봤어"}, user=user)
+    assert edited.status == 200, edited.body
+    assert len(fake_bedrock.embedding_calls()) == 1  # the new text, embedded as it is stored
+    fake_bedrock.reset()
+    body = _ask(user, "내가 극장 간 적 있어?", {"answer": "네.", "used_records": ["r1"]}, fake_bedrock)
+    assert body["sources"] == [record]  # by the meaning of the new text
+
+    fake_bedrock.reset()
+    own = {"title": "바다", "content": "해운대 해변에서 파도를 봤다."}
+    assert call("PUT", "/diaries/2026-09-02", own, user=user).status == 201
+    assert len(fake_bedrock.embedding_calls()) == 1
+    fake_bedrock.reset()
+    _ask(user, "Have I been to the ocean?", {"answer": "Yes.", "used_records": ["r1"]}, fake_bedrock)
+    assert "해운대 해변에서 파도를 봤다." in fake_bedrock.converse_calls()[0].prompt_text
+
+
 def test_offline_the_local_embedder_finds_listed_synonyms(with_pgvector, user):
     (cinema,) = jot(user, "2026-03-14", "영화관에서 팝콘 먹었어")
     jot(user, "2026-03-15", "회사 회의")

@@ -5,6 +5,7 @@ one file per route with the same file names in both folders.
 """
 
 import json
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,8 @@ REST_API = EVENTS / "rest-api"
 USER_A = "3f6c1e2a-8b4d-4c1e-9a7f-2d5b6e8c9a01"
 RECORD_ID = "00000000-0000-4000-8000-000000000000"
 REPORT_ID = "00000000-0000-4000-8000-000000000001"
+IMAGE_ID = "00000000-0000-4000-8000-000000000002"
+EXPORT_ID = "00000000-0000-4000-8000-000000000003"
 
 # file name -> (method, route resource, concrete path, query, path parameters, body)
 EXPECTED = {
@@ -102,6 +105,32 @@ EXPECTED = {
         {"content": "이번 주 감정 리포트 만들어줘", "current_date": "2026-11-25"},
     ),
     "openapi": ("GET", "/openapi.json", "/openapi.json", None, None, None),
+    "records-edit": (
+        "PATCH",
+        "/records/{id}",
+        f"/records/{RECORD_ID}",
+        None,
+        {"id": RECORD_ID},
+        {"content": "오늘 친구랑 극장에서 영화 봤어 🎬"},
+    ),
+    "records-search": ("GET", "/records", "/records", {"q": "영화"}, None, None),
+    "diaries-list": ("GET", "/diaries", "/diaries", {"from": "2026-11-01", "to": "2026-11-30"}, None, None),
+    "diaries-put": (
+        "PUT",
+        "/diaries/{date}",
+        "/diaries/2026-11-25",
+        None,
+        {"date": "2026-11-25"},
+        {"title": "극장에 간 날", "content": "친구랑 영화를 봤다. 팝콘이 맛있었다.", "tags": ["영화", "친구"]},
+    ),
+    "diaries-delete": ("DELETE", "/diaries/{date}", "/diaries/2026-11-25", None, {"date": "2026-11-25"}, None),
+    "images-list": ("GET", "/images", "/images", None, None, None),
+    "images-get": ("GET", "/images/{id}", f"/images/{IMAGE_ID}", None, {"id": IMAGE_ID}, None),
+    "images-delete": ("DELETE", "/images/{id}", f"/images/{IMAGE_ID}", None, {"id": IMAGE_ID}, None),
+    "reports-delete": ("DELETE", "/reports/{id}", f"/reports/{REPORT_ID}", None, {"id": REPORT_ID}, None),
+    "me-export": ("GET", "/me/export", "/me/export", None, None, None),
+    "me-export-status": ("GET", "/me/exports/{id}", f"/me/exports/{EXPORT_ID}", None, {"id": EXPORT_ID}, None),
+    "me-delete": ("DELETE", "/me", "/me", None, None, None),
 }
 
 
@@ -158,8 +187,8 @@ def test_http_api_event_shape(path: Path):
         assert event["headers"]["content-type"] == "application/json"
         assert event["headers"]["content-length"] == str(len(event["body"].encode("utf-8")))
     query = event.get("queryStringParameters")
-    raw = "&".join(f"{k}={v}" for k, v in (query or {}).items())
-    assert event["rawQueryString"] == raw
+    # API Gateway sends the query percent-encoded in rawQueryString, decoded in queryStringParameters.
+    assert event["rawQueryString"] == urllib.parse.urlencode(query or {})
 
 
 @pytest.mark.parametrize("path", REST_FILES, ids=lambda p: p.name)

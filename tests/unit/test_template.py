@@ -37,6 +37,17 @@ ROUTES = {
     ("POST", "/reports"),
     ("GET", "/reports"),
     ("GET", "/reports/{id}"),
+    ("PATCH", "/records/{id}"),
+    ("GET", "/diaries"),
+    ("PUT", "/diaries/{date}"),
+    ("DELETE", "/diaries/{date}"),
+    ("GET", "/images"),
+    ("GET", "/images/{id}"),
+    ("DELETE", "/images/{id}"),
+    ("DELETE", "/reports/{id}"),
+    ("GET", "/me/export"),
+    ("GET", "/me/exports/{id}"),
+    ("DELETE", "/me"),
 }
 PUBLIC_ROUTES = {("GET", "/health"), ("GET", "/openapi.json")}
 # The defaults, each Active in Bedrock's documentation (README, "Models").
@@ -66,7 +77,11 @@ ROLE_ACTIONS = {
         "bedrock:InvokeModel",
         "secretsmanager:GetSecretValue",
         "s3:PutObject",
+        "s3:PutObjectTagging",
         "s3:GetObject",
+        "s3:DeleteObject",
+        "s3:DeleteObjectVersion",
+        "s3:ListBucketVersions",
         "sqs:SendMessage",
         "sqs:ReceiveMessage",
         "sqs:DeleteMessage",
@@ -379,6 +394,7 @@ def test_function_environment_comes_from_the_resources(template):
         "BEDROCK_IMAGE_REGION": {"Fn::If": ["HasImageRegion", {"Ref": "BedrockImageRegion"}, {"Ref": "AWS::Region"}]},
         "IMAGE_BUCKET": {"Ref": "ImageBucket"},
         "REPORT_QUEUE_URL": {"Ref": "ReportQueue"},
+        "EXPORT_RETENTION_DAYS": {"Ref": "ExportRetentionDays"},
         "REPORT_MAX_RECEIVES": {"Ref": "ReportMaxReceives"},
         "DEFAULT_TIMEZONE": {"Ref": "DefaultTimezone"},
         "POWERTOOLS_SERVICE_NAME": "diary",
@@ -489,8 +505,11 @@ def test_vpc_endpoints_cover_what_the_function_calls(template):
     statements = services["s3"]["PolicyDocument"]["Statement"]
     assert [evaluate(s["Resource"], env) for s in statements] == [
         "arn:aws:s3:::diary-dev-imagebucket-1a2b3c/*",
+        "arn:aws:s3:::diary-dev-imagebucket-1a2b3c",
         "arn:aws:s3:::cloudformation-custom-resource-response-apnortheast2/*",
     ]
+    # Through the endpoint, the function's role can do what it does to the bucket: no more.
+    assert statements[1]["Action"] == "s3:ListBucketVersions"
 
 
 def test_only_the_functions_reach_the_proxy_and_only_the_proxy_the_database(template):
@@ -870,8 +889,27 @@ def test_secret_access_is_limited_to_the_database_secret(transformed):
 
 
 def test_s3_access_is_limited_to_the_users_prefix_of_the_bucket(transformed):
-    for action in ("s3:PutObject", "s3:GetObject"):
+    for action in ("s3:PutObject", "s3:PutObjectTagging", "s3:GetObject", "s3:DeleteObject", "s3:DeleteObjectVersion"):
         assert _resources_for(transformed, action, PSEUDO) == ["arn:aws:s3:::diary-dev-imagebucket-1a2b3c/users/*"]
+    [listing] = [
+        statement
+        for _, statement in _statements(transformed, "DiaryFunctionRole")
+        if "s3:ListBucketVersions" in _as_list(statement["Action"])
+    ]
+    assert evaluate(listing["Resource"], PSEUDO) == "arn:aws:s3:::diary-dev-imagebucket-1a2b3c"
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": "users/*"}}
+
+
+def test_exports_expire_from_the_bucket_as_the_function_says(template):
+    rules = template["Resources"]["ImageBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    [exports] = [rule for rule in rules if rule["Id"] == "expire-exports"]
+    assert exports["TagFilters"] == [{"Key": "kind", "Value": "export"}]  # handler.aws.object_store.EXPORT_TAG
+    assert exports["ExpirationInDays"] == {"Ref": "ExportRetentionDays"}
+    env = template["Resources"]["DiaryFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["EXPORT_RETENTION_DAYS"] == {"Ref": "ExportRetentionDays"}
+    from handler.aws.object_store import EXPORT_TAG
+
+    assert EXPORT_TAG == "kind=export"
 
 
 def test_sqs_access_is_limited_to_the_report_queue(transformed):

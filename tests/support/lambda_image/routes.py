@@ -6,8 +6,8 @@ both run the image's own entry point, so this module only needs a way to invoke 
 - `AwsFakes`: the fake Bedrock (tests/fakes/bedrock.py) and moto's S3 + SQS server, on 127.0.0.1,
   with a fresh bucket and queue, and the environment that points the function at them.
 - `exercise(invoke, fakes)`: sends every event in events/http-api/ (ids and dates filled in from
-  earlier answers) plus the SQS batch of the report worker, with scripted model answers, and
-  returns what each answered.
+  earlier answers) plus the worker's SQS batches (a report, an export, an erasure), with scripted
+  model answers, and returns what each answered.
 - `AUDIT_ARGV`: the image's entry point wrapped in a `sys.addaudithook` that prints every module
   imported and every file opened under /opt/deps and /var/task, so a test can see what the
   function really uses.
@@ -135,7 +135,9 @@ class AwsFakes:
             "aws_secret_access_key": "testing",
         }
         self.bucket = f"diary-images-{suffix}"
-        boto3.client("s3", **kw).create_bucket(Bucket=self.bucket)
+        s3 = boto3.client("s3", **kw)
+        s3.create_bucket(Bucket=self.bucket)
+        s3.put_bucket_versioning(Bucket=self.bucket, VersioningConfiguration={"Status": "Enabled"})
         self.queue_url = boto3.client("sqs", **kw).create_queue(QueueName=f"reports-{suffix}")["QueueUrl"]
         return self
 
@@ -158,9 +160,11 @@ class AwsFakes:
             "AWS_ENDPOINT_URL_SQS": self.moto_url,
             "IMAGE_BUCKET": self.bucket,
             "REPORT_QUEUE_URL": self.queue_url,
+            # Every export goes through the worker and S3, the path a large account takes.
+            "EXPORT_INLINE_MAX_BYTES": "0",
         }
 
-    def receive_reports(self) -> list[dict[str, Any]]:
+    def receive_jobs(self) -> list[dict[str, Any]]:
         import boto3
 
         sqs = boto3.client(
@@ -176,18 +180,24 @@ class AwsFakes:
         return got.get("Messages", [])
 
 
-# (name, what a correct answer's statusCode is)
+# (name, what a correct answer's statusCode is; -1: an SQS batch, answered {"batchItemFailures": []})
 EXPECTED: dict[str, set[int]] = {
     "health": {200},
     "openapi": {200},
     "records-create": {201},
     "records-list": {200},
+    "records-edit": {200},
+    "records-search": {200},
     "diaries-create": {201, 200},
     "diaries-get": {200},
+    "diaries-put": {200, 201},
+    "diaries-list": {200},
     "questions-ask": {200},
     "images-create": {201},
+    "images-list": {200},
+    "images-get": {200},
     "reports-create": {202},
-    "report-worker": {-1},  # an SQS batch answers {"batchItemFailures": []}, checked below
+    "report-worker": {-1},
     "reports-get": {200},
     "reports-list": {200},
     "agent-data": {200},
@@ -196,12 +206,20 @@ EXPECTED: dict[str, set[int]] = {
     "agent-image": {200},
     "agent-question": {200},
     "agent-report": {200},
+    "me-export": {202},
+    "export-worker": {-1},
+    "me-export-status": {200},
+    "images-delete": {204},
+    "diaries-delete": {204},
+    "reports-delete": {204},
     "records-delete": {204, 200},
+    "me-delete": {202},
+    "erase-worker": {-1},
 }
 
 
 def exercise(invoke: Callable[[dict[str, Any]], Any], fakes: AwsFakes) -> list[tuple[str, int, Any]]:
-    """Every route once; returns (name, statusCode or -1 for the SQS batch, body) in order."""
+    """Every route once; returns (name, statusCode or -1 for an SQS batch, body) in order."""
     from handler.local.aws_stand_ins import sqs_event
 
     script_model(fakes.bedrock)
@@ -214,25 +232,41 @@ def exercise(invoke: Callable[[dict[str, Any]], Any], fakes: AwsFakes) -> list[t
         results.append((name, status, body))
         return body
 
+    def send_id(name: str, collection: str, item_id: str) -> Any:
+        return send(name, _with_path(load_event(f"http-api/{name}.json"), f"/{collection}/{item_id}", id=item_id))
+
     send("health", load_event("http-api/health.json"))
     send("openapi", load_event("http-api/openapi.json"))
     record = send("records-create", load_event("http-api/records-create.json")) or {}
+    record_id = record.get("id") or str(uuid.uuid4())
     send("records-list", load_event("http-api/records-list.json"))
+    send_id("records-edit", "records", record_id)
+    send("records-search", load_event("http-api/records-search.json"))
     send("diaries-create", load_event("http-api/diaries-create.json"))
     send("diaries-get", load_event("http-api/diaries-get.json"))
     send("questions-ask", load_event("http-api/questions-ask.json"))
-    send("images-create", load_event("http-api/images-create.json"))
+    image = send("images-create", load_event("http-api/images-create.json")) or {}
+    image_id = image.get("id") or str(uuid.uuid4())
+    send("images-list", load_event("http-api/images-list.json"))
+    send_id("images-get", "images", image_id)
     report = send("reports-create", load_event("http-api/reports-create.json")) or {}
-    send("report-worker", sqs_event(fakes.receive_reports()))
-    report_id = report.get("report_id") or report.get("id") or str(uuid.uuid4())
-    send("reports-get", _with_path(load_event("http-api/reports-get.json"), f"/reports/{report_id}", id=report_id))
+    send("report-worker", sqs_event(fakes.receive_jobs()))
+    report_id = report.get("report_id") or str(uuid.uuid4())
+    send_id("reports-get", "reports", report_id)
     send("reports-list", load_event("http-api/reports-list.json"))
     for name in ("agent-data", "agent-typed-data", "agent-diary", "agent-image", "agent-question", "agent-report"):
         send(name, load_event(f"http-api/{name}.json"))
-    record_id = record.get("id") or str(uuid.uuid4())
-    send(
-        "records-delete", _with_path(load_event("http-api/records-delete.json"), f"/records/{record_id}", id=record_id)
-    )
+    send("diaries-put", load_event("http-api/diaries-put.json"))
+    send("diaries-list", load_event("http-api/diaries-list.json"))
+    export = send("me-export", load_event("http-api/me-export.json")) or {}
+    send("export-worker", sqs_event(fakes.receive_jobs()))
+    send_id("me-export-status", "me/exports", export.get("export_id") or str(uuid.uuid4()))
+    send_id("images-delete", "images", image_id)
+    send("diaries-delete", load_event("http-api/diaries-delete.json"))
+    send_id("reports-delete", "reports", report_id)
+    send_id("records-delete", "records", record_id)
+    send("me-delete", load_event("http-api/me-delete.json"))
+    send("erase-worker", sqs_event(fakes.receive_jobs()))
     return results
 
 
@@ -240,7 +274,7 @@ def failures(results: list[tuple[str, int, Any]]) -> list[str]:
     """The routes whose answer is not the expected one."""
     bad = []
     for name, status, body in results:
-        if name == "report-worker":
+        if EXPECTED[name] == {-1}:
             if body != {"batchItemFailures": []}:
                 bad.append(f"{name}: {body!r}")
         elif status not in EXPECTED[name]:

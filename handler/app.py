@@ -36,6 +36,7 @@ from handler.api import (
     identity,
     images_routes,
     me_routes,
+    paths,
     questions_routes,
     records_routes,
     reports_routes,
@@ -67,7 +68,11 @@ _serialize = functools.partial(json.dumps, ensure_ascii=False, separators=(",", 
 
 
 def _build(resolver_class: type[ApiGatewayResolver]) -> ApiGatewayResolver:
-    app = resolver_class(enable_validation=True, serializer=_serialize)
+    app = resolver_class(
+        enable_validation=True,
+        serializer=_serialize,
+        strip_prefixes=[settings.api_base_path] if settings.api_base_path else None,
+    )
     for router in _ROUTERS:
         app.include_router(router)
     errors.register(app)
@@ -123,16 +128,18 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         from handler import worker
 
         return worker.handle_batch(event, context)
+    paths.without_trailing_slash(event)
     app, request = _parse(event)
     try:
         request_body.check_size(request, settings.max_body_bytes)
-        public = identity.is_public(request)
+        public = identity.is_public(request, settings.api_base_path)
         user_id = None if public else identity.verified_caller(request)
         if not public and user_id is None:
             raise Unauthorized("a verified identity is required")
         request_body.check_parsable(request)
     except ServiceError as exc:
         return errors.proxy_response(exc)
+    request_body.as_powertools_reads_it(event)
     # Routes read it with Depends(identity.caller_id); Powertools clears the context after resolving.
     app.append_context(**{identity.CONTEXT_KEY: user_id})
     return app.resolve(event, context)

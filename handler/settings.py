@@ -70,6 +70,8 @@ class Settings(BaseModel, frozen=True):
     # How long an export document stays in the bucket (the stack's lifecycle rule says the same).
     export_retention_days: int = Field(default=7, ge=1, le=365)
 
+    # The base path of a custom domain's API mapping ("/v1"), which the events' paths carry; unset: none.
+    api_base_path: str | None = Field(default=None, pattern=r"^(/[A-Za-z0-9._~-]+)+$")
     default_timezone: str = "Asia/Seoul"
     max_body_bytes: int = 64 * 1024
     # Local runs only: trust an X-User-Id header when no authorizer claim is present.

@@ -23,7 +23,9 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel, Field
 
+from handler.api import paths
 from handler.errors import InvalidRequest, NotFound, ServiceError, UnsupportedMediaType
+from handler.settings import get_settings
 
 logger = Logger(child=True)
 
@@ -167,7 +169,7 @@ def register(app: ApiGatewayResolver) -> None:
 
     @app.not_found
     def _not_found(_: NotFoundError) -> Response:
-        allowed = _allowed_methods(app, app.current_event.path)
+        allowed = _allowed_methods(app, paths.routed(app.current_event.path, get_settings().api_base_path))
         if allowed:
             return error_response(
                 405, "method_not_allowed", "this path does not take that method", {"Allow": ", ".join(allowed)}

@@ -6,6 +6,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Depends, Request
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 
+from handler.api import paths
 from handler.settings import get_settings
 
 MAX_USER_ID_CHARS = 128
@@ -15,15 +16,27 @@ PUBLIC_ROUTES = {("GET", "/health"), ("GET", "/openapi.json")}
 
 def verified_caller(event: BaseProxyEvent) -> str | None:
     """The caller's id, or None when the event carries no usable identity."""
-    authorizer = event.raw_event.get("requestContext", {}).get("authorizer") or {}
-    # HTTP API (2.0) JWT authorizer, then REST API (1.0) Cognito authorizer.
-    claims = (authorizer.get("jwt") or {}).get("claims") or authorizer.get("claims") or {}
-    user_id = claims.get("sub")
+    user_id = _claims(event.raw_event).get("sub")
     if not user_id and get_settings().allow_user_id_header:
         user_id = event.headers.get("x-user-id")
     if isinstance(user_id, str) and 0 < len(user_id) <= MAX_USER_ID_CHARS and _usable(user_id):
         return user_id
     return None
+
+
+def _claims(raw_event: dict) -> dict:
+    """The HTTP API (2.0) JWT authorizer's claims, else the REST API (1.0) Cognito authorizer's.
+    Only objects count: a Lambda authorizer's context values are strings, numbers or booleans, so
+    a `claims` or `jwt` key there may be a string, which carries no verified claim."""
+    context = raw_event.get("requestContext")
+    authorizer = context.get("authorizer") if isinstance(context, dict) else None
+    if not isinstance(authorizer, dict):
+        return {}
+    jwt = authorizer.get("jwt")
+    for claims in (jwt.get("claims") if isinstance(jwt, dict) else None, authorizer.get("claims")):
+        if isinstance(claims, dict) and claims:
+            return claims
+    return {}
 
 
 def _usable(user_id: str) -> bool:
@@ -32,8 +45,8 @@ def _usable(user_id: str) -> bool:
     return bool(user_id.strip()) and not any(unicodedata.category(ch) in ("Cc", "Cs") for ch in user_id)
 
 
-def is_public(event: BaseProxyEvent) -> bool:
-    return (event.http_method.upper(), event.path) in PUBLIC_ROUTES
+def is_public(event: BaseProxyEvent, base_path: str | None) -> bool:
+    return (event.http_method.upper(), paths.routed(event.path, base_path)) in PUBLIC_ROUTES
 
 
 def caller_id(request: Request) -> str:

@@ -17,6 +17,7 @@ from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 
 from handler.errors import InvalidRequest, PayloadTooLarge, UnsupportedMediaType
 
+_JSON = "application/json"
 # Methods whose body a route reads; other methods' bodies are ignored, as before.
 _METHODS_WITH_BODY = {"POST", "PUT", "PATCH"}
 # Request bodies here are flat objects; anything deeper is not one of them, and a body nested
@@ -37,8 +38,9 @@ def check_parsable(request: BaseProxyEvent) -> None:
     if not body or (request.http_method or "").upper() not in _METHODS_WITH_BODY:
         return
     media_type = (request.headers.get("content-type") or "").strip()
-    # What Powertools parses as JSON: no content type, or one that starts with application/json.
-    if media_type and not media_type.startswith("application/json"):
+    # What Powertools parses as JSON: no content type, or one that starts with application/json
+    # (media types are case-insensitive, RFC 9110: as_powertools_reads_it lower-cases it first).
+    if media_type and not media_type.lower().startswith(_JSON):
         raise UnsupportedMediaType("send the body as application/json")
     text = body
     if request.is_base64_encoded:
@@ -67,3 +69,21 @@ def _too_deep(document: Any) -> bool:
             return True
         pending.extend((child, depth + 1) for child in children)
     return False
+
+
+def as_powertools_reads_it(event: dict[str, Any]) -> None:
+    """Write a JSON content type in lower case ("Application/JSON; Charset=UTF-8" ->
+    "application/json; charset=utf-8") in the raw event: Powertools compares it case-sensitively,
+    and would refuse a media type RFC 9110 says is the same."""
+    for headers in (event.get("headers"), event.get("multiValueHeaders")):
+        if not isinstance(headers, dict):
+            continue
+        for name, value in headers.items():
+            if name.lower() == "content-type":
+                headers[name] = [_lowered(v) for v in value] if isinstance(value, list) else _lowered(value)
+
+
+def _lowered(media_type: Any) -> Any:
+    if isinstance(media_type, str) and media_type.strip().lower().startswith(_JSON):
+        return media_type.strip().lower()
+    return media_type

@@ -52,6 +52,7 @@ class Bad:
     drop_headers: tuple[str, ...] = ()
     base64_body: bool = False
     identity: str | None = "caller"  # None: no authorizer claim; anything else: that raw `sub`
+    authorizer: Any = None  # given: the event's requestContext.authorizer, as it is
     status: int | frozenset[int] = 422
     code: str | None = None
 
@@ -162,7 +163,6 @@ ODD_CONTENT_TYPES = [
     "application/x-www-form-urlencoded",
     "multipart/form-data",  # without a boundary
     "multipart/form-data; boundary=x",
-    "APPLICATION/JSON",  # media types are case-insensitive, but Powertools compares exactly
     "image/png",
 ]
 
@@ -828,7 +828,33 @@ AGENT_CASES = [
     Bad("/agent content over 4000 characters", "POST", "/agent", {"content": "가" * 4001}),
 ]
 
+# What a Lambda authorizer (REST) may put in the context: its values are strings, numbers or booleans.
+ODD_AUTHORIZERS = [
+    {"claims": '{"sub": "someone"}'},
+    {"jwt": "eyJhbGciOiJIUzI1NiJ9.e30.x"},
+    {"jwt": {"claims": '{"sub": "someone"}'}},
+    {"claims": ["someone"]},
+    {"claims": {"sub": 42}},
+    {"claims": {}},
+    {"principalId": "someone", "sub": "someone", "integrationLatency": 12},
+    "someone",
+    ["someone"],
+]
+
 OTHER_CASES = [
+    *[
+        Bad(
+            f"authorizer {authorizer!r:.40}",
+            "GET",
+            "/records",
+            query={"date": DAY},
+            identity=None,
+            authorizer=authorizer,
+            status=401,
+            code="unauthorized",
+        )
+        for authorizer in ODD_AUTHORIZERS
+    ],
     Bad("POST /health", "POST", "/health", {}, status=405, code="method_not_allowed"),
     Bad("DELETE /health", "DELETE", "/health", status=405, code="method_not_allowed"),
     Bad(
@@ -946,6 +972,8 @@ def build_event(case: Bad, shape: str, world: dict[str, str]) -> dict[str, Any]:
             event["requestContext"]["authorizer"] = {"jwt": {"claims": {"sub": sub}, "scopes": None}}
         else:
             event["requestContext"]["authorizer"] = {"claims": {"sub": sub}}
+    if case.authorizer is not None:
+        event["requestContext"]["authorizer"] = case.authorizer
     for name in case.drop_headers:
         event["headers"].pop(name, None)
         (event.get("multiValueHeaders") or {}).pop(name, None)
@@ -987,6 +1015,7 @@ def shape_matters(case: Bad) -> bool:
     A body is parsed the same way from both, so a body route's body cases run in the 2.0 shape only."""
     return bool(
         case.identity != "caller"
+        or case.authorizer is not None
         or case.headers
         or case.drop_headers
         or case.base64_body
@@ -1081,14 +1110,26 @@ def _charset(event: dict[str, Any]) -> None:
     event["headers"]["content-type"] = "application/json; charset=utf-8"
 
 
+def _upper_case(event: dict[str, Any]) -> None:
+    # Media types are case-insensitive (RFC 9110); Powertools alone compares them exactly.
+    event["headers"]["content-type"] = "Application/JSON; Charset=UTF-8"
+    if "multiValueHeaders" in event:
+        event["multiValueHeaders"]["content-type"] = ["Application/JSON; Charset=UTF-8"]
+
+
 def _base64(event: dict[str, Any]) -> None:
     event.update(isBase64Encoded=True, body=base64.b64encode(event["body"].encode()).decode())
 
 
 @pytest.mark.parametrize(
     "label, mutate",
-    [("no content-type", _no_content_type), ("content-type with a charset", _charset), ("valid base64", _base64)],
-    ids=["no content-type", "charset", "valid base64"],
+    [
+        ("no content-type", _no_content_type),
+        ("content-type with a charset", _charset),
+        ("content-type in upper case", _upper_case),
+        ("valid base64", _base64),
+    ],
+    ids=["no content-type", "charset", "upper case", "valid base64"],
 )
 @pytest.mark.parametrize("shape", SHAPES)
 def test_lenient_but_valid_requests_store_exactly_one_row(label, mutate, shape, world, db):

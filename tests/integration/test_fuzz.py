@@ -213,7 +213,7 @@ def page_queries(draw: st.DrawFn, *names: str) -> dict[str, str]:
     return query
 
 
-# Never only slashes: the REST API resolver strips a trailing slash, so "/reports/" is GET /reports.
+# Never only slashes: a trailing slash is dropped (handler/api/paths.py), so "/reports/" is GET /reports.
 path_parts = st.one_of(
     st.uuids().map(str), dates, st.text(max_size=20), odd_text, st.sampled_from(["..", "%2e%2e", "../records"])
 ).filter(lambda part: part.strip("/"))

@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 EVENTS ?= events/http-api/records-create.json events/http-api/agent-diary.json events/http-api/questions-ask.json events/http-api/images-create.json events/http-api/reports-create.json events/http-api/reports-list.json
 
-.PHONY: run test test-quick migrate backfill image lint clean bench eval
+.PHONY: run dev test test-quick migrate backfill image lint clean bench eval
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +15,9 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 run: $(VENV)/.installed  ## make run [EVENTS="events/http-api/health.json ..."]
 	$(PY) -m handler.local.invoke $(EVENTS)
+
+dev: $(VENV)/.installed  ## make dev [DEV_PORT=3000 DEV_ARGS=--rest CORS_ALLOW_ORIGINS=http://localhost:5173]
+	$(PY) -m handler.local.dev_server $(DEV_ARGS)
 
 test: $(VENV)/.installed
 	$(PY) -m pytest

@@ -22,11 +22,11 @@ def pending_files(applied: set[str]) -> list[Path]:
 
 def migrate() -> list[str]:
     """Apply what is missing; return the versions applied by this call."""
-    with connection.transaction(None) as cur:
+    with connection.transaction(None, bootstrap=True) as cur:
         # Session-level lock: held across the per-file transactions below.
         cur.execute("SELECT pg_advisory_lock(%s)", (_LOCK_KEY,))
     try:
-        with connection.transaction(None) as cur:
+        with connection.transaction(None, bootstrap=True) as cur:
             cur.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations ("
                 " version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
@@ -35,13 +35,13 @@ def migrate() -> list[str]:
             applied = {row["version"] for row in cur.fetchall()}
         done = []
         for path in pending_files(applied):
-            with connection.transaction(None) as cur:
+            with connection.transaction(None, bootstrap=True) as cur:
                 cur.execute(path.read_text(encoding="utf-8"))
                 cur.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (path.stem,))
             done.append(path.stem)
         return done
     finally:
-        with connection.transaction(None) as cur:
+        with connection.transaction(None, bootstrap=True) as cur:
             cur.execute("SELECT pg_advisory_unlock(%s)", (_LOCK_KEY,))
 
 

@@ -96,7 +96,11 @@ class QuestionAnswer(BaseModel):
     sources: list[uuid.UUID] = Field(description="Ids of the caller's records the answer relies on.")
     model: str | None = Field(description="Which model answered; null when nothing was found and none was asked.")
     model_calls: int
-    period: tuple[dt.date, dt.date] | None = Field(description="The dates the question was resolved to, if any.")
+    # A list of two, not a tuple: pydantic writes a tuple as `prefixItems`, which Powertools'
+    # OpenAPI 3.0 document turns into an invalid `items` array.
+    period: Annotated[list[dt.date], Field(min_length=2, max_length=2)] | None = Field(
+        description="The first and last dates the question was resolved to, if any."
+    )
 
 
 class Image(BaseModel):

@@ -125,7 +125,7 @@ class TlsProxy:
     def _starts_tls(client: socket.socket) -> bool:
         """Read the client's first requests: decline GSS encryption, accept TLS, drop anything else."""
         while True:
-            header = _read_exactly(client, 8)
+            header = read_exactly(client, 8)
             if header is None:
                 return False
             _, code = struct.unpack("!ii", header)
@@ -138,14 +138,27 @@ class TlsProxy:
             return False
 
     def _connect_upstream(self) -> socket.socket:
-        if isinstance(self._upstream, str):
-            upstream = socket.socket(socket.AF_UNIX)
-            upstream.connect(self._upstream)
-            return upstream
-        return socket.create_connection(self._upstream)
+        return connect(self._upstream)
 
 
-def _read_exactly(sock: socket.socket, n: int) -> bytes | None:
+def upstream_of(url: str) -> tuple[str, int] | str:
+    """Where a PostgreSQL URL's server listens: (host, port), or its Unix socket's path."""
+    from psycopg2.extensions import parse_dsn
+
+    database = parse_dsn(url)
+    host, port = database.get("host", "127.0.0.1"), int(database.get("port", 5432))
+    return f"{host}/.s.PGSQL.{port}" if host.startswith("/") else (host, port)
+
+
+def connect(upstream: tuple[str, int] | str) -> socket.socket:
+    if isinstance(upstream, str):
+        sock = socket.socket(socket.AF_UNIX)
+        sock.connect(upstream)
+        return sock
+    return socket.create_connection(upstream)
+
+
+def read_exactly(sock: socket.socket, n: int) -> bytes | None:
     data = b""
     while len(data) < n:
         chunk = sock.recv(n - len(data))

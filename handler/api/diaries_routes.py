@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from handler.api.errors import READ_FAILURES, WRITE_FAILURES, another_success, documented
+from handler.api.errors import READ_FAILURES, WRITE_FAILURES, another_success, documented, links_to
 from handler.api.idempotency import idempotent
 from handler.api.identity import Caller
 from handler.api.schemas import MAX_TAG_CHARS, DiaryEdit, NewDiary
@@ -58,7 +58,13 @@ def get_diary(date: Annotated[IsoDate, Path()], user_id: Caller) -> Diary:
     "/diaries/<date>",
     summary="The user's own diary of a day: title, content and tags, marked `edited`",
     responses={
-        **documented(200, "Replaced the day's diary", *WRITE_FAILURES),
+        **documented(
+            200,
+            "Replaced the day's diary",
+            404,
+            *WRITE_FAILURES,
+            links=links_to("/diaries/{date}", ("GET", "DELETE"), "date", "/date"),
+        ),
         201: another_success("Created the day's diary", Diary),
     },
     middlewares=[idempotent],

@@ -49,7 +49,8 @@ class ErrorBody(BaseModel):
 _FAILURES = {
     400: "The body is not JSON, or a query or path parameter is invalid.",
     401: "No verified identity (the API Gateway authorizer's `sub`).",
-    404: "No such item for this caller.",
+    404: "No such item for this caller, or no route takes that path (a path parameter with characters no "
+    "route accepts).",
     409: "A request with this Idempotency-Key is still running (`request_in_progress`; retry after "
     "Retry-After), or, for POST /diaries, the user edited that diary (`diary_edited`).",
     413: "The body is over the size limit.",
@@ -63,16 +64,34 @@ WRITE_FAILURES = (400, 401, 409, 413, 415, 422, 503, 504)
 READ_FAILURES = (400, 401, 413, 503, 504)
 
 
-def documented(status: int, description: str, *failures: int) -> dict[int, OpenAPIResponse]:
+def documented(
+    status: int, description: str, *failures: int, links: dict[str, Any] | None = None
+) -> dict[int, OpenAPIResponse]:
     """A route's OpenAPI responses: its success (schema from the return annotation) and the
-    failures it can answer, each with ErrorBody instead of Powertools' default 422 body."""
+    failures it can answer, each with ErrorBody instead of Powertools' default 422 body. `links`:
+    the operations the success leads to (OpenAPI links; clients and schemathesis follow them)."""
     error: OpenAPIResponse = {"description": "", "content": {"application/json": {"model": ErrorBody}}}
     success: OpenAPIResponse = (
         {"description": description, "content": {}} if status == 204 else {"description": description}
     )
+    if links:
+        success["links"] = links
     return {
         status: success,
         **{code: {**error, "description": _FAILURES[code]} for code in sorted(failures)},
+    }
+
+
+def links_to(path: str, methods: tuple[str, ...], parameter: str, value: str) -> dict[str, Any]:
+    """OpenAPI links from a success to the operations of `path` (as /openapi.json spells it),
+    their `parameter` taken from the answer's body (`value`: a JSON pointer such as "/id")."""
+    ref = "#/paths/" + path.replace("~", "~0").replace("/", "~1")
+    return {
+        f"{method.lower()}_{parameter}": {
+            "operationRef": f"{ref}/{method.lower()}",
+            "parameters": {parameter: f"$response.body#{value}"},
+        }
+        for method in methods
     }
 
 

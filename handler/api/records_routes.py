@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from handler.api.errors import READ_FAILURES, WRITE_FAILURES, documented
+from handler.api.errors import READ_FAILURES, WRITE_FAILURES, documented, links_to
 from handler.api.idempotency import idempotent
 from handler.api.identity import Caller
 from handler.api.schemas import NewRecord, RecordEdit
@@ -25,7 +25,12 @@ MAX_PAGE = 200
 @router.post(
     "/records",
     summary="Store a record",
-    responses=documented(201, "The stored record", *WRITE_FAILURES),
+    responses=documented(
+        201,
+        "The stored record",
+        *WRITE_FAILURES,
+        links=links_to("/records/{record_id}", ("PATCH", "DELETE"), "record_id", "/id"),
+    ),
     middlewares=[idempotent],
 )
 def create_record(body: NewRecord, user_id: Caller) -> Response[Record]:

@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from handler.api.errors import READ_FAILURES, WRITE_FAILURES, documented
+from handler.api.errors import READ_FAILURES, WRITE_FAILURES, documented, links_to
 from handler.api.idempotency import idempotent
 from handler.api.identity import Caller
 from handler.api.schemas import NewReport
@@ -20,7 +20,12 @@ router = Router()
 @router.post(
     "/reports",
     summary="Ask for an emotion report over a period; the worker writes it",
-    responses=documented(202, "The report, pending; poll GET /reports/{report_id}", *WRITE_FAILURES),
+    responses=documented(
+        202,
+        "The report, pending; poll GET /reports/{report_id}",
+        *WRITE_FAILURES,
+        links=links_to("/reports/{report_id}", ("GET", "DELETE"), "report_id", "/report_id"),
+    ),
     middlewares=[idempotent],
 )
 def create_report(body: NewReport, user_id: Caller) -> Response[Report]:

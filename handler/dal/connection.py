@@ -41,6 +41,12 @@ class _Connection(psycopg2.extensions.connection):
 _connection: _Connection | None = None
 # The role requests act as (created by migration 0003); row-level security applies to it.
 APP_ROLE = "diary_app"
+# A transaction's settings: the caller, the statement timeout, the role (see _scoped).
+_ACT_FOR = "SELECT diary_act_for(%s, %s, %s); "
+_BOOTSTRAP = (
+    "SELECT set_config('app.user_id', %s, true), set_config('statement_timeout', %s, true),"
+    " set_config('role', %s, true); "
+)
 # The role the embedding backfill acts as (migration 0005): it reads texts and writes embeddings
 # of every user's rows, and nothing else.
 BACKFILL_ROLE = "diary_backfill"
@@ -121,10 +127,13 @@ class _ScopedCursor(psycopg2.extras.RealDictCursor):
 
 
 @contextlib.contextmanager
-def transaction(user_id: str | None, role: str | None = None) -> Iterator[psycopg2.extras.RealDictCursor]:
+def transaction(
+    user_id: str | None, role: str | None = None, bootstrap: bool = False
+) -> Iterator[psycopg2.extras.RealDictCursor]:
     """A cursor in one transaction acting for `user_id` (None for service-level statements).
-    Two round trips for one statement: BEGIN and the settings go with the first, then COMMIT."""
-    with _scoped(user_id, explicit=True, role=role) as cur:
+    Two round trips for one statement: BEGIN and the settings go with the first, then COMMIT.
+    `bootstrap`: for the migrations, which run before diary_act_for exists."""
+    with _scoped(user_id, explicit=True, role=role, bootstrap=bootstrap) as cur:
         yield cur
         cur.execute("COMMIT")
 
@@ -154,7 +163,9 @@ def stores_embeddings() -> bool:
 
 
 @contextlib.contextmanager
-def _scoped(user_id: str | None, explicit: bool, role: str | None = None) -> Iterator[psycopg2.extras.RealDictCursor]:
+def _scoped(
+    user_id: str | None, explicit: bool, role: str | None = None, bootstrap: bool = False
+) -> Iterator[psycopg2.extras.RealDictCursor]:
     """`explicit`: a BEGIN ... COMMIT transaction; otherwise one statement, an implicit transaction."""
     conn = _current()
     try:
@@ -162,14 +173,15 @@ def _scoped(user_id: str | None, explicit: bool, role: str | None = None) -> Ite
             # Transaction-local settings: a reused connection never carries the previous caller's
             # id, and they survive poolers such as RDS Proxy that reset session state. Acting for
             # a user also means acting as diary_app, the role row-level security applies to.
+            # Through diary_act_for (migration 0007), which RDS Proxy does not pin a session for;
+            # the migrations that create it set the same settings directly.
+            settings = (
+                user_id or "",
+                str(get_settings().db_statement_timeout_ms),
+                role or (APP_ROLE if user_id else "none"),
+            )
             cur.opening = (b"BEGIN; " if explicit else b"") + cur.mogrify(
-                "SELECT set_config('app.user_id', %s, true), set_config('statement_timeout', %s, true),"
-                " set_config('role', %s, true); ",
-                (
-                    user_id or "",
-                    str(get_settings().db_statement_timeout_ms),
-                    role or (APP_ROLE if user_id else "none"),
-                ),
+                _BOOTSTRAP if bootstrap else _ACT_FOR, settings
             )
             cur.single = not explicit
             yield cur

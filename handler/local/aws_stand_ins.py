@@ -25,7 +25,10 @@ def start_s3_and_sqs() -> Any:
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
     os.environ.update(AWS_ENDPOINT_URL_S3=endpoint, AWS_ENDPOINT_URL_SQS=endpoint)
-    boto3.client("s3").create_bucket(Bucket=LOCAL_BUCKET)
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket=LOCAL_BUCKET)
+    # Versioned, as the stack's bucket is: deletes take every version.
+    s3.put_bucket_versioning(Bucket=LOCAL_BUCKET, VersioningConfiguration={"Status": "Enabled"})
     queue_url = boto3.client("sqs").create_queue(QueueName=LOCAL_QUEUE)["QueueUrl"]
     os.environ.update(IMAGE_BUCKET=LOCAL_BUCKET, REPORT_QUEUE_URL=queue_url)
     return server

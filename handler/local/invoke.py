@@ -4,8 +4,9 @@
 
 Uses DATABASE_URL, or an embedded PostgreSQL when it is unset; applies migrations; uses the offline
 model unless MODEL_PROVIDER says otherwise; unless IMAGE_BUCKET is set, serves S3 and SQS from a
-local moto server. After each event it runs the report queue through the worker, as the SQS event
-source mapping would, and saves drawn images to .local/images. Prints each response, body decoded.
+local moto server. After each event it hands the queued jobs (reports, exports, erasures) to the
+worker, as the SQS event source mapping would, and saves drawn images to .local/images. Prints
+each response, body decoded.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ import json
 import os
 import sys
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from handler.local import aws_stand_ins
 from handler.local.embedded_postgres import PGDATA, database_url
@@ -43,7 +46,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("events", nargs="+", type=Path, help="API Gateway event JSON files")
     args = parser.parse_args(argv)
+    start_local_services()
+    from handler.app import lambda_handler  # after the environment is set: settings load at import
 
+    for path in args.events:
+        response = lambda_handler(json.loads(path.read_text(encoding="utf-8")), LocalContext())
+        _show(path.name, response)
+        _keep_image(response)
+        run_queued_jobs(lambda_handler, lambda batch: _show("worker (SQS batch)", batch))
+    return 0
+
+
+def start_local_services() -> None:
+    """The database (DATABASE_URL or the embedded one, migrated), the offline model unless told
+    otherwise, and moto's S3 and SQS unless IMAGE_BUCKET is set: what `make run` and `make dev` use."""
     os.environ["DATABASE_URL"] = database_url()
     os.environ.setdefault("MODEL_PROVIDER", "offline")
     os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "diary")
@@ -52,20 +68,18 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
         aws_stand_ins.start_s3_and_sqs()
-
     from handler import migrate
-    from handler.app import lambda_handler  # after the environment is set: settings load at import
 
     migrate.migrate()
-    for path in args.events:
-        response = lambda_handler(json.loads(path.read_text(encoding="utf-8")), LocalContext())
-        _show(path.name, response)
-        _keep_image(response)
-        # What the SQS event source mapping does in AWS: hand queued report jobs to the worker.
-        queue_url = os.environ.get("REPORT_QUEUE_URL")
-        while queue_url and (messages := aws_stand_ins.receive(queue_url)):
-            _show("report worker (SQS batch)", lambda_handler(aws_stand_ins.sqs_event(messages), LocalContext()))
-    return 0
+
+
+def run_queued_jobs(lambda_handler: Callable[[dict, Any], dict], shown: Callable[[dict], None] | None = None) -> None:
+    """What the SQS event source mapping does in AWS: hand the queued jobs to the worker."""
+    queue_url = os.environ.get("REPORT_QUEUE_URL")
+    while queue_url and (messages := aws_stand_ins.receive(queue_url)):
+        answer = lambda_handler(aws_stand_ins.sqs_event(messages), LocalContext())
+        if shown:
+            shown(answer)
 
 
 def _show(label: str, response: dict) -> None:

@@ -18,7 +18,7 @@ from psycopg2.extensions import parse_dsn
 
 from tests.integration.conftest import configured_as_in_aws
 from tests.support.requests import call
-from tests.tls_proxy import TlsProxy, make_certificates
+from tests.tls_proxy import TlsProxy, make_certificates, upstream_of
 
 
 @pytest.fixture
@@ -28,8 +28,7 @@ def tls_proxy(test_database, moto_endpoint, monkeypatch, tmp_path):
 
     certs = make_certificates(tmp_path, ["localhost"])
     database = parse_dsn(test_database)
-    host, port = database.get("host", "127.0.0.1"), int(database.get("port", 5432))
-    upstream = f"{host}/.s.PGSQL.{port}" if host.startswith("/") else (host, port)
+    upstream = upstream_of(test_database)
     arn = boto3.client("secretsmanager", endpoint_url=moto_endpoint).create_secret(
         Name=f"diary-db-{uuid.uuid4().hex[:8]}",
         # The tests' server trusts its local clients: the password is carried, not checked.

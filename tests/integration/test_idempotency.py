@@ -85,8 +85,9 @@ _CHILD = textwrap.dedent(
 )
 
 
-def test_concurrent_duplicates_store_exactly_once(user, db, test_database):
-    """Four Lambda containers (processes) receive the same request at the same moment."""
+def test_concurrent_duplicates_store_exactly_once(user, db):
+    """Four Lambda containers (processes) receive the same request at the same moment (through
+    whatever DATABASE_URL points at: the test database, or the pooler in test_pooler.py)."""
     event = http_event(
         "POST",
         "/records",
@@ -94,7 +95,7 @@ def test_concurrent_duplicates_store_exactly_once(user, db, test_database):
         user=user,
         headers={"idempotency-key": "concurrent-1"},
     )
-    env = {**os.environ, "DATABASE_URL": test_database, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     start_at = time.time() + 3  # after every process has imported the handler
     children = [
         subprocess.Popen(

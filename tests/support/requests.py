@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from handler.local.api_events import proxy_event
 from handler.local.invoke import LocalContext
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,49 +38,7 @@ def http_event(
     """An API Gateway proxy event as the HTTP API (2.0) or REST API (1.0) sends it."""
     text = raw_body if raw_body is not None else (None if body is None else json.dumps(body, ensure_ascii=False))
     all_headers = {"content-type": "application/json", **(headers or {})}
-    request_id = str(uuid.uuid4())
-    if shape == "2.0":
-        event: dict[str, Any] = {
-            "version": "2.0",
-            "routeKey": "$default",
-            "rawPath": path,
-            "rawQueryString": "&".join(f"{k}={v}" for k, v in (query or {}).items()),
-            "headers": all_headers,
-            "queryStringParameters": query,
-            "requestContext": {
-                "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.9"},
-                "requestId": request_id,
-                "routeKey": "$default",
-                "stage": "$default",
-            },
-            "body": text,
-            "isBase64Encoded": False,
-        }
-        if user:
-            event["requestContext"]["authorizer"] = {"jwt": {"claims": {"sub": user}, "scopes": None}}
-        return event
-    event = {
-        "resource": path,
-        "path": path,
-        "httpMethod": method,
-        "headers": all_headers,
-        "multiValueHeaders": {k: [v] for k, v in all_headers.items()},
-        "queryStringParameters": query,
-        "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} if query else None,
-        "requestContext": {
-            "resourcePath": path,
-            "httpMethod": method,
-            "path": f"/prod{path}",
-            "requestId": request_id,
-            "stage": "prod",
-            "identity": {"sourceIp": "203.0.113.9"},
-        },
-        "body": text,
-        "isBase64Encoded": False,
-    }
-    if user:
-        event["requestContext"]["authorizer"] = {"claims": {"sub": user}}
-    return event
+    return proxy_event(method, path, body=text, headers=all_headers, query=query, shape=shape, user=user)
 
 
 def invoke_raw(event: dict[str, Any], remaining_ms: int = 29_000) -> dict[str, Any]:

@@ -794,7 +794,9 @@ def test_cors_follows_the_parameter(template, transformed):
     condition, configured, otherwise = cors(translate(template, CorsAllowOrigins=["https://app.example.com"]))
     assert condition == "HasCorsOrigins" and otherwise == {"Ref": "AWS::NoValue"}
     assert configured["allowOrigins"] == ["https://app.example.com"]
-    assert "authorization" in configured["allowHeaders"]
+    assert {"authorization", "content-type", "idempotency-key"} <= set(configured["allowHeaders"])
+    # A browser may send every method a route takes.
+    assert {method for method, _ in ROUTES} | {"OPTIONS"} == set(configured["allowMethods"])
     # Empty by default: the condition is false and the API has no CORS configuration.
     assert condition_values(template, defaults(template))["HasCorsOrigins"] is False
 

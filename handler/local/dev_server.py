@@ -1,0 +1,167 @@
+"""`make dev`: the function behind a local HTTP API on 127.0.0.1, for curl, a front end, or a test.
+
+    python -m handler.local.dev_server [--port 3000] [--rest]
+
+Each HTTP request becomes the API Gateway event the deployed HTTP API sends (payload 2.0; with
+`--rest`, the REST API's 1.0) and goes to `handler.app.lambda_handler`; the response goes back as
+API Gateway would send it. What `make run` uses runs here too: DATABASE_URL or the embedded
+PostgreSQL (migrated on start), the offline model unless MODEL_PROVIDER says otherwise, and
+moto's S3 and SQS unless IMAGE_BUCKET is set; after each request the worker's queued jobs (reports,
+exports, erasures) are handed to the function, as the SQS event source mapping would.
+
+The caller is the `X-User-Id` header (ALLOW_USER_ID_HEADER, local only): there is no authorizer
+here. CORS is answered as the stack's HTTP API answers it (template.yaml, CorsConfiguration):
+origins from CORS_ALLOW_ORIGINS (comma separated; empty: no CORS headers at all), the same
+headers, methods and max age. One request at a time, as one Lambda container takes them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import sys
+import threading
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from handler.local.api_events import proxy_event, query_of
+from handler.local.invoke import LocalContext, run_queued_jobs, start_local_services
+
+# The stack's CorsConfiguration (template.yaml, DiaryHttpApi); tests/unit/test_dev_server.py
+# checks that the two agree.
+CORS_ALLOW_HEADERS = ("authorization", "content-type", "idempotency-key")
+CORS_ALLOW_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+CORS_MAX_AGE_S = 600
+# API Gateway's own payload limit for the HTTP API (10 MB); the function checks its own, smaller one.
+MAX_REQUEST_BYTES = 10 * 1024 * 1024
+
+
+class DevServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, port: int, shape: str, allowed_origins: list[str]) -> None:
+        super().__init__(("127.0.0.1", port), _Request)
+        self.shape = shape
+        self.allowed_origins = allowed_origins
+        # One invocation at a time, as one Lambda container handles them.
+        self.function_lock = threading.Lock()
+
+
+class _Request(BaseHTTPRequestHandler):
+    server: DevServer
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:  # http.server's names
+        self._serve()
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_GET
+
+    def __getattr__(self, name: str) -> Any:
+        # Any other method (TRACE, CONNECT, made-up ones) goes to the function too, which answers
+        # 405 as the deployed API does; http.server alone would answer 501 in HTML.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
+
+    def do_OPTIONS(self) -> None:
+        origin = self.headers.get("origin")
+        if self.headers.get("access-control-request-method") and origin and self._cors_origin(origin):
+            # A preflight is answered by API Gateway itself and never reaches the function.
+            self._send(
+                204,
+                {
+                    "access-control-allow-origin": origin,
+                    "access-control-allow-methods": ",".join(CORS_ALLOW_METHODS),
+                    "access-control-allow-headers": ",".join(CORS_ALLOW_HEADERS),
+                    "access-control-max-age": str(CORS_MAX_AGE_S),
+                    "vary": "origin",
+                },
+                b"",
+            )
+            return
+        self._serve()
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        if length > MAX_REQUEST_BYTES:
+            self._send(413, {"content-type": "application/json"}, b'{"message":"Request Entity Too Large"}')
+            return
+        raw = self.rfile.read(length) if length else b""
+        url = urllib.parse.urlsplit(self.path)
+        headers = dict(self.headers.items())
+        try:
+            body, is_base64 = (raw.decode("utf-8"), False) if raw else (None, False)
+        except UnicodeDecodeError:
+            body, is_base64 = base64.b64encode(raw).decode("ascii"), True  # as API Gateway passes binary
+        event = proxy_event(
+            self.command,
+            urllib.parse.unquote(url.path),
+            body=body,
+            headers=headers,
+            query=query_of(url.query),
+            raw_query=url.query,
+            shape=self.server.shape,
+            is_base64=is_base64,
+        )
+        from handler.app import lambda_handler
+
+        with self.server.function_lock:
+            response = lambda_handler(event, LocalContext())
+            run_queued_jobs(lambda_handler)
+        self._reply(response)
+
+    def _reply(self, response: dict[str, Any]) -> None:
+        headers = {name.lower(): value for name, value in (response.get("headers") or {}).items()}
+        for name, values in (response.get("multiValueHeaders") or {}).items():
+            headers[name.lower()] = ", ".join(values)
+        origin = self.headers.get("origin")
+        if origin and self._cors_origin(origin):
+            headers.update({"access-control-allow-origin": origin, "vary": "origin"})
+        body = response.get("body") or ""
+        payload = base64.b64decode(body) if response.get("isBase64Encoded") else body.encode("utf-8")
+        self._send(int(response["statusCode"]), headers, b"" if self.command == "HEAD" else payload)
+
+    def _cors_origin(self, origin: str) -> bool:
+        return origin in self.server.allowed_origins or "*" in self.server.allowed_origins
+
+    def _send(self, status: int, headers: dict[str, str], payload: bytes) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            if name != "content-length":
+                self.send_header(name, value)
+        self.send_header("content-length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        sys.stderr.write(f"dev: {self.command} {self.path} -> {args[1] if len(args) > 1 else ''}\n")
+
+
+def serve(port: int, shape: str) -> DevServer:
+    """Prepare the local services and return the server, bound (port 0: a free one), not yet serving."""
+    os.environ["ALLOW_USER_ID_HEADER"] = "true"
+    start_local_services()
+    origins = [o.strip() for o in os.environ.get("CORS_ALLOW_ORIGINS", "").split(",") if o.strip()]
+    return DevServer(port, shape, origins)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("DEV_PORT", "3000")))
+    parser.add_argument("--rest", action="store_true", help="send REST API (1.0) events instead of HTTP API (2.0)")
+    args = parser.parse_args(argv)
+    server = serve(args.port, "1.0" if args.rest else "2.0")
+    host, port = server.server_address[:2]
+    print(json.dumps({"listening": f"http://{host!s}:{port}", "events": server.shape}), flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

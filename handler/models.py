@@ -7,7 +7,9 @@ import re
 import uuid
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 MIN_DATE = dt.date(1900, 1, 1)
 MAX_DATE = dt.date(2100, 12, 31)
@@ -45,8 +47,31 @@ def _storable_text(value: str) -> str:
     return value
 
 
-IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
-Text = Annotated[str, AfterValidator(_storable_text)]
+class Documented:
+    """Adds to a type's JSON schema what its validator checks, so /openapi.json says what the API
+    accepts (a client generated from it sends nothing the API refuses for its shape). Validation
+    itself stays with the validator and its messages."""
+
+    def __init__(self, **keywords: Any) -> None:
+        self.keywords = keywords
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        return {**handler(schema), **self.keywords}
+
+
+# 1900-01-01 to 2100-12-31 as a pattern; `format: date` adds that the day exists.
+DATE_PATTERN = r"^(19[0-9]{2}|20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+# What str.strip() takes away (Python's whitespace, spelled out: ECMA-262's \s, which JSON Schema
+# patterns use, is a slightly different set), and NUL, which PostgreSQL cannot store.
+_BLANK = r"\t-\r\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+TEXT_PATTERN = rf"^[^\u0000]*[^\u0000{_BLANK}][^\u0000]*$"
+
+IsoDate = Annotated[
+    dt.date,
+    BeforeValidator(_iso_date),
+    Documented(pattern=DATE_PATTERN, description=f"YYYY-MM-DD, {MIN_DATE} to {MAX_DATE}"),
+]
+Text = Annotated[str, AfterValidator(_storable_text), Documented(minLength=1, pattern=TEXT_PATTERN)]
 RequestType = Literal["data", "question", "diary", "image", "report"]
 
 

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from handler.api.errors import READ_FAILURES, WRITE_FAILURES, another_success, documented, links_to
 from handler.api.idempotency import idempotent
 from handler.api.identity import Caller
-from handler.api.schemas import MAX_TAG_CHARS, DiaryEdit, NewDiary
+from handler.api.schemas import DiaryEdit, NewDiary, Tag
 from handler.logic import diaries
 from handler.models import Diary, DiaryPage, IsoDate
 
@@ -40,7 +40,7 @@ def list_diaries(
     user_id: Caller,
     date_from: Annotated[IsoDate | None, Query(alias="from")] = None,
     date_to: Annotated[IsoDate | None, Query(alias="to")] = None,
-    tag: Annotated[str | None, Query(min_length=1, max_length=MAX_TAG_CHARS)] = None,
+    tag: Annotated[Tag | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> DiaryPage:

@@ -95,9 +95,14 @@ def links_to(path: str, methods: tuple[str, ...], parameter: str, value: str) ->
     }
 
 
-def another_success(description: str, model: type[BaseModel]) -> OpenAPIResponse:
+def another_success(
+    description: str, model: type[BaseModel], links: dict[str, Any] | None = None
+) -> OpenAPIResponse:
     """A second success status of a route (its first comes from the return annotation)."""
-    return {"description": description, "content": {"application/json": {"model": model}}}
+    response: OpenAPIResponse = {"description": description, "content": {"application/json": {"model": model}}}
+    if links:
+        response["links"] = links
+    return response
 
 
 def error_body(code: str, message: str, **extra: Any) -> str:

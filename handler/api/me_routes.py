@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from handler.api.errors import READ_FAILURES, another_success, documented
+from handler.api.errors import READ_FAILURES, another_success, documented, links_to
 from handler.api.identity import Caller
 from handler.logic import user_data
 from handler.models import Erasure, Export, UserData
@@ -20,7 +20,11 @@ router = Router()
     summary="Every record, diary, report and picture of the caller, as one JSON document",
     responses={
         **documented(200, "The document (a small account: at once)", *READ_FAILURES),
-        202: another_success("A large account: the export being written; poll its Location", Export),
+        202: another_success(
+            "A large account: the export being written; poll its Location",
+            Export,
+            links=links_to("/me/exports/{export_id}", ("GET",), "export_id", "/export_id"),
+        ),
     },
 )
 def export(user_id: Caller) -> Response[UserData | Export]:

@@ -43,7 +43,8 @@ def create_record(body: NewRecord, user_id: Caller) -> Response[Record]:
     summary="List records of a day (`date`) or a range (`from`, `to`), or search them by words (`q`)",
     description="With `q`: the records holding any of its words (within `date` or `from`-`to` when given), "
     "most matching first, at most `limit`, on one page. Without: the day's or range's records, oldest first, "
-    "page by page.",
+    f"page by page. A range: `to` not before `from`, at most {records.MAX_RANGE_DAYS} days (rules across "
+    "parameters, which the schema cannot say: a 422 `invalid_range` or `range_too_long`).",
     responses=documented(200, "A page of records and the cursor of the next", 422, *READ_FAILURES),
 )
 def list_records(

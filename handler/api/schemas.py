@@ -17,6 +17,11 @@ def _distinct(tags: list[str]) -> list[str]:
     return list(dict.fromkeys(tags))
 
 
+def _given(field: str) -> dict:
+    """JSON Schema for "`field` is there and not null" (null means not given to these models)."""
+    return {"required": [field], "properties": {field: {"not": {"type": "null"}}}}
+
+
 Tag = Annotated[Text, Field(max_length=MAX_TAG_CHARS)]
 Tags = Annotated[list[Tag], Field(max_length=MAX_TAGS), AfterValidator(_distinct)]
 
@@ -31,6 +36,8 @@ class NewRecord(_Body):
 
 
 class RecordEdit(_Body):
+    model_config = ConfigDict(json_schema_extra={"anyOf": [_given("content"), _given("record_date")]})
+
     content: Text | None = Field(default=None, max_length=MAX_RECORD_CHARS)
     record_date: IsoDate | None = None
 
@@ -70,6 +77,8 @@ class NewQuestion(_Body):
 
 
 class NewImage(_Body):
+    model_config = ConfigDict(json_schema_extra={"oneOf": [_given("date"), _given("text")]})
+
     date: IsoDate | None = Field(default=None, description="Draw the diary of this date ...")
     text: Text | None = Field(default=None, max_length=MAX_RECORD_CHARS, description="... or this text.")
 
@@ -81,5 +90,8 @@ class NewImage(_Body):
 
 
 class NewReport(_Body):
+    """`end_date` not before `start_date`, at most REPORT_MAX_DAYS days apart (a rule across two
+    fields, which JSON Schema cannot say: a 422 `invalid_range` or `range_too_long`)."""
+
     start_date: IsoDate
     end_date: IsoDate

@@ -524,7 +524,7 @@ DIARY_LIST_CASES = [
     ],
     *[
         Bad(f"GET /diaries tag={value!r:.20}", "GET", "/diaries", query={"tag": value}, status=400)
-        for value in ["", "x" * 31]
+        for value in ["", " ", "x" * 31, "a\u0000b"]
     ],
     *_bad_limits("/diaries", 100),
     *_bad_cursors("/diaries", "not a date"),

@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.parse
+import uuid
+from typing import Any
+
+import jsonschema
 
 from handler.api.errors import ErrorBody
 from tests.integration.test_bad_input_catalogue import CASES
@@ -75,3 +80,103 @@ def test_an_error_answer_matches_the_documented_error_body(user):
     assert reply.status == 422
     parsed = ErrorBody.model_validate(reply.body)
     assert parsed.error.code == "validation_error" and parsed.error.details
+
+
+# --- the document says what the API accepts ----------------------------------------------------
+#
+# Every catalogue case the API refuses for its shape (a body failing validation: 422
+# `validation_error`; a query or path parameter: 400 `invalid_parameter`) must be refused by the
+# document too, checked with a JSON Schema validator of its own (jsonschema, as a generated client
+# would). Left out, each for a reason the document cannot carry:
+# - a lone surrogate ("a\ud800b"): not a Unicode scalar value, so no JSON Schema keyword can name it
+#   (RFC 8259 leaves such strings' meaning to the receiver; this one refuses them);
+# - rules across the parameters of GET /records (`date`, or `from` with `to`; no `cursor` with `q`):
+#   they are in the operation's description.
+SHAPE_CODES = {422: "validation_error", 400: "invalid_parameter"}
+ACROSS_FIELDS = {
+    "GET /records no period",
+    "GET /records from without to",
+    "GET /records to without from",
+    "GET /records date and a range",
+    "GET /records q with from only",
+    "GET /records q with a cursor",
+}
+
+
+def _validator(document: dict, schema: dict) -> jsonschema.Draft202012Validator:
+    # `components` at the root, so that the document's "#/components/schemas/..." refs resolve.
+    return jsonschema.Draft202012Validator(
+        {**schema, "components": document["components"]}, format_checker=jsonschema.FormatChecker()
+    )
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    text = json.dumps(value, ensure_ascii=False)
+    return any(0xD800 <= ord(char) < 0xE000 for char in text)
+
+
+def _operation_and_path_values(document: dict, method: str, path: str) -> tuple[dict, dict[str, str]] | None:
+    for template, operations in document["paths"].items():
+        pattern = re.sub(r"\\\{([^}]+)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
+        match = re.fullmatch(pattern, path)
+        if match and method.lower() in operations:
+            values = {name: urllib.parse.unquote(value) for name, value in match.groupdict().items()}
+            return operations[method.lower()], values
+    return None
+
+
+def _document_refuses(document: dict, case, world: dict[str, str]) -> bool:
+    path = case.path.format(**world) if "{" in case.path else case.path
+    found = _operation_and_path_values(document, case.method, path)
+    assert found, f"{case.method} {path}: no operation in the document"
+    operation, given_path = found
+    given = {"path": given_path, "query": case.query or {}}
+    for parameter in operation.get("parameters", []):
+        value = given.get(parameter["in"], {}).get(parameter["name"])
+        if value is not None and not _validator(document, parameter["schema"]).is_valid(value):
+            return True
+    body = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+    return body is not None and not _validator(document, body).is_valid(case.body)
+
+
+def _refused_for_its_shape(case) -> bool:
+    if case.raw_body is not None or case.headers or case.identity != "caller" or case.authorizer is not None:
+        return False
+    if not isinstance(case.status, int) or case.status not in SHAPE_CODES:
+        return False
+    return case.code in (None, SHAPE_CODES[case.status])
+
+
+def test_the_document_refuses_what_the_api_refuses_for_its_shape():
+    document = _document()
+    # Placeholders of the catalogue's world, filled with ids of the right shape.
+    world = {name: str(uuid.uuid4()) for name in ("rid", "other_rid", "other_report")}
+    checked, accepted_by_the_document = 0, []
+    for case in filter(_refused_for_its_shape, CASES):
+        if case.name in ACROSS_FIELDS or _has_lone_surrogate([case.body, case.query, case.path]):
+            continue
+        checked += 1
+        if not _document_refuses(document, case, world):
+            accepted_by_the_document.append(case.name)
+    assert checked > 300
+    assert accepted_by_the_document == []
+
+
+def test_the_document_accepts_the_bodies_the_api_accepts():
+    from tests.integration.test_bad_input_catalogue import BODY_ROUTES
+
+    document = _document()
+    for (method, route), body in BODY_ROUTES.items():
+        template = re.sub(r"/(\{rid\}|[0-9]{4}-[0-9]{2}-[0-9]{2})$", lambda m: "/{id}", route)
+        operation = next(
+            operations[method.lower()]
+            for path, operations in document["paths"].items()
+            if re.sub(r"\{[^}]+\}", "{id}", path) == template and method.lower() in operations
+        )
+        schema = operation["requestBody"]["content"]["application/json"]["schema"]
+        assert _validator(document, schema).is_valid(body), (method, route, body)
+    # Both halves of POST /images' oneOf, and neither or both refused.
+    images = document["paths"]["/images"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    check = _validator(document, images)
+    assert check.is_valid({"date": "2026-11-25"}) and check.is_valid({"text": "바다", "date": None})
+    assert not check.is_valid({}) and not check.is_valid({"date": "2026-11-25", "text": "바다"})

@@ -2,7 +2,7 @@
 #
 #   .ci/build-image [TAG]          # docker build, or buildah where no Docker engine runs
 #
-# Layers, least changing first: base -> app user -> dependencies -> handler/.
+# Layers, least changing first: base -> standard-library bytecode -> dependencies -> handler/.
 # A change under handler/ only rebuilds the last layer.
 #
 # Dependencies live in /opt/deps, the code in /var/task, and both are put on sys.path with
@@ -68,7 +68,13 @@ ENV PYTHONUNBUFFERED=1 \
     LAMBDA_TASK_ROOT=/var/task \
     PYTHONPATH=/var/task:/opt/deps
 
-# The function runs as this user; the files it runs stay owned by root and read-only to it.
+# No USER: Lambda runs an image as a least-privileged user of its own, on a read-only file system
+# but for /tmp, and needs only that this user can read the files ("Requirements" in
+# https://docs.aws.amazon.com/lambda/latest/dg/images-create.html); the image tests run it under
+# such a uid, with a read-only root. A USER here would also break `sam local`: SAM builds its
+# emulator layer FROM this image and moves files into /var/rapid as the image's last user.
+# The files stay owned by root, readable by all and writable by none but root.
+#
 # The official python images delete the standard library's .pyc files, and Lambda's file system
 # is read-only, so without this every cold start compiles each standard module it imports again
 # (asyncio, email, json, logging...). Compiled here once, unchecked-hash like the rest (-f: the
@@ -76,16 +82,13 @@ ENV PYTHONUNBUFFERED=1 \
 # and tests nobody imports at run time are left out (about 4 MB compressed, measured by make bench).
 # STDLIB_PYC=0 skips it: only `make bench` uses that, to measure what it buys.
 ARG STDLIB_PYC=1
-RUN groupadd --gid 10001 app \
-    && useradd --uid 10001 --gid app --no-create-home --home-dir /tmp --shell /usr/sbin/nologin app \
-    && if [ "$STDLIB_PYC" = 1 ]; then python -m compileall -f -q -j0 --invalidation-mode unchecked-hash \
+RUN if [ "$STDLIB_PYC" = 1 ]; then python -m compileall -f -q -j0 --invalidation-mode unchecked-hash \
         -x '/(test|tests|idle_test|idlelib|tkinter|turtledemo|lib2to3|ensurepip|distutils|pydoc_data|site-packages|dist-packages|config-3[^/]*)(/|$)' \
         "$(python -c 'import sysconfig; print(sysconfig.get_path("stdlib"))')"; fi
 
 COPY --from=builder /opt/deps /opt/deps
 
 WORKDIR /var/task
-USER 10001:10001
 ENTRYPOINT ["python", "-m", "awslambdaric"]
 CMD ["handler.app.lambda_handler"]
 

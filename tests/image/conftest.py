@@ -1,6 +1,6 @@
 """Fixtures for the image tests: build the image, run its own entry point, talk to it.
 
-The image is built with `.ci/build-image` (docker where an engine answers, otherwise buildah) and
+The image is built with `.ci/build-image` (docker where Docker can build it, otherwise buildah) and
 run the way Lambda runs it: the image's ENTRYPOINT + CMD (`python -m awslambdaric ...`), as the
 image's user, in its working directory, with AWS_LAMBDA_RUNTIME_API pointing at the emulator in
 runtime_api.py. The function reaches the machine's PostgreSQL over TCP on 127.0.0.1 (buildah's
@@ -33,7 +33,6 @@ from tests.support.lambda_image.engine import (
     Engine,
     ImageConfig,
     RunningFunction,
-    docker_answers,
     function_environment,
     tail,
 )
@@ -70,7 +69,10 @@ def skip_or_fail(reason: str) -> None:
 def image_engine() -> Engine:
     """Build the image with .ci/build-image and return the tool that runs it."""
     tag = os.environ.get("IMAGE_TEST_TAG", DEFAULT_TAG)
-    if docker_answers():
+    # The build script's own choice (docker only where Docker can build the Dockerfile).
+    chosen = subprocess.run([str(BUILD_SCRIPT), "--engine"], cwd=ROOT, capture_output=True, text=True)
+    print(f"\n[image] {chosen.stderr.strip()}")
+    if chosen.stdout.strip() == "docker":
         engine: Engine = DockerEngine(tag)
     elif shutil.which("buildah") or (in_ci() and os.geteuid() == 0 and shutil.which("apt-get")):
         # In CI the build script installs buildah itself when it is missing.

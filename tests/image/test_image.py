@@ -12,7 +12,7 @@ from typing import Any
 import psycopg2
 import pytest
 
-from tests.support.lambda_image.engine import ImageConfig, RunningFunction
+from tests.support.lambda_image.engine import LAMBDA_USER, ImageConfig, RunningFunction
 from tests.support.requests import load_event
 
 pytestmark = pytest.mark.image
@@ -59,8 +59,9 @@ def test_image_config(image_config: ImageConfig) -> None:
     assert image_config.env.get("LAMBDA_TASK_ROOT") == "/var/task"
     assert image_config.env.get("PYTHONUNBUFFERED") == "1"
     assert "PYTHONDONTWRITEBYTECODE" not in image_config.env
-    user = image_config.user.split(":")[0]
-    assert user and user not in ("0", "root"), f"the image runs as {image_config.user!r}"
+    # No USER: Lambda picks its own; and SAM's emulator layer, built FROM the image as the
+    # image's last user, must be able to move files into /var/rapid.
+    assert image_config.user in ("", "0", "root"), f"the image names USER {image_config.user!r}"
 
 
 def test_code_is_the_last_layer(image_config: ImageConfig) -> None:
@@ -72,9 +73,9 @@ def test_code_is_the_last_layer(image_config: ImageConfig) -> None:
     assert deps and deps[-1] < len(layers) - 1, layers
 
 
-# What the image holds, seen from inside, as the image's own user.
+# What the image holds, seen from inside, as Lambda runs it (engine.LAMBDA_USER, a read-only root).
 _INSPECT = r"""
-import importlib.util, json, os, ssl, sys, zoneinfo
+import errno, importlib.util, json, os, ssl, sys, zoneinfo
 from pathlib import Path
 
 task = Path(os.environ["LAMBDA_TASK_ROOT"])
@@ -113,8 +114,17 @@ try:
 except Exception as exc:
     seoul = repr(exc)
 
+def write_error(path):
+    try:
+        Path(path).write_text("x")
+        return None
+    except OSError as exc:
+        return errno.errorcode[exc.errno]
+
 print(json.dumps({
     "uid": os.getuid(),
+    "gid": os.getgid(),
+    "writes": {p: write_error(p) for p in ("/tmp/probe", "/var/tmp/probe", "/var/task/probe", "/probe")},
     "euid": os.geteuid(),
     "cwd": os.getcwd(),
     "task_root": sorted(p.name for p in task.iterdir()),
@@ -146,10 +156,19 @@ def image_contents(image_engine) -> dict[str, Any]:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def test_runs_as_non_root(image_contents: dict[str, Any]) -> None:
-    assert image_contents["uid"] != 0 and image_contents["euid"] != 0
+def test_runs_as_lambda_runs_it(image_contents: dict[str, Any]) -> None:
+    """A uid and gid of Lambda's, not the image's; nothing writable but /tmp (/var/tmp is
+    world-writable in the image, so a refusal there is the read-only root, not permissions)."""
+    assert f"{image_contents['uid']}:{image_contents['gid']}" == LAMBDA_USER and image_contents["euid"] != 0
     assert image_contents["cwd"] == "/var/task"
     assert not image_contents["code_writable"], "the function user can change its own code"
+    # Paths inside the container, not this machine's temporary files.
+    assert image_contents["writes"] == {
+        "/tmp/probe": None,  # noqa: S108
+        "/var/tmp/probe": "EROFS",  # noqa: S108
+        "/var/task/probe": "EROFS",
+        "/probe": "EROFS",
+    }
 
 
 def test_only_the_handler_package_is_shipped(image_contents: dict[str, Any]) -> None:

@@ -1,5 +1,5 @@
-"""The Lambda image, built and run without Lambda: an engine (buildah, or Docker where an engine
-answers), the image's configuration, and the function's process running the image's own entry point
+"""The Lambda image, built and run without Lambda: an engine (buildah, or Docker where Docker
+can build it), the image's configuration, and the function's process running the image's own entry point
 against the Runtime API emulator (runtime_api.py). Shared by tests/image/ and benchmarks/.
 """
 
@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import uuid
@@ -20,17 +19,13 @@ import pytest
 from tests.support.lambda_image.runtime_api import FUNCTION_NAME, RuntimeAPI
 
 BUILDAH = ["buildah", "--storage-driver", "vfs"]
+# Lambda runs an image as a least-privileged user of its own, whatever the image's USER, on a
+# read-only file system but for /tmp (https://docs.aws.amazon.com/lambda/latest/dg/images-create.html,
+# "Requirements"). Every container here runs so: a uid and gid the image does not know (the ones
+# an image reports on Lambda, sbx_user1051), the root file system read-only, /tmp a fresh tmpfs.
+LAMBDA_USER = "993:990"
 # Seconds a freshly started function has to ask the Runtime API for its first event.
 START_TIMEOUT_S = 120
-
-
-def docker_answers() -> bool:
-    if not shutil.which("docker"):
-        return False
-    try:
-        return subprocess.run(["docker", "info"], capture_output=True, timeout=30).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
 
 
 def tail(text: str, lines: int = 60) -> str:
@@ -114,6 +109,7 @@ class BuildahEngine(Engine):
     def __init__(self, tag: str):
         super().__init__(tag)
         self.containers: list[str] = []
+        self._read_only_roots: dict[str, str] = {}
         self._prepared: str | None = None
 
     def config(self) -> ImageConfig:
@@ -132,13 +128,23 @@ class BuildahEngine(Engine):
             check=True,
         )
         self.containers.append(name)
+        self._make_read_only(name)
         return name
+
+    def _make_read_only(self, container: str) -> None:
+        """`buildah run` has no --read-only: the container's root is bind-mounted read-only onto
+        itself instead, with a tmpfs on /run for the files buildah itself adds and removes at
+        each run there (root's, 0755: the function's user cannot write it either)."""
+        root = subprocess.run([*BUILDAH, "mount", container], capture_output=True, text=True, check=True).stdout.strip()
+        subprocess.run(["mount", "--bind", root, root], check=True)
+        self._read_only_roots[container] = root
+        subprocess.run(["mount", "-o", "remount,bind,ro", root], check=True)
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=755", "tmpfs", f"{root}/run"], check=True)
 
     def _run_argv(self, container: str, argv: list[str], env: dict[str, str]) -> list[str]:
         cfg = self.config()
         cmd = [*BUILDAH, "run", "--isolation", "chroot", "--network", "host", "--workingdir", cfg.workdir]
-        if cfg.user:
-            cmd += ["--user", cfg.user]
+        cmd += ["--user", LAMBDA_USER, "--mount", "type=tmpfs,destination=/tmp"]
         for key, value in {**cfg.env, **env}.items():
             cmd += ["--env", f"{key}={value}"]
         return [*cmd, container, "--", *argv]
@@ -177,6 +183,10 @@ class BuildahEngine(Engine):
             self._remove(container)
 
     def _remove(self, container: str) -> None:
+        root = self._read_only_roots.pop(container, None)
+        if root:
+            subprocess.run(["umount", f"{root}/run"], capture_output=True, check=False)
+            subprocess.run(["umount", root], capture_output=True, check=False)
         subprocess.run([*BUILDAH, "rm", container], capture_output=True, check=False)
         if container in self.containers:
             self.containers.remove(container)
@@ -211,7 +221,8 @@ class DockerEngine(Engine):
         return _image_config(cfg, history)
 
     def _run_argv(self, name: str, argv: list[str] | None, env: dict[str, str]) -> list[str]:
-        cmd = ["docker", "run", "--rm", "--name", name, "--network", "host"]
+        cmd = ["docker", "run", "--rm", "--name", name, "--network", "host", "--user", LAMBDA_USER]
+        cmd += ["--read-only", "--tmpfs", "/tmp:rw,exec,mode=1777"]  # noqa: S108 (the container's /tmp)
         for key, value in env.items():
             cmd += ["--env", f"{key}={value}"]
         if argv is None:  # the image's own ENTRYPOINT + CMD

@@ -22,8 +22,8 @@ dev: $(VENV)/.installed  ## make dev [DEV_PORT=3000 DEV_ARGS=--rest CORS_ALLOW_O
 test: $(VENV)/.installed
 	$(PY) -m pytest
 
-test-quick: $(VENV)/.installed  ## everything but the image build
-	$(PY) -m pytest -m "not image"
+test-quick: $(VENV)/.installed  ## everything but the image build and the SAM CLI tests
+	$(PY) -m pytest -m "not image and not sam"
 
 migrate: $(VENV)/.installed  ## apply migrations to DATABASE_URL
 	$(PY) -m handler.migrate

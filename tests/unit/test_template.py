@@ -654,9 +654,10 @@ def test_every_sample_event_has_a_route(template):
         assert (method, route) in declared, path.name
 
 
-def test_local_env_file_names_only_declared_variables(template):
-    """`sam local invoke --env-vars` sets only variables the template declares."""
-    local = json.loads((ROOT / "events" / "local-env.json").read_text(encoding="utf-8"))
+@pytest.mark.parametrize("name", ["local-env.json", "local-env-start-api.json"])
+def test_local_env_file_names_only_declared_variables(template, name):
+    """`sam local --env-vars` sets only variables the template declares (SAM ignores the rest)."""
+    local = json.loads((ROOT / "events" / name).read_text(encoding="utf-8"))
     declared = template["Resources"]["DiaryFunction"]["Properties"]["Environment"]["Variables"]
     assert set(local["DiaryFunction"]) <= set(declared)
 

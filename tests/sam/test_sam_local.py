@@ -136,6 +136,23 @@ def _check_stored_record(url: str, event: dict[str, Any], answer: dict[str, Any]
     conn.close()
 
 
+def test_the_build_secret_is_in_no_layer(built_template: Path, sam_env: dict[str, str]) -> None:
+    """BUILD_CA_CERT reached the build (pip got through the proxy) and is in no layer: not in the
+    image's history, not in any file of the saved image."""
+    certificate = sam_env.get("BUILD_CA_CERT")
+    if not certificate:
+        pytest.skip("BUILD_CA_CERT is unset here (no certificate beyond pip's own bundle)")
+    # The secret whole: single certificates may be in the base's own bundle, all of them in
+    # this order only where the secret was written (a layer's files are stored contiguously).
+    marker = certificate.encode()
+    history = subprocess.run(
+        ["docker", "history", "--no-trunc", "diaryfunction:python3.11-v1"], capture_output=True, check=True
+    ).stdout
+    assert b"BEGIN CERTIFICATE" not in history
+    saved = subprocess.run(["docker", "save", "diaryfunction:python3.11-v1"], capture_output=True, check=True).stdout
+    assert len(saved) > 50_000_000 and marker not in saved
+
+
 # ---------------------------------------------------------------------------------- start-api
 def _wait_for(port: int, process: subprocess.Popen, log: Path, timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout

@@ -27,7 +27,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent, A
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from handler import deadline
+from handler import deadline, snap_start
 from handler.api import (
     agent_routes,
     diaries_routes,
@@ -103,6 +103,14 @@ def _without_default_422(document: dict) -> dict:
 
 # One resolver per event shape, built on the first event of that shape.
 _resolver_for_shape = functools.cache(_build)
+
+if snap_start.will_be_snapshotted():
+    # Init runs once, when Lambda publishes the version, and is then restored from its snapshot:
+    # build now what the first requests would, and keep out of the snapshot what must not be shared.
+    for _shape in (APIGatewayHttpResolver, APIGatewayRestResolver):
+        _resolver_for_shape(_shape)
+    snap_start.load_ahead()
+    snap_start.register_hooks()
 
 
 def _parse(event: dict) -> tuple[ApiGatewayResolver, BaseProxyEvent]:

@@ -19,7 +19,9 @@ def _distinct(tags: list[str]) -> list[str]:
 
 def _given(field: str) -> dict:
     """JSON Schema for "`field` is there and not null" (null means not given to these models)."""
-    return {"required": [field], "properties": {field: {"not": {"type": "null"}}}}
+    # "type" repeated from the model's own schema: generators that take one branch alone
+    # (hypothesis-jsonschema, schemathesis) then still make an object.
+    return {"type": "object", "required": [field], "properties": {field: {"not": {"type": "null"}}}}
 
 
 Tag = Annotated[Text, Field(max_length=MAX_TAG_CHARS)]

@@ -102,7 +102,7 @@ def _hung_up(conn: psycopg2.extensions.connection) -> bool:
 
 
 def close() -> None:
-    """Close the container's connection (tests and the local runner use it; Lambda never needs to)."""
+    """Close the container's connection (tests, the local runner, and handler.snap_start before a snapshot)."""
     global _connection
     if _connection is not None and not _connection.closed:
         _connection.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 from typing import Any, Literal
 
+from handler import aws
 from handler.settings import get_settings
 
 Task = Literal["routing", "diary", "answer", "report", "image_prompt"]
@@ -39,7 +40,7 @@ def bedrock_model(model_id: str, temperature: float | None) -> Any:
         model_id=model_id,
         # API Gateway cannot stream a Lambda response; one Converse call is simpler and cheaper.
         streaming=False,
-        boto_session=_session(),
+        boto_session=aws.session(),
         boto_client_config=Config(
             connect_timeout=3,
             read_timeout=settings.bedrock_read_timeout_s,
@@ -49,15 +50,7 @@ def bedrock_model(model_id: str, temperature: float | None) -> Any:
     )
 
 
-@functools.cache
-def _session() -> Any:
-    # One session: its loader keeps the service model, so another model's client is cheap to make.
-    import boto3
-
-    return boto3.Session()
-
-
 def clear_cache() -> None:
-    """Forget the models built so far (tests switch settings between them)."""
+    """Forget the models built so far (tests switch settings between them, and handler.snap_start
+    drops them before a snapshot)."""
     bedrock_model.cache_clear()
-    _session.cache_clear()

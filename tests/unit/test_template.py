@@ -746,9 +746,11 @@ def test_one_api_route_per_endpoint(transformed):
         assert integration["type"] == "aws_proxy"
         # Payload 2.0: the authorizer's claims arrive at requestContext.authorizer.jwt.claims.
         assert integration["payloadFormatVersion"] == "2.0"
-        assert "${DiaryFunction.Arn}" in integration["uri"]["Fn::Sub"]
+        # The published alias (SnapStart restores published versions), never $LATEST.
+        assert "${DiaryFunctionAliaslive}" in integration["uri"]["Fn::Sub"]
     permissions = resources_of_type(transformed, "AWS::Lambda::Permission")
     assert len(permissions) == len(ROUTES)
+    assert all(p["Properties"]["FunctionName"] == {"Ref": "DiaryFunctionAliaslive"} for p in permissions.values())
 
 
 def test_jwt_authorizer_on_every_route_but_health_and_openapi(transformed):
@@ -805,7 +807,7 @@ def test_cors_follows_the_parameter(template, transformed):
 def test_report_worker_reports_partial_batch_failures(transformed):
     (mapping,) = resources_of_type(transformed, "AWS::Lambda::EventSourceMapping").values()
     props = mapping["Properties"]
-    assert props["FunctionName"] == {"Ref": "DiaryFunction"}
+    assert props["FunctionName"] == {"Ref": "DiaryFunctionAliaslive"}
     assert props["EventSourceArn"] == {"Fn::GetAtt": ["ReportQueue", "Arn"]}
     assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert props["ScalingConfig"] == {"MaximumConcurrency": {"Ref": "WorkerMaxConcurrency"}}
@@ -1111,3 +1113,14 @@ def test_the_embedding_backfill_is_a_scheduled_job_on_the_workers_queue(template
     (trust,) = role["Statement"]
     assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}
     assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+
+
+def test_snapstart_is_on_by_default_for_the_published_alias(transformed, template):
+    """SnapStart applies to published versions: the function publishes one per change as the alias
+    `live`, which the routes and the queue invoke (test_one_api_route_per_endpoint,
+    test_report_worker_reports_partial_batch_failures)."""
+    assert template["Parameters"]["SnapStart"]["Default"] == "PublishedVersions"
+    function = transformed["Resources"]["DiaryFunction"]["Properties"]
+    assert function["SnapStart"] == {"ApplyOn": {"Ref": "SnapStart"}}
+    aliases = resources_of_type(transformed, "AWS::Lambda::Alias")
+    assert aliases["DiaryFunctionAliaslive"]["Properties"]["Name"] == "live"

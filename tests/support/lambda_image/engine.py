@@ -73,7 +73,11 @@ class Engine:
     def prepare(self) -> None:
         """Make what start() needs ahead of time, so that start() times only the function's start."""
 
-    def start(self, argv: list[str], env: dict[str, str], log_file: Any) -> subprocess.Popen:
+    def start(
+        self, argv: list[str], env: dict[str, str], log_file: Any, files: dict[str, str] | None = None
+    ) -> subprocess.Popen:
+        """Start `argv` in a fresh container; `files`: host file -> an existing path in the image
+        it replaces, read-only (the root is read-only, so nothing new can be made there)."""
         raise NotImplementedError
 
     def stop(self, process: subprocess.Popen) -> None:
@@ -141,10 +145,14 @@ class BuildahEngine(Engine):
         subprocess.run(["mount", "-o", "remount,bind,ro", root], check=True)
         subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=755", "tmpfs", f"{root}/run"], check=True)
 
-    def _run_argv(self, container: str, argv: list[str], env: dict[str, str]) -> list[str]:
+    def _run_argv(
+        self, container: str, argv: list[str], env: dict[str, str], files: dict[str, str] | None = None
+    ) -> list[str]:
         cfg = self.config()
         cmd = [*BUILDAH, "run", "--isolation", "chroot", "--network", "host", "--workingdir", cfg.workdir]
         cmd += ["--user", LAMBDA_USER, "--mount", "type=tmpfs,destination=/tmp"]
+        for host, inside in (files or {}).items():
+            cmd += ["--volume", f"{host}:{inside}:ro"]
         for key, value in {**cfg.env, **env}.items():
             cmd += ["--env", f"{key}={value}"]
         return [*cmd, container, "--", *argv]
@@ -153,10 +161,12 @@ class BuildahEngine(Engine):
         # With vfs, `buildah from` copies the whole root file system: seconds that are not start-up.
         self._prepared = self._new_container()
 
-    def start(self, argv: list[str], env: dict[str, str], log_file: Any) -> subprocess.Popen:
+    def start(
+        self, argv: list[str], env: dict[str, str], log_file: Any, files: dict[str, str] | None = None
+    ) -> subprocess.Popen:
         container, self._prepared = self._prepared or self._new_container(), None
         return subprocess.Popen(
-            self._run_argv(container, argv, env),
+            self._run_argv(container, argv, env, files),
             stdin=subprocess.DEVNULL,
             stdout=log_file,
             stderr=subprocess.STDOUT,
@@ -220,22 +230,28 @@ class DockerEngine(Engine):
         ]
         return _image_config(cfg, history)
 
-    def _run_argv(self, name: str, argv: list[str] | None, env: dict[str, str]) -> list[str]:
+    def _run_argv(
+        self, name: str, argv: list[str] | None, env: dict[str, str], files: dict[str, str] | None = None
+    ) -> list[str]:
         cmd = ["docker", "run", "--rm", "--name", name, "--network", "host", "--user", LAMBDA_USER]
         cmd += ["--read-only", "--tmpfs", "/tmp:rw,exec,mode=1777"]  # noqa: S108 (the container's /tmp)
+        for host, inside in (files or {}).items():
+            cmd += ["--volume", f"{host}:{inside}:ro"]
         for key, value in env.items():
             cmd += ["--env", f"{key}={value}"]
         if argv is None:  # the image's own ENTRYPOINT + CMD
             return [*cmd, self.tag]
         return [*cmd, "--entrypoint", argv[0], self.tag, *argv[1:]]
 
-    def start(self, argv: list[str], env: dict[str, str], log_file: Any) -> subprocess.Popen:
+    def start(
+        self, argv: list[str], env: dict[str, str], log_file: Any, files: dict[str, str] | None = None
+    ) -> subprocess.Popen:
         cfg = self.config()
         name = f"diary-image-test-{uuid.uuid4().hex[:8]}"
         self.names.append(name)
         own = argv == [*cfg.entrypoint, *cfg.cmd]
         return subprocess.Popen(
-            self._run_argv(name, None if own else argv, env),
+            self._run_argv(name, None if own else argv, env, files),
             stdin=subprocess.DEVNULL,
             stdout=log_file,
             stderr=subprocess.STDOUT,

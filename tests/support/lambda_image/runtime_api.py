@@ -5,6 +5,11 @@ The image's own entry point (``python -m awslambdaric``) polls
 back, exactly as it does in AWS. Tests queue events with :meth:`RuntimeAPI.invoke` and get the
 posted response back (or an exception for an error or a timeout).
 
+With SnapStart (``AWS_LAMBDA_INITIALIZATION_TYPE=snap-start``) the runtime asks
+``GET .../restore/next`` once its init and before-snapshot hooks are done: that is the snapshot
+point (:meth:`RuntimeAPI.wait_for_snapshot`). The answer is held until the test restores
+(:meth:`RuntimeAPI.restore`); a failing after-restore hook posts ``.../restore/error``.
+
 Standard library only::
 
     with RuntimeAPI() as api:
@@ -41,6 +46,15 @@ class InvocationError(RuntimeError):
         self.payload = payload
         self.error_type = error_type
         super().__init__(f"invocation {request_id} failed ({error_type or 'no error type'}): {payload!r}")
+
+
+class RestoreError(RuntimeError):
+    """The runtime reported that its after-restore hooks failed (``/restore/error``)."""
+
+    def __init__(self, payload: Any, error_type: str | None):
+        self.payload = payload
+        self.error_type = error_type
+        super().__init__(f"restore failed ({error_type or 'no error type'}): {payload!r}")
 
 
 class InitError(RuntimeError):
@@ -83,7 +97,11 @@ class RuntimeAPI:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self.init_error: InitError | None = None
+        self.restore_error: RestoreError | None = None
         self.next_calls = 0
+        self.snapshot_at: float | None = None  # restore/next asked: init and before-snapshot done
+        self.restored_at: float | None = None  # restore/next answered
+        self._restored = threading.Event()
         self._server = ThreadingHTTPServer((host, port), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="runtime-api", daemon=True)
@@ -133,6 +151,8 @@ class RuntimeAPI:
         while not invocation.done.wait(0.05):
             if self.init_error is not None:
                 raise self.init_error
+            if self.restore_error is not None:
+                raise self.restore_error
             if time.monotonic() >= deadline:
                 state = "was never picked up" if invocation.picked_up_at is None else "got no answer"
                 raise TimeoutError(f"invocation {invocation.request_id} {state} within {timeout} s")
@@ -148,6 +168,20 @@ class RuntimeAPI:
                 return True
             time.sleep(0.02)
         return False
+
+    def wait_for_snapshot(self, timeout: float = 30.0) -> bool:
+        """True once the runtime has reached the snapshot point (or failed its init)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.snapshot_at is not None or self.init_error is not None:
+                return True
+            time.sleep(0.005)
+        return False
+
+    def restore(self) -> None:
+        """Answer the held ``restore/next``: the environment is restored from its snapshot."""
+        self.restored_at = time.monotonic()
+        self._restored.set()
 
     # ------------------------------------------------------------------ server side
     def _next_invocation(self) -> _Invocation | None:
@@ -208,6 +242,13 @@ class RuntimeAPI:
                 self.wfile.write(payload)
 
             def do_GET(self) -> None:
+                if self.path == f"{API_PREFIX}/restore/next":
+                    api.snapshot_at = self.arrived_at
+                    while not api._restored.wait(0.2):
+                        if api._stopping.is_set():
+                            return
+                    self._send(HTTPStatus.OK)
+                    return
                 if self.path != f"{API_PREFIX}/invocation/next":
                     self._send(HTTPStatus.NOT_FOUND, {"errorMessage": f"unknown path {self.path}"})
                     return
@@ -237,6 +278,10 @@ class RuntimeAPI:
                 error_type = self.headers.get("Lambda-Runtime-Function-Error-Type")
                 if self.path == f"{API_PREFIX}/init/error":
                     api.init_error = InitError(_decode(body), error_type)
+                    self._send(HTTPStatus.ACCEPTED, {"status": "OK"})
+                    return
+                if self.path == f"{API_PREFIX}/restore/error":
+                    api.restore_error = RestoreError(_decode(body), error_type)
                     self._send(HTTPStatus.ACCEPTED, {"status": "OK"})
                     return
                 match = _RESULT_PATH.match(self.path)

@@ -130,6 +130,7 @@ def main() -> int:
             "cold_health": health[cold_start.PYC_IGNORED],
             "cold_agent": agent[cold_start.PYC_IGNORED],
         }
+        results["snap_start"] = cold_start.snap_starts(args.starts, workdir)
         cold_start.remove_agent_records(since=started_wall)
 
         log(f"warm: {', '.join(warm.WARM_LANES)} in turn, {args.warm} each")

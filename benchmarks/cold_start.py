@@ -45,7 +45,11 @@ def starters() -> dict[str, tuple[str, dict[str, str]]]:
     return {**{name: (TAGS[name], {}) for name in IMAGES}, PYC_IGNORED: (TAGS["project"], NO_PYC)}
 
 
-def one_start(tag: str, event_name: str, env: dict[str, str], log_path: Path, fakes: AwsFakes | None) -> float:
+def one_start(
+    tag: str, event_name: str, env: dict[str, str], log_path: Path, fakes: AwsFakes | None, snap_start: bool = False
+) -> Any:
+    """A cold start's seconds; with `snap_start`, (init to the snapshot point, restore to the first
+    response) in seconds instead."""
     run_env = dict(env)
     if fakes is not None:
         run_env.update(fakes.environment())
@@ -54,7 +58,11 @@ def one_start(tag: str, event_name: str, env: dict[str, str], log_path: Path, fa
         fakes.bedrock.answer("RouteDecision", {"type": "data"})
     fn = Function(tag, run_env, log_path)
     try:
-        elapsed, response = fn.cold_start(load_event(event_name), {})
+        if snap_start:
+            init_s, restore_s, response = fn.snap_start(load_event(event_name), {})
+            elapsed: Any = (init_s, restore_s)
+        else:
+            elapsed, response = fn.cold_start(load_event(event_name), {})
     finally:
         fn.stop()
     check(f"{tag} {event_name}", response, {200})
@@ -106,3 +114,27 @@ def remove_agent_records(since: float) -> None:
                 since,
             ),
         )
+
+
+SNAP_START_IMAGES = ("floor", "project")
+
+
+def snap_starts(n: int, workdir: Path) -> dict[str, dict[str, dict[str, Any]]]:
+    """SnapStart's two halves for the project and the floor, GET /health and POST /agent, n each,
+    taking turns: init to the snapshot point, and restore to the first response."""
+    result: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in SNAP_START_IMAGES}
+    with AwsFakes() as fakes:
+        for route, event_name, route_fakes in (("health", HEALTH_EVENT, None), ("agent", AGENT_EVENT, fakes)):
+            log(f"SnapStart, {event_name}: {', '.join(SNAP_START_IMAGES)} in turn, {n} each")
+            runs: dict[str, list[tuple[float, float]]] = {name: [] for name in SNAP_START_IMAGES}
+            for i in range(n):
+                for name in SNAP_START_IMAGES:
+                    log_path = workdir / f"snap-{name}-{route}-{i}.log"
+                    runs[name].append(one_start(TAGS[name], event_name, {}, log_path, route_fakes, snap_start=True))
+            for name, pairs in runs.items():
+                result[name][route] = {
+                    "init_to_snapshot_median_s": round(statistics.median(p[0] for p in pairs), 3),
+                    "restore_to_first_response_median_s": round(statistics.median(p[1] for p in pairs), 3),
+                    "runs_s": [[round(a, 3), round(b, 3)] for a, b in pairs],
+                }
+    return result

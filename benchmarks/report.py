@@ -21,6 +21,9 @@ GOALS = {
     "agent_vs_floor": 4.0,
     "records_vs_raw": 3.0,
     "code_change_mb": 1.0,
+    # SnapStart (issue 18): the restored function's first response against its own cold start.
+    "snap_health_vs_cold": 0.3,
+    "snap_agent_vs_cold": 0.2,
 }
 
 
@@ -54,6 +57,20 @@ def table(results: dict[str, Any]) -> str:
             f"| {PYC_IGNORED} | (same) | (same) | {nb['cold_health']['median_s']:.3f} s "
             f"| {nb['cold_agent']['median_s']:.3f} s | - |"
         )
+    snap = results.get("snap_start")
+    if snap:
+        out.append("")
+        out.append(
+            "| SnapStart (median) | GET /health: init to snapshot | restore to first response "
+            "| POST /agent: init to snapshot | restore to first response |"
+        )
+        out.append("|---|---:|---:|---:|---:|")
+        for name, routes in snap.items():
+            h, a = routes["health"], routes["agent"]
+            out.append(
+                f"| {name} | {h['init_to_snapshot_median_s']:.3f} s | {h['restore_to_first_response_median_s']:.3f} s "
+                f"| {a['init_to_snapshot_median_s']:.3f} s | {a['restore_to_first_response_median_s']:.3f} s |"
+            )
     out.append("")
     warm = results["warm_turns"]
     out.append(
@@ -114,6 +131,17 @@ def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
         "cold start POST /agent, project / floor",
         p["cold_agent"]["median_s"] / f["cold_agent"]["median_s"],
         GOALS["agent_vs_floor"],
+    )
+    snap = results["snap_start"]["project"]
+    add(
+        "SnapStart GET /health: restore to first response / cold start without SnapStart",
+        snap["health"]["restore_to_first_response_median_s"] / p["cold_health"]["median_s"],
+        GOALS["snap_health_vs_cold"],
+    )
+    add(
+        "SnapStart POST /agent: restore to first response / cold start without SnapStart",
+        snap["agent"]["restore_to_first_response_median_s"] / p["cold_agent"]["median_s"],
+        GOALS["snap_agent_vs_cold"],
     )
     add(
         "warm POST /records / raw psycopg2 insert, taking turns",

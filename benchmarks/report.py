@@ -133,16 +133,12 @@ def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
         GOALS["agent_vs_floor"],
     )
     snap = results["snap_start"]["project"]
-    add(
-        "SnapStart GET /health: restore to first response / cold start without SnapStart",
-        snap["health"]["restore_to_first_response_median_s"] / p["cold_health"]["median_s"],
-        GOALS["snap_health_vs_cold"],
-    )
-    add(
-        "SnapStart POST /agent: restore to first response / cold start without SnapStart",
-        snap["agent"]["restore_to_first_response_median_s"] / p["cold_agent"]["median_s"],
-        GOALS["snap_agent_vs_cold"],
-    )
+    for route, label in (("health", "GET /health"), ("agent", "POST /agent")):
+        add(
+            f"SnapStart {label}: restore to first response / cold start without SnapStart",
+            snap[route]["restore_to_first_response_median_s"] / p[f"cold_{route}"]["median_s"],
+            GOALS[f"snap_{route}_vs_cold"],
+        )
     add(
         "warm POST /records / raw psycopg2 insert, taking turns",
         results["warm_turns"][RECORDS]["median_ms"] / results["warm_turns"][RAW]["median_ms"],

@@ -147,16 +147,8 @@ print(json.dumps({"dsn": dsn, "account": identity["Account"]}))
 
 
 def test_database_secret_and_sts_clients_work_in_the_image(image_engine) -> None:
-    import boto3
-
     with AwsFakes() as fakes:
-        kw = {
-            "endpoint_url": fakes.moto_url,
-            "region_name": "us-east-1",
-            "aws_access_key_id": "testing",
-            "aws_secret_access_key": "testing",
-        }
-        arn = boto3.client("secretsmanager", **kw).create_secret(
+        arn = fakes.client("secretsmanager").create_secret(
             Name=f"diary-db-{os.getpid()}-{time.time_ns()}",
             SecretString=json.dumps({"username": "diary_app", "password": "s3cret"}),
         )["ARN"]

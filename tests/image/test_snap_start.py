@@ -59,8 +59,6 @@ def _backends(admin, roles: list[str]) -> list[tuple[str, str]]:
 
 
 def test_a_restored_snapshot_answers_with_fresh_connections_and_secret(image_engine, image_config, login_roles):
-    import boto3
-
     admin, (before, after) = login_roles
     database = parse_dsn(admin.dsn)["dbname"]
     argv = [*image_config.entrypoint, *image_config.cmd]
@@ -70,13 +68,7 @@ def test_a_restored_snapshot_answers_with_fresh_connections_and_secret(image_eng
         RuntimeAPI() as api,
     ):
         certs = make_certificates(Path(tmp), ["localhost"])
-        secrets = boto3.client(
-            "secretsmanager",
-            endpoint_url=fakes.moto_url,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        secrets = fakes.client("secretsmanager")
         arn = secrets.create_secret(
             Name=f"diary-db-{uuid.uuid4().hex[:8]}", SecretString=json.dumps({"username": before, "password": "-"})
         )["ARN"]

@@ -113,7 +113,6 @@ class AwsFakes:
     _servers: list[Any] = field(default_factory=list)
 
     def __enter__(self) -> AwsFakes:
-        import boto3
         from moto.server import ThreadedMotoServer
 
         from tests.fakes.bedrock import FakeBedrock, serve
@@ -128,18 +127,24 @@ class AwsFakes:
         host, port = moto.get_host_and_port()
         self.moto_url = f"http://{host}:{port}"
         suffix = uuid.uuid4().hex[:8]
-        kw = {
-            "endpoint_url": self.moto_url,
-            "region_name": "us-east-1",
-            "aws_access_key_id": "testing",
-            "aws_secret_access_key": "testing",
-        }
         self.bucket = f"diary-images-{suffix}"
-        s3 = boto3.client("s3", **kw)
+        s3 = self.client("s3")
         s3.create_bucket(Bucket=self.bucket)
         s3.put_bucket_versioning(Bucket=self.bucket, VersioningConfiguration={"Status": "Enabled"})
-        self.queue_url = boto3.client("sqs", **kw).create_queue(QueueName=f"reports-{suffix}")["QueueUrl"]
+        self.queue_url = self.client("sqs").create_queue(QueueName=f"reports-{suffix}")["QueueUrl"]
         return self
+
+    def client(self, service: str) -> Any:
+        """A client of moto's `service`, for the test's own side (making and reading resources)."""
+        import boto3
+
+        return boto3.client(
+            service,
+            endpoint_url=self.moto_url,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
 
     def __exit__(self, *exc: object) -> None:
         for server in self._servers:
@@ -165,16 +170,7 @@ class AwsFakes:
         }
 
     def receive_jobs(self) -> list[dict[str, Any]]:
-        import boto3
-
-        sqs = boto3.client(
-            "sqs",
-            endpoint_url=self.moto_url,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
-        got = sqs.receive_message(
+        got = self.client("sqs").receive_message(
             QueueUrl=self.queue_url, MaxNumberOfMessages=10, AttributeNames=["All"], WaitTimeSeconds=1
         )
         return got.get("Messages", [])

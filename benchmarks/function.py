@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import DATABASE_URL
-from tests.support.lambda_image.engine import BuildahEngine, function_environment
+from benchmarks.common import DATABASE_URL, RUN_AS
+from tests.support.lambda_image.engine import LAMBDA_USER, BuildahEngine, function_environment
 from tests.support.lambda_image.runtime_api import RuntimeAPI
 
 
@@ -22,7 +22,7 @@ class Function:
     """One start of an image's own entry point against a fresh Runtime API emulator."""
 
     def __init__(self, tag: str, env: dict[str, str], log_path: Path, argv: list[str] | None = None):
-        self.engine = BuildahEngine(tag)
+        self.engine = BuildahEngine(tag, RUN_AS.get(tag, LAMBDA_USER))
         self.config = self.engine.config()
         self.argv = argv or [*self.config.entrypoint, *self.config.cmd]
         self.env = env

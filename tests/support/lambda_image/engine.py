@@ -64,8 +64,11 @@ class Engine:
 
     name = ""
 
-    def __init__(self, tag: str):
+    def __init__(self, tag: str, user: str = LAMBDA_USER):
         self.tag = tag
+        # Who the containers run as: Lambda's kind of user, unless a bench lane cannot (its files
+        # are readable by root only, which on Lambda would not run at all).
+        self.user = user
 
     def config(self) -> ImageConfig:
         raise NotImplementedError
@@ -110,8 +113,8 @@ def _stop_process_group(process: subprocess.Popen) -> None:
 class BuildahEngine(Engine):
     name = "buildah"
 
-    def __init__(self, tag: str):
-        super().__init__(tag)
+    def __init__(self, tag: str, user: str = LAMBDA_USER):
+        super().__init__(tag, user)
         self.containers: list[str] = []
         self._read_only_roots: dict[str, str] = {}
         self._prepared: str | None = None
@@ -138,8 +141,11 @@ class BuildahEngine(Engine):
     def _make_read_only(self, container: str) -> None:
         """`buildah run` has no --read-only: the container's root is bind-mounted read-only onto
         itself instead, with a tmpfs on /run for the files buildah itself adds and removes at
-        each run there (root's, 0755: the function's user cannot write it either)."""
+        each run there (root's, 0755: the function's user cannot write it either). The files
+        buildah binds over at each run must exist first (an image without a RUN step lacks them)."""
         root = subprocess.run([*BUILDAH, "mount", container], capture_output=True, text=True, check=True).stdout.strip()
+        for bound in ("etc/hosts", "etc/hostname", "etc/resolv.conf"):
+            Path(root, bound).touch()
         subprocess.run(["mount", "--bind", root, root], check=True)
         self._read_only_roots[container] = root
         subprocess.run(["mount", "-o", "remount,bind,ro", root], check=True)
@@ -150,7 +156,7 @@ class BuildahEngine(Engine):
     ) -> list[str]:
         cfg = self.config()
         cmd = [*BUILDAH, "run", "--isolation", "chroot", "--network", "host", "--workingdir", cfg.workdir]
-        cmd += ["--user", LAMBDA_USER, "--mount", "type=tmpfs,destination=/tmp"]
+        cmd += ["--user", self.user, "--mount", "type=tmpfs,destination=/tmp"]
         for host, inside in (files or {}).items():
             cmd += ["--volume", f"{host}:{inside}:ro"]
         for key, value in {**cfg.env, **env}.items():
@@ -209,8 +215,8 @@ class BuildahEngine(Engine):
 class DockerEngine(Engine):
     name = "docker"
 
-    def __init__(self, tag: str):
-        super().__init__(tag)
+    def __init__(self, tag: str, user: str = LAMBDA_USER):
+        super().__init__(tag, user)
         self.names: list[str] = []
 
     def config(self) -> ImageConfig:
@@ -233,7 +239,7 @@ class DockerEngine(Engine):
     def _run_argv(
         self, name: str, argv: list[str] | None, env: dict[str, str], files: dict[str, str] | None = None
     ) -> list[str]:
-        cmd = ["docker", "run", "--rm", "--name", name, "--network", "host", "--user", LAMBDA_USER]
+        cmd = ["docker", "run", "--rm", "--name", name, "--network", "host", "--user", self.user]
         cmd += ["--read-only", "--tmpfs", "/tmp:rw,exec,mode=1777"]  # noqa: S108 (the container's /tmp)
         for host, inside in (files or {}).items():
             cmd += ["--volume", f"{host}:{inside}:ro"]

@@ -169,28 +169,148 @@ def _free_port(host: str) -> int:
         return probe.getsockname()[1]
 
 
+# Run in a container of the base image, with the same --add-host as the function's containers.
+_GATEWAY_SCRIPT = "import socket; print(socket.gethostbyname('host.docker.internal'))"
+# Connects to the forwarded port and sends PostgreSQL's SSLRequest: a server answers one byte, S or
+# N. Only a PostgreSQL at the far end of the forwarder answers that, not socat alone.
+_PROBE_SCRIPT = """
+import socket, struct, sys
+try:
+    with socket.create_connection(("host.docker.internal", int(sys.argv[1])), timeout=10) as conn:
+        conn.sendall(struct.pack("!ii", 8, 80877103))
+        answer = conn.recv(1)
+except OSError as exc:
+    sys.exit(f"no connection: {exc!r}")
+if answer not in (b"S", b"N"):
+    sys.exit(f"connected, but no PostgreSQL answered the SSLRequest: {answer!r}")
+print(f"PostgreSQL answered the SSLRequest with {answer.decode()}")
+"""
+
+
+def _in_container(script: str, *args: str) -> subprocess.CompletedProcess:
+    """Runs `script` in a container of the base image with the function's --add-host."""
+    return _run(
+        ["docker", "run", "--rm", "--add-host", "host.docker.internal:host-gateway", BASE_IMAGE,
+         "python3", "-c", script, *args],
+        timeout=120,
+    )  # fmt: skip
+
+
+def host_gateway_address() -> str:
+    """The address `host-gateway` names inside a container, asked of a container itself.
+
+    Not `docker network inspect bridge`: on an engine that made docker0 itself (the first dockerd
+    a machine ever runs) the bridge's IPAM config holds the subnet and no gateway, and an empty
+    address made the forwarder exit at once (issue 22)."""
+    asked = _in_container(_GATEWAY_SCRIPT)
+    assert asked.returncode == 0 and asked.stdout.strip(), f"no host-gateway address in a container:\n{asked.stderr}"
+    return asked.stdout.strip()
+
+
+@dataclass
+class Forwarder:
+    """socat from the bridge's gateway to the tests' PostgreSQL, with its own log."""
+
+    host: str
+    port: int
+    process: subprocess.Popen
+    log: Path
+
+    def state(self) -> str:
+        code = self.process.poll()
+        lines = self.log.read_text(errors="replace")[-2000:] if self.log.exists() else ""
+        status = "running" if code is None else f"exited with {code}"
+        return f"socat {self.host}:{self.port} -> PostgreSQL: {status}\n{lines}"
+
+    def listening(self) -> bool:
+        with socket.socket() as probe:
+            probe.settimeout(1)
+            return probe.connect_ex((self.host, self.port)) == 0
+
+
+def probe_from_container(forwarder: Forwarder) -> tuple[bool, str]:
+    """Whether a container reaches PostgreSQL through the forwarder, as the function would."""
+    probe = _in_container(_PROBE_SCRIPT, str(forwarder.port))
+    # stderr also carries the engine's own warnings (no IPv4 forwarding here): kept for a failure.
+    reached = probe.returncode == 0
+    return reached, (probe.stdout if reached else probe.stdout + probe.stderr).strip()
+
+
+# What a failing SAM test prints (see pytest_runtest_makereport): the forwarder, a probe from a
+# container, and the function's own log lines from the last invokes (remember_function_log).
+_DIAGNOSTICS: dict[str, Forwarder] = {}
+_FUNCTION_LOGS: list[tuple[str, str | Path]] = []
+_LOGS_KEPT = 3
+
+
+def remember_function_log(label: str, log: str | Path) -> None:
+    """The text, or the file a running process writes (read when a test fails)."""
+    _FUNCTION_LOGS.append((label, log))
+    del _FUNCTION_LOGS[:-_LOGS_KEPT]
+
+
+def _function_logs() -> str:
+    return "\n".join(
+        f"--- {label}\n{(log.read_text(errors='replace') if isinstance(log, Path) else log)[-4000:]}"
+        for label, log in _FUNCTION_LOGS
+    )
+
+
 @pytest.fixture(scope="session")
-def container_database(test_database: str, docker_engine: None) -> Iterator[Database]:
-    """The tests' database, reached from a container at host.docker.internal through socat."""
+def container_database(test_database: str, base_image: None, tmp_path_factory) -> Iterator[Database]:
+    """The tests' database, reached from a container at host.docker.internal through socat; ready
+    before the first invoke, or a clear failure of the harness (not a 503 of the function)."""
     if not shutil.which("socat"):
         _skip_or_fail("socat is missing (apt-get install socat)")
-    gateway = _run(["docker", "network", "inspect", "bridge", "--format", "{{(index .IPAM.Config 0).Gateway}}"])
-    assert gateway.returncode == 0, gateway.stderr
-    host = gateway.stdout.strip()
+    host = host_gateway_address()
     dsn = parse_dsn(test_database)
     target = dsn.get("host", "127.0.0.1")
     port = dsn.get("port", "5432")
     upstream = f"UNIX-CONNECT:{target}/.s.PGSQL.{port}" if target.startswith("/") else f"TCP:{target}:{port}"
+    log = tmp_path_factory.mktemp("forwarder") / "socat.log"
     listen = _free_port(host)
-    forwarder = subprocess.Popen(
-        ["socat", f"TCP-LISTEN:{listen},bind={host},fork,reuseaddr", upstream],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            ["socat", "-d", f"TCP-LISTEN:{listen},bind={host},fork,reuseaddr", upstream],
+            stdout=subprocess.DEVNULL, stderr=out,
+        )  # fmt: skip
+    forwarder = Forwarder(host, listen, process, log)
+    _DIAGNOSTICS["forwarder"] = forwarder
     try:
+        deadline = time.monotonic() + 30
+        while not forwarder.listening():
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the harness's forwarder is not listening:\n{forwarder.state()}", pytrace=False)
+            time.sleep(0.2)
+        reached, said = probe_from_container(forwarder)
+        if not reached:
+            pytest.fail(
+                f"the harness's network is not ready: a container cannot reach PostgreSQL at "
+                f"host.docker.internal:{listen}\nprobe: {said}\n{forwarder.state()}",
+                pytrace=False,
+            )
+        tally.put(SECTION, "readiness probe", said)
         yield Database(test_database, make_dsn(test_database, host="host.docker.internal", port=str(listen)))
     finally:
-        forwarder.terminate()
-        forwarder.wait(timeout=10)
+        _DIAGNOSTICS.pop("forwarder", None)
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """A failing SAM test says why the function could not do its work: the forwarder's state, a
+    probe from a container through it, and the function's own log lines (its stderr)."""
+    report = yield
+    if report.failed and call.when == "call":
+        forwarder = _DIAGNOSTICS.get("forwarder")
+        if forwarder is not None:
+            reached, said = probe_from_container(forwarder)
+            report.sections.append(("forwarder", forwarder.state()))
+            report.sections.append(("probe from a container", f"{'reached' if reached else 'FAILED'}: {said}"))
+        if _FUNCTION_LOGS:
+            report.sections.append(("the function's log (sam's stderr, last invokes)", _function_logs()))
+    return report
 
 
 def function_env_file(folder: Path, database: Database, shipped: str = "local-env.json") -> Path:

@@ -25,7 +25,7 @@ import psycopg2
 import pytest
 
 from tests import tally
-from tests.sam.conftest import SAM, SECTION, Database, function_env_file, sam_local_args
+from tests.sam.conftest import SAM, SECTION, Database, function_env_file, remember_function_log, sam_local_args
 from tests.support.requests import EVENTS, ROOT, invoke_raw
 
 pytestmark = pytest.mark.sam
@@ -50,6 +50,7 @@ def invoke_with_sam(template: Path, event_file: Path, env_file: Path, env: dict[
          *sam_local_args(env_file)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
+    remember_function_log(f"sam local invoke -e {event_file.parent.name}/{event_file.name}", run.stderr)
     assert run.returncode == 0, f"sam local invoke {event_file.name}: {run.returncode}\n{run.stderr[-3000:]}"
     return json.loads(run.stdout.strip().splitlines()[-1])
 
@@ -194,6 +195,7 @@ def start_api(built_template: Path, sam_env: dict[str, str], container_database:
              "--warm-containers", "LAZY", *sam_local_args(env_file)],
             cwd=ROOT, env=sam_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
+    remember_function_log("sam local start-api", log)
     try:
         _wait_for(port, process, log)
         yield f"http://127.0.0.1:{port}"

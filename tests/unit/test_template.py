@@ -800,8 +800,29 @@ def test_cors_follows_the_parameter(template, transformed):
     assert {"authorization", "content-type", "idempotency-key"} <= set(configured["allowHeaders"])
     # A browser may send every method a route takes.
     assert {method for method, _ in ROUTES} | {"OPTIONS"} == set(configured["allowMethods"])
+    # A page reads only CORS-safelisted response headers unless they are exposed: the 202 of
+    # GET /me/export says where to poll in Location, a 503 or 409 when to retry in Retry-After,
+    # a 405 what the path takes in Allow (handler/api/me_routes.py, errors.py).
+    assert {"location", "retry-after", "allow"} <= {h.lower() for h in configured["exposeHeaders"]}
     # Empty by default: the condition is false and the API has no CORS configuration.
     assert condition_values(template, defaults(template))["HasCorsOrigins"] is False
+
+
+@pytest.mark.parametrize(
+    "origins", [["https://app.example.com"], ["https://app.example.com", "http://localhost:5173"]], ids=len
+)
+def test_images_bucket_answers_the_browser_origins_of_the_api(template, origins):
+    """A page fetch()es a picture's or an export's presigned URL: S3 answers it cross-origin only
+    when a CORS rule of the bucket matches (S3 API, CORSRule; common response headers)."""
+    cors = template["Resources"]["ImageBucket"]["Properties"]["CorsConfiguration"]
+    env = {**defaults(template), "AWS::NoValue": None}
+    (rule,) = evaluate(cors, {**env, "CorsAllowOrigins": origins})["CorsRules"]
+    assert evaluate(rule["AllowedOrigins"], {**env, "CorsAllowOrigins": origins}) == origins
+    # The function presigns only get_object (handler/aws/object_store.py): reading, no uploads.
+    assert set(rule["AllowedMethods"]) == {"GET", "HEAD"}
+    assert {"etag", "content-length"} <= {h.lower() for h in rule["ExposedHeaders"]}
+    # No browser origins (the default): no CORS rule at all, so no page anywhere may read the bucket.
+    assert evaluate(cors, env) is None
 
 
 def test_report_worker_reports_partial_batch_failures(transformed):

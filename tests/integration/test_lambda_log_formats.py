@@ -102,9 +102,7 @@ def test_the_erasure_line_is_kept_with_its_fields_under_both_log_formats(log_for
     )
 
     out = tmp_path / "runtime.log"
-    (reply, batch), request_ids = _run_in_lambda_runtime(
-        [delete_me, erase_job], LAMBDA_LOG_VARIABLES[log_format], out
-    )
+    (reply, batch), request_ids = _run_in_lambda_runtime([delete_me, erase_job], LAMBDA_LOG_VARIABLES[log_format], out)
 
     assert reply["statusCode"] == 202 and json.loads(reply["body"]) == {"status": "erased"}
     assert batch == {"batchItemFailures": []}

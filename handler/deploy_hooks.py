@@ -35,7 +35,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-logger = Logger()
+logger = Logger(use_rfc3339=True)  # as handler.app's, for the same reason
 
 SUCCESS = "SUCCESS"
 FAILED = "FAILED"

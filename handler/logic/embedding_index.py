@@ -9,7 +9,7 @@ text is stored without one, and the backfill (a scheduled job through the worker
 
 from __future__ import annotations
 
-import logging
+from aws_lambda_powertools import Logger
 
 from handler.dal import connection
 from handler.dal import diaries as diaries_dal
@@ -18,7 +18,7 @@ from handler.deadline import seconds_left
 from handler.errors import DeadlineExceeded
 from handler.inference import embeddings
 
-logger = logging.getLogger(__name__)
+logger = Logger(child=True)
 
 BATCH = 100
 # Time kept back, per row, for its embedding call and its update.

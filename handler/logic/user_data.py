@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import logging
 import uuid
+
+from aws_lambda_powertools import Logger
 
 from handler.aws import job_queue, object_store
 from handler.dal import connection
@@ -33,7 +34,7 @@ from handler.errors import AwsUnavailable, NotFound
 from handler.models import Erasure, Export, Image, UserData
 from handler.settings import get_settings
 
-logger = logging.getLogger(__name__)
+logger = Logger(child=True)
 
 ERASE = "erase"
 EXPORT = "export"

@@ -9,6 +9,7 @@ tests needing them skip when absent. checkov runs in `make lint` (a virtualenv o
 
 import copy
 import json
+import logging
 import re
 import tomllib
 from pathlib import Path
@@ -439,6 +440,28 @@ def test_log_groups_have_retention_and_belong_to_their_function(template):
         assert resources[group]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
         assert resources[fn]["Properties"]["LoggingConfig"]["LogGroup"] == {"Ref": group}
     assert resources["ApiAccessLogGroup"]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+
+
+def test_every_function_logs_json_at_the_log_level_parameter(template):
+    """Lambda's default log format is Text, under which the runtime drops the standard logging
+    module's INFO lines; with JSON nothing depends on that default, and Lambda filters each line by
+    its level, the LogLevel parameter's (monitoring-cloudwatchlogs-advanced.html)."""
+    functions = {
+        name: resource
+        for name, resource in template["Resources"].items()
+        if resource["Type"] in ("AWS::Serverless::Function", "AWS::Lambda::Function")
+    }
+    assert functions
+    for name, function in functions.items():
+        config = function["Properties"].get("LoggingConfig", {})
+        assert config.get("LogFormat") == "JSON", name
+        assert config.get("ApplicationLogLevel") == {"Ref": "LogLevel"}, name
+        # INFO or more: Lambda's START and REPORT lines (duration, memory, init) are kept.
+        assert config.get("SystemLogLevel") in ("DEBUG", "INFO"), name
+    # Each level is one Lambda takes (API LoggingConfig) and Python's logging too (LOG_LEVEL, locally).
+    for level in template["Parameters"]["LogLevel"]["AllowedValues"]:
+        assert level in ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"), level
+        assert isinstance(logging.getLevelName(level), int), level
 
 
 def test_functions_run_in_the_private_subnets(template):

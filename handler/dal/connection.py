@@ -52,16 +52,27 @@ _BOOTSTRAP = (
 BACKFILL_ROLE = "diary_backfill"
 
 
+# How a refused password reads when connecting. psycopg2 has no SQLSTATE for a failed connect
+# (pgcode is None even when the server sent one: libpq reports it as text), so the words are all
+# there is. PostgreSQL's own, also inside what RDS Proxy passes on when the database refuses the
+# proxy's login ("Request returned an error: ..."); and RDS Proxy's, which checks the password
+# against its own copy of the secret: "The password that was provided for the role <role> is wrong."
+# https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy.troubleshooting.html
+_PASSWORD_REFUSED = ("password authentication failed for user", "The password that was provided for the role")
+
+
 def _open() -> _Connection:
     try:
         return _connect(refresh_secret=False)
     except psycopg2.OperationalError as exc:
-        # RDS rotates the managed secret; a cached password fails until the cache expires.
-        if get_settings().db_secret_arn and "password authentication failed" in str(exc):
-            try:
-                return _connect(refresh_secret=True)
-            except psycopg2.OperationalError as retry_exc:
-                raise DatabaseUnavailable("database connection failed") from retry_exc
+        if not (get_settings().db_secret_arn and any(words in str(exc) for words in _PASSWORD_REFUSED)):
+            raise DatabaseUnavailable("database connection failed") from exc
+    # RDS rotates the managed secret, and a cached password fails until the cache expires: read the
+    # secret again, once. A fresh password still refused (RDS Proxy may not have read it yet) is a
+    # 503; a later request connects with it once the proxy has read it too.
+    try:
+        return _connect(refresh_secret=True)
+    except psycopg2.OperationalError as exc:
         raise DatabaseUnavailable("database connection failed") from exc
 
 

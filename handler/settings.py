@@ -57,6 +57,9 @@ class Settings(BaseModel, frozen=True):
     question_recent_days: int = Field(default=14, ge=1, le=366)
 
     image_bucket: str | None = None
+    # How long a presigned URL lives at most; sooner when the credentials that sign it expire first
+    # (handler.aws.credentials_expiry). SigV4 allows at most 604800 s, 7 days
+    # (https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html).
     image_url_expiry_s: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
     # The worker's queue: reports, exports and erasures (its name is from when it carried reports
     # only). Unset: they run inline in the request that asks for them (local runs, tests).

@@ -12,8 +12,10 @@ deploy and rolls the stack back before the API function is updated.
 - Delete: nothing. The schema lives and dies with the database.
 
 `check_models_on_deploy` (`Custom::ModelLifecycleCheck`, outside the VPC, where Bedrock's control
-plane is reachable without an endpoint): every configured model must still be served
-(handler.model_lifecycle). EOL or unknown fails the deploy; LEGACY passes with a warning.
+plane is reachable without an endpoint): every configured model must still be served, and callable
+by this account (handler.model_lifecycle). EOL, unknown or REFUSED fails the deploy; LEGACY, an
+agreement the first call makes (FIRST_CALL) or an access Bedrock would not tell (UNVERIFIED)
+passes with a warning.
 
 Both do nothing on an Update during a rollback (the function version in the request is older than
 the one being rolled back from): failing there would leave the stack in UPDATE_ROLLBACK_FAILED.
@@ -46,7 +48,11 @@ RETRY_MARGIN_MS = 15_000
 MAX_RETRY_DELAY_S = 15.0
 PUT_ATTEMPTS = 3
 PUT_TIMEOUT_S = 15
-_REASON_LIMIT = 300
+# "The total size of the response body can't exceed 4096 bytes" (CloudFormation, "Custom resource
+# response objects": https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-responses.html).
+# Long enough for a line per configured model. The only text in it that may be non-ASCII (6 bytes
+# once escaped) is an error message, cut to 200 characters (redact) or 120 per model (model_lifecycle).
+_REASON_LIMIT = 1000
 # What a DSN, a URL or an error text could carry that must not be repeated.
 _SECRETS = (
     re.compile(r"(password\s*[=:]\s*)\S+", re.IGNORECASE),
@@ -171,8 +177,8 @@ def migrate_on_deploy(event: dict[str, Any], context: Any) -> dict[str, Any] | N
 
 def check_models_on_deploy(event: dict[str, Any], context: Any) -> dict[str, Any] | None:
     """Lambda entry point of the model check custom resource: every model the deployment names must
-    still be served. EOL or unknown fails the deploy; LEGACY succeeds with a warning in the log and
-    in the answer's reason, which the stack's events show."""
+    still be served and callable. A failing verdict fails the deploy; a warning (LEGACY, FIRST_CALL,
+    UNVERIFIED) succeeds with it in the log and in the answer's reason, which the stack's events show."""
     import datetime as dt
 
     from handler import model_lifecycle
@@ -203,7 +209,7 @@ def check_models_on_deploy(event: dict[str, Any], context: Any) -> dict[str, Any
             )
         verdicts = model_lifecycle.check(models, model_lifecycle.control_plane_clients(), dt.datetime.now(dt.UTC))
         for verdict in verdicts:
-            log = logger.error if verdict.fails else logger.warning if verdict.state == "LEGACY" else logger.info
+            log = logger.error if verdict.fails else logger.warning if verdict.warns else logger.info
             log(
                 "model lifecycle",
                 extra={
@@ -212,16 +218,18 @@ def check_models_on_deploy(event: dict[str, Any], context: Any) -> dict[str, Any
                     "region": verdict.model.region,
                     "state": verdict.state,
                     "detail": verdict.detail,
+                    "access": verdict.access,
+                    "access_detail": verdict.access_detail,
                 },
             )
         failing = [v for v in verdicts if v.fails]
-        legacy = [v for v in verdicts if v.state == "LEGACY"]
+        warning = [v for v in verdicts if v.warns]
         data: dict[str, str] = {v.model.task: v.state for v in verdicts}
         if failing:
-            return FAILED, "retired or unknown model: " + "; ".join(v.line() for v in failing + legacy), data
-        if legacy:
-            return SUCCESS, "WARNING " + "; ".join(v.line() for v in legacy), data
-        return SUCCESS, f"{len(verdicts)} model(s) active", data
+            return FAILED, "model cannot be called: " + "; ".join(v.line() for v in failing + warning), data
+        if warning:
+            return SUCCESS, "WARNING " + "; ".join(v.line() for v in warning), data
+        return SUCCESS, f"{len(verdicts)} model(s) active and callable", data
 
     return _answer(event, context, "model check", lifecycle)
 

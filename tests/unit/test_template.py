@@ -70,6 +70,9 @@ ENI_ACTIONS = {
 }
 # The only actions granted on "*": they have no resource-level permissions.
 DESCRIBE_ACTIONS = {"ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"}
+# The first call of a third-party model subscribes to it in AWS Marketplace (model-access.html).
+MARKETPLACE_ACTIONS = {"aws-marketplace:ViewSubscriptions", "aws-marketplace:Subscribe"}
+NO_RESOURCE_TYPE_ACTIONS = DESCRIBE_ACTIONS | MARKETPLACE_ACTIONS | {"bedrock:GetFoundationModelAvailability"}
 # Every action each role may hold; anything else is a test failure.
 ROLE_ACTIONS = {
     "DiaryFunctionRole": {
@@ -90,6 +93,7 @@ ROLE_ACTIONS = {
         "sqs:GetQueueAttributes",
         *ENI_ACTIONS,
         *DESCRIBE_ACTIONS,
+        *MARKETPLACE_ACTIONS,
     },
     "MigrationFunctionRole": {
         "logs:CreateLogStream",
@@ -103,6 +107,7 @@ ROLE_ACTIONS = {
         "logs:PutLogEvents",
         "bedrock:GetFoundationModel",
         "bedrock:GetInferenceProfile",
+        "bedrock:GetFoundationModelAvailability",
     },
     "DatabaseProxyRole": {"secretsmanager:GetSecretValue"},
     "EmbeddingBackfillSchedulerRole": {"sqs:SendMessage"},
@@ -303,6 +308,9 @@ def test_parameters(template):
     # Empty defaults switch to the resources the stack creates: user pool, VPC.
     assert params["JwtIssuer"]["Default"] == "" and params["ExistingVpcId"]["Default"] == ""
     assert params["ExistingPrivateSubnetIds"]["Type"] == params["JwtAudience"]["Type"] == "CommaDelimitedList"
+    # Subscribe to any Marketplace product unless the models' product ids are given.
+    assert params["BedrockMarketplaceProductIds"]["Type"] == "CommaDelimitedList"
+    assert params["BedrockMarketplaceProductIds"]["Default"] == ""
     # No parameter carries a database address or secret: they come from the resources.
     assert not {"DatabaseSecretArn", "DatabaseHost", "DatabasePort"} & set(params)
     # Protected by default; samconfig's dev stage turns it off.
@@ -920,8 +928,48 @@ def test_roles_are_least_privilege(transformed):
                 assert "*" not in action, action
                 actions.add(action)
             if "*" in _as_list(statement["Resource"]):
-                assert set(_as_list(statement["Action"])) <= DESCRIBE_ACTIONS, statement
+                assert set(_as_list(statement["Action"])) <= NO_RESOURCE_TYPE_ACTIONS, statement
         assert actions == ROLE_ACTIONS[name], name
+
+
+def test_actions_granted_on_every_resource_have_no_resource_type():
+    # cfn-lint's copy of the Service Authorization Reference: an action with a resource type there
+    # could be held to ARNs, so "*" would grant more than needed.
+    cfnlint = pytest.importorskip("cfnlint")
+    policies = json.loads((Path(cfnlint.__file__).parent / "data/AdditionalSpecs/Policies.json").read_text())
+    for action in NO_RESOURCE_TYPE_ACTIONS:
+        service, name = action.split(":")
+        assert policies[service]["Actions"][name.lower()].get("Resources", []) == [], action
+
+
+@pytest.mark.parametrize("product_ids", [[], ["prod-eacdrmv7zfc5e", "prod-xdkflymybwmvi"]])
+def test_the_function_may_subscribe_to_the_configured_products_only_when_they_are_named(
+    template, transformed, product_ids
+):
+    env = {**defaults(template), **PSEUDO, "BedrockMarketplaceProductIds": product_ids or "", "AWS::NoValue": None}
+    granted = {
+        action: statement
+        for _, statement in _statements(transformed, "DiaryFunctionRole")
+        for action in _as_list(statement["Action"])
+        if action in MARKETPLACE_ACTIONS
+    }
+    assert set(granted) == MARKETPLACE_ACTIONS
+    assert all(evaluate(s["Resource"], env) == "*" for s in granted.values())
+    # Viewing takes no condition; Subscribe is the one action aws-marketplace:ProductId applies to.
+    assert "Condition" not in granted["aws-marketplace:ViewSubscriptions"]
+    condition = evaluate(granted["aws-marketplace:Subscribe"].get("Condition"), env)
+    if product_ids:
+        # As Bedrock's examples write it (model-access.html, "Prevent an identity from requesting access").
+        ((operator, keys),) = condition.items()
+        assert operator == "ForAnyValue:StringEquals" and list(keys) == ["aws-marketplace:ProductId"]
+        assert evaluate(keys["aws-marketplace:ProductId"], env) == product_ids
+    else:
+        # Without the ids, any product: held to none, the first call of a Claude model would fail.
+        assert condition is None, condition
+    for role in ("MigrationFunctionRole", "DatabaseProxyRole", "ModelCheckFunctionRole"):
+        assert not any(
+            a.startswith("aws-marketplace:") for _, s in _statements(transformed, role) for a in _as_list(s["Action"])
+        ), role
 
 
 def _resources_for(transformed, action, env, role="DiaryFunctionRole"):
@@ -1085,9 +1133,11 @@ def test_the_model_check_may_read_exactly_the_configured_models(
             assert ("inference-profile", region, model_id) in profiles
     assert {kind for kind, _, _ in models} == {"foundation-model"}
     assert {kind for kind, _, _ in profiles} == {"inference-profile"}
-    # Nothing but reads: the check can never call a model.
+    # Whether the account may call them: an action with no resource type, so on "*".
+    assert _resources_for(transformed, "bedrock:GetFoundationModelAvailability", env, role) == ["*"]
+    # Nothing but reads: the check can never call a model, nor subscribe to one.
     for _, statement in _statements(transformed, role):
-        assert not any(a.startswith("bedrock:Invoke") for a in _as_list(statement["Action"]))
+        assert not any(a.startswith(("bedrock:Invoke", "aws-marketplace:")) for a in _as_list(statement["Action"]))
 
 
 def test_the_diary_function_waits_for_the_model_check(template):

@@ -205,13 +205,16 @@ def test_migrating_a_postgresql_without_pgvector_fails_naming_it_and_what_to_do(
 
     with server_without_pgvector() as url:
         fresh = migrate(url)
-        with psycopg2.connect(url) as check, check.cursor() as cur:
+        check = psycopg2.connect(url)
+        check.autocommit = True
+        with check.cursor() as cur:
             cur.execute("SELECT to_regclass('schema_migrations') IS NULL AND to_regclass('records') IS NULL")
             assert cur.fetchone() == (True,)  # nothing applied
             cur.execute("CREATE TABLE schema_migrations (version text PRIMARY KEY)")
             cur.execute(
                 "INSERT INTO schema_migrations SELECT unnest(%s::text[])", ([p.stem for p in pending_files(set())],)
             )
+        check.close()
         migrated_before = migrate(url)
     for run in (fresh, migrated_before):
         assert run.returncode != 0, run.stdout
@@ -229,6 +232,9 @@ def test_the_embedded_postgresql_answers_on_loopback_tcp_with_pgvector(monkeypat
     url = database_url()
     dsn = psycopg2.extensions.parse_dsn(url)
     assert dsn["host"] == "127.0.0.1" and int(dsn["port"]) > 0, url
-    with psycopg2.connect(url, connect_timeout=5) as check, check.cursor() as cur:
+    check = psycopg2.connect(url, connect_timeout=5)
+    with check.cursor() as cur:
         cur.execute("SELECT inet_server_addr()::text, count(*) FROM pg_available_extensions WHERE name = 'vector'")
-        assert cur.fetchone() == ("127.0.0.1/32", 1)
+        found = cur.fetchone()
+    check.close()
+    assert found == ("127.0.0.1/32", 1)

@@ -76,7 +76,7 @@ bench: $(VENV)/.installed  ## make bench [BENCH_STARTS=5 BENCH_WARM=50]
 
 # Do questions find the records that answer them? A year of records and 100+ labelled questions
 # (benchmarks/eval_diary.py) through the function, per category (benchmarks/question_eval.py): the
-# offline model, the fake Bedrock's semantic double, and words only where PostgreSQL lacks pgvector.
+# offline model, the fake Bedrock's semantic double, and the same with the embedding model down.
 # Prints the table and writes benchmarks/eval-latest.json. Not a timed test; not run by CI.
-eval: $(VENV)/.installed  ## make eval [EVAL_MODES=offline,semantic,words]
-	$(PY) -m benchmarks.question_eval --modes $(or $(EVAL_MODES),offline,semantic,words)
+eval: $(VENV)/.installed  ## make eval [EVAL_MODES=offline,semantic,embedding-down]
+	$(PY) -m benchmarks.question_eval --modes $(or $(EVAL_MODES),offline,semantic,embedding-down)

@@ -49,7 +49,7 @@ class Settings(BaseModel, frozen=True):
     bedrock_image_timeout_s: int = 25
 
     # Retrieval by meaning: a multilingual embedding model (Titan Text Embeddings V2 lists Korean
-    # among its languages), where PostgreSQL has pgvector. An embedding is bounded by its own
+    # among its languages), kept in pgvector columns. An embedding is bounded by its own
     # timeout and one attempt: a record whose embedding fails is stored anyway, and embedded later.
     bedrock_embedding_model_id: str = "amazon.titan-embed-text-v2:0"
     embedding_timeout_s: float = Field(default=3.0, gt=0, le=20)

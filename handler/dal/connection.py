@@ -30,15 +30,7 @@ from handler.settings import get_settings
 # uuid and uuid[] columns come back as uuid.UUID, not strings.
 psycopg2.extras.register_uuid()
 
-
-class _Connection(psycopg2.extensions.connection):
-    """The container's connection, and what it learned once about the database behind it."""
-
-    # Whether the tables have embedding columns (migration 0005 found pgvector); None: not asked.
-    stores_embeddings: bool | None = None
-
-
-_connection: _Connection | None = None
+_connection: psycopg2.extensions.connection | None = None
 # The role requests act as (created by migration 0003); row-level security applies to it.
 APP_ROLE = "diary_app"
 # A transaction's settings: the caller, the statement timeout, the role (see _scoped).
@@ -61,7 +53,7 @@ BACKFILL_ROLE = "diary_backfill"
 _PASSWORD_REFUSED = ("password authentication failed for user", "The password that was provided for the role")
 
 
-def _open() -> _Connection:
+def _open() -> psycopg2.extensions.connection:
     try:
         return _connect(refresh_secret=False)
     except psycopg2.OperationalError as exc:
@@ -76,11 +68,10 @@ def _open() -> _Connection:
         raise DatabaseUnavailable("database connection failed") from exc
 
 
-def _connect(refresh_secret: bool) -> _Connection:
+def _connect(refresh_secret: bool) -> psycopg2.extensions.connection:
     settings = get_settings()
     conn = psycopg2.connect(
         connection_dsn(settings, refresh=refresh_secret),
-        connection_factory=_Connection,
         connect_timeout=settings.db_connect_timeout_s,
         application_name="diary-orchestrator",
         # Detect a peer that vanished while the container was frozen.
@@ -95,7 +86,7 @@ def _connect(refresh_secret: bool) -> _Connection:
     return conn
 
 
-def _current() -> _Connection:
+def _current() -> psycopg2.extensions.connection:
     global _connection
     if _connection is not None and not _connection.closed and _hung_up(_connection):
         close()
@@ -157,20 +148,6 @@ def statement(user_id: str | None, role: str | None = None) -> Iterator[psycopg2
     `role`: act as that role instead (the backfill's), for no user."""
     with _scoped(user_id, explicit=False, role=role) as cur:
         yield cur
-
-
-def stores_embeddings() -> bool:
-    """Whether the database keeps embeddings: asked once per connection (one round trip)."""
-    conn = _current()
-    if conn.stores_embeddings is None:
-        with statement(None) as cur:
-            cur.execute(
-                "SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('records')"
-                " AND attname = 'embedding' AND NOT attisdropped) AS stores"
-            )
-            row = cur.fetchone()
-            conn.stores_embeddings = bool(row and row["stores"])
-    return conn.stores_embeddings
 
 
 @contextlib.contextmanager

@@ -597,6 +597,25 @@ def test_report_queue_has_a_dead_letter_queue(template):
     assert resources["ReportDeadLetterQueue"]["Properties"]["MessageRetentionPeriod"] == 1209600
 
 
+# Lambda counts a delivery it could not hand to a throttled function as a receive, and its guide
+# says to set maxReceiveCount to at least 5 ("Using Lambda with Amazon SQS",
+# https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html).
+LAMBDA_MIN_RECEIVES = 5
+
+
+def test_jobs_get_the_deliveries_lambda_recommends_before_the_dead_letter_queue(template):
+    param = template["Parameters"]["ReportMaxReceives"]
+    assert int(param["Default"]) >= LAMBDA_MIN_RECEIVES
+    # A smaller value is refused at deploy time, not discovered as jobs in the dead-letter queue.
+    assert param["MinValue"] == LAMBDA_MIN_RECEIVES
+    assert "services-sqs-configure.html" in param["Description"]
+    from handler.settings import Settings
+
+    # The function marks a job failed on the delivery the queue's default sends to the dead-letter
+    # queue: its own default is the template's, so a run without the variable agrees.
+    assert Settings.model_fields["report_max_receives"].default == int(param["Default"])
+
+
 def test_migrations_run_on_deploy_before_the_api_function(template):
     resources = template["Resources"]
     hook = resources["DatabaseMigration"]

@@ -310,7 +310,7 @@ def dry_run(args: argparse.Namespace, day: str, out: Callable[[str], None] = pri
         if step.body is not None:
             line += f" {json.dumps(step.body, ensure_ascii=False)}"
         line += f"  -> {' or '.join(map(str, step.expect))}"
-        line += "" if step.token else "  (no token)"
+        line += "" if step.token else "  (anonymous)"
         line += "  (repeated until it holds)" if step.until_true else ""
         out(f"{line}  {step.title}")
     out("Cleanup, also after a failure:")

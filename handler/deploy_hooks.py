@@ -1,6 +1,7 @@
-"""The template's two custom resources, run on every deploy before the API function is updated.
+"""The template's custom resources: two run on every deploy before the API function is updated,
+one after its alias has moved.
 
-Both run the same image as the API, their CMD set to an entry point here. CloudFormation sends a
+All run the same image as the API, their CMD set to an entry point here. CloudFormation sends a
 Create or Update and waits for the answer, which the function PUTs to the presigned `ResponseURL`
 (the `cfnresponse` module exists only in zip-packaged Python functions). A FAILED answer fails the
 deploy and rolls the stack back before the API function is updated.
@@ -17,7 +18,12 @@ by this account (handler.model_lifecycle). EOL, unknown or REFUSED fails the dep
 agreement the first call makes (FIRST_CALL) or an access Bedrock would not tell (UNVERIFIED)
 passes with a warning.
 
-Both do nothing on an Update during a rollback (the function version in the request is older than
+`prune_versions_on_deploy` (`Custom::VersionPruning`, outside the VPC, where Lambda's API is
+reachable): the diary function's old published versions are deleted, the newest few and every aliased
+one kept (handler.version_pruning). It never fails the deploy: what could not be deleted is in its
+`Summary` (a stack output) and the log, and is tried again on the next deploy.
+
+All do nothing on an Update during a rollback (the function version in the request is older than
 the one being rolled back from): failing there would leave the stack in UPDATE_ROLLBACK_FAILED.
 Exactly one answer is sent per invocation; a watchdog answers FAILED shortly before the function's
 own timeout, so a hung run fails the deploy instead of leaving CloudFormation waiting. Neither the
@@ -232,6 +238,45 @@ def check_models_on_deploy(event: dict[str, Any], context: Any) -> dict[str, Any
         return SUCCESS, f"{len(verdicts)} model(s) active and callable", data
 
     return _answer(event, context, "model check", lifecycle)
+
+
+def prune_versions_on_deploy(event: dict[str, Any], context: Any) -> dict[str, Any] | None:
+    """Lambda entry point of the version pruning custom resource. Every SUCCESS answer carries
+    `Summary`, which a stack output reads (a missing attribute would fail the stack)."""
+    from handler import aws, version_pruning
+
+    def seconds_left() -> float | None:
+        remaining = _remaining_ms(context)
+        return None if remaining is None else remaining / 1000
+
+    def pruning(request_type: str) -> tuple[str, str, dict[str, str]]:
+        properties = event.get("ResourceProperties") or {}
+        if request_type == "Delete":
+            return SUCCESS, "nothing to undo", {"Summary": "nothing pruned: the resource is being deleted"}
+        if is_rollback(event):
+            return SUCCESS, "rollback: no version is deleted", {"Summary": "nothing pruned: a rollback"}
+        try:
+            result = version_pruning.prune(
+                aws.client("lambda", read_timeout_s=10, attempts=3),
+                str(properties["FunctionArn"]),
+                int(properties["Keep"]),
+                seconds_left,
+            )
+        except Exception as exc:  # noqa: BLE001 - housekeeping: a deploy that is otherwise good stands
+            detail = f"{type(exc).__name__}: {redact(str(exc))}"
+            logger.error("could not prune the function's versions", extra={"detail": detail})
+            summary = f"nothing pruned ({detail[:160]})"
+            return SUCCESS, f"WARNING {summary}", {"Summary": summary}
+        for version, (code, message) in sorted(result.failed.items()):
+            logger.error("could not delete a version", extra={"version": version, "error": code, "detail": message})
+        logger.info(
+            "pruned the function's versions",
+            extra={"kept": result.kept, "deleted": result.deleted, "postponed": result.postponed},
+        )
+        summary = result.summary()
+        return SUCCESS, ("WARNING " if result.failed else "") + summary, {"Summary": summary}
+
+    return _answer(event, context, "version pruning", pruning)
 
 
 Work = Callable[[str], tuple[str, str, dict[str, str]]]

@@ -65,8 +65,11 @@ class Settings(BaseModel, frozen=True):
     # only). Unset: they run inline in the request that asks for them (local runs, tests).
     report_queue_url: str | None = None
     report_max_days: int = 31
-    # A job message received this many times is failed instead of retried again.
-    report_max_receives: int = 3
+    # A job message received this many times is failed instead of retried again: the queue's
+    # maxReceiveCount (template ReportMaxReceives), at least 5 as Lambda's SQS guide says, since a
+    # throttled delivery counts as a receive too
+    # (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html).
+    report_max_receives: int = Field(default=5, ge=1, le=10)
     # GET /me/export answers at once up to about this many bytes of document (Lambda's response
     # limit is 6 MB); a larger account's export is written to S3 by the worker.
     export_inline_max_bytes: int = Field(default=2_000_000, ge=0, le=5_000_000)

@@ -61,6 +61,7 @@ BUILT_IMAGE_URIS = {
     "DiaryFunction": "diaryfunction:python3.11-v1",
     "MigrationFunction": "migrationfunction:python3.11-v1-migrate",
     "ModelCheckFunction": "modelcheckfunction:python3.11-v1-modelcheck",
+    "VersionPruneFunction": "versionprunefunction:python3.11-v1-prune",
 }
 ENI_ACTIONS = {
     "ec2:CreateNetworkInterface",
@@ -109,6 +110,13 @@ ROLE_ACTIONS = {
         "bedrock:GetInferenceProfile",
         "bedrock:GetFoundationModelAvailability",
     },
+    "VersionPruneFunctionRole": {
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "lambda:ListVersionsByFunction",
+        "lambda:ListAliases",
+        "lambda:DeleteFunction",
+    },
     "DatabaseProxyRole": {"secretsmanager:GetSecretValue"},
     "EmbeddingBackfillSchedulerRole": {"sqs:SendMessage"},
 }
@@ -129,6 +137,8 @@ PSEUDO = {
     "ModelCheckFunctionLogGroup.Arn": (
         "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/diary-dev-modelcheck:*"
     ),
+    "VersionPruneFunctionLogGroup.Arn": "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/diary-dev-prune:*",
+    "DiaryFunction.Arn": "arn:aws:lambda:us-east-1:123456789012:function:diary-dev-DiaryFunction-AbC",
 }
 
 
@@ -365,7 +375,8 @@ def test_functions_are_one_image_built_by_sam(template):
     diary = template["Resources"]["DiaryFunction"]
     migration = template["Resources"]["MigrationFunction"]
     check = template["Resources"]["ModelCheckFunction"]
-    for fn in (diary, migration, check):
+    prune = template["Resources"]["VersionPruneFunction"]
+    for fn in (diary, migration, check, prune):
         props = fn["Properties"]
         assert props["PackageType"] == "Image"
         assert {k: fn["Metadata"][k] for k in ("Dockerfile", "DockerContext")} == {
@@ -379,10 +390,12 @@ def test_functions_are_one_image_built_by_sam(template):
     assert diary["Metadata"]["DockerTag"] == "python3.11-v1"
     assert migration["Metadata"]["DockerTag"] == "python3.11-v1-migrate"
     assert check["Metadata"]["DockerTag"] == "python3.11-v1-modelcheck"
+    assert prune["Metadata"]["DockerTag"] == "python3.11-v1-prune"
     # The API function keeps the Dockerfile's CMD; the deploy hooks swap in their own.
     assert "ImageConfig" not in diary["Properties"]
     assert migration["Properties"]["ImageConfig"] == {"Command": ["handler.deploy_hooks.migrate_on_deploy"]}
     assert check["Properties"]["ImageConfig"] == {"Command": ["handler.deploy_hooks.check_models_on_deploy"]}
+    assert prune["Properties"]["ImageConfig"] == {"Command": ["handler.deploy_hooks.prune_versions_on_deploy"]}
     props = diary["Properties"]
     assert props["MemorySize"] == 1024
     assert props["Timeout"] == 29  # under API Gateway's 30 s integration limit
@@ -443,6 +456,7 @@ def test_log_groups_have_retention_and_belong_to_their_function(template):
         ("DiaryFunction", "DiaryFunctionLogGroup"),
         ("MigrationFunction", "MigrationFunctionLogGroup"),
         ("ModelCheckFunction", "ModelCheckFunctionLogGroup"),
+        ("VersionPruneFunction", "VersionPruneFunctionLogGroup"),
     ):
         assert resources[group]["Type"] == "AWS::Logs::LogGroup"
         assert resources[group]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
@@ -626,6 +640,25 @@ def test_report_queue_has_a_dead_letter_queue(template):
     # At least the function's timeout, so a message in flight is not handed to a second worker.
     assert queue["VisibilityTimeout"] >= 6 * resources["DiaryFunction"]["Properties"]["Timeout"]
     assert resources["ReportDeadLetterQueue"]["Properties"]["MessageRetentionPeriod"] == 1209600
+
+
+# Lambda counts a delivery it could not hand to a throttled function as a receive, and its guide
+# says to set maxReceiveCount to at least 5 ("Using Lambda with Amazon SQS",
+# https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html).
+LAMBDA_MIN_RECEIVES = 5
+
+
+def test_jobs_get_the_deliveries_lambda_recommends_before_the_dead_letter_queue(template):
+    param = template["Parameters"]["ReportMaxReceives"]
+    assert int(param["Default"]) >= LAMBDA_MIN_RECEIVES
+    # A smaller value is refused at deploy time, not discovered as jobs in the dead-letter queue.
+    assert param["MinValue"] == LAMBDA_MIN_RECEIVES
+    assert "services-sqs-configure.html" in param["Description"]
+    from handler.settings import Settings
+
+    # The function marks a job failed on the delivery the queue's default sends to the dead-letter
+    # queue: its own default is the template's, so a run without the variable agrees.
+    assert Settings.model_fields["report_max_receives"].default == int(param["Default"])
 
 
 def test_migrations_run_on_deploy_before_the_api_function(template):
@@ -1172,6 +1205,7 @@ def test_log_permissions_are_limited_to_each_functions_log_group(transformed):
     for role, group in (
         ("DiaryFunctionRole", "DiaryFunctionLogGroup"),
         ("MigrationFunctionRole", "MigrationFunctionLogGroup"),
+        ("VersionPruneFunctionRole", "VersionPruneFunctionLogGroup"),
     ):
         for _, statement in _statements(transformed, role):
             if any(a.startswith("logs:") for a in _as_list(statement["Action"])):
@@ -1209,12 +1243,68 @@ def test_the_embedding_backfill_is_a_scheduled_job_on_the_workers_queue(template
     assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
 
 
-def test_snapstart_is_on_by_default_for_the_published_alias(transformed, template):
-    """SnapStart applies to published versions: the function publishes one per change as the alias
-    `live`, which the routes and the queue invoke (test_one_api_route_per_endpoint,
-    test_report_worker_reports_partial_batch_failures)."""
-    assert template["Parameters"]["SnapStart"]["Default"] == "PublishedVersions"
-    function = transformed["Resources"]["DiaryFunction"]["Properties"]
-    assert function["SnapStart"] == {"ApplyOn": {"Ref": "SnapStart"}}
-    aliases = resources_of_type(transformed, "AWS::Lambda::Alias")
-    assert aliases["DiaryFunctionAliaslive"]["Properties"]["Name"] == "live"
+def test_snapstart_is_opt_in_and_the_routes_use_the_published_alias_either_way(template):
+    """SnapStart is off by default: Lambda's SnapStart overview lists container images as
+    unsupported while its container-image hooks page describes them (README "SnapStart"), and a
+    version that fails to publish fails the first deploy. Either way the function publishes a
+    version per change as the alias `live`, which the routes and the queue invoke
+    (test_one_api_route_per_endpoint, test_report_worker_reports_partial_batch_failures)."""
+    param = template["Parameters"]["SnapStart"]
+    assert param["Default"] == "None"
+    assert param["AllowedValues"] == ["None", "PublishedVersions"]
+    for choice in param["AllowedValues"]:
+        cfn = translate(template, SnapStart=choice)
+        function = cfn["Resources"]["DiaryFunction"]["Properties"]
+        assert function["SnapStart"] == {"ApplyOn": {"Ref": "SnapStart"}}
+        aliases = resources_of_type(cfn, "AWS::Lambda::Alias")
+        assert aliases["DiaryFunctionAliaslive"]["Properties"]["Name"] == "live"
+        (mapping,) = resources_of_type(cfn, "AWS::Lambda::EventSourceMapping").values()
+        assert mapping["Properties"]["FunctionName"] == {"Ref": "DiaryFunctionAliaslive"}
+
+
+DIARY_FUNCTION_ARN = PSEUDO["DiaryFunction.Arn"]
+
+
+def test_old_versions_of_the_diary_function_are_pruned_after_the_alias_moves(template, transformed):
+    """SAM retains every version it publishes (DeletionPolicy Retain), so without pruning each deploy
+    leaves one more behind, billed with SnapStart. handler.deploy_hooks.prune_versions_on_deploy
+    keeps the newest few and every aliased one (tests/unit/test_version_pruning.py)."""
+    resources = transformed["Resources"]
+    (version,) = [
+        name
+        for name, v in resources_of_type(transformed, "AWS::Lambda::Version").items()
+        if v["Properties"]["FunctionName"] == {"Ref": "DiaryFunction"}
+    ]
+    assert resources[version]["DeletionPolicy"] == "Retain"
+    pruning = resources["DiaryFunctionVersionPruning"]
+    assert pruning["Type"] == "Custom::VersionPruning"
+    props = pruning["Properties"]
+    assert props["ServiceToken"] == {"Fn::GetAtt": ["VersionPruneFunction", "Arn"]}
+    # The unqualified ARN: the function whose versions go, and nothing else.
+    assert props["FunctionArn"] == {"Fn::GetAtt": ["DiaryFunction", "Arn"]}
+    # A new version changes the property (an update, hence a run); an older one is a rollback.
+    assert props["FunctionVersion"] == {"Ref": version}
+    # Referencing the alias orders the pruning after the alias has moved to the new version.
+    assert props["AliasArn"] == {"Ref": "DiaryFunctionAliaslive"}
+    # The newest two at least: the version a rollback moves the alias back to stays.
+    assert int(props["Keep"]) >= 2
+    function = template["Resources"]["VersionPruneFunction"]["Properties"]
+    assert 0 < function["Timeout"] < props["ServiceTimeout"]
+    # Lambda's API is public; the private subnets have no endpoint for it.
+    assert "VpcConfig" not in function
+    assert template["Resources"]["VersionPruneFunctionInvokeConfig"]["Properties"] == {
+        "FunctionName": {"Ref": "VersionPruneFunction"},
+        "Qualifier": "$LATEST",
+        "MaximumRetryAttempts": 0,
+    }
+    # What was kept, deleted or left behind: a stack output, which `sam deploy` prints.
+    assert template["Outputs"]["VersionPruning"]["Value"] == {"Fn::GetAtt": ["DiaryFunctionVersionPruning", "Summary"]}
+
+
+def test_the_pruner_may_delete_versions_of_the_diary_function_only(transformed):
+    role = "VersionPruneFunctionRole"
+    for action in ("lambda:ListVersionsByFunction", "lambda:ListAliases"):
+        assert _resources_for(transformed, action, PSEUDO, role) == [DIARY_FUNCTION_ARN], action
+    # Qualified ARNs only: a version (an alias qualifier DeleteFunction refuses itself). The
+    # unqualified ARN, which would delete the function with every version, is not granted.
+    assert _resources_for(transformed, "lambda:DeleteFunction", PSEUDO, role) == [f"{DIARY_FUNCTION_ARN}:*"]

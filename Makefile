@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 EVENTS ?= events/http-api/records-create.json events/http-api/agent-diary.json events/http-api/questions-ask.json events/http-api/images-create.json events/http-api/reports-create.json events/http-api/reports-list.json
 
-.PHONY: run dev test test-quick migrate backfill image lint clean bench eval
+.PHONY: run dev smoke test test-quick migrate backfill image lint clean bench eval
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,13 @@ run: $(VENV)/.installed  ## make run [EVENTS="events/http-api/health.json ..."]
 
 dev: $(VENV)/.installed  ## make dev [DEV_PORT=3000 DEV_ARGS=--rest CORS_ALLOW_ORIGINS=http://localhost:5173]
 	$(PY) -m handler.local.dev_server $(DEV_ARGS)
+
+# After `sam deploy`, with your own AWS credentials: a throwaway Cognito user walks one record through
+# the deployed API (record, diary, picture, erasure) and is deleted (handler/local/smoke.py).
+# LOCAL=http://127.0.0.1:3000 walks a running `make dev` instead; SMOKE_ARGS=--dry-run prints, sends nothing.
+smoke: $(VENV)/.installed  ## make smoke STACK=diary-dev [REGION=us-west-2] [SMOKE_ARGS=--dry-run] | make smoke LOCAL=<url>
+	$(if $(or $(STACK),$(LOCAL)),,$(error give STACK=<the service stack's name>, or LOCAL=<make dev's URL>))
+	$(PY) -m handler.local.smoke $(if $(LOCAL),--local $(LOCAL),--stack $(STACK)) $(if $(REGION),--region $(REGION)) $(SMOKE_ARGS)
 
 test: $(VENV)/.installed
 	$(PY) -m pytest
@@ -76,7 +83,7 @@ bench: $(VENV)/.installed  ## make bench [BENCH_STARTS=5 BENCH_WARM=50]
 
 # Do questions find the records that answer them? A year of records and 100+ labelled questions
 # (benchmarks/eval_diary.py) through the function, per category (benchmarks/question_eval.py): the
-# offline model, the fake Bedrock's semantic double, and words only where PostgreSQL lacks pgvector.
+# offline model, the fake Bedrock's semantic double, and the same with the embedding model down.
 # Prints the table and writes benchmarks/eval-latest.json. Not a timed test; not run by CI.
-eval: $(VENV)/.installed  ## make eval [EVAL_MODES=offline,semantic,words]
-	$(PY) -m benchmarks.question_eval --modes $(or $(EVAL_MODES),offline,semantic,words)
+eval: $(VENV)/.installed  ## make eval [EVAL_MODES=offline,semantic,embedding-down]
+	$(PY) -m benchmarks.question_eval --modes $(or $(EVAL_MODES),offline,semantic,embedding-down)

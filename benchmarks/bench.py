@@ -20,10 +20,10 @@ Measured, in this order (each module's docstring says how and why):
   - benchmarks/report.py: the goals, and the table printed and stored with the results.
 
 Needs root (buildah with vfs storage and chroot isolation; .ci/build-image installs buildah and makes
-the base stand-in when needed), PostgreSQL on 127.0.0.1:5432 (BENCH_DATABASE_URL) and the dev
-dependencies (moto, psycopg2). The sources are copied to a snapshot folder first, so edits made
-while the benchmark runs do not mix into it. Writes benchmarks/results/bench-<UTC time>.json and a
-copy in benchmarks/latest.json.
+the base stand-in when needed), PostgreSQL with pgvector over TCP (the embedded one, or
+BENCH_DATABASE_URL) and the dev dependencies (moto, psycopg2). The sources are copied to a snapshot
+folder first, so edits made while the benchmark runs do not mix into it. Writes
+benchmarks/results/bench-<UTC time>.json and a copy in benchmarks/latest.json.
 
   python -m benchmarks.bench [--starts 5] [--warm 50] [--skip-build]
 """

@@ -13,10 +13,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+from handler.local.embedded_postgres import database_url
+
 ROOT = Path(__file__).resolve().parents[1]
 BUILDAH = ["buildah", "--storage-driver", "vfs"]
 BASE_REF = "docker.io/library/python:3.11-slim"
-DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+# The embedded PostgreSQL (with pgvector, which the schema requires; on 127.0.0.1, where the images
+# reach it) unless BENCH_DATABASE_URL names another. The run of 2026-12-02 used the machine's
+# PostgreSQL 15 (without pgvector), which the schema no longer runs on.
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL") or database_url()
 TAGS = {
     "project": "diary-bench:project",
     "untrimmed": "diary-bench:untrimmed",

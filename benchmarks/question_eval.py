@@ -14,11 +14,12 @@ so that `sources` is what retrieval delivered. Modes:
 - offline: MODEL_PROVIDER=offline, the local embedder (words and a small synonym list), pgvector;
 - semantic: Bedrock's code path against the fake Bedrock, whose Titan embeddings come from the
   semantic double (tests/fakes/semantic_double.py), pgvector;
-- words: the semantic mode on a PostgreSQL without pgvector (the machine's, when it answers);
+- embedding-down: the semantic mode with the embedding model unavailable (every embedding call
+  fails): nothing is embedded and questions are answered by words, the service's fault path;
 - bedrock: the real Bedrock (credentials and EVAL_BEDROCK=1 needed; the model's own citations).
-Each pgvector mode uses a throwaway embedded PostgreSQL of its own.
+Each mode uses a throwaway embedded PostgreSQL (with pgvector, as production) of its own.
 
-    python -m benchmarks.question_eval [--modes offline,semantic,words]
+    python -m benchmarks.question_eval [--modes offline,semantic,embedding-down]
 """
 
 from __future__ import annotations
@@ -44,35 +45,12 @@ from benchmarks.eval_diary import QUESTIONS, TODAY, records  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 LATEST = ROOT / "benchmarks" / "eval-latest.json"
-WORDS_DATABASE_URL = os.environ.get("EVAL_WORDS_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 GOAL_OVERALL, GOAL_CATEGORY, GOAL_MAX_HANDED = 0.95, 0.90, 40
 _REF = re.compile(r"^- \[(r\d+)\]", re.M)
 
 
 @contextlib.contextmanager
-def _database(mode: str) -> Iterator[str | None]:
-    if mode == "words":
-        import psycopg2
-
-        try:
-            admin = psycopg2.connect(WORDS_DATABASE_URL, connect_timeout=3)
-        except psycopg2.OperationalError:
-            yield None
-            return
-        admin.autocommit = True
-        name = f"diary_eval_{uuid.uuid4().hex[:8]}"
-        with admin.cursor() as cur:
-            cur.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield psycopg2.extensions.make_dsn(WORDS_DATABASE_URL, dbname=name)
-        finally:
-            from handler.dal import connection
-
-            connection.close()
-            with admin.cursor() as cur:
-                cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            admin.close()
-        return
+def _database() -> Iterator[str]:
     from tests.throwaway_postgres import throwaway_server
 
     with throwaway_server() as server:
@@ -92,10 +70,12 @@ def _models(mode: str) -> Iterator[Any]:
     fake = server = None
     if mode == "offline":
         env["MODEL_PROVIDER"] = "offline"
-    elif mode in ("semantic", "words"):
-        from tests.fakes.bedrock import FakeBedrock, serve
+    elif mode in ("semantic", "embedding-down"):
+        from tests.fakes.bedrock import Failure, FakeBedrock, serve
 
         fake = FakeBedrock()
+        if mode == "embedding-down":
+            fake.embeddings_down = Failure(503, "ServiceUnavailableException")
         # An answerer that cites every record it is handed: `sources` is what retrieval delivered.
         fake.policies["AnswerDraft"] = lambda call: {"answer": "...", "used_records": _REF.findall(call.prompt_text)}
         server = serve(fake)
@@ -133,11 +113,8 @@ def _reset_caches() -> None:
     client.cache_clear()
 
 
-def run_mode(mode: str) -> dict[str, Any] | None:
-    with _database(mode) as url, _models(mode) as fake:
-        if url is None:
-            print(f"[eval] {mode}: no PostgreSQL without pgvector at {WORDS_DATABASE_URL}; skipped")
-            return None
+def run_mode(mode: str) -> dict[str, Any]:
+    with _database() as url, _models(mode) as fake:
         os.environ["DATABASE_URL"] = url
         _reset_caches()
         from handler import migrate
@@ -168,7 +145,6 @@ def run_mode(mode: str) -> dict[str, Any] | None:
                 assert reply.status == 201, reply.body
                 if key:
                     ids[key] = reply.body["id"]
-            stores = connection.stores_embeddings()
             rows = []
             for question in QUESTIONS:
                 embeddings[0] = 0
@@ -203,7 +179,7 @@ def run_mode(mode: str) -> dict[str, Any] | None:
             connection.close()
             os.environ.pop("DATABASE_URL", None)
             _reset_caches()
-    return {"mode": mode, "stores_embeddings": stores, "questions": rows}
+    return {"mode": mode, "questions": rows}
 
 
 def summarise(result: dict[str, Any]) -> list[dict[str, Any]]:
@@ -230,7 +206,7 @@ def summarise(result: dict[str, Any]) -> list[dict[str, Any]]:
 def table(results: list[dict[str, Any]]) -> str:
     out = []
     for result in results:
-        out.append(f"\n**{result['mode']}** (embeddings stored: {'yes' if result['stores_embeddings'] else 'no'})\n")
+        out.append(f"\n**{result['mode']}**\n")
         out.append(
             "| category | questions | found | top 5 | handed max / mean | text calls max | embedding calls max |"
         )
@@ -249,13 +225,13 @@ def table(results: list[dict[str, Any]]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--modes", default="offline,semantic,words")
+    parser.add_argument("--modes", default="offline,semantic,embedding-down")
     args = parser.parse_args()
     modes = [m for m in args.modes.split(",") if m]
     if "bedrock" in modes and not os.environ.get("EVAL_BEDROCK"):
         print("[eval] bedrock: set EVAL_BEDROCK=1 with AWS credentials to run it; skipped")
         modes.remove("bedrock")
-    results = [r for r in (run_mode(mode) for mode in modes) if r is not None]
+    results = [run_mode(mode) for mode in modes]
     text = table(results)
     print(text)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")

@@ -51,7 +51,11 @@ settings = get_settings()
 # GetSecretValue's password included; these libraries never log below INFO here.
 for _noisy in ("botocore", "boto3", "urllib3"):
     logging.getLogger(_noisy).setLevel(logging.INFO)
-logger = Logger()
+# The one logger of the function; every module logs through a child of it (Logger(child=True)), as
+# JSON on stdout, whatever Lambda's log format. Lambda reads a JSON line's level only with an
+# RFC 3339 timestamp, and takes any other line as INFO
+# (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html).
+logger = Logger(use_rfc3339=True)
 metrics = Metrics(namespace=settings.powertools_metrics_namespace)
 
 _ROUTERS = (

@@ -1,6 +1,7 @@
-"""The template's two custom resources, run on every deploy before the API function is updated.
+"""The template's custom resources: two run on every deploy before the API function is updated,
+one after its alias has moved.
 
-Both run the same image as the API, their CMD set to an entry point here. CloudFormation sends a
+All run the same image as the API, their CMD set to an entry point here. CloudFormation sends a
 Create or Update and waits for the answer, which the function PUTs to the presigned `ResponseURL`
 (the `cfnresponse` module exists only in zip-packaged Python functions). A FAILED answer fails the
 deploy and rolls the stack back before the API function is updated.
@@ -12,10 +13,17 @@ deploy and rolls the stack back before the API function is updated.
 - Delete: nothing. The schema lives and dies with the database.
 
 `check_models_on_deploy` (`Custom::ModelLifecycleCheck`, outside the VPC, where Bedrock's control
-plane is reachable without an endpoint): every configured model must still be served
-(handler.model_lifecycle). EOL or unknown fails the deploy; LEGACY passes with a warning.
+plane is reachable without an endpoint): every configured model must still be served, and callable
+by this account (handler.model_lifecycle). EOL, unknown or REFUSED fails the deploy; LEGACY, an
+agreement the first call makes (FIRST_CALL) or an access Bedrock would not tell (UNVERIFIED)
+passes with a warning.
 
-Both do nothing on an Update during a rollback (the function version in the request is older than
+`prune_versions_on_deploy` (`Custom::VersionPruning`, outside the VPC, where Lambda's API is
+reachable): the diary function's old published versions are deleted, the newest few and every aliased
+one kept (handler.version_pruning). It never fails the deploy: what could not be deleted is in its
+`Summary` (a stack output) and the log, and is tried again on the next deploy.
+
+All do nothing on an Update during a rollback (the function version in the request is older than
 the one being rolled back from): failing there would leave the stack in UPDATE_ROLLBACK_FAILED.
 Exactly one answer is sent per invocation; a watchdog answers FAILED shortly before the function's
 own timeout, so a hung run fails the deploy instead of leaving CloudFormation waiting. Neither the
@@ -35,7 +43,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-logger = Logger()
+logger = Logger(use_rfc3339=True)  # as handler.app's, for the same reason
 
 SUCCESS = "SUCCESS"
 FAILED = "FAILED"
@@ -46,7 +54,11 @@ RETRY_MARGIN_MS = 15_000
 MAX_RETRY_DELAY_S = 15.0
 PUT_ATTEMPTS = 3
 PUT_TIMEOUT_S = 15
-_REASON_LIMIT = 300
+# "The total size of the response body can't exceed 4096 bytes" (CloudFormation, "Custom resource
+# response objects": https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-responses.html).
+# Long enough for a line per configured model. The only text in it that may be non-ASCII (6 bytes
+# once escaped) is an error message, cut to 200 characters (redact) or 120 per model (model_lifecycle).
+_REASON_LIMIT = 1000
 # What a DSN, a URL or an error text could carry that must not be repeated.
 _SECRETS = (
     re.compile(r"(password\s*[=:]\s*)\S+", re.IGNORECASE),
@@ -171,8 +183,8 @@ def migrate_on_deploy(event: dict[str, Any], context: Any) -> dict[str, Any] | N
 
 def check_models_on_deploy(event: dict[str, Any], context: Any) -> dict[str, Any] | None:
     """Lambda entry point of the model check custom resource: every model the deployment names must
-    still be served. EOL or unknown fails the deploy; LEGACY succeeds with a warning in the log and
-    in the answer's reason, which the stack's events show."""
+    still be served and callable. A failing verdict fails the deploy; a warning (LEGACY, FIRST_CALL,
+    UNVERIFIED) succeeds with it in the log and in the answer's reason, which the stack's events show."""
     import datetime as dt
 
     from handler import model_lifecycle
@@ -203,7 +215,7 @@ def check_models_on_deploy(event: dict[str, Any], context: Any) -> dict[str, Any
             )
         verdicts = model_lifecycle.check(models, model_lifecycle.control_plane_clients(), dt.datetime.now(dt.UTC))
         for verdict in verdicts:
-            log = logger.error if verdict.fails else logger.warning if verdict.state == "LEGACY" else logger.info
+            log = logger.error if verdict.fails else logger.warning if verdict.warns else logger.info
             log(
                 "model lifecycle",
                 extra={
@@ -212,18 +224,59 @@ def check_models_on_deploy(event: dict[str, Any], context: Any) -> dict[str, Any
                     "region": verdict.model.region,
                     "state": verdict.state,
                     "detail": verdict.detail,
+                    "access": verdict.access,
+                    "access_detail": verdict.access_detail,
                 },
             )
         failing = [v for v in verdicts if v.fails]
-        legacy = [v for v in verdicts if v.state == "LEGACY"]
+        warning = [v for v in verdicts if v.warns]
         data: dict[str, str] = {v.model.task: v.state for v in verdicts}
         if failing:
-            return FAILED, "retired or unknown model: " + "; ".join(v.line() for v in failing + legacy), data
-        if legacy:
-            return SUCCESS, "WARNING " + "; ".join(v.line() for v in legacy), data
-        return SUCCESS, f"{len(verdicts)} model(s) active", data
+            return FAILED, "model cannot be called: " + "; ".join(v.line() for v in failing + warning), data
+        if warning:
+            return SUCCESS, "WARNING " + "; ".join(v.line() for v in warning), data
+        return SUCCESS, f"{len(verdicts)} model(s) active and callable", data
 
     return _answer(event, context, "model check", lifecycle)
+
+
+def prune_versions_on_deploy(event: dict[str, Any], context: Any) -> dict[str, Any] | None:
+    """Lambda entry point of the version pruning custom resource. Every SUCCESS answer carries
+    `Summary`, which a stack output reads (a missing attribute would fail the stack)."""
+    from handler import aws, version_pruning
+
+    def seconds_left() -> float | None:
+        remaining = _remaining_ms(context)
+        return None if remaining is None else remaining / 1000
+
+    def pruning(request_type: str) -> tuple[str, str, dict[str, str]]:
+        properties = event.get("ResourceProperties") or {}
+        if request_type == "Delete":
+            return SUCCESS, "nothing to undo", {"Summary": "nothing pruned: the resource is being deleted"}
+        if is_rollback(event):
+            return SUCCESS, "rollback: no version is deleted", {"Summary": "nothing pruned: a rollback"}
+        try:
+            result = version_pruning.prune(
+                aws.client("lambda", read_timeout_s=10, attempts=3),
+                str(properties["FunctionArn"]),
+                int(properties["Keep"]),
+                seconds_left,
+            )
+        except Exception as exc:  # noqa: BLE001 - housekeeping: a deploy that is otherwise good stands
+            detail = f"{type(exc).__name__}: {redact(str(exc))}"
+            logger.error("could not prune the function's versions", extra={"detail": detail})
+            summary = f"nothing pruned ({detail[:160]})"
+            return SUCCESS, f"WARNING {summary}", {"Summary": summary}
+        for version, (code, message) in sorted(result.failed.items()):
+            logger.error("could not delete a version", extra={"version": version, "error": code, "detail": message})
+        logger.info(
+            "pruned the function's versions",
+            extra={"kept": result.kept, "deleted": result.deleted, "postponed": result.postponed},
+        )
+        summary = result.summary()
+        return SUCCESS, ("WARNING " if result.failed else "") + summary, {"Summary": summary}
+
+    return _answer(event, context, "version pruning", pruning)
 
 
 Work = Callable[[str], tuple[str, str, dict[str, str]]]

@@ -2,6 +2,11 @@
 
 Safe to run twice (applied versions are recorded) and from several processes at once (an advisory
 lock serialises them; the second one finds everything applied).
+
+The schema needs pgvector: a server without it is refused before anything is applied, every time,
+so that a database migrated there by an earlier version (without embeddings) is refused as well.
+RDS for PostgreSQL has it ("Extension versions for Amazon RDS for PostgreSQL",
+https://docs.aws.amazon.com/AmazonRDS/latest/PostgreSQLReleaseNotes/postgresql-extensions.html).
 """
 
 from __future__ import annotations
@@ -14,6 +19,16 @@ from handler.dal import connection
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # Any constant shared by every migrating process; "diary" in ASCII.
 _LOCK_KEY = 0x6469617279
+NO_PGVECTOR = (
+    "this PostgreSQL has no pgvector (the `vector` extension), which the schema requires for"
+    " retrieval by meaning. RDS for PostgreSQL has it (the migrations create the extension); locally,"
+    " leave DATABASE_URL unset for the embedded PostgreSQL, which ships it, or point DATABASE_URL at"
+    " a server with pgvector installed."
+)
+
+
+class PgvectorMissing(RuntimeError):
+    """The server offers no `vector` extension; nothing was applied."""
 
 
 def pending_files(applied: set[str]) -> list[Path]:
@@ -23,6 +38,9 @@ def pending_files(applied: set[str]) -> list[Path]:
 def migrate() -> list[str]:
     """Apply what is missing; return the versions applied by this call."""
     with connection.transaction(None, bootstrap=True) as cur:
+        cur.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'")
+        if cur.fetchone() is None:
+            raise PgvectorMissing(NO_PGVECTOR)
         # Session-level lock: held across the per-file transactions below.
         cur.execute("SELECT pg_advisory_lock(%s)", (_LOCK_KEY,))
     try:
@@ -46,9 +64,14 @@ def migrate() -> list[str]:
 
 
 def main() -> int:
-    done = migrate()
+    try:
+        done = migrate()
+    except PgvectorMissing as exc:
+        print(f"migrate: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        connection.close()
     print(f"applied {len(done)} migration(s): {', '.join(done) or 'none pending'}")
-    connection.close()
     return 0
 
 

@@ -130,7 +130,11 @@ class QuestionAnswer(BaseModel):
 
 class Image(BaseModel):
     id: uuid.UUID
-    url: str = Field(description="Presigned GET URL; expires after IMAGE_URL_EXPIRY_S.")
+    url: str = Field(description="Presigned GET URL; ask for the image again for a fresh one once it expires.")
+    url_expires_at: dt.datetime = Field(
+        description="When `url` stops working: IMAGE_URL_EXPIRY_S after it was made at the latest, sooner when"
+        " the credentials that signed it expire first."
+    )
     s3_key: str
     prompt: str
     diary_date: dt.date | None
@@ -190,6 +194,9 @@ class Export(BaseModel):
     )
     url: str | None = Field(
         default=None, description="Presigned GET URL of the JSON document (UserData), once completed."
+    )
+    url_expires_at: dt.datetime | None = Field(
+        default=None, description="When `url` stops working (see Image); poll again for a fresh one until `expires_at`."
     )
     expires_at: dt.datetime | None = Field(default=None, description="When the completed document is deleted.")
     failure: str | None = None

@@ -49,7 +49,7 @@ class Settings(BaseModel, frozen=True):
     bedrock_image_timeout_s: int = 25
 
     # Retrieval by meaning: a multilingual embedding model (Titan Text Embeddings V2 lists Korean
-    # among its languages), where PostgreSQL has pgvector. An embedding is bounded by its own
+    # among its languages), kept in pgvector columns. An embedding is bounded by its own
     # timeout and one attempt: a record whose embedding fails is stored anyway, and embedded later.
     bedrock_embedding_model_id: str = "amazon.titan-embed-text-v2:0"
     embedding_timeout_s: float = Field(default=3.0, gt=0, le=20)
@@ -57,13 +57,19 @@ class Settings(BaseModel, frozen=True):
     question_recent_days: int = Field(default=14, ge=1, le=366)
 
     image_bucket: str | None = None
+    # How long a presigned URL lives at most; sooner when the credentials that sign it expire first
+    # (handler.aws.credentials_expiry). SigV4 allows at most 604800 s, 7 days
+    # (https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html).
     image_url_expiry_s: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
     # The worker's queue: reports, exports and erasures (its name is from when it carried reports
     # only). Unset: they run inline in the request that asks for them (local runs, tests).
     report_queue_url: str | None = None
     report_max_days: int = 31
-    # A job message received this many times is failed instead of retried again.
-    report_max_receives: int = 3
+    # A job message received this many times is failed instead of retried again: the queue's
+    # maxReceiveCount (template ReportMaxReceives), at least 5 as Lambda's SQS guide says, since a
+    # throttled delivery counts as a receive too
+    # (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html).
+    report_max_receives: int = Field(default=5, ge=1, le=10)
     # GET /me/export answers at once up to about this many bytes of document (Lambda's response
     # limit is 6 MB); a larger account's export is written to S3 by the worker.
     export_inline_max_bytes: int = Field(default=2_000_000, ge=0, le=5_000_000)

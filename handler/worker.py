@@ -50,6 +50,13 @@ def _job(message: dict, final_attempt: bool) -> Callable[[], object]:
 
 
 def _run(record: SQSRecord) -> None:
+    # Every line a job logs names it by its message id (an erasure has no other id, and its user's
+    # id is not to be logged); the Lambda request id is on every line already (handler.app).
+    with logger.append_context_keys(message_id=record.message_id):
+        _run_job(record)
+
+
+def _run_job(record: SQSRecord) -> None:
     receives = int(record.attributes.approximate_receive_count or 1)
     try:
         message = json.loads(record.body)
@@ -58,7 +65,7 @@ def _run(record: SQSRecord) -> None:
         run = _job(message, final_attempt=receives >= get_settings().report_max_receives)
     except (ValueError, KeyError, TypeError):
         # Retrying cannot fix a message that is not ours; drop it loudly instead of poisoning the queue.
-        logger.error("dropped a malformed job message", extra={"message_id": record.message_id})
+        logger.error("dropped a malformed job message")
         return
     run()
 

@@ -1,7 +1,8 @@
 """Shared fixtures: a real PostgreSQL database, API Gateway events, and the fake Bedrock.
 
-The database is the one DATABASE_URL points at (CI: the machine's PostgreSQL) or, when it is unset,
-the embedded `pgserver` one. Each test session gets a database of its own, migrated with the same
+The database server is the embedded `pgserver` one (PostgreSQL 16 with pgvector, on 127.0.0.1), or
+the one DATABASE_URL points at, which needs pgvector too: without it the migrations refuse, and the
+tests fail with their message. Each test session gets a database of its own, migrated with the same
 code as `python -m handler.migrate`, and drops it at the end.
 """
 
@@ -48,17 +49,19 @@ def test_database() -> Iterator[str]:
     from handler import migrate
     from handler.dal import connection
 
-    migrate.migrate()
-    yield url
-    connection.close()
-    with admin.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.close()
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
+    try:
+        migrate.migrate()
+        yield url
+    finally:
+        connection.close()
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 @pytest.fixture

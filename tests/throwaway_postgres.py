@@ -4,13 +4,20 @@ For tests that must do what no shared server may suffer: restart it, or reach it
 function does in AWS (host, port and database from settings, TLS verified). It listens only on a
 Unix socket in its folder (libpq does not use TLS on a Unix socket, so `sslmode=verify-full` still
 connects), and is deleted when the test is done. The machine's PostgreSQL is never touched.
+
+`server_without_pgvector`: the same PostgreSQL without the `vector` extension, what a server
+without the pgvector package looks like (Debian's PostgreSQL here, for one), on any machine.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
+import subprocess
 import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg2
@@ -52,3 +59,54 @@ def migrate(url: str) -> None:
         else:
             os.environ["DATABASE_URL"] = saved
         get_settings.cache_clear()
+
+
+@contextlib.contextmanager
+def server_without_pgvector() -> Iterator[str]:
+    """The URL of a running PostgreSQL whose extensions lack pgvector, deleted afterwards.
+
+    pgserver's own programs, copied: PostgreSQL looks for extensions in the share/ folder next to
+    its executable (symlinks resolved), so a copy beside a share/ folder without `vector*` files has
+    no pgvector, while everything else is the embedded server's."""
+    from pgserver._commands import POSTGRES_BIN_PATH
+    from pgserver.utils import ensure_user_exists
+
+    install = POSTGRES_BIN_PATH.parent
+    with tempfile.TemporaryDirectory(prefix="diary-pg-nopgvector-") as folder:
+        root = Path(folder)
+        root.chmod(0o755)
+        (root / "bin").mkdir()
+        for program in ("initdb", "pg_ctl", "postgres"):
+            shutil.copy2(POSTGRES_BIN_PATH / program, root / "bin")
+        (root / "lib").symlink_to(install / "lib")
+        share = install / "share" / "postgresql"
+        extensions = root / "share" / "postgresql" / "extension"
+        extensions.mkdir(parents=True)
+        for entry in share.iterdir():
+            if entry.name != "extension":
+                (extensions.parent / entry.name).symlink_to(entry)
+        for entry in (share / "extension").iterdir():
+            if not entry.name.startswith("vector"):
+                (extensions / entry.name).symlink_to(entry)
+        data = root / "data"
+        data.mkdir()
+        # PostgreSQL refuses to run as root; as root, run it as pgserver's own user, as pgserver does.
+        user = None
+        if os.geteuid() == 0:
+            user = ensure_user_exists("pgserver").pw_name
+            shutil.chown(data, user)
+        # The programs find pgserver's libpq through a path relative to where they were installed.
+        env = {**os.environ, "LD_LIBRARY_PATH": str(install.parents[1] / "pgserver.libs")}
+
+        def run(program: str, *args: str) -> None:
+            subprocess.run(
+                [str(root / "bin" / program), "-D", str(data), *args],
+                user=user, env=env, check=True, capture_output=True, timeout=60,
+            )  # fmt: skip
+
+        run("initdb", "--auth=trust", "--encoding=utf8", "-U", "postgres")
+        run("pg_ctl", "-w", "-o", f'-h "" -k {data}', "-l", str(data / "log"), "start")
+        try:
+            yield f"postgresql://postgres@/postgres?host={data}"
+        finally:
+            run("pg_ctl", "-w", "-m", "immediate", "stop")

@@ -16,7 +16,7 @@ import socket
 import struct
 import threading
 
-from tests.tls_proxy import GSSENC_REQUEST, SSL_REQUEST, connect, read_exactly
+from tests.tls_proxy import GSSENC_REQUEST, SSL_REQUEST, connect, read_exactly, read_startup
 
 
 class WireRecorder:
@@ -53,10 +53,10 @@ class WireRecorder:
 
     def _forward(self, client: socket.socket) -> None:
         with client:
-            first = _read_startup(client)
+            first = read_startup(client)
             while first is not None and struct.unpack("!I", first[4:8])[0] in (SSL_REQUEST, GSSENC_REQUEST):
                 client.sendall(b"N")
-                first = _read_startup(client)
+                first = read_startup(client)
             if first is None:
                 return
             with connect(self.upstream) as server:
@@ -79,14 +79,6 @@ class WireRecorder:
                 elif kind == b"P":
                     self.parses += 1
             server.sendall(header + body)
-
-
-def _read_startup(sock: socket.socket) -> bytes | None:
-    head = read_exactly(sock, 4)
-    if head is None:
-        return None
-    rest = read_exactly(sock, struct.unpack("!I", head)[0] - 4)
-    return None if rest is None else head + rest
 
 
 def _pump(source: socket.socket, target: socket.socket) -> None:

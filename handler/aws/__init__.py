@@ -10,8 +10,18 @@ keeps the loader).
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import os
 from typing import Any
+
+# Temporary credentials whose expiry botocore was not given: Lambda's execution-role credentials in
+# AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN carry none, and Lambda does not say
+# how long they last ("services that assume a role, such as the AWS Lambda execution role, don't
+# necessarily comply with the role's session duration settings",
+# https://repost.aws/knowledge-center/presigned-url-s3-bucket-expiration). An hour: a role
+# session's default length (STS AssumeRole's DurationSeconds, a role's MaxSessionDuration).
+UNKNOWN_SESSION_S = 3600
 
 
 @functools.cache
@@ -37,13 +47,67 @@ def client(service: str, read_timeout_s: int = 10, region: str | None = None, at
     included, so that retries fit the caller's time."""
     from botocore.config import Config
 
-    return session().client(
-        service,
-        region_name=region,
-        config=Config(
-            connect_timeout=3, read_timeout=read_timeout_s, retries={"mode": "standard", "total_max_attempts": attempts}
-        ),
+    config = Config(
+        connect_timeout=3, read_timeout=read_timeout_s, retries={"mode": "standard", "total_max_attempts": attempts}
     )
+    if service == "s3":
+        config = config.merge(_s3_config())
+    return session().client(service, region_name=region, config=config)
+
+
+def _s3_config() -> Any:
+    """How S3 requests and presigned URLs are signed and addressed.
+
+    SigV4 (`s3v4`): botocore presigns with Signature Version 2 unless told, and S3 refuses SigV2 for
+    objects encrypted with SSE-KMS, as the bucket's are
+    (https://repost.aws/knowledge-center/s3-kms-signature-version-error).
+
+    In AWS, the bucket's regional virtual host, `<bucket>.s3.<region>.amazonaws.com`: without
+    `addressing_style="virtual"` botocore presigns on the global `s3.amazonaws.com`, which S3 may
+    answer with a 307 to the regional host for up to 24 hours after a bucket is made
+    (https://docs.aws.amazon.com/AmazonS3/latest/API/UsingRouting.html), and the redirected request
+    fails, since the signature covers the host. `us_east_1_regional_endpoint`: us-east-1's own host
+    too, not the global one.
+
+    With an endpoint set by the standard variables (AWS_ENDPOINT_URL_S3, or AWS_ENDPOINT_URL for
+    every service): path style, `<endpoint>/<bucket>/<key>`. That endpoint is a local S3 (moto in
+    the tests and `make dev`), where `<bucket>.127.0.0.1` or `<bucket>.localhost` does not resolve;
+    botocore's default for a custom endpoint is path style too, which "virtual" would override.
+    """
+    from botocore.config import Config
+
+    local = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    return Config(
+        signature_version="s3v4",
+        s3={"addressing_style": "path" if local else "virtual", "us_east_1_regional_endpoint": "regional"},
+    )
+
+
+def credentials_expiry(now: dt.datetime) -> dt.datetime | None:
+    """When the session's credentials expire (whole seconds); None for long-term keys, which do not.
+
+    A presigned URL dies with them: "If you created a presigned URL using a temporary token, then the
+    URL expires when the token expires, even if the URL was created with a later expiration time"
+    (https://docs.aws.amazon.com/AmazonS3/latest/userguide/ShareObjectPreSignedURL.html). Their own
+    expiry where botocore knows it (refreshable credentials: Lambda's container credentials under
+    SnapStart, an assumed role, AWS_CREDENTIAL_EXPIRATION); `now` + UNKNOWN_SESSION_S for session
+    credentials of unknown expiry.
+    """
+    from botocore.exceptions import NoCredentialsError
+
+    credentials = session().get_credentials()
+    if credentials is None:
+        raise NoCredentialsError()
+    # Refreshed first, as botocore does before it signs (15 minutes before they expire), so that the
+    # expiry read below is that of the credentials the URL is then signed with.
+    frozen = credentials.get_frozen_credentials()
+    # botocore's RefreshableCredentials keep their expiry in `_expiry_time` (no public accessor).
+    expiry = getattr(credentials, "_expiry_time", None)
+    if expiry is not None:
+        return expiry.replace(microsecond=0)
+    if frozen.token:
+        return now + dt.timedelta(seconds=UNKNOWN_SESSION_S)
+    return None
 
 
 def load_service_models(services: tuple[str, ...]) -> None:

@@ -7,12 +7,14 @@ picture, or erases their account, nothing of it stays behind in the bucket's his
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import uuid
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from handler.aws import client
+from handler.aws import client, credentials_expiry
 from handler.errors import AwsUnavailable, NotConfigured
 from handler.settings import get_settings
 
@@ -59,13 +61,30 @@ def put_export(key: str, document: bytes) -> None:
     _put(key, document, "application/json", Tagging=EXPORT_TAG)
 
 
-def presigned_url(key: str) -> str:
+@dataclasses.dataclass(frozen=True)
+class PresignedUrl:
+    url: str
+    # When the URL stops working: IMAGE_URL_EXPIRY_S after it was signed at the latest, sooner when
+    # the credentials that signed it expire first (handler.aws.credentials_expiry).
+    expires_at: dt.datetime
+
+
+def presigned_url(key: str) -> PresignedUrl:
+    bucket = _bucket()
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     try:
-        return client("s3").generate_presigned_url(
-            "get_object", Params={"Bucket": _bucket(), "Key": key}, ExpiresIn=get_settings().image_url_expiry_s
-        )
+        s3 = client("s3")
+        expiry = credentials_expiry(now)
+        expires_in = get_settings().image_url_expiry_s
+        if expiry is not None:
+            expires_in = max(1, min(expires_in, int((expiry - now).total_seconds())))
+        url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires_in)
     except (BotoCoreError, ClientError) as exc:
         raise AwsUnavailable("image storage failed; retry later") from exc
+    # The URL's window starts at its X-Amz-Date, the signing time, which can be a second after `now`.
+    signed_at = dt.datetime.strptime(parse_qs(urlsplit(url).query)["X-Amz-Date"][0], "%Y%m%dT%H%M%SZ")
+    works_until = signed_at.replace(tzinfo=dt.UTC) + dt.timedelta(seconds=expires_in)
+    return PresignedUrl(url, works_until if expiry is None else min(works_until, expiry))
 
 
 def delete_everything(prefix: str) -> int:

@@ -30,15 +30,7 @@ from handler.settings import get_settings
 # uuid and uuid[] columns come back as uuid.UUID, not strings.
 psycopg2.extras.register_uuid()
 
-
-class _Connection(psycopg2.extensions.connection):
-    """The container's connection, and what it learned once about the database behind it."""
-
-    # Whether the tables have embedding columns (migration 0005 found pgvector); None: not asked.
-    stores_embeddings: bool | None = None
-
-
-_connection: _Connection | None = None
+_connection: psycopg2.extensions.connection | None = None
 # The role requests act as (created by migration 0003); row-level security applies to it.
 APP_ROLE = "diary_app"
 # A transaction's settings: the caller, the statement timeout, the role (see _scoped).
@@ -52,24 +44,34 @@ _BOOTSTRAP = (
 BACKFILL_ROLE = "diary_backfill"
 
 
-def _open() -> _Connection:
+# How a refused password reads when connecting. psycopg2 has no SQLSTATE for a failed connect
+# (pgcode is None even when the server sent one: libpq reports it as text), so the words are all
+# there is. PostgreSQL's own, also inside what RDS Proxy passes on when the database refuses the
+# proxy's login ("Request returned an error: ..."); and RDS Proxy's, which checks the password
+# against its own copy of the secret: "The password that was provided for the role <role> is wrong."
+# https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy.troubleshooting.html
+_PASSWORD_REFUSED = ("password authentication failed for user", "The password that was provided for the role")
+
+
+def _open() -> psycopg2.extensions.connection:
     try:
         return _connect(refresh_secret=False)
     except psycopg2.OperationalError as exc:
-        # RDS rotates the managed secret; a cached password fails until the cache expires.
-        if get_settings().db_secret_arn and "password authentication failed" in str(exc):
-            try:
-                return _connect(refresh_secret=True)
-            except psycopg2.OperationalError as retry_exc:
-                raise DatabaseUnavailable("database connection failed") from retry_exc
+        if not (get_settings().db_secret_arn and any(words in str(exc) for words in _PASSWORD_REFUSED)):
+            raise DatabaseUnavailable("database connection failed") from exc
+    # RDS rotates the managed secret, and a cached password fails until the cache expires: read the
+    # secret again, once. A fresh password still refused (RDS Proxy may not have read it yet) is a
+    # 503; a later request connects with it once the proxy has read it too.
+    try:
+        return _connect(refresh_secret=True)
+    except psycopg2.OperationalError as exc:
         raise DatabaseUnavailable("database connection failed") from exc
 
 
-def _connect(refresh_secret: bool) -> _Connection:
+def _connect(refresh_secret: bool) -> psycopg2.extensions.connection:
     settings = get_settings()
     conn = psycopg2.connect(
         connection_dsn(settings, refresh=refresh_secret),
-        connection_factory=_Connection,
         connect_timeout=settings.db_connect_timeout_s,
         application_name="diary-orchestrator",
         # Detect a peer that vanished while the container was frozen.
@@ -84,7 +86,7 @@ def _connect(refresh_secret: bool) -> _Connection:
     return conn
 
 
-def _current() -> _Connection:
+def _current() -> psycopg2.extensions.connection:
     global _connection
     if _connection is not None and not _connection.closed and _hung_up(_connection):
         close()
@@ -146,20 +148,6 @@ def statement(user_id: str | None, role: str | None = None) -> Iterator[psycopg2
     `role`: act as that role instead (the backfill's), for no user."""
     with _scoped(user_id, explicit=False, role=role) as cur:
         yield cur
-
-
-def stores_embeddings() -> bool:
-    """Whether the database keeps embeddings: asked once per connection (one round trip)."""
-    conn = _current()
-    if conn.stores_embeddings is None:
-        with statement(None) as cur:
-            cur.execute(
-                "SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('records')"
-                " AND attname = 'embedding' AND NOT attisdropped) AS stores"
-            )
-            row = cur.fetchone()
-            conn.stores_embeddings = bool(row and row["stores"])
-    return conn.stores_embeddings
 
 
 @contextlib.contextmanager

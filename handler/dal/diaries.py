@@ -1,4 +1,4 @@
-"""SQL for the diaries table: one diary per user and day, and its embedding where the table has one."""
+"""SQL for the diaries table: one diary per user and day, and its embedding (NULL until it has one)."""
 
 from __future__ import annotations
 
@@ -24,25 +24,19 @@ def upsert(
     model: str,
     record_ids: list[uuid.UUID],
     embedding: list[float] | None = None,
-    stores_embeddings: bool = False,
     overwrite_edited: bool = False,
 ) -> Diary | None:
     """Write the day's diary; writing again replaces it (created_at and the user's tags are kept,
     and it is no longer `edited`), but a diary the user edited only with `overwrite_edited`: None
-    when it was kept. Where the table keeps embeddings the old one never outlives its text:
-    replaced, or NULL for the backfill to fill."""
-    column, value, update = (
-        (", embedding", ", %s::vector", ", embedding = EXCLUDED.embedding") if stores_embeddings else ("", "", "")
-    )
-    params: tuple = (user_id, day, title, content, model, [str(i) for i in record_ids])
-    if stores_embeddings:
-        params += (vector_literal(embedding) if embedding is not None else None,)
+    when it was kept. The old embedding never outlives its text: replaced, or NULL for the backfill
+    to fill."""
+    params = (user_id, day, title, content, model, [str(i) for i in record_ids], vector_literal(embedding))
     cur.execute(
-        f"INSERT INTO diaries (user_id, diary_date, title, content, model, record_ids{column})"
-        f" VALUES (%s, %s, %s, %s, %s, %s::uuid[]{value})"
+        "INSERT INTO diaries (user_id, diary_date, title, content, model, record_ids, embedding)"
+        " VALUES (%s, %s, %s, %s, %s, %s::uuid[], %s::vector)"
         " ON CONFLICT (user_id, diary_date) DO UPDATE SET"
         " title = EXCLUDED.title, content = EXCLUDED.content, model = EXCLUDED.model,"
-        f" record_ids = EXCLUDED.record_ids, edited = false, updated_at = now(){update}"
+        " record_ids = EXCLUDED.record_ids, edited = false, updated_at = now(), embedding = EXCLUDED.embedding"
         " WHERE NOT diaries.edited OR %s"
         f" RETURNING {_COLUMNS}",
         (*params, overwrite_edited),
@@ -97,23 +91,16 @@ def put(
     content: str,
     tags: list[str],
     embedding: list[float] | None = None,
-    stores_embeddings: bool = False,
 ) -> tuple[Diary, bool]:
     """The user's own diary for the day, marked edited; (the diary, whether it was created). A diary
     the model wrote keeps its model and records; one the user starts is the user's."""
-    column, value, update = (
-        (", embedding", ", %s::vector", ", embedding = EXCLUDED.embedding") if stores_embeddings else ("", "", "")
-    )
-    params: tuple = (user_id, day, title, content, tags)
-    if stores_embeddings:
-        params += (vector_literal(embedding) if embedding is not None else None,)
     cur.execute(
-        f"INSERT INTO diaries (user_id, diary_date, title, content, tags, model, record_ids, edited{column})"
-        f" VALUES (%s, %s, %s, %s, %s, 'user', '{{}}', true{value})"
+        "INSERT INTO diaries (user_id, diary_date, title, content, tags, model, record_ids, edited, embedding)"
+        " VALUES (%s, %s, %s, %s, %s, 'user', '{}', true, %s::vector)"
         " ON CONFLICT (user_id, diary_date) DO UPDATE SET title = EXCLUDED.title, content = EXCLUDED.content,"
-        f" tags = EXCLUDED.tags, edited = true, updated_at = now(){update}"
+        " tags = EXCLUDED.tags, edited = true, updated_at = now(), embedding = EXCLUDED.embedding"
         f" RETURNING {_COLUMNS}, (xmax = 0) AS created",
-        params,
+        (user_id, day, title, content, tags, vector_literal(embedding)),
     )
     row = cur.fetchone()
     return Diary.model_validate(row), bool(row["created"])

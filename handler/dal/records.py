@@ -1,8 +1,8 @@
 """SQL for the records table. Every statement is filtered by the owner's id, but the backfill's,
 which acts as diary_backfill (migration 0005: it reads texts and writes embeddings, nothing else).
 
-An embedding is stored where the table has the column (migration 0005), passed as pgvector's text
-form ('[0.1,0.2,...]') so that no adapter package is needed."""
+An embedding (migration 0005) is passed as pgvector's text form ('[0.1,0.2,...]') so that no adapter
+package is needed; NULL where the model gave none, for the backfill to fill."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ _ANY_TERM = "to_tsquery('simple', array_to_string(%(terms)s::text[], ' | '))"
 _RRF_K = 60
 
 
-def vector_literal(vector: list[float]) -> str:
-    return "[" + ",".join(f"{x:.7g}" for x in vector) + "]"
+def vector_literal(vector: list[float] | None) -> str | None:
+    return None if vector is None else "[" + ",".join(f"{x:.7g}" for x in vector) + "]"
 
 
 def insert(
@@ -31,13 +31,11 @@ def insert(
     search_document: str,
     embedding: list[float] | None = None,
 ) -> Record:
-    """`embedding` None: none is stored (the table may have no such column; the backfill fills it)."""
-    column, value = (", embedding", ", %s::vector") if embedding is not None else ("", "")
-    params: tuple = (str(record_id), user_id, content, record_date, search_document)
+    """`embedding` None: none is stored (the backfill fills it)."""
     cur.execute(
-        f"INSERT INTO records (id, user_id, content, record_date, search_terms{column})"
-        f" VALUES (%s, %s, %s, %s, to_tsvector('simple', %s){value}) RETURNING {_COLUMNS}",
-        params + ((vector_literal(embedding),) if embedding is not None else ()),
+        "INSERT INTO records (id, user_id, content, record_date, search_terms, embedding)"
+        f" VALUES (%s, %s, %s, %s, to_tsvector('simple', %s), %s::vector) RETURNING {_COLUMNS}",
+        (str(record_id), user_id, content, record_date, search_document, vector_literal(embedding)),
     )
     return Record.model_validate(cur.fetchone())
 
@@ -162,18 +160,14 @@ def update(
     record_date: dt.date | None,
     search_document: str | None,
     embedding: list[float] | None = None,
-    stores_embeddings: bool = False,
 ) -> Record | None:
     """Change a record's text and/or day; a new text gets its search terms and embedding (or none,
     for the backfill) in the same statement, so the index never describes an old text."""
     sets: list[str] = []
     params: list[object] = []
     if content is not None:
-        sets += ["content = %s", "search_terms = to_tsvector('simple', %s)"]
-        params += [content, search_document]
-        if stores_embeddings:
-            sets.append("embedding = %s::vector")
-            params.append(vector_literal(embedding) if embedding is not None else None)
+        sets += ["content = %s", "search_terms = to_tsvector('simple', %s)", "embedding = %s::vector"]
+        params += [content, search_document, vector_literal(embedding)]
     if record_date is not None:
         sets.append("record_date = %s")
         params.append(record_date)

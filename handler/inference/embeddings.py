@@ -12,9 +12,10 @@ user writes is lost or delayed for it (the backfill embeds what is missing later
 from __future__ import annotations
 
 import json
-import logging
 import math
 from typing import Any, Literal, Protocol
+
+from aws_lambda_powertools import Logger
 
 from handler.aws import client
 from handler.deadline import seconds_left
@@ -23,7 +24,7 @@ from handler.inference import offline_embedder, usage
 from handler.inference.model_call import model_call
 from handler.settings import EmbeddingFormatName, get_settings
 
-logger = logging.getLogger(__name__)
+logger = Logger(child=True)
 
 DIMENSIONS = 1024
 Purpose = Literal["document", "query"]

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 from collections.abc import Iterator
 
 import botocore.exceptions
-from aws_lambda_powertools import Metrics
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import ValidationError
 
 from handler.errors import DeadlineExceeded, ModelAnswerMalformed, ModelUnavailable
 
-logger = logging.getLogger(__name__)
+logger = Logger(child=True)
 # Shares the entry point's metric set; flushed with it at the end of the invocation.
 metrics = Metrics()
 

@@ -12,7 +12,8 @@ exports, erasures) are handed to the function, as the SQS event source mapping w
 The caller is the `X-User-Id` header (ALLOW_USER_ID_HEADER, local only): there is no authorizer
 here. CORS is answered as the stack's HTTP API answers it (template.yaml, CorsConfiguration):
 origins from CORS_ALLOW_ORIGINS (comma separated; empty: no CORS headers at all), the same
-headers, methods and max age. One request at a time, as one Lambda container takes them.
+headers, methods, exposed headers and max age, and `X-User-Id` allowed too, so that a page can
+name its caller. One request at a time, as one Lambda container takes them.
 """
 
 from __future__ import annotations
@@ -34,7 +35,10 @@ from handler.local.invoke import LocalContext, run_queued_jobs, start_local_serv
 # checks that the two agree.
 CORS_ALLOW_HEADERS = ("authorization", "content-type", "idempotency-key")
 CORS_ALLOW_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+CORS_EXPOSE_HEADERS = ("location", "retry-after", "allow")
 CORS_MAX_AGE_S = 600
+# Here the caller is X-User-Id: a page that cannot send it cannot talk to this server at all.
+PREFLIGHT_ALLOW_HEADERS = (*CORS_ALLOW_HEADERS, "x-user-id")
 # API Gateway's own payload limit for the HTTP API (10 MB); the function checks its own, smaller one.
 MAX_REQUEST_BYTES = 10 * 1024 * 1024
 
@@ -75,7 +79,7 @@ class _Request(BaseHTTPRequestHandler):
                 {
                     "access-control-allow-origin": origin,
                     "access-control-allow-methods": ",".join(CORS_ALLOW_METHODS),
-                    "access-control-allow-headers": ",".join(CORS_ALLOW_HEADERS),
+                    "access-control-allow-headers": ",".join(PREFLIGHT_ALLOW_HEADERS),
                     "access-control-max-age": str(CORS_MAX_AGE_S),
                     "vary": "origin",
                 },
@@ -90,7 +94,7 @@ class _Request(BaseHTTPRequestHandler):
             self._send(413, {"content-type": "application/json"}, b'{"message":"Request Entity Too Large"}')
             return
         raw = self.rfile.read(length) if length else b""
-        url = urllib.parse.urlsplit(self.path)
+        url = urllib.parse.urlsplit(_request_target(self.path))
         headers = dict(self.headers.items())
         try:
             body, is_base64 = (raw.decode("utf-8"), False) if raw else (None, False)
@@ -119,7 +123,14 @@ class _Request(BaseHTTPRequestHandler):
             headers[name.lower()] = ", ".join(values)
         origin = self.headers.get("origin")
         if origin and self._cors_origin(origin):
-            headers.update({"access-control-allow-origin": origin, "vary": "origin"})
+            # As API Gateway adds them to an integration's response (http-api-cors.html).
+            headers.update(
+                {
+                    "access-control-allow-origin": origin,
+                    "access-control-expose-headers": ",".join(CORS_EXPOSE_HEADERS),
+                    "vary": "origin",
+                }
+            )
         body = response.get("body") or ""
         payload = base64.b64decode(body) if response.get("isBase64Encoded") else body.encode("utf-8")
         self._send(int(response["statusCode"]), headers, b"" if self.command == "HEAD" else payload)
@@ -137,7 +148,18 @@ class _Request(BaseHTTPRequestHandler):
         self.wfile.write(payload)
 
     def log_message(self, format: str, *args: Any) -> None:
-        sys.stderr.write(f"dev: {self.command} {self.path} -> {args[1] if len(args) > 1 else ''}\n")
+        sys.stderr.write(f"dev: {self.command} {_request_target(self.path)} -> {args[1] if len(args) > 1 else ''}\n")
+
+
+def _request_target(path: str) -> str:
+    """The request target as the client sent it. http.server decodes the request line as latin-1,
+    so `?q=영화` typed raw (curl sends the UTF-8 bytes as they are) would reach the function as
+    mojibake, while `?q=%EC%98%81%ED%99%94` decodes right. Both must mean the same words: API
+    Gateway passes the query as sent in rawQueryString and its parameters decoded in
+    queryStringParameters
+    (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html).
+    Bytes that are not UTF-8 become U+FFFD, as parse_qsl does for bad percent-escapes."""
+    return path.encode("latin-1").decode("utf-8", errors="replace")
 
 
 def serve(port: int, shape: str) -> DevServer:

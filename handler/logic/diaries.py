@@ -40,7 +40,6 @@ def write_diary(user_id: str, day: dt.date, temperature: float | None = None, ov
         DEFAULT_TEMPERATURE if temperature is None else temperature,
     )
     embedding = embedding_index.for_storage(f"{answer.output.title}\n{answer.output.content}")
-    keeps_embeddings = connection.stores_embeddings()
     with connection.statement(user_id) as cur:
         diary = diaries_dal.upsert(
             cur,
@@ -51,7 +50,6 @@ def write_diary(user_id: str, day: dt.date, temperature: float | None = None, ov
             answer.model,
             [r.id for r in records],
             embedding,
-            stores_embeddings=keeps_embeddings,
             overwrite_edited=overwrite,
         )
     if diary is None:  # the user edited it while the model was writing
@@ -62,9 +60,8 @@ def write_diary(user_id: str, day: dt.date, temperature: float | None = None, ov
 def put_diary(user_id: str, day: dt.date, title: str, content: str, tags: list[str]) -> tuple[Diary, bool]:
     """The user's own diary for the day, replacing what is there; (the diary, whether it is new)."""
     embedding = embedding_index.for_storage(f"{title}\n{content}")
-    keeps_embeddings = connection.stores_embeddings()
     with connection.statement(user_id) as cur:
-        return diaries_dal.put(cur, user_id, day, title, content, tags, embedding, stores_embeddings=keeps_embeddings)
+        return diaries_dal.put(cur, user_id, day, title, content, tags, embedding)
 
 
 def get_diary(user_id: str, day: dt.date) -> Diary:

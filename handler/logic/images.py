@@ -72,4 +72,7 @@ def delete_image(user_id: str, image_id: uuid.UUID) -> None:
 
 
 def _shown(stored: StoredImage, model_calls: int = 0) -> Image:
-    return Image(**dataclasses.asdict(stored), url=object_store.presigned_url(stored.s3_key), model_calls=model_calls)
+    signed = object_store.presigned_url(stored.s3_key)
+    return Image(
+        **dataclasses.asdict(stored), url=signed.url, url_expires_at=signed.expires_at, model_calls=model_calls
+    )

@@ -3,8 +3,8 @@
 Retrieval happens in code, bound to the caller's id, then one model call answers from what was
 found. The dates the question names (resolved against the user's today; vague recency is the last
 QUESTION_RECENT_DAYS days; in `POST /agent` the routing model's period when code resolves none)
-bound the search; its words and, where the database keeps embeddings, its meaning rank the records
-(one embedding call for the question). A question that names no date and matches nothing is
+bound the search; its words and its meaning rank the records (one embedding call for the question;
+by words alone when the embedding model fails). A question that names no date and matches nothing is
 answered from the caller's most recent records. "Nothing found", with no model call, only when
 the caller has no records at all in the window searched.
 

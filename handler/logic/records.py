@@ -48,10 +48,8 @@ def list_records(
 def edit_record(
     user_id: str, record_id: uuid.UUID, content: str | None = None, record_date: dt.date | None = None
 ) -> Record:
-    """A new text is indexed for search again, and embedded again where embeddings are kept, in the
-    same statement that stores it."""
+    """A new text is indexed for search and embedded again, in the same statement that stores it."""
     embedding = embedding_index.for_storage(content) if content is not None else None
-    keeps_embeddings = connection.stores_embeddings()
     with connection.statement(user_id) as cur:
         record = records_dal.update(
             cur,
@@ -61,7 +59,6 @@ def edit_record(
             record_date,
             search_terms.document(content) if content is not None else None,
             embedding,
-            stores_embeddings=keeps_embeddings,
         )
     if record is None:
         raise NotFound("no such record")

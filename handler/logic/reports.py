@@ -11,8 +11,9 @@ attempt fails the report instead, so that no report stays running forever.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import uuid
+
+from aws_lambda_powertools import Logger
 
 from handler.agents.reporter import agent as reporter
 from handler.agents.reporter.schema import ReportDraft
@@ -26,7 +27,7 @@ from handler.logic import calendar
 from handler.models import DayScore, Diary, Record, Report
 from handler.settings import get_settings
 
-logger = logging.getLogger(__name__)
+logger = Logger(child=True)
 
 MAX_RECORDS = 1000
 RECENT_REPORTS = 50

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import logging
 import uuid
+
+from aws_lambda_powertools import Logger
 
 from handler.aws import job_queue, object_store
 from handler.dal import connection
@@ -29,11 +30,12 @@ from handler.dal import images as images_dal
 from handler.dal import records as records_dal
 from handler.dal import reports as reports_dal
 from handler.dal.exports import StoredExport
+from handler.dal.images import StoredImage
 from handler.errors import AwsUnavailable, NotFound
 from handler.models import Erasure, Export, Image, UserData
 from handler.settings import get_settings
 
-logger = logging.getLogger(__name__)
+logger = Logger(child=True)
 
 ERASE = "erase"
 EXPORT = "export"
@@ -80,10 +82,13 @@ def document(user_id: str) -> UserData:
         records=records,
         diaries=diaries,
         reports=reports,
-        images=[
-            Image(**dataclasses.asdict(i), url=object_store.presigned_url(i.s3_key), model_calls=0) for i in images
-        ],
+        images=[_image(i) for i in images],
     )
+
+
+def _image(stored: StoredImage) -> Image:
+    signed = object_store.presigned_url(stored.s3_key)
+    return Image(**dataclasses.asdict(stored), url=signed.url, url_expires_at=signed.expires_at, model_calls=0)
 
 
 def run_export(user_id: str, export_id: uuid.UUID, final_attempt: bool) -> None:
@@ -141,10 +146,12 @@ def _shown(stored: StoredExport) -> Export:
     retention = dt.timedelta(days=get_settings().export_retention_days)
     expires_at = stored.updated_at + retention if stored.status == "completed" else None
     expired = expires_at is not None and expires_at <= dt.datetime.now(dt.UTC)
+    signed = object_store.presigned_url(stored.s3_key) if stored.s3_key and not expired else None
     return Export(
         export_id=stored.id,
         status="expired" if expired else stored.status,
-        url=object_store.presigned_url(stored.s3_key) if stored.s3_key and not expired else None,
+        url=signed and signed.url,
+        url_expires_at=signed and signed.expires_at,
         expires_at=expires_at,
         failure=stored.failure,
         created_at=stored.created_at,

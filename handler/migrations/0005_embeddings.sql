@@ -1,8 +1,9 @@
--- Retrieval by meaning: an embedding per record and per diary (handler/inference/embeddings.py),
--- where the server has pgvector (RDS for PostgreSQL 16 and the embedded pgserver do; Debian's
--- PostgreSQL 15 packages do not). Without it nothing is added and the service searches by words
--- only; running this file again where pgvector has since appeared needs a migration of its own.
--- EXECUTE: the vector type only exists once the extension is created, inside this same block.
+-- Retrieval by meaning: an embedding per record and per diary (handler/inference/embeddings.py).
+-- pgvector is required: RDS for PostgreSQL 16 and the embedded pgserver have it; handler.migrate
+-- refuses a server without it before anything is applied. (Until pgvector was required, this file
+-- added nothing where it was missing; a database migrated that way on a server that has pgvector
+-- since gets the columns by deleting this file's row from schema_migrations and migrating again:
+-- every statement here is safe to repeat.)
 --
 -- No approximate index: every search is one user's rows (at most a few thousand), scanned exactly
 -- through records_user_date_idx; an HNSW index over all users would filter after ranking and could
@@ -21,25 +22,17 @@ END
 $$;
 GRANT diary_backfill TO CURRENT_USER;
 
-DO $$
-DECLARE
-    user_table text;
-BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'vector') THEN
-        RAISE NOTICE 'pgvector is not available: questions are answered by words only';
-        RETURN;
-    END IF;
-    CREATE EXTENSION IF NOT EXISTS vector;
-    EXECUTE 'ALTER TABLE records ADD COLUMN IF NOT EXISTS embedding vector(1024)';
-    EXECUTE 'ALTER TABLE diaries ADD COLUMN IF NOT EXISTS embedding vector(1024)';
-    EXECUTE 'GRANT USAGE ON SCHEMA public TO diary_backfill';
-    EXECUTE 'GRANT SELECT (id, user_id, content, embedding) ON records TO diary_backfill';
-    EXECUTE 'GRANT UPDATE (embedding) ON records TO diary_backfill';
-    EXECUTE 'GRANT SELECT (user_id, diary_date, title, content, embedding) ON diaries TO diary_backfill';
-    EXECUTE 'GRANT UPDATE (embedding) ON diaries TO diary_backfill';
-    FOREACH user_table IN ARRAY ARRAY['records', 'diaries'] LOOP
-        EXECUTE format('DROP POLICY IF EXISTS backfill_embeddings ON %I', user_table);
-        EXECUTE format('CREATE POLICY backfill_embeddings ON %I TO diary_backfill USING (true) WITH CHECK (true)', user_table);
-    END LOOP;
-END
-$$;
+-- The statements of this file are parsed together but analysed one at a time, so the columns'
+-- type exists by the time they are added.
+CREATE EXTENSION IF NOT EXISTS vector;
+ALTER TABLE records ADD COLUMN IF NOT EXISTS embedding vector(1024);
+ALTER TABLE diaries ADD COLUMN IF NOT EXISTS embedding vector(1024);
+GRANT USAGE ON SCHEMA public TO diary_backfill;
+GRANT SELECT (id, user_id, content, embedding) ON records TO diary_backfill;
+GRANT UPDATE (embedding) ON records TO diary_backfill;
+GRANT SELECT (user_id, diary_date, title, content, embedding) ON diaries TO diary_backfill;
+GRANT UPDATE (embedding) ON diaries TO diary_backfill;
+DROP POLICY IF EXISTS backfill_embeddings ON records;
+CREATE POLICY backfill_embeddings ON records TO diary_backfill USING (true) WITH CHECK (true);
+DROP POLICY IF EXISTS backfill_embeddings ON diaries;
+CREATE POLICY backfill_embeddings ON diaries TO diary_backfill USING (true) WITH CHECK (true);

@@ -9,7 +9,8 @@ Titan Text Embeddings V2 (`inputText`, `dimensions`, `normalize` -> `embedding`)
 semantic double (tests/fakes/semantic_double.py). A body with a
 field the model's documentation does not list, or a value outside it, is refused with the
 ValidationException Bedrock would answer. A filtered picture can be scripted. Failures can be queued
-to exercise botocore's error mapping and retries. Every request is recorded.
+to exercise botocore's error mapping and retries, and the embedding model taken down (every embedding
+call fails, the text and image calls go on). Every request is recorded.
 """
 
 from __future__ import annotations
@@ -109,6 +110,10 @@ class FakeBedrock:
     usages: deque = field(default_factory=deque)
     # Tool name -> how to answer a request for it when no answer is scripted (`make eval`).
     policies: dict[str, Any] = field(default_factory=dict)
+    # The embedding model unavailable: every embedding call answers this (queued failures stay for
+    # the other calls). ServiceUnavailableException is one of InvokeModel's documented errors:
+    # https://docs.aws.amazon.com/botocore/latest/reference/services/bedrock-runtime/client/exceptions/ServiceUnavailableException.html
+    embeddings_down: Failure | None = None
 
     def answer(self, tool_name: str, *inputs: dict[str, Any]) -> None:
         """Queue inputs the model will 'call' `tool_name` with, one per request."""
@@ -136,7 +141,7 @@ class FakeBedrock:
         return [c for c in self.calls if c.operation == "invoke" and "embed" in c.model_id]
 
     def model_calls(self) -> list[Call]:
-        """Text and image calls: every call but the embeddings (which only a pgvector database asks for)."""
+        """Text and image calls: every call but the embeddings."""
         return [c for c in self.calls if "embed" not in c.model_id]
 
     def reset(self) -> None:
@@ -146,10 +151,14 @@ class FakeBedrock:
             self.calls.clear()
             self.filtered.clear()
             self.usages.clear()
+            self.embeddings_down = None
 
     def respond(self, call: Call) -> tuple[int, dict[str, str], dict[str, Any]]:
         with self.lock:
             self.calls.append(call)
+            down = self.embeddings_down if "embed" in call.model_id else None
+            if down is not None:
+                return down.status, {"x-amzn-ErrorType": down.error_type}, {"message": down.message}
             if self.failures:
                 failure = self.failures.popleft()
                 return failure.status, {"x-amzn-ErrorType": failure.error_type}, {"message": failure.message}

@@ -3,13 +3,15 @@
 The image is built with `.ci/build-image` (docker where Docker can build it, otherwise buildah) and
 run the way Lambda runs it: the image's ENTRYPOINT + CMD (`python -m awslambdaric ...`), as the
 image's user, in its working directory, with AWS_LAMBDA_RUNTIME_API pointing at the emulator in
-runtime_api.py. The function reaches the machine's PostgreSQL over TCP on 127.0.0.1 (buildah's
-chroot isolation and `docker run --network host` share the host's network).
+runtime_api.py. The function reaches the tests' PostgreSQL over TCP on 127.0.0.1 (buildah's
+chroot isolation and `docker run --network host` share the host's network; a Unix socket in the
+project's folder is out of its sight): the session's database, on the embedded server, which
+listens there (handler/local/embedded_postgres.py), or on DATABASE_URL's.
 
 Environment:
   IMAGE_TEST_TAG           tag to build and test (default diary-orchestrator:image-test)
   IMAGE_TEST_SKIP_BUILD=1  test the image already stored under that tag, do not build
-  IMAGE_TEST_DATABASE_URL  database for the function (default postgresql://postgres@127.0.0.1:5432/test)
+  IMAGE_TEST_DATABASE_URL  database for the function, over TCP (default: the session's test database)
   CI                       when set, a missing container tool or database fails instead of skipping
 """
 
@@ -41,7 +43,6 @@ from tests.support.lambda_image.runtime_api import RuntimeAPI
 ROOT = Path(__file__).resolve().parents[2]
 BUILD_SCRIPT = ROOT / ".ci" / "build-image"
 DEFAULT_TAG = "diary-orchestrator:image-test"
-DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
 BUILD_TIMEOUT_S = 40 * 60
 
 
@@ -112,11 +113,17 @@ def image_config(image_engine: Engine) -> ImageConfig:
 
 
 @pytest.fixture(scope="session")
-def image_database_url() -> str:
+def image_database_url(test_database: str) -> str:
     """The database the function in the image uses, migrated from the host."""
     import psycopg2
+    from psycopg2.extensions import parse_dsn
 
-    url = os.environ.get("IMAGE_TEST_DATABASE_URL", DEFAULT_DATABASE_URL)
+    url = os.environ.get("IMAGE_TEST_DATABASE_URL") or test_database
+    host = parse_dsn(url).get("host", "")
+    if not host or host.startswith("/"):
+        skip_or_fail(
+            f"the function in a container cannot reach PostgreSQL through a Unix socket ({url}): set a TCP URL"
+        )
     try:
         psycopg2.connect(url, connect_timeout=5).close()
     except psycopg2.OperationalError as exc:

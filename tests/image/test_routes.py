@@ -216,6 +216,8 @@ def test_the_model_check_entry_point_reaches_the_control_plane_in_the_image(imag
         response_url.server.shutdown()
     assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
     (answer,) = response_url.answers
-    # The routing profile and its model were asked about in the image; Nova Canvas is unknown there.
+    # The routing profile and its model were asked about in the image, access included (the fake
+    # answers it callable); Nova Canvas is unknown there.
     assert ("inference-profiles", ROUTING_MODEL_ID, "us-west-2") in fake.requests
+    assert ("foundation-model-availability", "anthropic.claude-haiku-5-5", "us-west-2") in fake.requests
     assert answer["Status"] == "FAILED" and "amazon.nova-canvas-v1:0 (us-west-2): UNKNOWN" in answer["Reason"]

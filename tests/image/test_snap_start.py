@@ -24,7 +24,7 @@ from tests.support.lambda_image.engine import START_TIMEOUT_S, function_environm
 from tests.support.lambda_image.routes import AwsFakes
 from tests.support.lambda_image.runtime_api import RuntimeAPI
 from tests.support.requests import load_event
-from tests.tls_proxy import TlsProxy, make_certificates
+from tests.tls_proxy import TlsProxy, make_certificates, upstream_of
 
 pytestmark = pytest.mark.image
 
@@ -81,7 +81,12 @@ def test_a_restored_snapshot_answers_with_fresh_connections_and_secret(image_eng
             "AWS_ENDPOINT_URL_SECRETS_MANAGER": fakes.moto_url,
         }
         log_path = Path(tmp) / "function.log"
-        with TlsProxy(("127.0.0.1", 5432), certs.server_cert, certs.server_key) as proxy, log_path.open("wb") as log:
+        # The proxy holds both roles' secrets (the password "-" of each); the server trusts the proxy.
+        logins = {before: "-", after: "-"}
+        with (
+            TlsProxy(upstream_of(admin.dsn), certs.server_cert, certs.server_key, logins) as proxy,
+            log_path.open("wb") as log,
+        ):
             env["DB_PORT"] = str(proxy.port)
             process = image_engine.start(argv, env, log, files={str(certs.ca): TRUST_STORE})
             try:

@@ -296,6 +296,8 @@ def test_an_answer_that_scores_no_day_with_records_is_retried_then_fails(fake_be
 
 
 def test_throttled_worker_retries_the_message_then_fails_on_the_last_attempt(fake_bedrock, aws_services, user):
+    from handler.settings import get_settings
+
     _week(user)
     created = call("POST", "/reports", {"start_date": "2026-11-23", "end_date": "2026-11-29"}, user=user)
     message = receive(aws_services["queue_url"], wait_s=1)[0]
@@ -305,7 +307,8 @@ def test_throttled_worker_retries_the_message_then_fails_on_the_last_attempt(fak
     assert first == {"batchItemFailures": [{"itemIdentifier": message["MessageId"]}]}
     assert call("GET", f"/reports/{created.body['report_id']}", user=user).body["status"] == "running"
 
-    message["Attributes"]["ApproximateReceiveCount"] = "3"  # the last delivery before the DLQ
+    # The last delivery before the dead-letter queue (the queue's maxReceiveCount, the setting's default).
+    message["Attributes"]["ApproximateReceiveCount"] = str(get_settings().report_max_receives)
     assert invoke_raw(sqs_event([message])) == {"batchItemFailures": []}
     report = call("GET", f"/reports/{created.body['report_id']}", user=user).body
     assert report["status"] == "failed"

@@ -18,16 +18,15 @@ The summary goes to the run's tallies.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
-import sys
 import uuid
 
 import pytest
 
 from tests import tally
+from tests.support.dev_server import dev_server
 from tests.support.requests import ROOT
 
 MAX_EXAMPLES = os.environ.get("CONTRACT_MAX_EXAMPLES", "30")
@@ -50,29 +49,8 @@ headers = {{ "X-User-Id" = "{eraser}" }}
 
 @pytest.fixture(scope="module")
 def dev_api(test_database):
-    env = {
-        **os.environ,
-        "DATABASE_URL": test_database,
-        "MODEL_PROVIDER": "offline",
-        "PYTHONPATH": str(ROOT),
-        "LOG_LEVEL": "WARNING",
-    }
-    env.pop("IMAGE_BUCKET", None)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "handler.local.dev_server", "--port", "0"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        first = server.stdout.readline() if server.stdout else ""
-        assert first, "the dev server did not start"
-        yield json.loads(first)["listening"]
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with dev_server(test_database) as url:
+        yield url
 
 
 def test_schemathesis_finds_nothing_the_document_does_not_say(dev_api, tmp_path):

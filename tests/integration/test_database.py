@@ -189,3 +189,52 @@ def test_migrations_are_safe_twice_and_concurrently(test_database):
         with admin.cursor() as cur:
             cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+def test_migrating_a_postgresql_without_pgvector_fails_naming_it_and_what_to_do():
+    """The schema needs pgvector (RDS has it): a server without it is refused before anything is
+    applied, with the extension's name and what to do, and so is a database that an earlier version
+    migrated there without embeddings (everything recorded as applied)."""
+    from tests.throwaway_postgres import server_without_pgvector
+
+    def migrate(url: str) -> subprocess.CompletedProcess:
+        env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
+        return subprocess.run(
+            [sys.executable, "-m", "handler.migrate"], env=env, cwd=ROOT, capture_output=True, text=True
+        )
+
+    with server_without_pgvector() as url:
+        fresh = migrate(url)
+        check = psycopg2.connect(url)
+        check.autocommit = True
+        with check.cursor() as cur:
+            cur.execute("SELECT to_regclass('schema_migrations') IS NULL AND to_regclass('records') IS NULL")
+            assert cur.fetchone() == (True,)  # nothing applied
+            cur.execute("CREATE TABLE schema_migrations (version text PRIMARY KEY)")
+            cur.execute(
+                "INSERT INTO schema_migrations SELECT unnest(%s::text[])", ([p.stem for p in pending_files(set())],)
+            )
+        check.close()
+        migrated_before = migrate(url)
+    for run in (fresh, migrated_before):
+        assert run.returncode != 0, run.stdout
+        assert "pgvector (the `vector` extension)" in run.stderr, run.stderr
+        assert "RDS" in run.stderr and "DATABASE_URL" in run.stderr, run.stderr
+        assert "Traceback" not in run.stderr, run.stderr
+
+
+def test_the_embedded_postgresql_answers_on_loopback_tcp_with_pgvector(monkeypatch):
+    """Without DATABASE_URL the tests and `make run` use the embedded server; a function in a
+    container (the image tests) shares the host's network but cannot see a socket in the project."""
+    from handler.local.embedded_postgres import database_url
+
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    url = database_url()
+    dsn = psycopg2.extensions.parse_dsn(url)
+    assert dsn["host"] == "127.0.0.1" and int(dsn["port"]) > 0, url
+    check = psycopg2.connect(url, connect_timeout=5)
+    with check.cursor() as cur:
+        cur.execute("SELECT inet_server_addr()::text, count(*) FROM pg_available_extensions WHERE name = 'vector'")
+        found = cur.fetchone()
+    check.close()
+    assert found == ("127.0.0.1/32", 1)

@@ -5,7 +5,7 @@ an impostor, which sslmode=require would have accepted.
 
 The proxy is tests/tls_proxy.py, with a certificate of the test's own, in front of the tests'
 PostgreSQL; the credentials come from moto's Secrets Manager through the function's own path
-(handler/dal/credentials.py), as in AWS.
+(handler/dal/credentials.py), as in AWS, and the proxy checks them.
 """
 
 from __future__ import annotations
@@ -29,13 +29,14 @@ def tls_proxy(test_database, moto_endpoint, monkeypatch, tmp_path):
     certs = make_certificates(tmp_path, ["localhost"])
     database = parse_dsn(test_database)
     upstream = upstream_of(test_database)
+    login = {"username": database.get("user", "postgres"), "password": f"proxy-{uuid.uuid4().hex}"}
     arn = boto3.client("secretsmanager", endpoint_url=moto_endpoint).create_secret(
-        Name=f"diary-db-{uuid.uuid4().hex[:8]}",
-        # The tests' server trusts its local clients: the password is carried, not checked.
-        SecretString=json.dumps({"username": database.get("user", "postgres"), "password": "not-checked"}),
+        Name=f"diary-db-{uuid.uuid4().hex[:8]}", SecretString=json.dumps(login)
     )["ARN"]
+    # The proxy checks the password against its copy of the secret; the tests' server behind it
+    # trusts its local clients.
     with (
-        TlsProxy(upstream, certs.server_cert, certs.server_key) as proxy,
+        TlsProxy(upstream, certs.server_cert, certs.server_key, {login["username"]: login["password"]}) as proxy,
         configured_as_in_aws(
             monkeypatch,
             moto_endpoint,

@@ -176,13 +176,11 @@ def test_each_model_call_reports_its_tokens_as_a_metric_and_a_log_line_per_task(
     assert call("POST", "/agent", {"content": "오늘 일기 써줘", "current_date": "2026-11-25"}, user=user).status == 200
 
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
-    # CloudWatch EMF: one record per call, the task and the model as its dimensions. (Where the
-    # database keeps embeddings, the diary's embedding call reports its tokens too.)
-    from handler.dal import connection
-
+    # CloudWatch EMF: one record per call, the task and the model as its dimensions (the diary's
+    # embedding call reports its tokens too).
     every = [line for line in lines if "InputTokens" in line and "_aws" in line]
     embedded = [e for e in every if e["task"] == "embedding"]
-    assert len(embedded) == (1 if connection.stores_embeddings() else 0)
+    assert len(embedded) == 1
     emf = [e for e in every if e["task"] != "embedding"]
     assert [(e["task"], e["model"], e["InputTokens"], e["OutputTokens"], e["CacheReadInputTokens"]) for e in emf] == [
         ("routing", ROUTING_MODEL_ID, [611], [23], [0]),

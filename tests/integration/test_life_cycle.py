@@ -4,12 +4,14 @@ deleted. Real PostgreSQL, moto's versioned S3 over HTTP, the offline models."""
 
 from __future__ import annotations
 
+import datetime as dt
 import urllib.error
 import urllib.request
 
 import boto3
 import pytest
 
+from tests.support.presigned import works_until
 from tests.support.requests import call, jot
 
 DAY = "2026-11-25"
@@ -144,6 +146,9 @@ def test_pictures_are_listed_newest_first_with_urls_that_work(aws_services, user
     assert ([i["id"] for i in rest["items"]], rest["next_cursor"]) == ([drawn[0]["id"]], None)
     one = call("GET", f"/images/{drawn[0]['id']}", user=user).body
     assert one["prompt"] == drawn[0]["prompt"] and one["model_calls"] == 0
+    # Each answer says when its URL stops working: what the URL's own X-Amz-Date and X-Amz-Expires say.
+    for image in [one, *page["items"], *rest["items"]]:
+        assert dt.datetime.fromisoformat(image["url_expires_at"]) == works_until(image["url"])
     with urllib.request.urlopen(one["url"], timeout=10) as response:  # noqa: S310 - moto on 127.0.0.1
         assert response.read().startswith(b"\x89PNG")
 

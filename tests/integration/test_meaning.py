@@ -1,50 +1,16 @@
-"""Questions answered by meaning as well as words, on a PostgreSQL with pgvector, and by words alone
-on one without.
+"""Questions answered by meaning as well as words (pgvector, as in production), and by words alone
+when the embedding model is unavailable.
 
-The pgvector server is a throwaway `pgserver` (it ships the `vector` extension), migrated with the
-service's own migrations; the embedding model is the fake Bedrock's Titan V2 over HTTP, whose
-vectors come from the semantic double (tests/fakes/semantic_double.py). The worker's backfill job
-goes through a real SQS message (moto) handed to the entry point as the event source mapping would.
+The embedding model is the fake Bedrock's Titan V2 over HTTP, whose vectors come from the semantic
+double (tests/fakes/semantic_double.py). The worker's backfill job goes through a real SQS message
+(moto) handed to the entry point as the event source mapping would.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import psycopg2
-import pytest
-
 from handler.local.aws_stand_ins import receive, sqs_event
-from tests.fakes.bedrock import EMBEDDING_MODEL_ID
+from tests.fakes.bedrock import EMBEDDING_MODEL_ID, Failure
 from tests.support.requests import call, invoke_raw, jot
-from tests.throwaway_postgres import migrate, throwaway_server
-
-
-@pytest.fixture(scope="module")
-def pgvector_url() -> Iterator[str]:
-    with throwaway_server() as server:
-        url = server.get_uri()
-        migrate(url)
-        yield url
-
-
-@pytest.fixture
-def with_pgvector(pgvector_url, monkeypatch) -> Iterator[psycopg2.extensions.cursor]:
-    """The function on the pgvector server; a cursor on it to look at what was stored."""
-    from handler.dal import connection
-    from handler.settings import get_settings
-
-    connection.close()
-    monkeypatch.setenv("DATABASE_URL", pgvector_url)
-    get_settings.cache_clear()
-    conn = psycopg2.connect(pgvector_url)
-    conn.autocommit = True
-    with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
-        yield cur
-    conn.close()
-    connection.close()
-    monkeypatch.undo()
-    get_settings.cache_clear()
 
 
 def _embedded(db, record_id: str) -> bool:
@@ -59,9 +25,7 @@ def _ask(user: str, question: str, answer: dict, fake) -> dict:
     return reply.body
 
 
-def test_a_record_about_the_cinema_is_found_by_a_question_about_the_theatre(
-    with_pgvector, fake_bedrock, user, other_user
-):
+def test_a_record_about_the_cinema_is_found_by_a_question_about_the_theatre(db, fake_bedrock, user, other_user):
     (cinema,) = jot(user, "2026-03-14", "친구랑 영화관 가서 듄 봤어")
     jot(user, "2026-03-15", "점심에 김치찌개 먹었어")
     jot(user, "2026-04-02", "회사 회의가 길었다")
@@ -71,7 +35,7 @@ def test_a_record_about_the_cinema_is_found_by_a_question_about_the_theatre(
     (stored,) = fake_bedrock.embedding_calls()[:1]
     assert stored.model_id == EMBEDDING_MODEL_ID and stored.body["dimensions"] == 1024
     assert len(fake_bedrock.embedding_calls()) == 4
-    assert _embedded(with_pgvector, cinema)
+    assert _embedded(db, cinema)
     fake_bedrock.reset()
 
     # No date, no shared word ("극장" is not "영화관"), another language even: found by meaning.
@@ -87,7 +51,7 @@ def test_a_record_about_the_cinema_is_found_by_a_question_about_the_theatre(
 
 
 def test_a_record_whose_embedding_failed_is_found_by_words_at_once_and_by_meaning_after_the_backfill(
-    with_pgvector, fake_bedrock, aws_services, user
+    db, fake_bedrock, aws_services, user
 ):
     jot(user, "2026-05-01", "저녁에 파스타 만들어 먹었어")
     fake_bedrock.fail(503, "ServiceUnavailableException")  # the embedding of the next record fails
@@ -95,7 +59,7 @@ def test_a_record_whose_embedding_failed_is_found_by_words_at_once_and_by_meanin
     # Stored anyway, at once, without an embedding.
     assert reply.status == 201, reply.body
     dentist = reply.body["id"]
-    assert not _embedded(with_pgvector, dentist)
+    assert not _embedded(db, dentist)
 
     # By its words: found at once.
     body = _ask(user, "치과 언제 갔지?", {"answer": "5월 2일에요.", "used_records": ["r1"]}, fake_bedrock)
@@ -114,26 +78,26 @@ def test_a_record_whose_embedding_failed_is_found_by_words_at_once_and_by_meanin
     )
     result = invoke_raw(sqs_event(receive(aws_services["queue_url"])))
     assert result == {"batchItemFailures": []}
-    assert _embedded(with_pgvector, dentist)
+    assert _embedded(db, dentist)
 
     fake_bedrock.reset()
     body = _ask(user, "when did I get my teeth checked?", {"answer": "May 2nd.", "used_records": ["r1"]}, fake_bedrock)
     assert body["sources"] == [dentist]
 
 
-def test_an_edited_diary_is_embedded_again_and_found_for_an_undated_question(with_pgvector, fake_bedrock, user):
+def test_an_edited_diary_is_embedded_again_and_found_for_an_undated_question(db, fake_bedrock, user):
     jot(user, "2026-08-10", "해운대 갔어")
     fake_bedrock.answer("DiaryDraft", {"title": "바다", "content": "해운대 해변에서 파도를 봤다."})
     assert call("POST", "/diaries", {"date": "2026-08-10"}, user=user).status == 201
-    with_pgvector.execute("SELECT embedding IS NOT NULL AS e FROM diaries WHERE user_id = %s", (user,))
-    assert with_pgvector.fetchone()["e"]
+    db.execute("SELECT embedding IS NOT NULL AS e FROM diaries WHERE user_id = %s", (user,))
+    assert db.fetchone()["e"]
     fake_bedrock.reset()
     _ask(user, "Have I been to the ocean?", {"answer": "Yes.", "used_records": ["r1"]}, fake_bedrock)
     # The diary nearest in meaning goes along with the records.
     assert "해운대 해변에서 파도를 봤다." in fake_bedrock.converse_calls()[0].prompt_text
 
 
-def test_an_edited_record_and_the_users_own_diary_are_embedded_anew(with_pgvector, fake_bedrock, user):
+def test_an_edited_record_and_the_users_own_diary_are_embedded_anew(fake_bedrock, user):
     (record,) = jot(user, "2026-09-01", "회사 회의가 길었다")
     fake_bedrock.reset()
     edited = call("PATCH", f"/records/{record}", {"content": "친구랑 영화관 가서 듄 봤어"}, user=user)
@@ -152,7 +116,7 @@ def test_an_edited_record_and_the_users_own_diary_are_embedded_anew(with_pgvecto
     assert "해운대 해변에서 파도를 봤다." in fake_bedrock.converse_calls()[0].prompt_text
 
 
-def test_offline_the_local_embedder_finds_listed_synonyms(with_pgvector, user):
+def test_offline_the_local_embedder_finds_listed_synonyms(user):
     (cinema,) = jot(user, "2026-03-14", "영화관에서 팝콘 먹었어")
     jot(user, "2026-03-15", "회사 회의")
     reply = call("POST", "/questions", {"question": "극장 간 적 있어?", "current_date": "2026-11-25"}, user=user)
@@ -160,29 +124,29 @@ def test_offline_the_local_embedder_finds_listed_synonyms(with_pgvector, user):
     assert reply.body["sources"][0] == cinema
 
 
-def test_without_pgvector_nothing_is_embedded_and_questions_are_answered_by_words(fake_bedrock, user, db):
-    from handler.dal import connection
-
-    if connection.stores_embeddings():
-        pytest.skip("the session's PostgreSQL has pgvector; CI's (Debian's PostgreSQL 15) has not")
-    db.execute("SELECT count(*) AS n FROM pg_attribute WHERE attrelid = 'records'::regclass AND attname = 'embedding'")
-    assert db.fetchone()["n"] == 0  # migration 0005 added nothing
+def test_with_the_embedding_model_down_writes_are_stored_and_questions_answered_by_words(fake_bedrock, user, db):
+    fake_bedrock.embeddings_down = Failure(503, "ServiceUnavailableException")
     (cinema,) = jot(user, "2026-03-14", "친구랑 영화관 가서 듄 봤어")
-    assert fake_bedrock.calls == []  # no embedding call where nothing can keep it
+    assert not _embedded(db, cinema)  # stored at once, for the backfill to embed
     body = _ask(user, "영화관 언제 갔지?", {"answer": "3월에요.", "used_records": ["r1"]}, fake_bedrock)
-    assert body["sources"] == [cinema]
-    assert fake_bedrock.embedding_calls() == []
+    assert body["sources"] == [cinema]  # by its words
+    # One attempt each, the record's and the question's, and the one text call.
+    assert len(fake_bedrock.embedding_calls()) == 2 and len(fake_bedrock.converse_calls()) == 1
 
 
 def test_an_undated_question_matching_nothing_is_answered_from_the_latest_records(fake_bedrock, user):
-    from handler.dal import connection
-
-    older = jot(user, "2026-01-02", "새해 첫 출근")
-    newest = jot(user, "2026-11-24", "오늘은 조용한 하루")
+    jot(user, "2026-01-02", "새해 첫 출근")
+    jot(user, "2026-11-24", "오늘은 조용한 하루")
     body = _ask(user, "나 잘 살고 있나?", {"answer": "기록을 보면 그래요.", "used_records": ["r1", "r2"]}, fake_bedrock)
     assert body["model_calls"] == 1
     prompt = fake_bedrock.converse_calls()[0].prompt_text
     assert "조용한 하루" in prompt
-    if not connection.stores_embeddings():
-        # By words nothing matched: the latest records, newest first.
-        assert body["sources"] == [newest[0], older[0]]
+
+
+def test_with_the_embedding_model_down_an_undated_question_matching_nothing_gets_the_latest_records(fake_bedrock, user):
+    fake_bedrock.embeddings_down = Failure(503, "ServiceUnavailableException")
+    older = jot(user, "2026-01-02", "새해 첫 출근")
+    newest = jot(user, "2026-11-24", "오늘은 조용한 하루")
+    body = _ask(user, "나 잘 살고 있나?", {"answer": "기록을 보면 그래요.", "used_records": ["r1", "r2"]}, fake_bedrock)
+    # By words nothing matched, and there is no meaning to rank by: the latest records, newest first.
+    assert body["sources"] == [newest[0], older[0]]

@@ -9,6 +9,7 @@ worker process killed mid-job, as a Lambda timeout would: the redelivered messag
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -22,6 +23,7 @@ import boto3
 import pytest
 
 from handler.local.aws_stand_ins import receive, sqs_event
+from tests.support.presigned import works_until
 from tests.support.requests import ROOT, call, invoke_raw, jot
 
 WEEK = {"start_date": "2026-11-23", "end_date": "2026-11-29"}
@@ -129,7 +131,9 @@ def test_a_small_account_gets_everything_at_once_and_only_its_own(aws_services, 
     assert [r["id"] for r in document["records"]] == [mine]
     assert [d["date"] for d in document["diaries"]] == ["2026-11-25"]
     assert len(document["reports"]) == 1 and len(document["images"]) == 1
-    with urllib.request.urlopen(document["images"][0]["url"], timeout=10) as response:  # noqa: S310 - moto
+    [image] = document["images"]
+    assert dt.datetime.fromisoformat(image["url_expires_at"]) == works_until(image["url"])
+    with urllib.request.urlopen(image["url"], timeout=10) as response:  # noqa: S310 - moto
         assert response.read().startswith(b"\x89PNG")
 
 
@@ -146,6 +150,9 @@ def test_a_large_account_is_exported_by_the_worker_to_a_url(aws_services, user, 
     _work(aws_services)
     done = call("GET", location, user=user).body
     assert done["status"] == "completed" and done["expires_at"]
+    # The URL's expiry, not the document's: the URL dies long before the document is deleted.
+    assert dt.datetime.fromisoformat(done["url_expires_at"]) == works_until(done["url"])
+    assert dt.datetime.fromisoformat(done["url_expires_at"]) < dt.datetime.fromisoformat(done["expires_at"])
     with urllib.request.urlopen(done["url"], timeout=10) as response:  # noqa: S310 - moto on 127.0.0.1
         document = json.loads(response.read())
     assert sorted(r["content"] for r in document["records"]) == ["저녁은 김치찌개", "친구랑 영화 봤어"]
@@ -164,7 +171,7 @@ def test_an_export_past_its_retention_shows_expired_with_no_url(aws_services, us
     _work(aws_services)
     db.execute("UPDATE exports SET updated_at = now() - interval '8 days' WHERE user_id = %s", (user,))
     expired = call("GET", location, user=user).body
-    assert (expired["status"], expired["url"]) == ("expired", None)
+    assert (expired["status"], expired["url"], expired["url_expires_at"]) == ("expired", None, None)
 
 
 # --- erasure -----------------------------------------------------------------------------------

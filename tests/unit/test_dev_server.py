@@ -1,4 +1,5 @@
-"""`make dev` answers CORS as the stack's HTTP API does: the same headers, methods and max age."""
+"""`make dev` answers CORS as the stack's HTTP API does: the same headers, methods and max age, the
+same exposed headers, and the local caller's `X-User-Id` allowed on top."""
 
 from handler.local import dev_server
 from tests.unit.test_template import load_template
@@ -8,4 +9,13 @@ def test_cors_matches_the_template():
     api = load_template()["Resources"]["DiaryHttpApi"]["Properties"]["CorsConfiguration"]["Fn::If"][1]
     assert list(dev_server.CORS_ALLOW_HEADERS) == api["AllowHeaders"]
     assert list(dev_server.CORS_ALLOW_METHODS) == api["AllowMethods"]
+    assert list(dev_server.CORS_EXPOSE_HEADERS) == api["ExposeHeaders"]
     assert api["MaxAge"] == dev_server.CORS_MAX_AGE_S
+
+
+def test_the_local_identity_header_is_allowed_only_here():
+    api = load_template()["Resources"]["DiaryHttpApi"]["Properties"]["CorsConfiguration"]["Fn::If"][1]
+    # The deployed API identifies the caller by its JWT: X-User-Id is never allowed there.
+    assert "x-user-id" not in api["AllowHeaders"]
+    assert "x-user-id" in dev_server.PREFLIGHT_ALLOW_HEADERS
+    assert set(api["AllowHeaders"]) < set(dev_server.PREFLIGHT_ALLOW_HEADERS)

@@ -66,3 +66,10 @@ def test_an_image_model_without_a_request_format_is_refused_at_start():
         load_settings(
             {"DATABASE_URL": "postgresql:///x", "BEDROCK_IMAGE_MODEL_ID": "amazon.titan-image-generator-v2:0"}
         )
+
+
+@pytest.mark.parametrize("seconds", ["59", "604801"])
+def test_image_url_expiry_outside_a_minute_to_sigv4s_week_is_refused(seconds):
+    # SigV4 presigned URLs live at most 604800 s (S3 API reference, sigv4-query-string-auth).
+    with pytest.raises(SettingsError, match="IMAGE_URL_EXPIRY_S"):
+        load_settings({"DATABASE_URL": "postgresql:///x", "IMAGE_URL_EXPIRY_S": seconds})

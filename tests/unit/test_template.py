@@ -9,6 +9,7 @@ tests needing them skip when absent. checkov runs in `make lint` (a virtualenv o
 
 import copy
 import json
+import logging
 import re
 import tomllib
 from pathlib import Path
@@ -60,6 +61,7 @@ BUILT_IMAGE_URIS = {
     "DiaryFunction": "diaryfunction:python3.11-v1",
     "MigrationFunction": "migrationfunction:python3.11-v1-migrate",
     "ModelCheckFunction": "modelcheckfunction:python3.11-v1-modelcheck",
+    "VersionPruneFunction": "versionprunefunction:python3.11-v1-prune",
 }
 ENI_ACTIONS = {
     "ec2:CreateNetworkInterface",
@@ -69,6 +71,9 @@ ENI_ACTIONS = {
 }
 # The only actions granted on "*": they have no resource-level permissions.
 DESCRIBE_ACTIONS = {"ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"}
+# The first call of a third-party model subscribes to it in AWS Marketplace (model-access.html).
+MARKETPLACE_ACTIONS = {"aws-marketplace:ViewSubscriptions", "aws-marketplace:Subscribe"}
+NO_RESOURCE_TYPE_ACTIONS = DESCRIBE_ACTIONS | MARKETPLACE_ACTIONS | {"bedrock:GetFoundationModelAvailability"}
 # Every action each role may hold; anything else is a test failure.
 ROLE_ACTIONS = {
     "DiaryFunctionRole": {
@@ -89,6 +94,7 @@ ROLE_ACTIONS = {
         "sqs:GetQueueAttributes",
         *ENI_ACTIONS,
         *DESCRIBE_ACTIONS,
+        *MARKETPLACE_ACTIONS,
     },
     "MigrationFunctionRole": {
         "logs:CreateLogStream",
@@ -102,6 +108,14 @@ ROLE_ACTIONS = {
         "logs:PutLogEvents",
         "bedrock:GetFoundationModel",
         "bedrock:GetInferenceProfile",
+        "bedrock:GetFoundationModelAvailability",
+    },
+    "VersionPruneFunctionRole": {
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "lambda:ListVersionsByFunction",
+        "lambda:ListAliases",
+        "lambda:DeleteFunction",
     },
     "DatabaseProxyRole": {"secretsmanager:GetSecretValue"},
     "EmbeddingBackfillSchedulerRole": {"sqs:SendMessage"},
@@ -123,6 +137,8 @@ PSEUDO = {
     "ModelCheckFunctionLogGroup.Arn": (
         "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/diary-dev-modelcheck:*"
     ),
+    "VersionPruneFunctionLogGroup.Arn": "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/diary-dev-prune:*",
+    "DiaryFunction.Arn": "arn:aws:lambda:us-east-1:123456789012:function:diary-dev-DiaryFunction-AbC",
 }
 
 
@@ -302,6 +318,9 @@ def test_parameters(template):
     # Empty defaults switch to the resources the stack creates: user pool, VPC.
     assert params["JwtIssuer"]["Default"] == "" and params["ExistingVpcId"]["Default"] == ""
     assert params["ExistingPrivateSubnetIds"]["Type"] == params["JwtAudience"]["Type"] == "CommaDelimitedList"
+    # Subscribe to any Marketplace product unless the models' product ids are given.
+    assert params["BedrockMarketplaceProductIds"]["Type"] == "CommaDelimitedList"
+    assert params["BedrockMarketplaceProductIds"]["Default"] == ""
     # No parameter carries a database address or secret: they come from the resources.
     assert not {"DatabaseSecretArn", "DatabaseHost", "DatabasePort"} & set(params)
     # Protected by default; samconfig's dev stage turns it off.
@@ -356,7 +375,8 @@ def test_functions_are_one_image_built_by_sam(template):
     diary = template["Resources"]["DiaryFunction"]
     migration = template["Resources"]["MigrationFunction"]
     check = template["Resources"]["ModelCheckFunction"]
-    for fn in (diary, migration, check):
+    prune = template["Resources"]["VersionPruneFunction"]
+    for fn in (diary, migration, check, prune):
         props = fn["Properties"]
         assert props["PackageType"] == "Image"
         assert {k: fn["Metadata"][k] for k in ("Dockerfile", "DockerContext")} == {
@@ -370,10 +390,12 @@ def test_functions_are_one_image_built_by_sam(template):
     assert diary["Metadata"]["DockerTag"] == "python3.11-v1"
     assert migration["Metadata"]["DockerTag"] == "python3.11-v1-migrate"
     assert check["Metadata"]["DockerTag"] == "python3.11-v1-modelcheck"
+    assert prune["Metadata"]["DockerTag"] == "python3.11-v1-prune"
     # The API function keeps the Dockerfile's CMD; the deploy hooks swap in their own.
     assert "ImageConfig" not in diary["Properties"]
     assert migration["Properties"]["ImageConfig"] == {"Command": ["handler.deploy_hooks.migrate_on_deploy"]}
     assert check["Properties"]["ImageConfig"] == {"Command": ["handler.deploy_hooks.check_models_on_deploy"]}
+    assert prune["Properties"]["ImageConfig"] == {"Command": ["handler.deploy_hooks.prune_versions_on_deploy"]}
     props = diary["Properties"]
     assert props["MemorySize"] == 1024
     assert props["Timeout"] == 29  # under API Gateway's 30 s integration limit
@@ -434,11 +456,34 @@ def test_log_groups_have_retention_and_belong_to_their_function(template):
         ("DiaryFunction", "DiaryFunctionLogGroup"),
         ("MigrationFunction", "MigrationFunctionLogGroup"),
         ("ModelCheckFunction", "ModelCheckFunctionLogGroup"),
+        ("VersionPruneFunction", "VersionPruneFunctionLogGroup"),
     ):
         assert resources[group]["Type"] == "AWS::Logs::LogGroup"
         assert resources[group]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
         assert resources[fn]["Properties"]["LoggingConfig"]["LogGroup"] == {"Ref": group}
     assert resources["ApiAccessLogGroup"]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+
+
+def test_every_function_logs_json_at_the_log_level_parameter(template):
+    """Lambda's default log format is Text, under which the runtime drops the standard logging
+    module's INFO lines; with JSON nothing depends on that default, and Lambda filters each line by
+    its level, the LogLevel parameter's (monitoring-cloudwatchlogs-advanced.html)."""
+    functions = {
+        name: resource
+        for name, resource in template["Resources"].items()
+        if resource["Type"] in ("AWS::Serverless::Function", "AWS::Lambda::Function")
+    }
+    assert functions
+    for name, function in functions.items():
+        config = function["Properties"].get("LoggingConfig", {})
+        assert config.get("LogFormat") == "JSON", name
+        assert config.get("ApplicationLogLevel") == {"Ref": "LogLevel"}, name
+        # INFO or more: Lambda's START and REPORT lines (duration, memory, init) are kept.
+        assert config.get("SystemLogLevel") in ("DEBUG", "INFO"), name
+    # Each level is one Lambda takes (API LoggingConfig) and Python's logging too (LOG_LEVEL, locally).
+    for level in template["Parameters"]["LogLevel"]["AllowedValues"]:
+        assert level in ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"), level
+        assert isinstance(logging.getLevelName(level), int), level
 
 
 def test_functions_run_in_the_private_subnets(template):
@@ -595,6 +640,25 @@ def test_report_queue_has_a_dead_letter_queue(template):
     # At least the function's timeout, so a message in flight is not handed to a second worker.
     assert queue["VisibilityTimeout"] >= 6 * resources["DiaryFunction"]["Properties"]["Timeout"]
     assert resources["ReportDeadLetterQueue"]["Properties"]["MessageRetentionPeriod"] == 1209600
+
+
+# Lambda counts a delivery it could not hand to a throttled function as a receive, and its guide
+# says to set maxReceiveCount to at least 5 ("Using Lambda with Amazon SQS",
+# https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html).
+LAMBDA_MIN_RECEIVES = 5
+
+
+def test_jobs_get_the_deliveries_lambda_recommends_before_the_dead_letter_queue(template):
+    param = template["Parameters"]["ReportMaxReceives"]
+    assert int(param["Default"]) >= LAMBDA_MIN_RECEIVES
+    # A smaller value is refused at deploy time, not discovered as jobs in the dead-letter queue.
+    assert param["MinValue"] == LAMBDA_MIN_RECEIVES
+    assert "services-sqs-configure.html" in param["Description"]
+    from handler.settings import Settings
+
+    # The function marks a job failed on the delivery the queue's default sends to the dead-letter
+    # queue: its own default is the template's, so a run without the variable agrees.
+    assert Settings.model_fields["report_max_receives"].default == int(param["Default"])
 
 
 def test_migrations_run_on_deploy_before_the_api_function(template):
@@ -800,8 +864,29 @@ def test_cors_follows_the_parameter(template, transformed):
     assert {"authorization", "content-type", "idempotency-key"} <= set(configured["allowHeaders"])
     # A browser may send every method a route takes.
     assert {method for method, _ in ROUTES} | {"OPTIONS"} == set(configured["allowMethods"])
+    # A page reads only CORS-safelisted response headers unless they are exposed: the 202 of
+    # GET /me/export says where to poll in Location, a 503 or 409 when to retry in Retry-After,
+    # a 405 what the path takes in Allow (handler/api/me_routes.py, errors.py).
+    assert {"location", "retry-after", "allow"} <= {h.lower() for h in configured["exposeHeaders"]}
     # Empty by default: the condition is false and the API has no CORS configuration.
     assert condition_values(template, defaults(template))["HasCorsOrigins"] is False
+
+
+@pytest.mark.parametrize(
+    "origins", [["https://app.example.com"], ["https://app.example.com", "http://localhost:5173"]], ids=len
+)
+def test_images_bucket_answers_the_browser_origins_of_the_api(template, origins):
+    """A page fetch()es a picture's or an export's presigned URL: S3 answers it cross-origin only
+    when a CORS rule of the bucket matches (S3 API, CORSRule; common response headers)."""
+    cors = template["Resources"]["ImageBucket"]["Properties"]["CorsConfiguration"]
+    env = {**defaults(template), "AWS::NoValue": None}
+    (rule,) = evaluate(cors, {**env, "CorsAllowOrigins": origins})["CorsRules"]
+    assert evaluate(rule["AllowedOrigins"], {**env, "CorsAllowOrigins": origins}) == origins
+    # The function presigns only get_object (handler/aws/object_store.py): reading, no uploads.
+    assert set(rule["AllowedMethods"]) == {"GET", "HEAD"}
+    assert {"etag", "content-length"} <= {h.lower() for h in rule["ExposedHeaders"]}
+    # No browser origins (the default): no CORS rule at all, so no page anywhere may read the bucket.
+    assert evaluate(cors, env) is None
 
 
 def test_report_worker_reports_partial_batch_failures(transformed):
@@ -876,8 +961,48 @@ def test_roles_are_least_privilege(transformed):
                 assert "*" not in action, action
                 actions.add(action)
             if "*" in _as_list(statement["Resource"]):
-                assert set(_as_list(statement["Action"])) <= DESCRIBE_ACTIONS, statement
+                assert set(_as_list(statement["Action"])) <= NO_RESOURCE_TYPE_ACTIONS, statement
         assert actions == ROLE_ACTIONS[name], name
+
+
+def test_actions_granted_on_every_resource_have_no_resource_type():
+    # cfn-lint's copy of the Service Authorization Reference: an action with a resource type there
+    # could be held to ARNs, so "*" would grant more than needed.
+    cfnlint = pytest.importorskip("cfnlint")
+    policies = json.loads((Path(cfnlint.__file__).parent / "data/AdditionalSpecs/Policies.json").read_text())
+    for action in NO_RESOURCE_TYPE_ACTIONS:
+        service, name = action.split(":")
+        assert policies[service]["Actions"][name.lower()].get("Resources", []) == [], action
+
+
+@pytest.mark.parametrize("product_ids", [[], ["prod-eacdrmv7zfc5e", "prod-xdkflymybwmvi"]])
+def test_the_function_may_subscribe_to_the_configured_products_only_when_they_are_named(
+    template, transformed, product_ids
+):
+    env = {**defaults(template), **PSEUDO, "BedrockMarketplaceProductIds": product_ids or "", "AWS::NoValue": None}
+    granted = {
+        action: statement
+        for _, statement in _statements(transformed, "DiaryFunctionRole")
+        for action in _as_list(statement["Action"])
+        if action in MARKETPLACE_ACTIONS
+    }
+    assert set(granted) == MARKETPLACE_ACTIONS
+    assert all(evaluate(s["Resource"], env) == "*" for s in granted.values())
+    # Viewing takes no condition; Subscribe is the one action aws-marketplace:ProductId applies to.
+    assert "Condition" not in granted["aws-marketplace:ViewSubscriptions"]
+    condition = evaluate(granted["aws-marketplace:Subscribe"].get("Condition"), env)
+    if product_ids:
+        # As Bedrock's examples write it (model-access.html, "Prevent an identity from requesting access").
+        ((operator, keys),) = condition.items()
+        assert operator == "ForAnyValue:StringEquals" and list(keys) == ["aws-marketplace:ProductId"]
+        assert evaluate(keys["aws-marketplace:ProductId"], env) == product_ids
+    else:
+        # Without the ids, any product: held to none, the first call of a Claude model would fail.
+        assert condition is None, condition
+    for role in ("MigrationFunctionRole", "DatabaseProxyRole", "ModelCheckFunctionRole"):
+        assert not any(
+            a.startswith("aws-marketplace:") for _, s in _statements(transformed, role) for a in _as_list(s["Action"])
+        ), role
 
 
 def _resources_for(transformed, action, env, role="DiaryFunctionRole"):
@@ -1041,9 +1166,11 @@ def test_the_model_check_may_read_exactly_the_configured_models(
             assert ("inference-profile", region, model_id) in profiles
     assert {kind for kind, _, _ in models} == {"foundation-model"}
     assert {kind for kind, _, _ in profiles} == {"inference-profile"}
-    # Nothing but reads: the check can never call a model.
+    # Whether the account may call them: an action with no resource type, so on "*".
+    assert _resources_for(transformed, "bedrock:GetFoundationModelAvailability", env, role) == ["*"]
+    # Nothing but reads: the check can never call a model, nor subscribe to one.
     for _, statement in _statements(transformed, role):
-        assert not any(a.startswith("bedrock:Invoke") for a in _as_list(statement["Action"]))
+        assert not any(a.startswith(("bedrock:Invoke", "aws-marketplace:")) for a in _as_list(statement["Action"]))
 
 
 def test_the_diary_function_waits_for_the_model_check(template):
@@ -1078,6 +1205,7 @@ def test_log_permissions_are_limited_to_each_functions_log_group(transformed):
     for role, group in (
         ("DiaryFunctionRole", "DiaryFunctionLogGroup"),
         ("MigrationFunctionRole", "MigrationFunctionLogGroup"),
+        ("VersionPruneFunctionRole", "VersionPruneFunctionLogGroup"),
     ):
         for _, statement in _statements(transformed, role):
             if any(a.startswith("logs:") for a in _as_list(statement["Action"])):
@@ -1115,12 +1243,68 @@ def test_the_embedding_backfill_is_a_scheduled_job_on_the_workers_queue(template
     assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
 
 
-def test_snapstart_is_on_by_default_for_the_published_alias(transformed, template):
-    """SnapStart applies to published versions: the function publishes one per change as the alias
-    `live`, which the routes and the queue invoke (test_one_api_route_per_endpoint,
-    test_report_worker_reports_partial_batch_failures)."""
-    assert template["Parameters"]["SnapStart"]["Default"] == "PublishedVersions"
-    function = transformed["Resources"]["DiaryFunction"]["Properties"]
-    assert function["SnapStart"] == {"ApplyOn": {"Ref": "SnapStart"}}
-    aliases = resources_of_type(transformed, "AWS::Lambda::Alias")
-    assert aliases["DiaryFunctionAliaslive"]["Properties"]["Name"] == "live"
+def test_snapstart_is_opt_in_and_the_routes_use_the_published_alias_either_way(template):
+    """SnapStart is off by default: Lambda's SnapStart overview lists container images as
+    unsupported while its container-image hooks page describes them (README "SnapStart"), and a
+    version that fails to publish fails the first deploy. Either way the function publishes a
+    version per change as the alias `live`, which the routes and the queue invoke
+    (test_one_api_route_per_endpoint, test_report_worker_reports_partial_batch_failures)."""
+    param = template["Parameters"]["SnapStart"]
+    assert param["Default"] == "None"
+    assert param["AllowedValues"] == ["None", "PublishedVersions"]
+    for choice in param["AllowedValues"]:
+        cfn = translate(template, SnapStart=choice)
+        function = cfn["Resources"]["DiaryFunction"]["Properties"]
+        assert function["SnapStart"] == {"ApplyOn": {"Ref": "SnapStart"}}
+        aliases = resources_of_type(cfn, "AWS::Lambda::Alias")
+        assert aliases["DiaryFunctionAliaslive"]["Properties"]["Name"] == "live"
+        (mapping,) = resources_of_type(cfn, "AWS::Lambda::EventSourceMapping").values()
+        assert mapping["Properties"]["FunctionName"] == {"Ref": "DiaryFunctionAliaslive"}
+
+
+DIARY_FUNCTION_ARN = PSEUDO["DiaryFunction.Arn"]
+
+
+def test_old_versions_of_the_diary_function_are_pruned_after_the_alias_moves(template, transformed):
+    """SAM retains every version it publishes (DeletionPolicy Retain), so without pruning each deploy
+    leaves one more behind, billed with SnapStart. handler.deploy_hooks.prune_versions_on_deploy
+    keeps the newest few and every aliased one (tests/unit/test_version_pruning.py)."""
+    resources = transformed["Resources"]
+    (version,) = [
+        name
+        for name, v in resources_of_type(transformed, "AWS::Lambda::Version").items()
+        if v["Properties"]["FunctionName"] == {"Ref": "DiaryFunction"}
+    ]
+    assert resources[version]["DeletionPolicy"] == "Retain"
+    pruning = resources["DiaryFunctionVersionPruning"]
+    assert pruning["Type"] == "Custom::VersionPruning"
+    props = pruning["Properties"]
+    assert props["ServiceToken"] == {"Fn::GetAtt": ["VersionPruneFunction", "Arn"]}
+    # The unqualified ARN: the function whose versions go, and nothing else.
+    assert props["FunctionArn"] == {"Fn::GetAtt": ["DiaryFunction", "Arn"]}
+    # A new version changes the property (an update, hence a run); an older one is a rollback.
+    assert props["FunctionVersion"] == {"Ref": version}
+    # Referencing the alias orders the pruning after the alias has moved to the new version.
+    assert props["AliasArn"] == {"Ref": "DiaryFunctionAliaslive"}
+    # The newest two at least: the version a rollback moves the alias back to stays.
+    assert int(props["Keep"]) >= 2
+    function = template["Resources"]["VersionPruneFunction"]["Properties"]
+    assert 0 < function["Timeout"] < props["ServiceTimeout"]
+    # Lambda's API is public; the private subnets have no endpoint for it.
+    assert "VpcConfig" not in function
+    assert template["Resources"]["VersionPruneFunctionInvokeConfig"]["Properties"] == {
+        "FunctionName": {"Ref": "VersionPruneFunction"},
+        "Qualifier": "$LATEST",
+        "MaximumRetryAttempts": 0,
+    }
+    # What was kept, deleted or left behind: a stack output, which `sam deploy` prints.
+    assert template["Outputs"]["VersionPruning"]["Value"] == {"Fn::GetAtt": ["DiaryFunctionVersionPruning", "Summary"]}
+
+
+def test_the_pruner_may_delete_versions_of_the_diary_function_only(transformed):
+    role = "VersionPruneFunctionRole"
+    for action in ("lambda:ListVersionsByFunction", "lambda:ListAliases"):
+        assert _resources_for(transformed, action, PSEUDO, role) == [DIARY_FUNCTION_ARN], action
+    # Qualified ARNs only: a version (an alias qualifier DeleteFunction refuses itself). The
+    # unqualified ARN, which would delete the function with every version, is not granted.
+    assert _resources_for(transformed, "lambda:DeleteFunction", PSEUDO, role) == [f"{DIARY_FUNCTION_ARN}:*"]

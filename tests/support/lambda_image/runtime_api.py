@@ -99,6 +99,7 @@ class RuntimeAPI:
         self.init_error: InitError | None = None
         self.restore_error: RestoreError | None = None
         self.next_calls = 0
+        self.request_ids: list[str] = []  # of each invocation, in order: what the function's context carries
         self.snapshot_at: float | None = None  # restore/next asked: init and before-snapshot done
         self.restored_at: float | None = None  # restore/next answered
         self._restored = threading.Event()
@@ -146,6 +147,7 @@ class RuntimeAPI:
         invocation = _Invocation(str(uuid.uuid4()), json.dumps(event).encode("utf-8"), timeout)
         with self._lock:
             self._invocations[invocation.request_id] = invocation
+            self.request_ids.append(invocation.request_id)
         self._pending.put(invocation)
         deadline = time.monotonic() + timeout
         while not invocation.done.wait(0.05):

@@ -1,0 +1,43 @@
+"""`make dev`'s server (handler/local/dev_server.py) started as a process of its own, for tests that
+talk to it over HTTP as curl or a browser would."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+
+from tests.support.requests import ROOT
+
+
+@contextlib.contextmanager
+def dev_server(database_url: str, *args: str, **env: str) -> Iterator[str]:
+    """The server on a free port of 127.0.0.1, on `database_url`, with the offline model and its own
+    local S3 and SQS; `args` go to its command line, `env` to its environment. Yields its base URL."""
+    environment = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "MODEL_PROVIDER": "offline",
+        "PYTHONPATH": str(ROOT),
+        "LOG_LEVEL": "WARNING",
+        **env,
+    }
+    environment.pop("IMAGE_BUCKET", None)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "handler.local.dev_server", "--port", "0", *args],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        first = server.stdout.readline() if server.stdout else ""
+        assert first, "the dev server did not start"
+        yield json.loads(first)["listening"]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

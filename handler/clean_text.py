@@ -84,12 +84,16 @@ def tag_form(tag: str) -> str:
     """The one spelling of a tag: invisible characters out, except where they are part of what is
     seen; then NFKC and case folding, as Unicode's compatibility caseless match (the Unicode
     Standard, 3.13, D146), leaving Hangul compatibility jamo as they are."""
-    kept = "".join(ch for i, ch in enumerate(tag) if not _INVISIBLE.match(ch) or _joins(tag, i))
+    kept = ""
+    for i, ch in enumerate(tag):
+        if not _INVISIBLE.match(ch) or _joins(ch, kept[-1:], tag[i + 1 : i + 2]):
+            kept += ch
     return _nfkc(_nfkc(kept).casefold())
 
 
-def _joins(text: str, i: int) -> bool:
-    """Whether the invisible character at `i` is part of what is seen, so a tag keeps it:
+def _joins(ch: str, before: str, after: str) -> bool:
+    """Whether invisible `ch`, between what the tag keeps before it and the next character, is part
+    of what is seen, so that a tag keeps it:
     - ZWJ between emoji: family, profession and flag sequences (UTS #51, emoji ZWJ sequences);
     - ZWJ or ZWNJ after a virama: the conjunct forms of Indic scripts (RFC 5892, appendix A.1, A.2;
       the Arabic-script rule for ZWNJ needs joining types, which unicodedata lacks: Persian tags
@@ -97,14 +101,14 @@ def _joins(text: str, i: int) -> bool:
     - a variation selector after a visible character that is not a cased letter (emoji or text
       presentation, CJK ideograph variants; no cased letter has variation sequences);
     - tag characters after the black flag or one another (emoji tag sequences: the flag of England)."""
-    ch, before = text[i], text[i - 1] if i else ""
-    after = text[i + 1] if i + 1 < len(text) else ""
-    if ch == ZWJ and before and after and _emoji_part(before) and _emoji_part(after):
+    if not before:
+        return False
+    if ch == ZWJ and after and _emoji_part(before) and _emoji_part(after):
         return True
     if ch in (ZWJ, ZWNJ):
-        return bool(before) and unicodedata.combining(before) == _VIRAMA
+        return unicodedata.combining(before) == _VIRAMA
     if _VARIATION_SELECTOR.match(ch):
-        return bool(before) and not _INVISIBLE.match(before) and unicodedata.category(before) not in ("Lu", "Ll", "Lt")
+        return not _INVISIBLE.match(before) and unicodedata.category(before) not in ("Lu", "Ll", "Lt")
     if _TAG_CHARACTER.match(ch):
         return before == _BLACK_FLAG or bool(_TAG_CHARACTER.match(before))
     return False

@@ -24,7 +24,7 @@ import re
 import unicodedata
 
 # Regex character classes, written so that both Python's re and an ECMA-262 engine with the `u`
-# flag (ajv's default) read them: BMP code points as \\u escapes, others as literal characters.
+# flag (ajv's default) read them: BMP code points as \u escapes, others as literal characters.
 # Refused: Cc but tab, LF and CR; the bidi embeddings/overrides and isolates.
 CONTROLS = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069"
 # What str.strip() takes away (Python's whitespace, spelled out: ECMA-262's \s, which JSON Schema

@@ -11,6 +11,8 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, GetJsonS
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
+from handler import clean_text
+
 MIN_DATE = dt.date(1900, 1, 1)
 MAX_DATE = dt.date(2100, 12, 31)
 MAX_RECORD_CHARS = 4000
@@ -34,16 +36,16 @@ def _iso_date(value: Any) -> Any:
 
 
 def _storable_text(value: str) -> str:
-    """Text PostgreSQL can store: no NUL, no lone surrogates, not blank."""
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
+    """Text PostgreSQL can store and a reader sees as it is (handler/clean_text.py): no lone
+    surrogates, no control or bidi override characters, in NFC, not blank."""
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
         raise ValueError("must be valid Unicode (no lone surrogates)") from None
-    value = value.strip()
-    if not value:
-        raise ValueError("must not be empty")
+    clean_text.refuse_controls(value)
+    value = clean_text.content_form(value).strip()
+    if clean_text.is_blank(value):
+        raise ValueError("must not be empty (nothing but spaces or invisible characters)")
     return value
 
 
@@ -61,10 +63,9 @@ class Documented:
 
 # 1900-01-01 to 2100-12-31 as a pattern; `format: date` adds that the day exists.
 DATE_PATTERN = r"^(19[0-9]{2}|20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
-# What str.strip() takes away (Python's whitespace, spelled out: ECMA-262's \s, which JSON Schema
-# patterns use, is a slightly different set), and NUL, which PostgreSQL cannot store.
-_BLANK = r"\t-\r\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-TEXT_PATTERN = rf"^[^\u0000]*[^\u0000{_BLANK}][^\u0000]*$"
+# Text: nothing clean_text refuses (NUL among the controls), and one character a reader sees.
+_ALLOWED = rf"[^{clean_text.CONTROLS}]*"
+TEXT_PATTERN = rf"^{_ALLOWED}[^{clean_text.CONTROLS}{clean_text.BLANK}{clean_text.INVISIBLE}]{_ALLOWED}$"
 
 IsoDate = Annotated[
     dt.date,
@@ -72,6 +73,13 @@ IsoDate = Annotated[
     Documented(pattern=DATE_PATTERN, description=f"YYYY-MM-DD, {MIN_DATE} to {MAX_DATE}"),
 ]
 Text = Annotated[str, AfterValidator(_storable_text), Documented(minLength=1, pattern=TEXT_PATTERN)]
+# A tag: Text in its one spelling (NFKC, case-folded, invisible characters out), so that a tag
+# written another way is the same tag, in a diary and in a search.
+TagText = Annotated[
+    Text,
+    AfterValidator(clean_text.tag_form),
+    Documented(description="Kept NFKC, case-folded, without invisible characters: `ＷＯＲＫ` is the tag `work`."),
+]
 RequestType = Literal["data", "question", "diary", "image", "report"]
 
 

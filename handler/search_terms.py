@@ -8,6 +8,7 @@ bigrams instead (the usual CJK approach: "영화를" -> 영화, 화를), Latin w
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _WORD = re.compile(r"\w+")
 # Dates are the date resolver's business; as search terms they only add noise.
@@ -30,7 +31,9 @@ QUESTION_WORDS = frozenset(
 
 def terms(text: str, skip: frozenset[str] = frozenset()) -> list[str]:
     found: list[str] = []
-    for word in _WORD.findall(text.lower()):
+    # NFC, as stored text is (handler/clean_text.py): a search typed where Hangul comes as conjoining
+    # jamo (macOS) finds the syllables.
+    for word in _WORD.findall(unicodedata.normalize("NFC", text).lower()):
         if word in skip or _PARTICLE.sub("", word) in skip or any(ch.isdigit() for ch in word):
             continue
         if _CJK.search(word):

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from handler.models import MAX_RECORD_CHARS, IsoDate, RequestType, Text
+from handler.models import MAX_RECORD_CHARS, IsoDate, RequestType, TagText, Text
 
 MAX_TAGS = 10
 MAX_TAG_CHARS = 30
@@ -24,7 +24,7 @@ def _given(field: str) -> dict:
     return {"type": "object", "required": [field], "properties": {field: {"not": {"type": "null"}}}}
 
 
-Tag = Annotated[Text, Field(max_length=MAX_TAG_CHARS)]
+Tag = Annotated[TagText, Field(max_length=MAX_TAG_CHARS)]
 Tags = Annotated[list[Tag], Field(max_length=MAX_TAGS), AfterValidator(_distinct)]
 
 

@@ -115,7 +115,17 @@ BAD_DATES = [
     "",
 ]
 BAD_DATE_VALUES: list[Any] = [*BAD_DATES, 1764000000, 2026.5, True, ["2026-11-25"], {"date": "2026-11-25"}]
-BAD_TEXTS: list[Any] = ["", "   ", "\n\t", "a\u0000b", "a\ud800b", "\udfff", 42, True, ["a"], {"a": "b"}]
+# Text a reader does not see as it is (handler/clean_text.py): nothing but invisible characters
+# (zero-width space, non-joiner and joiner, word joiner, byte order mark, soft hyphen, the Hangul
+# fillers, the Braille blank, a variation selector), control characters, bidi overrides and isolates.
+INVISIBLE_TEXTS = ["\u200b\u200b", "\u200c\u200d", "\u2060", "\ufeff", "\u00ad", "\u3164", "\u115f\u1160", "\uffa0"]
+INVISIBLE_TEXTS += [" \u2800 ", "\ufe0f", "\U000e0020"]
+HIDDEN_TEXTS = ["a\u202eb", "a\u202ab", "a\u2066b\u2069", "a\u001b[31m", "a\u0007", "a\u007fb", "a\u0085b", "a\u009bb"]
+BAD_TEXTS: list[Any] = [
+    *["", "   ", "\n\t", "a\u0000b", "a\ud800b", "\udfff", 42, True, ["a"], {"a": "b"}],
+    *INVISIBLE_TEXTS,
+    *HIDDEN_TEXTS,
+]
 
 BROKEN_JSON = [
     "{",
@@ -440,6 +450,10 @@ OWN_DIARY_CASES = [
             ["a\u0000b"],
             ["\ud800"],
             [["nested"]],
+            ["\u200b"],
+            ["\u3164"],
+            ["a\u202eb"],
+            ["a\u0007"],
         ]
     ],
     Bad("DELETE /diaries of a day without one", "DELETE", f"/diaries/{EMPTY_DAY}", status=404, code="not_found"),
@@ -524,7 +538,7 @@ DIARY_LIST_CASES = [
     ],
     *[
         Bad(f"GET /diaries tag={value!r:.20}", "GET", "/diaries", query={"tag": value}, status=400)
-        for value in ["", " ", "x" * 31, "a\u0000b"]
+        for value in ["", " ", "x" * 31, "a\u0000b", "\u200b", "\u3164", "a\u202eb", "a\u001b"]
     ],
     *_bad_limits("/diaries", 100),
     *_bad_cursors("/diaries", "not a date"),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from handler.agents.user_text import quoted
+
 SYSTEM_PROMPT = """\
 You write a diary entry for the user of a diary app from the short records they jotted down during one day.
 - Write in the first person, as the user, in the language the records are written in.
@@ -16,5 +18,5 @@ Answer only by calling the output tool."""
 
 def build_prompt(day: dt.date, records: Sequence[tuple[str, str]]) -> str:
     """`records` are (HH:MM, content) pairs in the order they were written."""
-    lines = "\n".join(f"- [{time}] {content}" for time, content in records)
+    lines = "\n".join(f"- [{time}] {quoted(content)}" for time, content in records)
     return f"Date: {day.isoformat()} ({day:%A})\n<records>\n{lines}\n</records>"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from handler.agents.user_text import quoted
+
 SYSTEM_PROMPT = """\
 You turn a diary entry into a prompt for a text-to-image model.
 - Describe one scene from the entry: subject, setting, light, mood, in concrete visual terms.
@@ -13,4 +15,4 @@ Answer only by calling the output tool."""
 
 
 def build_prompt(text: str) -> str:
-    return f"<diary>\n{text}\n</diary>"
+    return f"<diary>\n{quoted(text)}\n</diary>"

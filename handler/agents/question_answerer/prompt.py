@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from handler.agents.user_text import quoted
+
 SYSTEM_PROMPT = """\
 You answer a diary app user's question about their own past, using only the records and diary
 entries given inside <records> and <diaries>. Records are listed as "- [ref] date time text", the
@@ -24,9 +26,9 @@ def build_prompt(
     diaries: Sequence[tuple[str, str]],
 ) -> str:
     """`records`: (ref, "YYYY-MM-DD HH:MM", text); `diaries`: ("YYYY-MM-DD", text)."""
-    record_lines = "\n".join(f"- [{ref}] {when} {text}" for ref, when, text in records)
-    diary_lines = "\n".join(f"- {day} {text}" for day, text in diaries)
+    record_lines = "\n".join(f"- [{ref}] {when} {quoted(text)}" for ref, when, text in records)
+    diary_lines = "\n".join(f"- {day} {quoted(text)}" for day, text in diaries)
     return (
-        f"Today: {today.isoformat()} ({today:%A})\n<question>\n{question}\n</question>\n"
+        f"Today: {today.isoformat()} ({today:%A})\n<question>\n{quoted(question)}\n</question>\n"
         f"<records>\n{record_lines}\n</records>\n<diaries>\n{diary_lines}\n</diaries>"
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from handler.agents.user_text import quoted
+
 SYSTEM_PROMPT = """\
 You write an emotion report for a diary app user over a period, from their own records and diary entries.
 - `daily_scores`: one entry for every date that has records (and only those dates): the emotional
@@ -23,8 +25,8 @@ def build_prompt(
     start: dt.date, end: dt.date, records: Sequence[tuple[str, str]], diaries: Sequence[tuple[str, str]]
 ) -> str:
     """`records`: ("YYYY-MM-DD HH:MM", text); `diaries`: ("YYYY-MM-DD", text)."""
-    record_lines = "\n".join(f"- {when} {text}" for when, text in records)
-    diary_lines = "\n".join(f"- {day} {text}" for day, text in diaries)
+    record_lines = "\n".join(f"- {when} {quoted(text)}" for when, text in records)
+    diary_lines = "\n".join(f"- {day} {quoted(text)}" for day, text in diaries)
     return (
         f"Period: {start.isoformat()} to {end.isoformat()}\n"
         f"<records>\n{record_lines}\n</records>\n<diaries>\n{diary_lines}\n</diaries>"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from handler.agents.user_text import quoted
+
 SYSTEM_PROMPT = """\
 You route one request of a diary app's user to the capability that serves it.
 - data: a plain statement about the user's day to be stored as a record ("오늘 영화 봤어", "Had pasta for lunch"). \
@@ -20,4 +22,4 @@ Answer only by calling the output tool."""
 
 
 def build_prompt(request: str, current_date: dt.date) -> str:
-    return f"Current date: {current_date.isoformat()} ({current_date:%A})\n<request>\n{request}\n</request>"
+    return f"Current date: {current_date.isoformat()} ({current_date:%A})\n<request>\n{quoted(request)}\n</request>"

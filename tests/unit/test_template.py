@@ -18,39 +18,13 @@ import pytest
 import yaml
 
 from handler.model_lifecycle import foundation_model_id
+from tests.support.app_routes import Served, served_routes, unnamed
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
 ECR_TEMPLATE = ROOT / "template-ecr.yaml"
 SAMCONFIG = ROOT / "samconfig.toml"
 
-ROUTES = {
-    ("GET", "/health"),
-    ("GET", "/openapi.json"),
-    ("POST", "/records"),
-    ("GET", "/records"),
-    ("DELETE", "/records/{id}"),
-    ("POST", "/diaries"),
-    ("GET", "/diaries/{date}"),
-    ("POST", "/agent"),
-    ("POST", "/questions"),
-    ("POST", "/images"),
-    ("POST", "/reports"),
-    ("GET", "/reports"),
-    ("GET", "/reports/{id}"),
-    ("PATCH", "/records/{id}"),
-    ("GET", "/diaries"),
-    ("PUT", "/diaries/{date}"),
-    ("DELETE", "/diaries/{date}"),
-    ("GET", "/images"),
-    ("GET", "/images/{id}"),
-    ("DELETE", "/images/{id}"),
-    ("DELETE", "/reports/{id}"),
-    ("GET", "/me/export"),
-    ("GET", "/me/exports/{id}"),
-    ("DELETE", "/me"),
-}
-PUBLIC_ROUTES = {("GET", "/health"), ("GET", "/openapi.json")}
 # The defaults, each Active in Bedrock's documentation (README, "Models").
 DEFAULT_MODEL_ID = "us.anthropic.claude-sonnet-4-6"
 DEFAULT_ROUTING_MODEL_ID = "us.anthropic.claude-haiku-5-5"
@@ -269,6 +243,11 @@ def template() -> dict:
 @pytest.fixture(scope="module")
 def transformed(template) -> dict:
     return translate(template)
+
+
+@pytest.fixture(scope="module")
+def served() -> list[Served]:
+    return served_routes()
 
 
 def resources_of_type(cfn: dict, resource_type: str) -> dict:
@@ -709,15 +688,6 @@ def test_outputs(template):
     assert outputs["DatabaseSecretArn"]["Value"] == {"Fn::GetAtt": ["Database", "MasterUserSecret.SecretArn"]}
 
 
-def test_every_sample_event_has_a_route(template):
-    events = template["Resources"]["DiaryFunction"]["Properties"]["Events"]
-    declared = {(e["Properties"]["Method"], e["Properties"]["Path"]) for e in events.values() if e["Type"] == "HttpApi"}
-    assert declared == ROUTES
-    for path in sorted((ROOT / "events" / "http-api").glob("*.json")):
-        method, route = json.loads(path.read_text(encoding="utf-8"))["routeKey"].split(" ", 1)
-        assert (method, route) in declared, path.name
-
-
 @pytest.mark.parametrize("name", ["local-env.json", "local-env-start-api.json"])
 def test_local_env_file_names_only_declared_variables(template, name):
     """`sam local --env-vars` sets only variables the template declares (SAM ignores the rest)."""
@@ -802,10 +772,16 @@ def _operations(transformed):
             yield method.upper(), path, operation
 
 
-def test_one_api_route_per_endpoint(transformed):
-    operations = list(_operations(transformed))
-    assert sorted((m, p) for m, p, _ in operations) == sorted(ROUTES)
-    for _, _, operation in operations:
+def test_the_api_wires_every_route_the_app_serves_and_nothing_else(transformed, served):
+    """The app's router is the list of routes (tests/support/app_routes.py): each is wired to the
+    function, the public ones (handler.api.identity.public) without the authorizer, every other with
+    it; a route the app does not serve is not wired."""
+    wired = {(method, unnamed(path)): operation for method, path, operation in _operations(transformed)}
+    assert sorted(wired) == sorted(route.shape for route in served)
+    assert {route.public for route in served} == {True, False}
+    for route in served:
+        operation = wired[route.shape]
+        assert operation["security"] == [{"NONE": []} if route.public else {"JwtAuthorizer": []}], route
         integration = operation["x-amazon-apigateway-integration"]
         assert integration["type"] == "aws_proxy"
         # Payload 2.0: the authorizer's claims arrive at requestContext.authorizer.jwt.claims.
@@ -813,11 +789,11 @@ def test_one_api_route_per_endpoint(transformed):
         # The published alias (SnapStart restores published versions), never $LATEST.
         assert "${DiaryFunctionAliaslive}" in integration["uri"]["Fn::Sub"]
     permissions = resources_of_type(transformed, "AWS::Lambda::Permission")
-    assert len(permissions) == len(ROUTES)
+    assert len(permissions) == len(served)
     assert all(p["Properties"]["FunctionName"] == {"Ref": "DiaryFunctionAliaslive"} for p in permissions.values())
 
 
-def test_jwt_authorizer_on_every_route_but_health_and_openapi(transformed):
+def test_the_authorizer_takes_tokens_of_the_stacks_user_pool_or_the_given_issuer(transformed):
     (api,) = resources_of_type(transformed, "AWS::ApiGatewayV2::Api").values()
     schemes = api["Properties"]["Body"]["components"]["securitySchemes"]
     assert list(schemes) == ["JwtAuthorizer"]
@@ -835,11 +811,6 @@ def test_jwt_authorizer_on_every_route_but_health_and_openapi(transformed):
         },
         "audience": {"Fn::If": ["CreateUserPool", [{"Ref": "UserPoolClient"}], {"Ref": "JwtAudience"}]},
     }
-    for method, path, operation in _operations(transformed):
-        if (method, path) in PUBLIC_ROUTES:
-            assert operation["security"] == [{"NONE": []}], (method, path)
-        else:
-            assert operation["security"] == [{"JwtAuthorizer": []}], (method, path)
 
 
 def test_api_stage_throttles_and_logs(transformed):
@@ -853,7 +824,7 @@ def test_api_stage_throttles_and_logs(transformed):
     assert json.loads(props["AccessLogSettings"]["Format"].replace("\n", ""))["requestId"] == "$context.requestId"
 
 
-def test_cors_follows_the_parameter(template, transformed):
+def test_cors_follows_the_parameter(template, served):
     def cors(cfn):
         (api,) = resources_of_type(cfn, "AWS::ApiGatewayV2::Api").values()
         return api["Properties"]["Body"]["x-amazon-apigateway-cors"]["Fn::If"]
@@ -863,7 +834,7 @@ def test_cors_follows_the_parameter(template, transformed):
     assert configured["allowOrigins"] == ["https://app.example.com"]
     assert {"authorization", "content-type", "idempotency-key"} <= set(configured["allowHeaders"])
     # A browser may send every method a route takes.
-    assert {method for method, _ in ROUTES} | {"OPTIONS"} == set(configured["allowMethods"])
+    assert {route.method for route in served} | {"OPTIONS"} == set(configured["allowMethods"])
     # A page reads only CORS-safelisted response headers unless they are exposed: the 202 of
     # GET /me/export says where to poll in Location, a 503 or 409 when to retry in Retry-After,
     # a 405 what the path takes in Allow (handler/api/me_routes.py, errors.py).
@@ -1248,7 +1219,8 @@ def test_snapstart_is_opt_in_and_the_routes_use_the_published_alias_either_way(t
     unsupported while its container-image hooks page describes them (README "SnapStart"), and a
     version that fails to publish fails the first deploy. Either way the function publishes a
     version per change as the alias `live`, which the routes and the queue invoke
-    (test_one_api_route_per_endpoint, test_report_worker_reports_partial_batch_failures)."""
+    (test_the_api_wires_every_route_the_app_serves_and_nothing_else,
+    test_report_worker_reports_partial_batch_failures)."""
     param = template["Parameters"]["SnapStart"]
     assert param["Default"] == "None"
     assert param["AllowedValues"] == ["None", "PublishedVersions"]

@@ -82,6 +82,7 @@ def _build(resolver_class: type[ApiGatewayResolver]) -> ApiGatewayResolver:
     errors.register(app)
 
     @app.get("/openapi.json", summary="This API's OpenAPI document", include_in_schema=False)
+    @identity.public
     def openapi() -> Response[dict]:
         # A dict, as the annotation says: the JSON string itself failed response validation (a 400).
         document = json.loads(app.get_openapi_json_schema(title="Diary API"))
@@ -144,7 +145,7 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     app, request = _parse(event)
     try:
         request_body.check_size(request, settings.max_body_bytes)
-        public = identity.is_public(request, settings.api_base_path)
+        public = identity.is_public(app, request, settings.api_base_path)
         user_id = None if public else identity.verified_caller(request)
         if not public and user_id is None:
             raise Unauthorized("a verified identity is required")

@@ -179,8 +179,7 @@ def _validation_response(exc: RequestValidationError) -> Response:
 
 def _allowed_methods(app: ApiGatewayResolver, path: str) -> list[str]:
     # Powertools answers an unknown method with 404; its route table tells us when it is a 405.
-    routes = app._static_routes + app._dynamic_routes  # noqa: SLF001 - no public accessor exists
-    return sorted({route.method for route in routes if route.rule.match(path)})
+    return sorted({route.method for route in paths.routes(app) if route.rule.match(path)})
 
 
 def register(app: ApiGatewayResolver) -> None:

@@ -3,6 +3,7 @@
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
+from handler.api import identity
 from handler.api.errors import documented
 from handler.dal import connection
 from handler.errors import RETRY_AFTER_S, DatabaseUnavailable, DeadlineExceeded
@@ -18,6 +19,7 @@ router = Router()
         503: {"description": "The database does not answer; retry after Retry-After"},
     },
 )
+@identity.public
 def health() -> Response[dict]:
     try:
         connection.ping()

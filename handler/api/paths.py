@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver, Route
+
 
 def without_trailing_slash(event: dict[str, Any]) -> None:
     """Drop trailing slashes from the raw event's path (both shapes), before anything reads it."""
@@ -29,6 +31,13 @@ def routed(path: str, base_path: str | None) -> str:
     if base_path and (path == base_path or path.startswith(f"{base_path}/")):
         return path[len(base_path) :] or "/"
     return path
+
+
+def routes(app: ApiGatewayResolver) -> list[Route]:
+    """Every route `app` serves, one per method, in the order Powertools matches them: the one list of
+    the API's routes, which the stack's routes and the sample events are checked against (tests/unit).
+    Powertools has no public accessor; its own router and OpenAPI generator read these two lists."""
+    return [*app._static_routes, *app._dynamic_routes]  # noqa: SLF001 - no public accessor exists
 
 
 def _trimmed(path: Any) -> Any:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.support.requests import call, http_event, invoke
@@ -59,6 +61,19 @@ def test_no_identity_is_401_and_stores_nothing(shape, db):
     assert reply.body["error"]["code"] == "unauthorized"
     db.execute("SELECT count(*) AS n FROM records WHERE content = '누구세요'")
     assert db.fetchone()["n"] == 0
+
+
+@pytest.mark.parametrize(("shape", "resolver"), [("2.0", "APIGatewayHttpResolver"), ("1.0", "APIGatewayRestResolver")])
+def test_every_route_but_the_public_ones_refuses_a_caller_without_identity(shape, resolver):
+    """Deny by default, for every route the app's router serves (tests/support/app_routes.py): a new
+    route is private unless marked public (handler.api.identity.public)."""
+    from tests.support.app_routes import served_routes
+
+    routes = served_routes(resolver)
+    assert any(route.public for route in routes)
+    for route in routes:
+        reply = invoke(http_event(route.method, re.sub(r"\{[^}]+\}", "1", route.path), shape=shape))
+        assert (reply.status != 401) is route.public, (route, reply.status)
 
 
 def test_x_user_id_header_is_ignored_unless_enabled(db):

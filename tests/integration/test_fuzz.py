@@ -267,6 +267,17 @@ ROUTES = [
     # Last: it erases the fuzzed user (the routes before it have run their examples by then).
     Route("DELETE /me", "DELETE", 202, Erasure, query=ignored_queries),
 ]
+
+
+def test_every_route_the_app_serves_is_fuzzed():
+    """Read from the app's router (tests/support/app_routes.py): a new route gets fuzzed too. Left
+    out: GET /openapi.json, which reads nothing from the request."""
+    from tests.support.app_routes import served_routes, unnamed
+
+    served = {route.shape for route in served_routes() if route.path != "/openapi.json"}
+    assert sorted((route.method, unnamed(route.path)) for route in ROUTES) == sorted(served)
+
+
 # What an agent reply's `content` is, by its type.
 AGENT_CONTENT = {"data": Record, "answer": QuestionAnswer, "diary": Diary, "image": Image, "report": Report}
 

@@ -12,6 +12,8 @@ import pytest
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, APIGatewayRestResolver
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent, APIGatewayProxyEventV2
 
+from tests.support.app_routes import served_routes, unnamed
+
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 HTTP_API = EVENTS / "http-api"
 REST_API = EVENTS / "rest-api"
@@ -154,6 +156,31 @@ def test_both_folders_hold_the_same_file_names():
 def test_every_route_has_an_event():
     missing = set(EXPECTED) - _names(HTTP_API)
     assert not missing, f"no sample event for {sorted(missing)}"
+
+
+@pytest.mark.parametrize(
+    ("folder", "resolver", "route_of"),
+    [
+        (HTTP_API, "APIGatewayHttpResolver", lambda event: event["routeKey"].split(" ", 1)),
+        (REST_API, "APIGatewayRestResolver", lambda event: [event["httpMethod"], event["resource"]]),
+    ],
+    ids=["http-api", "rest-api"],
+)
+def test_every_route_the_app_serves_has_a_sample_event_and_every_event_a_route(folder, resolver, route_of):
+    """The app's router (read from handler.app, tests/support/app_routes.py) routes each sample to the
+    route the sample names, and every route it serves has a sample in this shape."""
+    served = served_routes(resolver)
+    sampled = set()
+    for path in sorted(folder.glob("*.json")):
+        event = _load(path)
+        method, resource = route_of(event)
+        concrete = event["rawPath"] if "rawPath" in event else event["path"]
+        # The first route that matches, as Powertools picks it.
+        route = next((r for r in served if r.method == method and r.rule.match(concrete)), None)
+        assert route is not None, f"{path.name}: the app serves no {method} {concrete}"
+        assert route.shape == (method, unnamed(resource)), path.name
+        sampled.add(route.shape)
+    assert sorted(sampled) == sorted(route.shape for route in served)
 
 
 @pytest.mark.parametrize("path", HTTP_FILES + REST_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")

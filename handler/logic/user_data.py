@@ -130,8 +130,7 @@ def erase(user_id: str) -> dict[str, int]:
         erased["records"] = records_dal.erase_user(cur, user_id)
         erased["reports"] = reports_dal.erase_user(cur, user_id)
         erased["exports"] = exports_dal.erase_user(cur, user_id)
-    # Remembered responses (idempotency) hold the user's words too; that table belongs to no tenant.
-    with connection.statement(None) as cur:
+        # Remembered responses (idempotency) hold the user's words too.
         erased["remembered_responses"] = idempotency_dal.erase_owner(cur, user_id)
     logger.info("erased a user's data", extra=erased)
     return erased

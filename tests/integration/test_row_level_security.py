@@ -97,6 +97,8 @@ def test_the_retention_sweep_can_delete_only_what_has_expired(two_users, db):
     [kept] = db.fetchall()
     assert '"fresh"' in kept["response_data"]
     for crafted in ("SELECT content FROM records", "SELECT response_data FROM idempotency_keys"):
-        with pytest.raises(psycopg2.errors.InsufficientPrivilege):
-            with connection.transaction(None, role=connection.RETENTION_ROLE) as cur:
-                cur.execute(crafted)
+        with (
+            pytest.raises(psycopg2.errors.InsufficientPrivilege),
+            connection.transaction(None, role=connection.RETENTION_ROLE) as cur,
+        ):
+            cur.execute(crafted)

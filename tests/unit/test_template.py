@@ -1234,9 +1234,7 @@ def test_the_embedding_backfill_is_a_scheduled_job_on_the_workers_queue(template
     assert json.loads(schedule["Target"]["Input"]) == {"job": BACKFILL}
     # Off where no model is used; the role may only put messages on that queue.
     assert condition_values(template, {**defaults(template), "ModelProvider": "offline"})["UsesBedrock"] is False
-    assert _resources_for(transformed, "sqs:SendMessage", PSEUDO, "WorkerSchedulerRole") == [
-        PSEUDO["ReportQueue.Arn"]
-    ]
+    assert _resources_for(transformed, "sqs:SendMessage", PSEUDO, "WorkerSchedulerRole") == [PSEUDO["ReportQueue.Arn"]]
     role = template["Resources"]["WorkerSchedulerRole"]["Properties"]["AssumeRolePolicyDocument"]
     (trust,) = role["Statement"]
     assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}

@@ -15,8 +15,9 @@ report) names it, and deleting that thing forgets the response: a retry after th
 `deleted`, neither the deleted words nor a new copy of them (running the request again would bring
 back what the user deleted, from a retry they may not even know their app sent).
 
-Powertools' idempotency package imports boto3 for its DynamoDB layer, so it is loaded on the first
-request that carries the header rather than on every cold start.
+The idempotent function and its configuration are made on the first request that carries the
+header. (Powertools' idempotency package itself is imported at start-up with handler.dal.idempotency,
+which the deletes and the erasure use.)
 """
 
 from __future__ import annotations

@@ -11,9 +11,10 @@ body never reaches the store.
 
 A remembered response lives KEY_LIFETIME_S and is deleted by the worker's hourly sweep after that
 (handler.logic.retention). A response that describes a thing (a record, a diary, a picture, a
-report) names it, and deleting that thing forgets the response: a retry after the delete gets 410
-`deleted`, neither the deleted words nor a new copy of them (running the request again would bring
-back what the user deleted, from a retry they may not even know their app sent).
+report, or what POST /agent did) names it, and deleting that thing forgets the response: a retry
+after the delete gets 410 `deleted`, neither the deleted words nor a new copy of them (running the
+request again would bring back what the user deleted, from a retry they may not even know their
+app sent).
 
 The idempotent function and its configuration are made on the first request that carries the
 header. (Powertools' idempotency package itself is imported at start-up with handler.dal.idempotency,
@@ -48,6 +49,13 @@ _DESCRIBES = {
     "/images": ("images", "id"),
     "/reports": ("reports", "report_id"),
 }
+# POST /agent's answer describes what it did (its `content`), by the kind of thing (its `type`).
+_AGENT_DID = {
+    "data": ("records", "id"),
+    "diary": ("diaries", "date"),
+    "image": ("images", "id"),
+    "report": ("reports", "report_id"),
+}
 
 
 class _NotRemembered(Exception):
@@ -76,11 +84,18 @@ def _remembering() -> tuple:
         if not 200 <= response.status_code < 300:
             raise _NotRemembered(response)
         body = jsonable_encoder(response.body)
-        described = _DESCRIBES.get(app.request.route)
-        thing = resource(described[0], body[described[1]]) if described else None
-        return {"status": response.status_code, "body": body, "resource": thing}
+        return {"status": response.status_code, "body": body, "resource": _described(app.request.route, body)}
 
     return config, first_response
+
+
+def _described(route: str, body: Any) -> str | None:
+    """The resource a success's body describes, or None (an answer to a question)."""
+    if route == "/agent":
+        named, body = _AGENT_DID.get(body["type"]), body["content"]
+    else:
+        named = _DESCRIBES.get(route)
+    return resource(named[0], body[named[1]]) if named else None
 
 
 def idempotent(app: ApiGatewayResolver, next_middleware: NextMiddleware) -> Response:

@@ -177,6 +177,16 @@ def test_a_retried_diary_after_the_diary_was_deleted_gets_410(user, db):
     _gone_without_a_trace(retry, db, user, "내가 쓴 비밀 일기")
 
 
+def test_a_retried_agent_request_after_its_record_was_deleted_gets_410(user, db):
+    body = {"content": "에이전트에게 맡긴 비밀", "request_type": "data"}
+    first = call("POST", "/agent", body, user=user, headers={"idempotency-key": "ag-1"})
+    assert first.status == 200 and first.body["type"] == "data"
+    assert call("DELETE", f"/records/{first.body['content']['id']}", user=user).status == 204
+
+    retry = call("POST", "/agent", body, user=user, headers={"idempotency-key": "ag-1"})
+    _gone_without_a_trace(retry, db, user, "에이전트에게 맡긴 비밀")
+
+
 def test_deleting_a_record_forgets_only_its_own_responses(user, other_user, db):
     kept = call("POST", "/records", {"content": "남길 기록"}, user=user, headers={"idempotency-key": "keep"})
     gone = call("POST", "/records", {"content": "지울 기록"}, user=user, headers={"idempotency-key": "drop"})

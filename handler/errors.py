@@ -78,6 +78,13 @@ class InProgress(Conflict):
     retry_after_s = 1
 
 
+class Gone(_CallersMistake):
+    """A retried request (its Idempotency-Key) whose result the user has deleted since."""
+
+    status = 410
+    code = "deleted"
+
+
 class PayloadTooLarge(_CallersMistake):
     status = 413
     code = "body_too_large"

@@ -73,7 +73,8 @@ class Settings(BaseModel, frozen=True):
     # GET /me/export answers at once up to about this many bytes of document (Lambda's response
     # limit is 6 MB); a larger account's export is written to S3 by the worker.
     export_inline_max_bytes: int = Field(default=2_000_000, ge=0, le=5_000_000)
-    # How long an export document stays in the bucket (the stack's lifecycle rule says the same).
+    # How long an export (its row and its document) is kept after its last change: the retention
+    # sweep deletes both (handler.logic.retention); the stack's lifecycle rule says the same days.
     export_retention_days: int = Field(default=7, ge=1, le=365)
 
     # The base path of a custom domain's API mapping ("/v1"), which the events' paths carry; unset: none.

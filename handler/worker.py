@@ -2,8 +2,9 @@
 
 Each message is `{"job": ..., ...}`: a report (`report_id`, `user_id`; enqueued by POST /reports;
 a message without `job` is a report too, as they were first written), an export (`export_id`,
-`user_id`; GET /me/export of a large account), an erasure (`user_id`; DELETE /me), or the
-embedding backfill (`backfill_embeddings`, from the stack's schedule). Each message is processed
+`user_id`; GET /me/export of a large account), an erasure (`user_id`; DELETE /me), the
+embedding backfill (`backfill_embeddings`, from the stack's schedule), or the retention sweep
+(`purge_expired`, from the stack's hourly schedule). Each message is processed
 on its own; the ones that hit a transient fault are returned as batch item failures so SQS
 redelivers only those. An erasure that fails on every delivery lands in the dead-letter queue,
 where the alarm on it calls an operator: it must be finished, never dropped.
@@ -20,7 +21,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from handler.logic import embedding_index, reports, user_data
+from handler.logic import embedding_index, reports, retention, user_data
 from handler.settings import get_settings
 
 logger = Logger(child=True)
@@ -35,6 +36,8 @@ def _job(message: dict, final_attempt: bool) -> Callable[[], object]:
     job = message.get("job", "report")
     if job == BACKFILL:
         return embedding_index.backfill
+    if job == retention.JOB:
+        return retention.purge
     user_id = message["user_id"]
     if not isinstance(user_id, str) or not user_id:
         raise TypeError("user_id")

@@ -7,6 +7,8 @@ connects), and is deleted when the test is done. The machine's PostgreSQL is nev
 
 `server_without_pgvector`: the same PostgreSQL without the `vector` extension, what a server
 without the pgvector package looks like (Debian's PostgreSQL here, for one), on any machine.
+`server_with_settings`: the same PostgreSQL started with given settings (a parameter group's), its
+server log in a file a test can read.
 """
 
 from __future__ import annotations
@@ -69,7 +71,6 @@ def server_without_pgvector() -> Iterator[str]:
     its executable (symlinks resolved), so a copy beside a share/ folder without `vector*` files has
     no pgvector, while everything else is the embedded server's."""
     from pgserver._commands import POSTGRES_BIN_PATH
-    from pgserver.utils import ensure_user_exists
 
     install = POSTGRES_BIN_PATH.parent
     with tempfile.TemporaryDirectory(prefix="diary-pg-nopgvector-") as folder:
@@ -88,25 +89,48 @@ def server_without_pgvector() -> Iterator[str]:
         for entry in (share / "extension").iterdir():
             if not entry.name.startswith("vector"):
                 (extensions / entry.name).symlink_to(entry)
-        data = root / "data"
-        data.mkdir()
-        # PostgreSQL refuses to run as root; as root, run it as pgserver's own user, as pgserver does.
-        user = None
-        if os.geteuid() == 0:
-            user = ensure_user_exists("pgserver").pw_name
-            shutil.chown(data, user)
         # The programs find pgserver's libpq through a path relative to where they were installed.
         env = {**os.environ, "LD_LIBRARY_PATH": str(install.parents[1] / "pgserver.libs")}
+        with _running(root / "bin", root / "data", env) as (url, _):
+            yield url
 
-        def run(program: str, *args: str) -> None:
-            subprocess.run(
-                [str(root / "bin" / program), "-D", str(data), *args],
-                user=user, env=env, check=True, capture_output=True, timeout=60,
-            )  # fmt: skip
 
-        run("initdb", "--auth=trust", "--encoding=utf8", "-U", "postgres")
-        run("pg_ctl", "-w", "-o", f'-h "" -k {data}', "-l", str(data / "log"), "start")
-        try:
-            yield f"postgresql://postgres@/postgres?host={data}"
-        finally:
-            run("pg_ctl", "-w", "-m", "immediate", "stop")
+@contextlib.contextmanager
+def server_with_settings(settings: dict[str, str]) -> Iterator[tuple[str, Path]]:
+    """The URL of a running PostgreSQL started with `settings` (name -> value, as a parameter group
+    sets them; the rest PostgreSQL's defaults), and the file its server log is written to."""
+    from pgserver._commands import POSTGRES_BIN_PATH
+
+    with tempfile.TemporaryDirectory(prefix="diary-pg-settings-") as folder:
+        root = Path(folder)
+        root.chmod(0o755)
+        options = " ".join(f"-c {name}={value}" for name, value in settings.items())
+        with _running(POSTGRES_BIN_PATH, root / "data", dict(os.environ), options) as running:
+            yield running
+
+
+@contextlib.contextmanager
+def _running(bin_dir: Path, data: Path, env: dict[str, str], options: str = "") -> Iterator[tuple[str, Path]]:
+    """initdb into `data` and start the server there on a Unix socket only; its URL and log file."""
+    from pgserver.utils import ensure_user_exists
+
+    data.mkdir()
+    # PostgreSQL refuses to run as root; as root, run it as pgserver's own user, as pgserver does.
+    user = None
+    if os.geteuid() == 0:
+        user = ensure_user_exists("pgserver").pw_name
+        shutil.chown(data, user)
+
+    def run(program: str, *args: str) -> None:
+        subprocess.run(
+            [str(bin_dir / program), "-D", str(data), *args],
+            user=user, env=env, check=True, capture_output=True, timeout=60,
+        )  # fmt: skip
+
+    run("initdb", "--auth=trust", "--encoding=utf8", "-U", "postgres")
+    log = data / "log"
+    run("pg_ctl", "-w", "-o", f'-h "" -k {data} {options}', "-l", str(log), "start")
+    try:
+        yield f"postgresql://postgres@/postgres?host={data}", log
+    finally:
+        run("pg_ctl", "-w", "-m", "immediate", "stop")

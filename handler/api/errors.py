@@ -53,6 +53,8 @@ _FAILURES = {
     "route accepts).",
     409: "A request with this Idempotency-Key is still running (`request_in_progress`; retry after "
     "Retry-After), or, for POST /diaries, the user edited that diary (`diary_edited`).",
+    410: "A retry (its Idempotency-Key) of a request whose result the user has deleted since (`deleted`); "
+    "nothing is stored again. A new key stores it anew.",
     413: "The body is over the size limit.",
     415: "The body is not application/json.",
     422: "The body failed validation, an Idempotency-Key was reused with another body, or the request "
@@ -61,6 +63,8 @@ _FAILURES = {
     504: "The request ran out of time; retry later.",
 }
 WRITE_FAILURES = (400, 401, 409, 413, 415, 422, 503, 504)
+# What a route whose result a DELETE can take away answers to a retry after that (handler.api.idempotency).
+DELETED_SINCE = 410
 READ_FAILURES = (400, 401, 413, 503, 504)
 
 
@@ -95,9 +99,7 @@ def links_to(path: str, methods: tuple[str, ...], parameter: str, value: str) ->
     }
 
 
-def another_success(
-    description: str, model: type[BaseModel], links: dict[str, Any] | None = None
-) -> OpenAPIResponse:
+def another_success(description: str, model: type[BaseModel], links: dict[str, Any] | None = None) -> OpenAPIResponse:
     """A second success status of a route (its first comes from the return annotation)."""
     response: OpenAPIResponse = {"description": description, "content": {"application/json": {"model": model}}}
     if links:

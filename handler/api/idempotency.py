@@ -9,8 +9,16 @@ different body is refused (422), and a duplicate arriving while the first is sti
 without the header runs as usual. Body validation runs before route middlewares, so an invalid
 body never reaches the store.
 
-Powertools' idempotency package imports boto3 for its DynamoDB layer, so it is loaded on the first
-request that carries the header rather than on every cold start.
+A remembered response lives KEY_LIFETIME_S and is deleted by the worker's hourly sweep after that
+(handler.logic.retention). A response that describes a thing (a record, a diary, a picture, a
+report, or what POST /agent did) names it, and deleting that thing forgets the response: a retry
+after the delete gets 410 `deleted`, neither the deleted words nor a new copy of them (running the
+request again would bring back what the user deleted, from a retry they may not even know their
+app sent).
+
+The idempotent function and its configuration are made on the first request that carries the
+header. (Powertools' idempotency package itself is imported at start-up with handler.dal.idempotency,
+which the deletes and the erasure use.)
 """
 
 from __future__ import annotations
@@ -25,11 +33,29 @@ from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.encoders import jsonable_encoder
 
 from handler.api.identity import caller_id
-from handler.errors import DatabaseUnavailable, InProgress, InvalidRequest, Unprocessable
+from handler.dal.idempotency import resource
+from handler.errors import DatabaseUnavailable, Gone, InProgress, InvalidRequest, Unprocessable
 
 HEADER = "idempotency-key"
 _VALID_KEY = re.compile(r"[A-Za-z0-9_\-:.]{1,128}")
 KEY_LIFETIME_S = 24 * 3600
+# The routes whose response describes one thing, and the field of the response that names it: the
+# thing's collection and that field's value make the resource its DELETE forgets (handler.dal.idempotency).
+_DESCRIBES = {
+    "/records": ("records", "id"),
+    "/records/{record_id}": ("records", "id"),
+    "/diaries": ("diaries", "date"),
+    "/diaries/{date}": ("diaries", "date"),
+    "/images": ("images", "id"),
+    "/reports": ("reports", "report_id"),
+}
+# POST /agent's answer describes what it did (its `content`), by the kind of thing (its `type`).
+_AGENT_DID = {
+    "data": ("records", "id"),
+    "diary": ("diaries", "date"),
+    "image": ("images", "id"),
+    "report": ("reports", "report_id"),
+}
 
 
 class _NotRemembered(Exception):
@@ -57,9 +83,19 @@ def _remembering() -> tuple:
         response = next_middleware(app)
         if not 200 <= response.status_code < 300:
             raise _NotRemembered(response)
-        return {"status": response.status_code, "body": jsonable_encoder(response.body)}
+        body = jsonable_encoder(response.body)
+        return {"status": response.status_code, "body": body, "resource": _described(app.request.route, body)}
 
     return config, first_response
+
+
+def _described(route: str, body: Any) -> str | None:
+    """The resource a success's body describes, or None (an answer to a question)."""
+    if route == "/agent":
+        named, body = _AGENT_DID.get(body["type"]), body["content"]
+    else:
+        named = _DESCRIBES.get(route)
+    return resource(named[0], body[named[1]]) if named else None
 
 
 def idempotent(app: ApiGatewayResolver, next_middleware: NextMiddleware) -> Response:
@@ -95,4 +131,6 @@ def idempotent(app: ApiGatewayResolver, next_middleware: NextMiddleware) -> Resp
         raise InProgress("a request with this Idempotency-Key is still running") from None
     except IdempotencyPersistenceLayerError as exc:
         raise DatabaseUnavailable("the idempotency store failed") from exc
+    if stored.get("deleted"):
+        raise Gone("what this Idempotency-Key stored has been deleted since; send a new key to store it again")
     return Response(status_code=stored["status"], content_type=content_types.APPLICATION_JSON, body=stored["body"])

@@ -42,7 +42,8 @@ def _bucket() -> str:
     return bucket
 
 
-# Exports carry this tag: the stack's lifecycle rule deletes them after EXPORT_RETENTION_DAYS.
+# Exports carry this tag: the stack's lifecycle rule expires them after EXPORT_RETENTION_DAYS, a
+# backstop to the retention sweep, which deletes them with their rows (handler.logic.retention).
 EXPORT_TAG = "kind=export"
 
 

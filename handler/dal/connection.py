@@ -42,6 +42,9 @@ _BOOTSTRAP = (
 # The role the embedding backfill acts as (migration 0005): it reads texts and writes embeddings
 # of every user's rows, and nothing else.
 BACKFILL_ROLE = "diary_backfill"
+# The role the worker's retention sweep acts as (migration 0008): it deletes remembered responses
+# whose time is up and expired exports, of every user.
+RETENTION_ROLE = "diary_retention"
 
 
 # How a refused password reads when connecting. psycopg2 has no SQLSTATE for a failed connect

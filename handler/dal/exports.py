@@ -78,6 +78,18 @@ def fail(cur, user_id: str, export_id: uuid.UUID, reason: str) -> None:
     )
 
 
+def delete_expired(cur, retention_days: int, batch: int) -> list[str | None]:
+    """Delete up to `batch` exports unchanged for `retention_days`, whatever their state (as
+    diary_retention, across users); the S3 key of each one's document (None: none was written),
+    for the caller to delete before it commits."""
+    cur.execute(
+        "DELETE FROM exports WHERE id IN (SELECT id FROM exports WHERE updated_at < now() - make_interval(days => %s)"
+        " LIMIT %s) RETURNING s3_key",
+        (retention_days, batch),
+    )
+    return [row["s3_key"] for row in cur.fetchall()]
+
+
 def erase_user(cur, user_id: str) -> int:
     cur.execute("DELETE FROM exports WHERE user_id = %s", (user_id,))
     return cur.rowcount

@@ -3,6 +3,13 @@
 Powertools ships DynamoDB and Redis layers; the service already has PostgreSQL, so this one keeps
 the records beside the data they protect. The insert is the lock: a second request with the same
 key meets the first one's row (in progress or completed) and Powertools answers accordingly.
+
+How long a row lives, as Powertools means it: a row is expired once `expires_at` passes (Powertools'
+DataRecord.is_expired), and an expired row is a key never seen (`_put_record` takes it over).
+Powertools leaves deleting expired rows to the store (DynamoDB's TTL, Redis' EX); here the worker's
+hourly sweep deletes them (`purge_expired`, handler.logic.retention). A row also says which thing
+its response describes (`resource`): deleting that thing replaces the response with DELETED
+(`forget`), so that a retry is told it is gone instead of being given the deleted words back.
 """
 
 from __future__ import annotations
@@ -19,6 +26,9 @@ from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePer
 from handler.dal import connection
 
 _COLUMNS = "id, status, expires_at, in_progress_expires_at, payload_hash, response_data"
+# The response a row holds once what it described was deleted: the words are gone, and so is the
+# hash of the request's body (payload_hash), which was taken from them.
+DELETED = '{"deleted": true}'
 
 
 def _record(row: dict) -> DataRecord:
@@ -36,10 +46,16 @@ class PostgresPersistenceLayer(BasePersistenceLayer):
     # Whose response the row being written will hold, so that DELETE /me can erase it: the caller of
     # the request in progress (a container runs one at a time), taken from the idempotent payload.
     _owner: str | None = None
+    # What the response being saved describes (handler.api.idempotency puts it in the result).
+    _resource: str | None = None
 
     def save_inprogress(self, data: dict[str, Any], remaining_time_in_millis: int | None = None) -> None:
         self._owner = data.get("user") if isinstance(data, dict) else None
         super().save_inprogress(data, remaining_time_in_millis)
+
+    def save_success(self, data: dict[str, Any], result: dict) -> None:
+        self._resource = result.get("resource") if isinstance(result, dict) else None
+        super().save_success(data, result)
 
     def _get_record(self, idempotency_key: str) -> DataRecord:
         with connection.statement(None) as cur:
@@ -58,7 +74,7 @@ class PostgresPersistenceLayer(BasePersistenceLayer):
                 " VALUES (%(id)s, %(status)s, %(expires)s, %(in_progress)s, %(hash)s, %(owner)s)"
                 " ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, expires_at = EXCLUDED.expires_at,"
                 " in_progress_expires_at = EXCLUDED.in_progress_expires_at,"
-                " payload_hash = EXCLUDED.payload_hash, response_data = NULL, owner = EXCLUDED.owner"
+                " payload_hash = EXCLUDED.payload_hash, response_data = NULL, owner = EXCLUDED.owner, resource = NULL"
                 " WHERE idempotency_keys.expires_at < %(now_s)s OR (idempotency_keys.status = 'INPROGRESS'"
                 " AND idempotency_keys.in_progress_expires_at < %(now_ms)s)"
                 " RETURNING id",
@@ -79,21 +95,23 @@ class PostgresPersistenceLayer(BasePersistenceLayer):
                 existing = cur.fetchone()
         if taken is None:
             old = _record(existing) if existing else None
-            if old is not None:
+            if old is not None and old.response_data != DELETED:
                 # As Powertools' own DynamoDB layer does: the same key with another body is refused.
+                # A forgotten response kept no hash to compare with: any retry is told it is gone.
                 self._validate_payload(data_payload=data_record, stored_data_record=old)
             raise IdempotencyItemAlreadyExistsError(old_data_record=old)
 
     def _update_record(self, data_record: DataRecord) -> None:
         with connection.statement(None) as cur:
             cur.execute(
-                "UPDATE idempotency_keys SET status = %s, expires_at = %s, response_data = %s, payload_hash = %s"
-                " WHERE id = %s",
+                "UPDATE idempotency_keys SET status = %s, expires_at = %s, response_data = %s, payload_hash = %s,"
+                " resource = %s WHERE id = %s",
                 (
                     data_record.status,
                     data_record.expiry_timestamp,
                     data_record.response_data,
                     data_record.payload_hash,
+                    self._resource,
                     data_record.idempotency_key,
                 ),
             )
@@ -103,7 +121,33 @@ class PostgresPersistenceLayer(BasePersistenceLayer):
             cur.execute("DELETE FROM idempotency_keys WHERE id = %s", (data_record.idempotency_key,))
 
 
+def resource(collection: str, name: object) -> str:
+    """How a remembered response names the thing it describes: the thing's path, records/<id>."""
+    return f"{collection}/{name}"
+
+
+def forget(cur, user_id: str, resource: str) -> int:
+    """Replace every remembered response of `user_id` that describes `resource` with DELETED, in
+    the transaction that deletes it (as diary_app: row-level security holds it to the caller)."""
+    cur.execute(
+        "UPDATE idempotency_keys SET response_data = %s, payload_hash = NULL"
+        " WHERE owner = %s AND resource = %s AND status = 'COMPLETED'",
+        (DELETED, user_id, resource),
+    )
+    return cur.rowcount
+
+
 def erase_owner(cur, user_id: str) -> int:
-    """Every remembered response of `user_id` (a service-level statement: the table has no tenant)."""
+    """Every remembered response of `user_id` (as diary_app, acting for that user)."""
     cur.execute("DELETE FROM idempotency_keys WHERE owner = %s", (user_id,))
+    return cur.rowcount
+
+
+def purge_expired(cur, batch: int) -> int:
+    """Delete up to `batch` rows whose time is up (as diary_retention, whose policy allows no other)."""
+    cur.execute(
+        "DELETE FROM idempotency_keys WHERE id IN (SELECT id FROM idempotency_keys"
+        " WHERE expires_at < extract(epoch FROM now()) LIMIT %s)",
+        (batch,),
+    )
     return cur.rowcount

@@ -55,10 +55,10 @@ def delete(cur, user_id: str, image_id: uuid.UUID) -> str | None:
     return None if row is None else row["s3_key"]
 
 
-def delete_for_day(cur, user_id: str, day: dt.date) -> list[str]:
-    """Delete the pictures of one day's diary; their S3 keys."""
-    cur.execute("DELETE FROM images WHERE user_id = %s AND diary_date = %s RETURNING s3_key", (user_id, day))
-    return [row["s3_key"] for row in cur.fetchall()]
+def delete_for_day(cur, user_id: str, day: dt.date) -> list[tuple[uuid.UUID, str]]:
+    """Delete the pictures of one day's diary; their ids and S3 keys."""
+    cur.execute("DELETE FROM images WHERE user_id = %s AND diary_date = %s RETURNING id, s3_key", (user_id, day))
+    return [(row["id"], row["s3_key"]) for row in cur.fetchall()]
 
 
 def of_user(cur, user_id: str) -> list[StoredImage]:

@@ -13,6 +13,7 @@ from handler.agents.diary_writer import agent as diary_writer
 from handler.aws import object_store
 from handler.dal import connection
 from handler.dal import diaries as diaries_dal
+from handler.dal import idempotency as idempotency_dal
 from handler.dal import images as images_dal
 from handler.errors import Conflict, NotFound, Unprocessable
 from handler.logic import calendar, cursors, embedding_index
@@ -93,12 +94,15 @@ def list_diaries(
 
 
 def delete_diary(user_id: str, day: dt.date) -> None:
-    """The diary and its pictures. The objects go first, inside the transaction that deletes the
-    rows: when S3 fails nothing is deleted (503, retry); when the commit fails the rows are still
-    there to delete again, and every S3 delete is safe to repeat."""
+    """The diary and its pictures, and the remembered responses that hold them. The objects go
+    first, inside the transaction that deletes the rows: when S3 fails nothing is deleted (503,
+    retry); when the commit fails the rows are still there to delete again, and every S3 delete is
+    safe to repeat."""
     with connection.transaction(user_id) as cur:
-        keys = images_dal.delete_for_day(cur, user_id, day)
+        pictures = images_dal.delete_for_day(cur, user_id, day)
         if not diaries_dal.delete(cur, user_id, day):
             raise NotFound(f"no diary for {day.isoformat()}")
-        for key in keys:
+        idempotency_dal.forget(cur, user_id, idempotency_dal.resource("diaries", day.isoformat()))
+        for image_id, key in pictures:
+            idempotency_dal.forget(cur, user_id, idempotency_dal.resource("images", image_id))
             object_store.delete_everything(key)

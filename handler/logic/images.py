@@ -11,6 +11,7 @@ from handler.agents.image_prompter import agent as image_prompter
 from handler.aws import object_store
 from handler.dal import connection
 from handler.dal import diaries as diaries_dal
+from handler.dal import idempotency as idempotency_dal
 from handler.dal import images as images_dal
 from handler.dal.images import StoredImage
 from handler.errors import NotFound, Unprocessable
@@ -68,6 +69,8 @@ def delete_image(user_id: str, image_id: uuid.UUID) -> None:
         key = images_dal.delete(cur, user_id, image_id)
         if key is None:
             raise NotFound("no such image")
+        # A remembered POST /images answer holds its prompt, made from the user's words.
+        idempotency_dal.forget(cur, user_id, idempotency_dal.resource("images", image_id))
         object_store.delete_everything(key)
 
 

@@ -7,6 +7,7 @@ import uuid
 
 from handler import search_terms
 from handler.dal import connection
+from handler.dal import idempotency as idempotency_dal
 from handler.dal import records as records_dal
 from handler.errors import NotFound, Unprocessable
 from handler.logic import calendar, cursors, embedding_index
@@ -77,9 +78,11 @@ def search_records(user_id: str, words: str, period: tuple[dt.date, dt.date] | N
 
 
 def delete_record(user_id: str, record_id: uuid.UUID) -> None:
-    with connection.statement(user_id) as cur:
+    """The record, and every remembered response that holds its words (handler.api.idempotency)."""
+    with connection.transaction(user_id) as cur:
         if not records_dal.delete(cur, user_id, record_id):
             raise NotFound("no such record")
+        idempotency_dal.forget(cur, user_id, idempotency_dal.resource("records", record_id))
 
 
 def records_of_day(user_id: str, day: dt.date) -> list[Record]:

@@ -20,6 +20,7 @@ from handler.agents.reporter.schema import ReportDraft
 from handler.aws import job_queue
 from handler.dal import connection
 from handler.dal import diaries as diaries_dal
+from handler.dal import idempotency as idempotency_dal
 from handler.dal import records as records_dal
 from handler.dal import reports as reports_dal
 from handler.errors import AwsUnavailable, ModelAnswerMalformed, ModelUnavailable, NotFound, Unprocessable
@@ -71,10 +72,12 @@ def list_reports(user_id: str) -> list[Report]:
 
 
 def delete_report(user_id: str, report_id: uuid.UUID) -> None:
-    """A report still being written is deleted too: the worker's completion then updates no row."""
-    with connection.statement(user_id) as cur:
+    """A report still being written is deleted too: the worker's completion then updates no row.
+    A remembered POST /reports answer is forgotten with it."""
+    with connection.transaction(user_id) as cur:
         if not reports_dal.delete(cur, user_id, report_id):
             raise NotFound("no such report")
+        idempotency_dal.forget(cur, user_id, idempotency_dal.resource("reports", report_id))
 
 
 def run_report(user_id: str, report_id: uuid.UUID, final_attempt: bool) -> None:

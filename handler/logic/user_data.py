@@ -4,8 +4,9 @@ Both act on the verified caller only; there is no path to anyone else's data.
 
 An export is one JSON document (UserData). An account whose document fits in a response
 (EXPORT_INLINE_MAX_BYTES) gets it at once; a larger one gets an export to poll, which the worker
-writes to the bucket under the user's own prefix, tagged so that the stack's lifecycle rule
-deletes it after EXPORT_RETENTION_DAYS.
+writes to the bucket under the user's own prefix. The worker's retention sweep deletes an export,
+row and document together, EXPORT_RETENTION_DAYS after its last change (handler.logic.retention);
+the document is tagged so that the stack's lifecycle rule expires it after as many days as well.
 
 An erasure deletes every S3 object of the user (every version, under the user's prefix) and then
 every row of the user in every table, in one transaction. Each step is safe to repeat: a worker
@@ -130,8 +131,7 @@ def erase(user_id: str) -> dict[str, int]:
         erased["records"] = records_dal.erase_user(cur, user_id)
         erased["reports"] = reports_dal.erase_user(cur, user_id)
         erased["exports"] = exports_dal.erase_user(cur, user_id)
-    # Remembered responses (idempotency) hold the user's words too; that table belongs to no tenant.
-    with connection.statement(None) as cur:
+        # Remembered responses (idempotency) hold the user's words too.
         erased["remembered_responses"] = idempotency_dal.erase_owner(cur, user_id)
     logger.info("erased a user's data", extra=erased)
     return erased

@@ -64,3 +64,41 @@ def test_every_table_with_a_user_id_forces_row_level_security(db):
     tables = db.fetchall()
     assert [t["name"] for t in tables] == ["diaries", "exports", "images", "records", "reports"]
     assert all(t["enabled"] and t["forced"] for t in tables), tables
+
+
+def test_a_caller_forgets_or_erases_only_their_own_remembered_responses(two_users, db):
+    """diary_app meets the idempotency table through its owner policy (migration 0008)."""
+    user, other, _, _ = two_users
+    for who in (user, other):
+        call("POST", "/records", {"content": "기억"}, user=who, headers={"idempotency-key": "rls"})
+    with connection.transaction(user) as cur:
+        cur.execute("UPDATE idempotency_keys SET response_data = 'x' WHERE owner = %s OR true", (other,))
+        forgotten = cur.rowcount
+        cur.execute("DELETE FROM idempotency_keys WHERE owner = %s OR true", (other,))
+        erased = cur.rowcount
+    assert (forgotten, erased) == (1, 1)  # the caller's own row, not the other's
+    db.execute("SELECT count(*) AS n FROM idempotency_keys WHERE owner = %s", (other,))
+    assert db.fetchone()["n"] == 1
+
+
+def test_the_retention_sweep_can_delete_only_what_has_expired(two_users, db):
+    """diary_retention: remembered responses past their time and exports; no user's words."""
+    user, _, _, _ = two_users
+    for key in ("fresh", "old"):
+        call("POST", "/records", {"content": key}, user=user, headers={"idempotency-key": key})
+    db.execute(
+        "UPDATE idempotency_keys SET expires_at = extract(epoch FROM now()) - 1"
+        " WHERE owner = %s AND response_data LIKE '%%\"old\"%%'",
+        (user,),
+    )
+    with connection.transaction(None, role=connection.RETENTION_ROLE) as cur:
+        cur.execute("DELETE FROM idempotency_keys WHERE true")
+    db.execute("SELECT response_data FROM idempotency_keys WHERE owner = %s", (user,))
+    [kept] = db.fetchall()
+    assert '"fresh"' in kept["response_data"]
+    for crafted in ("SELECT content FROM records", "SELECT response_data FROM idempotency_keys"):
+        with (
+            pytest.raises(psycopg2.errors.InsufficientPrivilege),
+            connection.transaction(None, role=connection.RETENTION_ROLE) as cur,
+        ):
+            cur.execute(crafted)

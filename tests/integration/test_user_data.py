@@ -254,3 +254,49 @@ def test_an_erasure_cut_off_half_way_is_finished_by_the_redelivery(
     message["Attributes"]["ApproximateReceiveCount"] = "2"  # SQS delivers it again
     assert invoke_raw(sqs_event([message])) == {"batchItemFailures": []}
     _assert_erased(db, aws_services, user, other_user, two_accounts)
+
+
+# --- what is kept only for a while ---------------------------------------------------------------
+
+
+def _schedule_message(name: str) -> str:
+    """The message the stack's schedule puts on the worker's queue, as template.yaml says it."""
+    from tests.unit.test_template import load_template
+
+    return load_template()["Resources"][name]["Properties"]["Target"]["Input"]
+
+
+def test_the_hourly_sweep_deletes_expired_exports_and_remembered_responses(
+    aws_services, user, other_user, db, monkeypatch
+):
+    monkeypatch.setenv("EXPORT_INLINE_MAX_BYTES", "0")
+    _fresh_settings()
+    locations = {}
+    for who in (user, other_user):
+        jot(who, "2026-11-25", "기록")
+        locations[who] = call("GET", "/me/export", user=who).headers["location"]
+        _work(aws_services)
+    for key in ("old", "fresh"):
+        call("POST", "/records", {"content": f"{key}-secret"}, user=user, headers={"idempotency-key": key})
+    # The user's export and one remembered response are past their time; the rest is not.
+    db.execute("UPDATE exports SET updated_at = now() - interval '8 days' WHERE user_id = %s", (user,))
+    db.execute(
+        "UPDATE idempotency_keys SET expires_at = extract(epoch FROM now()) - 1"
+        " WHERE owner = %s AND response_data LIKE %s",
+        (user, "%old-secret%"),
+    )
+
+    boto3.client("sqs").send_message(
+        QueueUrl=aws_services["queue_url"], MessageBody=_schedule_message("RetentionSchedule")
+    )
+    _work(aws_services)
+
+    # The export went, its row and every version of its document together.
+    assert call("GET", locations[user], user=user).status == 404
+    assert _objects(aws_services, user) == []
+    assert call("GET", locations[other_user], user=other_user).body["status"] == "completed"
+    assert len(_objects(aws_services, other_user)) == 1
+    # Of the remembered responses, the one past its time went.
+    db.execute("SELECT response_data FROM idempotency_keys WHERE owner = %s", (user,))
+    [kept] = db.fetchall()
+    assert "fresh-secret" in kept["response_data"]

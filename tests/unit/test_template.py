@@ -862,7 +862,7 @@ UNEXPLAINED = {"DiaryFunctionRole": {"sqs:ChangeMessageVisibility"}}
 # scheduler puts the backfill job on the queue.
 SERVICE_ROLES = {
     "DatabaseProxyRole": ("rds.amazonaws.com", {"secretsmanager:GetSecretValue"}),
-    "EmbeddingBackfillSchedulerRole": ("scheduler.amazonaws.com", {"sqs:SendMessage"}),
+    "WorkerSchedulerRole": ("scheduler.amazonaws.com", {"sqs:SendMessage"}),
 }
 
 
@@ -1229,13 +1229,35 @@ def test_the_embedding_backfill_is_a_scheduled_job_on_the_workers_queue(template
     assert json.loads(schedule["Target"]["Input"]) == {"job": BACKFILL}
     # Off where no model is used; the role may only put messages on that queue.
     assert condition_values(template, {**defaults(template), "ModelProvider": "offline"})["UsesBedrock"] is False
-    assert _resources_for(transformed, "sqs:SendMessage", PSEUDO, "EmbeddingBackfillSchedulerRole") == [
-        PSEUDO["ReportQueue.Arn"]
-    ]
-    role = template["Resources"]["EmbeddingBackfillSchedulerRole"]["Properties"]["AssumeRolePolicyDocument"]
+    assert _resources_for(transformed, "sqs:SendMessage", PSEUDO, "WorkerSchedulerRole") == [PSEUDO["ReportQueue.Arn"]]
+    role = template["Resources"]["WorkerSchedulerRole"]["Properties"]["AssumeRolePolicyDocument"]
     (trust,) = role["Statement"]
     assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}
     assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+
+
+def test_the_retention_sweep_is_an_hourly_job_on_the_workers_queue_whatever_the_model(template):
+    from handler.logic.retention import JOB
+
+    schedule = template["Resources"]["RetentionSchedule"]["Properties"]
+    assert schedule["ScheduleExpression"] == "rate(1 hour)"
+    assert schedule["State"] == "ENABLED"
+    assert schedule["Target"]["Arn"] == {"Fn::GetAtt": ["ReportQueue", "Arn"]}
+    assert schedule["Target"]["RoleArn"] == {"Fn::GetAtt": ["WorkerSchedulerRole", "Arn"]}
+    assert json.loads(schedule["Target"]["Input"]) == {"job": JOB}
+
+
+def test_the_database_logs_no_statement_text_or_error_detail(template):
+    """The settings tests/integration/test_database_log.py starts PostgreSQL with; here, that the
+    instance uses them, in the family of its engine version."""
+    group = template["Resources"]["DatabaseParameterGroup"]["Properties"]
+    assert group["Parameters"]["log_min_error_statement"] == "panic"
+    assert group["Parameters"]["log_error_verbosity"] == "terse"
+    assert group["Parameters"]["log_statement"] == "none"
+    database = template["Resources"]["Database"]["Properties"]
+    assert database["DBParameterGroupName"] == {"Ref": "DatabaseParameterGroup"}
+    major = {"Fn::Select": [0, {"Fn::Split": [".", {"Ref": "DatabaseEngineVersion"}]}]}
+    assert group["Family"] == {"Fn::Join": ["", ["postgres", major]]}
 
 
 def test_snapstart_is_opt_in_and_the_routes_use_the_published_alias_either_way(template):

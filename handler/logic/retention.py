@@ -1,0 +1,69 @@
+"""What the service keeps only for a while, deleted when its time is up: the worker's hourly sweep.
+
+The stack's schedule puts a `purge_expired` job on the worker's queue every hour (template.yaml,
+RetentionSchedule). Each run deletes, acting as diary_retention (migration 0008):
+
+- remembered responses (Idempotency-Key) past their KEY_LIFETIME_S. Powertools treats an expired
+  row as never written and leaves deleting it to the store; this is that deletion.
+- exports unchanged for EXPORT_RETENTION_DAYS, the row and the document (every S3 version) in one
+  go, the objects inside the transaction that deletes the rows: when S3 fails nothing is deleted
+  and the next run tries again. The bucket's lifecycle rule (expire-exports) expires the documents
+  after the same number of days as well; it stays as the backstop for a document whose row is gone.
+
+Work is done in batches while time lasts; what is left waits for the next run.
+"""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger
+
+from handler.aws import object_store
+from handler.dal import connection
+from handler.dal import exports as exports_dal
+from handler.dal import idempotency as idempotency_dal
+from handler.deadline import seconds_left
+from handler.errors import DeadlineExceeded
+from handler.settings import get_settings
+
+logger = Logger(child=True)
+
+JOB = "purge_expired"
+BATCH = 1000
+# Fewer exports at a time: each one's document is deleted from S3 inside the transaction.
+EXPORT_BATCH = 100
+# Time kept back, per batch, for its statements (and an export batch's S3 deletes).
+BATCH_MARGIN_S = 10.0
+
+
+def purge() -> dict[str, int]:
+    """Delete what has expired; how many of each went."""
+    done = {"remembered_responses": 0, "exports": 0}
+    try:
+        while _purge_responses(done) == BATCH:
+            pass
+        while _purge_exports(done) == EXPORT_BATCH:
+            pass
+    except DeadlineExceeded:
+        logger.info("retention sweep stopped for time; the next run goes on", extra=done)
+    logger.info("retention sweep", extra=done)
+    return done
+
+
+def _purge_responses(done: dict[str, int]) -> int:
+    seconds_left(BATCH_MARGIN_S)
+    with connection.statement(None, role=connection.RETENTION_ROLE) as cur:
+        deleted = idempotency_dal.purge_expired(cur, BATCH)
+    done["remembered_responses"] += deleted
+    return deleted
+
+
+def _purge_exports(done: dict[str, int]) -> int:
+    seconds_left(BATCH_MARGIN_S)
+    settings = get_settings()
+    with connection.transaction(None, role=connection.RETENTION_ROLE) as cur:
+        keys = exports_dal.delete_expired(cur, settings.export_retention_days, EXPORT_BATCH)
+        for key in keys:
+            if key:  # a document was written (an export that failed or never ran has none)
+                object_store.delete_everything(key)
+    done["exports"] += len(keys)
+    return len(keys)

@@ -18,9 +18,9 @@ import psycopg2.extras
 import pytest
 
 from handler.dal import connection, login_roles
-from handler.local.embedded_postgres import login_url
 from handler.settings import get_settings
-from tests.support.requests import call
+from tests.integration.conftest import logged_in_as
+from tests.support.requests import FakeContext, call
 
 # What a crafted statement would send, after the function's own opening had acted for the caller.
 SWITCH_TO_BACKFILL = "SELECT set_config('role', 'diary_backfill', true)"
@@ -110,31 +110,28 @@ def test_each_login_is_a_member_of_its_own_role_only_and_has_no_powers(db):
     ]  # fmt: skip
 
 
-@pytest.fixture
-def as_backfill_login(test_database, monkeypatch):
-    """The function's connection logged in as the backfill's own login."""
-    connection.close()
-    monkeypatch.setenv("DATABASE_URL", login_url(test_database, login_roles.BACKFILL_LOGIN))
-    get_settings.cache_clear()
-    yield
-    connection.close()
-    monkeypatch.undo()
-    get_settings.cache_clear()
-
-
-def test_the_backfill_login_embeds_every_users_rows_and_cannot_act_as_the_app(alice_and_bob, db, as_backfill_login):
-    from handler.logic import embedding_index
+def test_the_backfill_login_embeds_every_users_rows_and_cannot_act_as_the_app(alice_and_bob, db):
+    from handler import backfill
 
     _, _, theirs = alice_and_bob
     db.execute("UPDATE records SET embedding = NULL WHERE id = %s", (theirs,))
-    while (done := embedding_index.backfill())["records"] + done["diaries"]:
-        pass
+    with logged_in_as(login_roles.BACKFILL_LOGIN):
+        while (done := backfill.lambda_handler({}, FakeContext()))["records"] + done["diaries"]:
+            pass
+        with pytest.raises(psycopg2.errors.InsufficientPrivilege), connection.transaction(None) as cur:
+            cur.execute("SELECT set_config('role', 'diary_app', true)")
+        with pytest.raises(psycopg2.errors.InsufficientPrivilege), connection.transaction(None) as cur:
+            cur.execute("UPDATE records SET content = 'x' WHERE id = %s", (theirs,))
     db.execute("SELECT embedding IS NOT NULL AS embedded FROM records WHERE id = %s", (theirs,))
     assert db.fetchone()["embedded"]
-    with pytest.raises(psycopg2.errors.InsufficientPrivilege), connection.transaction(None) as cur:
-        cur.execute("SELECT set_config('role', 'diary_app', true)")
-    with pytest.raises(psycopg2.errors.InsufficientPrivilege), connection.transaction(None) as cur:
-        cur.execute("UPDATE records SET content = 'x' WHERE id = %s", (theirs,))
+
+
+def test_the_app_login_cannot_run_the_backfill(alice_and_bob):
+    """The worker's old backfill job, run by the app login, is refused before it reads anything."""
+    from handler.logic import embedding_index
+
+    with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+        embedding_index.backfill()
 
 
 @pytest.fixture

@@ -46,12 +46,19 @@ BEGIN
 END
 $$;
 
+-- One block per grant: a block that fails undoes all of its own statements.
 DO $$
 BEGIN
     GRANT diary_app TO diary_app_login;
-    GRANT diary_backfill TO diary_backfill_login;
 EXCEPTION WHEN unique_violation THEN
     NULL;  -- another database's migration granted the same at the same moment
+END
+$$;
+DO $$
+BEGIN
+    GRANT diary_backfill TO diary_backfill_login;
+EXCEPTION WHEN unique_violation THEN
+    NULL;
 END
 $$;
 

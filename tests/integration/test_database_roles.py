@@ -46,6 +46,9 @@ def test_the_crafted_switch_to_the_backfill_role_is_refused(alice_and_bob):
     with pytest.raises(psycopg2.errors.InsufficientPrivilege) as refused, connection.transaction(bob) as cur:
         cur.execute(SWITCH_TO_BACKFILL)
     assert 'permission denied to set role "diary_backfill"' in str(refused.value)
+    # Nor in so many words.
+    with pytest.raises(psycopg2.errors.InsufficientPrivilege), connection.transaction(bob) as cur:
+        cur.execute("SET LOCAL ROLE diary_backfill")
 
 
 @pytest.mark.parametrize("become", ["diary_backfill", "postgres", "none", "diary_backfill_login"])

@@ -46,7 +46,8 @@ def set_passwords(cur: psycopg2.extensions.cursor, secrets: dict[str, str]) -> l
     for login, arn in secrets.items():
         user, password = read_login(arn, refresh=True)
         if user != login:
-            raise LoginSecretMismatch(f"the secret for {login} names another user ({user[:64]!r})")
+            # Not repeated: a secret filled in by hand may hold anything in that field.
+            raise LoginSecretMismatch(f"the secret for {login} names another user")
         verifier = psycopg2.extensions.encrypt_password(password, login, cur.connection, "scram-sha-256")
         cur.execute(sql.SQL("ALTER ROLE {} WITH LOGIN PASSWORD %s").format(sql.Identifier(login)), (verifier,))
         done.append(login)

@@ -1,5 +1,8 @@
 """Apply the numbered SQL files in handler/migrations: `python -m handler.migrate`.
 
+Run as the master user (the owner of the schema); it also creates the logins the functions use and,
+in AWS, sets their passwords from their secrets (handler/dal/login_roles.py).
+
 Safe to run twice (applied versions are recorded) and from several processes at once (an advisory
 lock serialises them; the second one finds everything applied).
 
@@ -14,7 +17,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from handler.dal import connection
+from handler.dal import connection, login_roles
+from handler.settings import get_settings
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # Any constant shared by every migrating process; "diary" in ASCII.
@@ -57,6 +61,11 @@ def migrate() -> list[str]:
                 cur.execute(path.read_text(encoding="utf-8"))
                 cur.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (path.stem,))
             done.append(path.stem)
+        # Every run, not once: a login's secret may have a new value since the last one.
+        logins = login_roles.secrets_of(get_settings())
+        if logins:
+            with connection.transaction(None, bootstrap=True) as cur:
+                login_roles.set_passwords(cur, logins)
         return done
     finally:
         with connection.transaction(None, bootstrap=True) as cur:

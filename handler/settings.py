@@ -29,6 +29,10 @@ class Settings(BaseModel, frozen=True):
     # The CA bundle that verifies RDS Proxy's certificate (an ACM certificate that chains to Amazon's
     # root CAs, which the base image's ca-certificates carries).
     db_ssl_root_cert: str = "/etc/ssl/certs/ca-certificates.crt"
+    # The migration function's only: the secrets of the logins the other functions use
+    # (handler/dal/login_roles.py sets each login's password from its secret). Unset locally.
+    db_app_login_secret_arn: str | None = None
+    db_backfill_login_secret_arn: str | None = None
 
     model_provider: Literal["bedrock", "offline"] = "offline"
     # One model per task, each used exactly as given: "us."/"global." inference-profile ids must

@@ -2,11 +2,11 @@
 
 Each message is `{"job": ..., ...}`: a report (`report_id`, `user_id`; enqueued by POST /reports;
 a message without `job` is a report too, as they were first written), an export (`export_id`,
-`user_id`; GET /me/export of a large account), an erasure (`user_id`; DELETE /me), the
-embedding backfill (`backfill_embeddings`, from the stack's schedule), or the retention sweep
-(`purge_expired`, from the stack's hourly schedule). Each message is processed
-on its own; the ones that hit a transient fault are returned as batch item failures so SQS
-redelivers only those. An erasure that fails on every delivery lands in the dead-letter queue,
+`user_id`; GET /me/export of a large account), an erasure (`user_id`; DELETE /me), or the
+retention sweep (`purge_expired`, from the stack's hourly schedule); the embedding backfill is a
+function of its own (handler.backfill), with a login of its own. Each message is processed on its
+own; the ones that hit a transient fault are returned as batch item failures so SQS redelivers
+only those. An erasure that fails on every delivery lands in the dead-letter queue,
 where the alarm on it calls an operator: it must be finished, never dropped.
 """
 
@@ -21,21 +21,18 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from handler.logic import embedding_index, reports, retention, user_data
+from handler.logic import reports, retention, user_data
 from handler.settings import get_settings
 
 logger = Logger(child=True)
 # A batch whose every message failed is still answered item by item rather than as an error, so
 # SQS counts each delivery the same way and the final-attempt rule holds.
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-BACKFILL = "backfill_embeddings"
 
 
 def _job(message: dict, final_attempt: bool) -> Callable[[], object]:
     """What to run for a message; KeyError, TypeError or ValueError for one that is not ours."""
     job = message.get("job", "report")
-    if job == BACKFILL:
-        return embedding_index.backfill
     if job == retention.JOB:
         return retention.purge
     user_id = message["user_id"]

@@ -3,7 +3,8 @@
 The database server is the embedded `pgserver` one (PostgreSQL 16 with pgvector, on 127.0.0.1), or
 the one DATABASE_URL points at, which needs pgvector too: without it the migrations refuse, and the
 tests fail with their message. Each test session gets a database of its own, migrated with the same
-code as `python -m handler.migrate`, and drops it at the end.
+code as `python -m handler.migrate` (as the superuser, standing for the RDS master user), and drops it
+at the end; the function logs in to it as its own login (handler/dal/login_roles.py).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import psycopg2
 import pytest
 from psycopg2.extensions import parse_dsn
 
-from handler.local.embedded_postgres import database_url
+from handler.local.embedded_postgres import database_url, login_url
 from tests.fakes.bedrock import IMAGE_MODEL_ID, MODEL_ID, ROUTING_MODEL_ID, FakeBedrock, serve
 from tests.support.requests import ROOT
 
@@ -48,9 +49,16 @@ def test_database() -> Iterator[str]:
     os.environ.update(BASE_ENV, DATABASE_URL=url)
     from handler import migrate
     from handler.dal import connection
+    from handler.dal.login_roles import APP_LOGIN
+    from handler.settings import get_settings
 
     try:
         migrate.migrate()
+        # The superuser migrated; the function logs in as its own login, as in AWS (the `db`
+        # fixture and `url` stay the superuser's, to see what the function stored).
+        connection.close()
+        os.environ["DATABASE_URL"] = login_url(url, APP_LOGIN)
+        get_settings.cache_clear()
         yield url
     finally:
         connection.close()

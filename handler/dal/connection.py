@@ -31,7 +31,9 @@ from handler.settings import get_settings
 psycopg2.extras.register_uuid()
 
 _connection: psycopg2.extensions.connection | None = None
-# The role requests act as (created by migration 0003); row-level security applies to it.
+# The role requests act as (created by migration 0003); row-level security applies to it. The
+# function logs in as diary_app_login, which may act as this role and no other
+# (handler/dal/login_roles.py): a statement that asks for another role is refused by PostgreSQL.
 APP_ROLE = "diary_app"
 # A transaction's settings: the caller, the statement timeout, the role (see _scoped).
 _ACT_FOR = "SELECT diary_act_for(%s, %s, %s); "
@@ -40,7 +42,7 @@ _BOOTSTRAP = (
     " set_config('role', %s, true); "
 )
 # The role the embedding backfill acts as (migration 0005): it reads texts and writes embeddings
-# of every user's rows, and nothing else.
+# of every user's rows, and nothing else. Only the backfill's own login may act as it.
 BACKFILL_ROLE = "diary_backfill"
 # The role the worker's retention sweep acts as (migration 0008): it deletes remembered responses
 # whose time is up and expired exports, of every user.

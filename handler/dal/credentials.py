@@ -1,4 +1,5 @@
-"""Where the database credentials come from: DATABASE_URL locally, the RDS-managed secret in AWS."""
+"""Where the database credentials come from: DATABASE_URL locally, a Secrets Manager secret in AWS
+(the login of each function: handler/migrations/0008_login_roles.sql)."""
 
 from __future__ import annotations
 
@@ -16,18 +17,7 @@ def connection_dsn(settings: Settings, refresh: bool = False) -> str:
         return settings.database_url
     if not settings.db_secret_arn:  # settings validation requires one of the two; this says so to mypy
         raise DatabaseUnavailable("neither DATABASE_URL nor DB_SECRET_ARN is set")
-    # Imported here: only the AWS path needs boto3 and the secrets provider.
-    from aws_lambda_powertools.utilities import parameters
-
-    try:
-        secret = parameters.get_secret(
-            settings.db_secret_arn, transform="json", max_age=SECRET_MAX_AGE_S, force_fetch=refresh
-        )
-        user, password = secret["username"], secret["password"]
-    except (parameters.exceptions.GetParameterError, parameters.exceptions.TransformParameterError) as exc:
-        raise DatabaseUnavailable("the database secret could not be read") from exc
-    except (KeyError, TypeError):
-        raise DatabaseUnavailable("the database secret has no username and password") from None
+    user, password = read_login(settings.db_secret_arn, refresh=refresh)
     return make_dsn(
         host=settings.db_host,
         port=settings.db_port,
@@ -39,3 +29,19 @@ def connection_dsn(settings: Settings, refresh: bool = False) -> str:
         sslmode="verify-full",
         sslrootcert=settings.db_ssl_root_cert,
     )
+
+
+def read_login(secret_arn: str, refresh: bool = False) -> tuple[str, str]:
+    """(username, password) from a secret in the shape RDS and RDS Proxy use ({"username", "password", ...}).
+    `refresh` reads the secret again instead of the cached copy. Errors never carry the secret's value."""
+    # Imported here: only the AWS path needs boto3 and the secrets provider.
+    from aws_lambda_powertools.utilities import parameters
+
+    try:
+        secret = parameters.get_secret(secret_arn, transform="json", max_age=SECRET_MAX_AGE_S, force_fetch=refresh)
+        user, password = secret["username"], secret["password"]
+    except (parameters.exceptions.GetParameterError, parameters.exceptions.TransformParameterError) as exc:
+        raise DatabaseUnavailable("the database secret could not be read") from exc
+    except (KeyError, TypeError):
+        raise DatabaseUnavailable("the database secret has no username and password") from None
+    return user, password

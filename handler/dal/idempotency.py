@@ -45,6 +45,8 @@ def _record(row: dict) -> DataRecord:
 class PostgresPersistenceLayer(BasePersistenceLayer):
     # Whose response the row being written will hold, so that DELETE /me can erase it: the caller of
     # the request in progress (a container runs one at a time), taken from the idempotent payload.
+    # Every statement acts for that caller: row-level security (0009_retention.sql) holds the layer
+    # to the caller's own rows, as it holds the rest of the function.
     _owner: str | None = None
     # What the response being saved describes (handler.api.idempotency puts it in the result).
     _resource: str | None = None
@@ -58,7 +60,7 @@ class PostgresPersistenceLayer(BasePersistenceLayer):
         super().save_success(data, result)
 
     def _get_record(self, idempotency_key: str) -> DataRecord:
-        with connection.statement(None) as cur:
+        with connection.statement(self._owner) as cur:
             cur.execute(f"SELECT {_COLUMNS} FROM idempotency_keys WHERE id = %s", (idempotency_key,))
             row = cur.fetchone()
         if row is None:
@@ -67,7 +69,7 @@ class PostgresPersistenceLayer(BasePersistenceLayer):
 
     def _put_record(self, data_record: DataRecord) -> None:
         now_ms = int(time.time() * 1000)
-        with connection.transaction(None) as cur:
+        with connection.transaction(self._owner) as cur:
             # Take over only a row that expired, or an in-progress one whose Lambda ran out of time.
             cur.execute(
                 "INSERT INTO idempotency_keys (id, status, expires_at, in_progress_expires_at, payload_hash, owner)"
@@ -102,7 +104,7 @@ class PostgresPersistenceLayer(BasePersistenceLayer):
             raise IdempotencyItemAlreadyExistsError(old_data_record=old)
 
     def _update_record(self, data_record: DataRecord) -> None:
-        with connection.statement(None) as cur:
+        with connection.statement(self._owner) as cur:
             cur.execute(
                 "UPDATE idempotency_keys SET status = %s, expires_at = %s, response_data = %s, payload_hash = %s,"
                 " resource = %s WHERE id = %s",
@@ -117,7 +119,7 @@ class PostgresPersistenceLayer(BasePersistenceLayer):
             )
 
     def _delete_record(self, data_record: DataRecord) -> None:
-        with connection.statement(None) as cur:
+        with connection.statement(self._owner) as cur:
             cur.execute("DELETE FROM idempotency_keys WHERE id = %s", (data_record.idempotency_key,))
 
 

@@ -3,7 +3,9 @@
     python -m handler.local.backfill
 
 Uses DATABASE_URL, or the embedded PostgreSQL when it is unset, and the offline embedder unless
-MODEL_PROVIDER says otherwise. Runs batches until a batch embeds nothing.
+MODEL_PROVIDER says otherwise. Migrates as DATABASE_URL's user, then embeds logged in as
+diary_backfill_login, which has no password locally (the server must trust local connections, as
+the embedded one does). Runs batches until a batch embeds nothing.
 """
 
 from __future__ import annotations
@@ -12,18 +14,25 @@ import json
 import os
 import sys
 
-from handler.local.embedded_postgres import database_url
+from handler.local.embedded_postgres import database_url, login_url
 
 
 def main() -> int:
-    os.environ["DATABASE_URL"] = database_url()
+    admin_url = database_url()
+    os.environ["DATABASE_URL"] = admin_url
     os.environ.setdefault("MODEL_PROVIDER", "offline")
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     from handler import migrate
     from handler.dal import connection
+    from handler.dal.login_roles import BACKFILL_LOGIN
     from handler.logic import embedding_index
+    from handler.settings import get_settings
 
     migrate.migrate()
+    # Migrated as DATABASE_URL's user; embedded as the backfill's own login, as in AWS.
+    connection.close()
+    os.environ["DATABASE_URL"] = login_url(admin_url, BACKFILL_LOGIN)
+    get_settings.cache_clear()
     total = {"records": 0, "diaries": 0, "failed": 0}
     while True:
         done = embedding_index.backfill()

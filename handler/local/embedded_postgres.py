@@ -16,10 +16,21 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from psycopg2.extensions import make_dsn, parse_dsn
+
 PGDATA = Path(__file__).resolve().parents[2] / ".local" / "pgdata"
 HOST = "127.0.0.1"
 # The option pgserver starts PostgreSQL with to keep it off TCP.
 _NO_TCP = '-h ""'
+
+
+def login_url(url: str, login: str) -> str:
+    """`url` with `login` as its user and no password: how a function's login
+    (handler/dal/login_roles.py), which has no password locally, logs in where the server trusts
+    local connections, as the embedded one does. Migrations keep the superuser's `url`."""
+    params = parse_dsn(url)
+    params.pop("password", None)
+    return make_dsn(**{**params, "user": login})
 
 
 def database_url() -> str:

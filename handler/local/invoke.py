@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from handler.local import aws_stand_ins
-from handler.local.embedded_postgres import PGDATA, database_url
+from handler.local.embedded_postgres import PGDATA, database_url, login_url
 
 IMAGES_DIR = PGDATA.parent / "images"
 
@@ -58,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def start_local_services() -> None:
-    """The database (DATABASE_URL or the embedded one, migrated), the offline model unless told
+    """The database (DATABASE_URL or the embedded one, migrated as its user, then used as the app
+    login, which has no password locally), the offline model unless told
     otherwise, and moto's S3 and SQS unless IMAGE_BUCKET is set: what `make run` and `make dev` use."""
     os.environ["DATABASE_URL"] = database_url()
     os.environ.setdefault("MODEL_PROVIDER", "offline")
@@ -69,8 +70,15 @@ def start_local_services() -> None:
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
         aws_stand_ins.start_s3_and_sqs()
     from handler import migrate
+    from handler.dal import connection
+    from handler.dal.login_roles import APP_LOGIN
+    from handler.settings import get_settings
 
     migrate.migrate()
+    # Migrated as DATABASE_URL's user; the function logs in as its own login, as in AWS.
+    connection.close()
+    os.environ["DATABASE_URL"] = login_url(os.environ["DATABASE_URL"], APP_LOGIN)
+    get_settings.cache_clear()
 
 
 def run_queued_jobs(lambda_handler: Callable[[dict, Any], dict], shown: Callable[[dict], None] | None = None) -> None:

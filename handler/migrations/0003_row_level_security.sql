@@ -6,8 +6,8 @@
 DO $$
 BEGIN
     CREATE ROLE diary_app NOLOGIN;
-EXCEPTION WHEN duplicate_object THEN
-    NULL;  -- roles are cluster-wide: another database of the cluster made it already
+EXCEPTION WHEN duplicate_object OR unique_violation THEN
+    NULL;  -- roles are cluster-wide: another database of the cluster made it already (or at this moment)
 END
 $$;
 GRANT diary_app TO CURRENT_USER;

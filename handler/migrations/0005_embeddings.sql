@@ -16,7 +16,7 @@
 DO $$
 BEGIN
     CREATE ROLE diary_backfill NOLOGIN;
-EXCEPTION WHEN duplicate_object THEN
+EXCEPTION WHEN duplicate_object OR unique_violation THEN
     NULL;
 END
 $$;

@@ -37,3 +37,26 @@ def configured_as_in_aws(monkeypatch: pytest.MonkeyPatch, moto_endpoint: str, **
         connection.close()
         monkeypatch.undo()
         get_settings.cache_clear()
+
+
+@contextlib.contextmanager
+def logged_in_as(login: str) -> Iterator[None]:
+    """The function's connection logged in to the session's database as `login` (a login of
+    handler/dal/login_roles.py, as another function of the stack is in AWS); the app login's again
+    afterwards."""
+    import os
+
+    from handler.dal import connection
+    from handler.local.embedded_postgres import login_url
+    from handler.settings import get_settings
+
+    connection.close()
+    saved = os.environ["DATABASE_URL"]
+    os.environ["DATABASE_URL"] = login_url(saved, login)
+    get_settings.cache_clear()
+    try:
+        yield
+    finally:
+        connection.close()
+        os.environ["DATABASE_URL"] = saved
+        get_settings.cache_clear()

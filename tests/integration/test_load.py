@@ -12,6 +12,8 @@ import os
 
 import psycopg2
 
+from handler.dal.login_roles import APP_LOGIN
+from handler.local.embedded_postgres import login_url
 from tests.support import load
 
 PROCESSES = int(os.environ.get("LOAD_PROCESSES", "4"))
@@ -35,7 +37,9 @@ def test_concurrent_processes_lose_and_duplicate_nothing(test_database, db, tmp_
             return cur.fetchone()[0]
 
     try:
-        figures = load.run(test_database, db, tmp_path, PROCESSES, requests=REQUESTS, connections=connections)
+        # The processes log in as the function's own login; `watcher` and `db` as the superuser.
+        app_url = login_url(test_database, APP_LOGIN)
+        figures = load.run(app_url, db, tmp_path, PROCESSES, requests=REQUESTS, connections=connections)
     finally:
         watcher.close()
     load.tally_figures("load", figures)

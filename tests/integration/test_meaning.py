@@ -2,15 +2,16 @@
 when the embedding model is unavailable.
 
 The embedding model is the fake Bedrock's Titan V2 over HTTP, whose vectors come from the semantic
-double (tests/fakes/semantic_double.py). The worker's backfill job goes through a real SQS message
-(moto) handed to the entry point as the event source mapping would.
+double (tests/fakes/semantic_double.py). The backfill runs through its own entry point (handler.backfill),
+logged in as its own login, as the stack's BackfillFunction does.
 """
 
 from __future__ import annotations
 
-from handler.local.aws_stand_ins import receive, sqs_event
+from handler.dal.login_roles import BACKFILL_LOGIN
 from tests.fakes.bedrock import EMBEDDING_MODEL_ID, Failure
-from tests.support.requests import call, invoke_raw, jot
+from tests.integration.conftest import logged_in_as
+from tests.support.requests import FakeContext, call, jot
 
 
 def _embedded(db, record_id: str) -> bool:
@@ -51,7 +52,7 @@ def test_a_record_about_the_cinema_is_found_by_a_question_about_the_theatre(db, 
 
 
 def test_a_record_whose_embedding_failed_is_found_by_words_at_once_and_by_meaning_after_the_backfill(
-    db, fake_bedrock, aws_services, user
+    db, fake_bedrock, user
 ):
     jot(user, "2026-05-01", "저녁에 파스타 만들어 먹었어")
     fake_bedrock.fail(503, "ServiceUnavailableException")  # the embedding of the next record fails
@@ -70,14 +71,12 @@ def test_a_record_whose_embedding_failed_is_found_by_words_at_once_and_by_meanin
     offered = fake_bedrock.converse_calls()[0].prompt_text
     assert "파스타" in offered and "치과" not in offered
 
-    # The schedule's backfill job, through the queue and the worker.
-    import boto3
+    # The schedule's backfill: its own function, logged in as its own login (BackfillFunction).
+    from handler import backfill
 
-    boto3.client("sqs", endpoint_url=aws_services["endpoint"]).send_message(
-        QueueUrl=aws_services["queue_url"], MessageBody='{"job": "backfill_embeddings"}'
-    )
-    result = invoke_raw(sqs_event(receive(aws_services["queue_url"])))
-    assert result == {"batchItemFailures": []}
+    with logged_in_as(BACKFILL_LOGIN):
+        result = backfill.lambda_handler({}, FakeContext())
+    assert result["records"] >= 1 and result["failed"] == 0
     assert _embedded(db, dentist)
 
     fake_bedrock.reset()

@@ -34,6 +34,8 @@ import uuid
 
 import pytest
 
+from handler.dal.login_roles import APP_LOGIN
+from handler.local.embedded_postgres import login_url
 from tests import pgbouncer, tally
 from tests.integration.test_idempotency import (  # noqa: F401 - collected again, through the pooler
     test_a_failed_request_can_be_retried_with_the_same_key as test_pooled_a_failed_request_can_be_retried,
@@ -66,7 +68,8 @@ def bouncer(test_database):
         if os.environ.get("CI"):
             pytest.fail("pgbouncer is not installed (CI is set, so this is a failure, not a skip)")
         pytest.skip("pgbouncer is not installed (Debian: apt-get install pgbouncer)")
-    with pgbouncer.PgBouncer(test_database, pool_size=POOL_SIZE) as running:
+    # The function's own login behind the pooler, as behind RDS Proxy.
+    with pgbouncer.PgBouncer(login_url(test_database, APP_LOGIN), pool_size=POOL_SIZE) as running:
         yield running
 
 

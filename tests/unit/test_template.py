@@ -48,6 +48,9 @@ DESCRIBE_ACTIONS = {"ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"}
 MARKETPLACE_ACTIONS = {"aws-marketplace:ViewSubscriptions", "aws-marketplace:Subscribe"}
 NO_RESOURCE_TYPE_ACTIONS = DESCRIBE_ACTIONS | MARKETPLACE_ACTIONS | {"bedrock:GetFoundationModelAvailability"}
 SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0a1b2c3d-AbCdEf"
+# The functions' own database logins (handler/dal/login_roles.py); Ref of a secret is its ARN.
+APP_LOGIN_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:AppLoginSecret-AbCdEf"
+BACKFILL_LOGIN_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:BackfillLoginSecret-AbCdEf"
 PSEUDO = {
     "AWS::Partition": "aws",
     "AWS::Region": "us-east-1",
@@ -56,6 +59,8 @@ PSEUDO = {
     "AWS::URLSuffix": "amazonaws.com",
     # Attributes of the stack's resources, as CloudFormation would resolve them.
     "Database.MasterUserSecret.SecretArn": SECRET,
+    "AppLoginSecret": APP_LOGIN_SECRET,
+    "BackfillLoginSecret": BACKFILL_LOGIN_SECRET,
     "ImageBucket": "diary-dev-imagebucket-1a2b3c",
     "ImageBucket.Arn": "arn:aws:s3:::diary-dev-imagebucket-1a2b3c",
     "ReportQueue.Arn": "arn:aws:sqs:us-east-1:123456789012:diary-dev-ReportQueue-AbC",
@@ -65,7 +70,9 @@ PSEUDO = {
         "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/diary-dev-modelcheck:*"
     ),
     "VersionPruneFunctionLogGroup.Arn": "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/diary-dev-prune:*",
+    "BackfillFunctionLogGroup.Arn": "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/diary-dev-backfill:*",
     "DiaryFunction.Arn": "arn:aws:lambda:us-east-1:123456789012:function:diary-dev-DiaryFunction-AbC",
+    "BackfillFunction.Arn": "arn:aws:lambda:us-east-1:123456789012:function:diary-dev-BackfillFunction-AbC",
 }
 
 
@@ -310,8 +317,9 @@ def test_functions_are_one_image_built_by_sam(template):
 
 def test_function_environment_comes_from_the_resources(template):
     env = template["Resources"]["DiaryFunction"]["Properties"]["Environment"]["Variables"]
-    # The database through its proxy (TLS required there), with the secret RDS manages.
-    assert env["DB_SECRET_ARN"] == {"Fn::GetAtt": ["Database", "MasterUserSecret.SecretArn"]}
+    # The database through its proxy (TLS required there), as the app login, never the master
+    # (test_each_function_logs_in_as_its_own_database_login).
+    assert env["DB_SECRET_ARN"] == {"Ref": "AppLoginSecret"}
     assert env["DB_HOST"] == {"Fn::GetAtt": ["DatabaseProxy", "Endpoint"]}
     assert env["DB_PORT"] == {"Fn::GetAtt": ["Database", "Endpoint.Port"]}
     assert env["IMAGE_BUCKET"] == {"Ref": "ImageBucket"}
@@ -326,8 +334,11 @@ def test_function_environment_comes_from_the_resources(template):
     redrive = template["Resources"]["ReportQueue"]["Properties"]["RedrivePolicy"]
     assert redrive["maxReceiveCount"] == env["REPORT_MAX_RECEIVES"]
     migration = template["Resources"]["MigrationFunction"]["Properties"]["Environment"]["Variables"]
-    for name in ("DB_SECRET_ARN", "DB_HOST", "DB_PORT", "DB_NAME", "DATABASE_URL"):
-        assert migration[name] == env[name], name
+    backfill = template["Resources"]["BackfillFunction"]["Properties"]["Environment"]["Variables"]
+    for name in ("DB_HOST", "DB_PORT", "DB_NAME", "DATABASE_URL"):
+        assert migration[name] == backfill[name] == env[name], name
+    for name in ("MODEL_PROVIDER", "BEDROCK_EMBEDDING_MODEL_ID", "POWERTOOLS_METRICS_NAMESPACE", "LOG_LEVEL"):
+        assert backfill[name] == env[name], name
 
 
 def test_every_setting_the_function_reads_exists():
@@ -340,7 +351,7 @@ def test_every_setting_the_function_reads_exists():
         "POWERTOOLS_METRICS_NAMESPACE",
         "LOG_LEVEL",
     }
-    for name in ("DiaryFunction", "MigrationFunction", "ModelCheckFunction"):
+    for name in ("DiaryFunction", "MigrationFunction", "ModelCheckFunction", "BackfillFunction"):
         assert set(template["Resources"][name]["Properties"]["Environment"]["Variables"]) <= known, name
 
 
@@ -390,7 +401,7 @@ def test_functions_run_in_the_private_subnets(template):
         ]
     }
     resources = template["Resources"]
-    for name in ("DiaryFunction", "MigrationFunction"):
+    for name in ("DiaryFunction", "MigrationFunction", "BackfillFunction"):
         vpc = resources[name]["Properties"]["VpcConfig"]
         assert vpc == {"SubnetIds": subnets, "SecurityGroupIds": [{"Ref": "FunctionSecurityGroup"}]}
     assert resources["DatabaseSubnetGroup"]["Properties"]["SubnetIds"] == subnets
@@ -505,9 +516,15 @@ def test_proxy_requires_tls_and_uses_the_database_secret(template):
     assert proxy["EngineFamily"] == "POSTGRESQL"
     assert proxy["RequireTLS"] is True
     assert proxy["DebugLogging"] is False
-    (auth,) = proxy["Auth"]
-    assert auth["AuthScheme"] == "SECRETS"
-    assert auth["SecretArn"] == {"Fn::GetAtt": ["Database", "MasterUserSecret.SecretArn"]}
+    # A secret per database user a client logs in as: the master (migrations) and the two logins.
+    master, app, backfill = proxy["Auth"]
+    assert master["SecretArn"] == {"Fn::GetAtt": ["Database", "MasterUserSecret.SecretArn"]}
+    assert app["SecretArn"] == {"Ref": "AppLoginSecret"}
+    assert backfill["SecretArn"] == {"Ref": "BackfillLoginSecret"}
+    for auth in (master, app, backfill):
+        assert auth["AuthScheme"] == "SECRETS"
+        assert auth["IAMAuth"] == "DISABLED"
+        assert auth["ClientPasswordAuthType"] == "POSTGRES_SCRAM_SHA_256"
     target = resources["DatabaseProxyTargetGroup"]["Properties"]
     assert target["DBProxyName"] == {"Ref": "DatabaseProxy"}
     assert target["DBInstanceIdentifiers"] == [{"Ref": "Database"}]
@@ -858,11 +875,12 @@ QUEUE_POLL_ACTIONS = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAt
 # Granted with no caller in the code or the documentation above; each a question for a review, kept
 # here so that nothing else can slip in.
 UNEXPLAINED = {"DiaryFunctionRole": {"sqs:ChangeMessageVisibility"}}
-# Roles a service assumes, and what it does with them: the proxy reads the database secret, the
-# scheduler puts the backfill job on the queue.
+# Roles a service assumes, and what it does with them: the proxy reads the database secrets, the
+# scheduler puts the retention sweep on the worker's queue and invokes the backfill's function.
 SERVICE_ROLES = {
     "DatabaseProxyRole": ("rds.amazonaws.com", {"secretsmanager:GetSecretValue"}),
     "WorkerSchedulerRole": ("scheduler.amazonaws.com", {"sqs:SendMessage"}),
+    "EmbeddingBackfillSchedulerRole": ("scheduler.amazonaws.com", {"lambda:InvokeFunction"}),
 }
 
 
@@ -1019,8 +1037,59 @@ def _resources_for(transformed, action, env, role="DiaryFunctionRole"):
 
 
 def test_secret_access_is_limited_to_the_database_secret(transformed):
-    for role in ("DiaryFunctionRole", "MigrationFunctionRole", "DatabaseProxyRole"):
-        assert _resources_for(transformed, "secretsmanager:GetSecretValue", PSEUDO, role) == [SECRET], role
+    """Each function reads its own login's secret only; the master's is the migrations' (and the
+    proxy's, which logs in as every one of them)."""
+    readers = {
+        "DiaryFunctionRole": [APP_LOGIN_SECRET],
+        "BackfillFunctionRole": [BACKFILL_LOGIN_SECRET],
+        "MigrationFunctionRole": [SECRET, APP_LOGIN_SECRET, BACKFILL_LOGIN_SECRET],
+        "DatabaseProxyRole": [SECRET, APP_LOGIN_SECRET, BACKFILL_LOGIN_SECRET],
+    }
+    for role, secrets in readers.items():
+        assert _resources_for(transformed, "secretsmanager:GetSecretValue", PSEUDO, role) == secrets, role
+    for role in ("ModelCheckFunctionRole", "VersionPruneFunctionRole", "EmbeddingBackfillSchedulerRole"):
+        assert not _resources_for(transformed, "secretsmanager:GetSecretValue", PSEUDO, role), role
+
+
+def test_each_function_logs_in_as_its_own_database_login(template):
+    """The API function as diary_app_login, the backfill as diary_backfill_login, the migrations as
+    the master, which also sets the logins' passwords from their secrets
+    (handler/migrations/0008_login_roles.sql, handler/dal/login_roles.py)."""
+    from handler.dal import login_roles
+
+    resources = template["Resources"]
+    env = {
+        name: resources[name]["Properties"]["Environment"]["Variables"]
+        for name in resources
+        if name.endswith("Function")
+    }
+    assert env["DiaryFunction"]["DB_SECRET_ARN"] == {"Ref": "AppLoginSecret"}
+    assert env["BackfillFunction"]["DB_SECRET_ARN"] == {"Ref": "BackfillLoginSecret"}
+    migration = env["MigrationFunction"]
+    assert migration["DB_SECRET_ARN"] == {"Fn::GetAtt": ["Database", "MasterUserSecret.SecretArn"]}
+    assert migration["DB_APP_LOGIN_SECRET_ARN"] == {"Ref": "AppLoginSecret"}
+    assert migration["DB_BACKFILL_LOGIN_SECRET_ARN"] == {"Ref": "BackfillLoginSecret"}
+    for secret, login in (
+        ("AppLoginSecret", login_roles.APP_LOGIN),
+        ("BackfillLoginSecret", login_roles.BACKFILL_LOGIN),
+    ):
+        props = resources[secret]["Properties"]
+        generated = props["GenerateSecretString"]
+        # The shape RDS Proxy and handler.dal.credentials read: {"username", "password"}.
+        assert json.loads(generated["SecretStringTemplate"]) == {"username": login}
+        assert generated["GenerateStringKey"] == "password"
+        assert generated["PasswordLength"] >= 32 and generated["ExcludePunctuation"] is True
+        assert "SecretString" not in props
+        # The AWS managed key, as the master secret's (no KmsKeyId there either).
+        assert "KmsKeyId" not in props
+    assert "KmsKeyId" not in resources["Database"]["Properties"].get("MasterUserSecret", {})
+    # A login created or replaced re-runs the migrations, which set its password.
+    migration_resource = resources["DatabaseMigration"]["Properties"]
+    assert migration_resource["AppLoginSecret"] == {"Ref": "AppLoginSecret"}
+    assert migration_resource["BackfillLoginSecret"] == {"Ref": "BackfillLoginSecret"}
+    # Neither function runs before the migration made its login.
+    assert "DatabaseMigration" in resources["DiaryFunction"]["DependsOn"]
+    assert resources["BackfillFunction"]["DependsOn"] == "DatabaseMigration"
 
 
 def test_s3_access_is_limited_to_the_users_prefix_of_the_bucket(transformed):
@@ -1054,7 +1123,7 @@ def test_sqs_access_is_limited_to_the_report_queue(transformed):
 
 
 def test_network_interface_permissions_stay_in_the_account_and_region(transformed):
-    for role in ("DiaryFunctionRole", "MigrationFunctionRole"):
+    for role in ("DiaryFunctionRole", "MigrationFunctionRole", "BackfillFunctionRole"):
         for action in ENI_ACTIONS:
             assert _resources_for(transformed, action, PSEUDO, role) == ["arn:aws:ec2:us-east-1:123456789012:*/*"]
 
@@ -1136,7 +1205,16 @@ def test_bedrock_access_is_limited_to_the_configured_models(
     for arn in _resources_for(transformed, "bedrock:InvokeModel", env):
         # Nothing wider than the models: the only wildcard is the serving region.
         assert arn.count("*") <= 1 and not arn.endswith("*"), arn
-    # Nobody else may call a model.
+    # The backfill may call the embedding model only, granted as the diary function's is; nobody
+    # else may call a model.
+    embedding_grant = [
+        evaluate(resource, env)
+        for _, statement in _statements(transformed, "DiaryFunctionRole")
+        if statement.get("Sid") == "InvokeConfiguredEmbeddingModel"
+        for resource in statement["Resource"]
+    ]
+    assert embedding_grant
+    assert _resources_for(transformed, "bedrock:InvokeModel", env, "BackfillFunctionRole") == embedding_grant
     for role in ("MigrationFunctionRole", "DatabaseProxyRole", "ModelCheckFunctionRole"):
         assert not _resources_for(transformed, "bedrock:InvokeModel", env, role)
 
@@ -1220,17 +1298,22 @@ def test_cfn_lint_reports_no_error_or_warning(path):
     assert not problems, "\n".join(str(m) for m in problems)
 
 
-def test_the_embedding_backfill_is_a_scheduled_job_on_the_workers_queue(template, transformed):
-    from handler.worker import BACKFILL
-
+def test_the_embedding_backfill_is_a_scheduled_function_of_its_own(template, transformed):
+    """Its own function, logged in as its own login (test_each_function_logs_in_as_its_own_database_login):
+    the worker's login cannot act as diary_backfill."""
     schedule = template["Resources"]["EmbeddingBackfillSchedule"]["Properties"]
     assert schedule["ScheduleExpression"] == {"Ref": "EmbeddingBackfillRate"}
-    assert schedule["Target"]["Arn"] == {"Fn::GetAtt": ["ReportQueue", "Arn"]}
-    assert json.loads(schedule["Target"]["Input"]) == {"job": BACKFILL}
-    # Off where no model is used; the role may only put messages on that queue.
+    assert schedule["Target"]["Arn"] == {"Fn::GetAtt": ["BackfillFunction", "Arn"]}
+    assert json.loads(schedule["Target"]["Input"]) == {}
+    # Off where no model is used; the role may only invoke that function.
     assert condition_values(template, {**defaults(template), "ModelProvider": "offline"})["UsesBedrock"] is False
-    assert _resources_for(transformed, "sqs:SendMessage", PSEUDO, "WorkerSchedulerRole") == [PSEUDO["ReportQueue.Arn"]]
-    role = template["Resources"]["WorkerSchedulerRole"]["Properties"]["AssumeRolePolicyDocument"]
+    assert _resources_for(transformed, "lambda:InvokeFunction", PSEUDO, "EmbeddingBackfillSchedulerRole") == [
+        PSEUDO["BackfillFunction.Arn"]
+    ]
+    # Invoked asynchronously: the next run, not a retry, picks up what a failed one left.
+    config = template["Resources"]["BackfillFunctionInvokeConfig"]["Properties"]
+    assert config == {"FunctionName": {"Ref": "BackfillFunction"}, "Qualifier": "$LATEST", "MaximumRetryAttempts": 0}
+    role = template["Resources"]["EmbeddingBackfillSchedulerRole"]["Properties"]["AssumeRolePolicyDocument"]
     (trust,) = role["Statement"]
     assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}
     assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}

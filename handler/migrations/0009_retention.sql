@@ -4,8 +4,8 @@
 -- records/<id>), so that deleting that thing forgets the response in the same transaction
 -- (handler.dal.idempotency.forget). diary_app may do that, and erase a user's rows, only for the
 -- caller of the transaction: row-level security by `owner`, as the user tables have by user_id.
--- Not FORCEd: the Powertools persistence layer works on the table as the login role, which owns
--- it, for no user (a key is a hash of the caller, route and key, so it only meets its own rows).
+-- The Powertools persistence layer (handler.dal.idempotency) acts for the request's caller, so
+-- these policies hold it to the caller's own rows as well.
 ALTER TABLE idempotency_keys ADD COLUMN IF NOT EXISTS resource text;
 CREATE INDEX IF NOT EXISTS idempotency_keys_owner_resource_idx ON idempotency_keys (owner, resource);
 ALTER TABLE idempotency_keys ENABLE ROW LEVEL SECURITY;
@@ -26,6 +26,15 @@ EXCEPTION WHEN duplicate_object THEN
 END
 $$;
 GRANT diary_retention TO CURRENT_USER;
+-- The worker runs the sweep, logged in as diary_app_login (0008_login_roles.sql): it may act as
+-- diary_retention too, which reads no user's words and deletes only what has expired.
+DO $$
+BEGIN
+    GRANT diary_retention TO diary_app_login;
+EXCEPTION WHEN unique_violation THEN
+    NULL;  -- another database's migration granted the same at the same moment
+END
+$$;
 GRANT USAGE ON SCHEMA public TO diary_retention;
 GRANT SELECT (id, expires_at), DELETE ON idempotency_keys TO diary_retention;
 DROP POLICY IF EXISTS retention_sweep ON idempotency_keys;

@@ -1,0 +1,30 @@
+"""Lambda entry point of the embedding backfill: `handler.backfill.lambda_handler`, the CMD of the
+stack's BackfillFunction, which the stack's schedule invokes (template.yaml, EmbeddingBackfillSchedule).
+
+A function of its own because of whom it logs in as: diary_backfill_login (its DB_SECRET_ARN), the
+one login that may act as diary_backfill, whose policy shows every user's texts to embed them. The
+API function and the worker log in as diary_app_login, which cannot become diary_backfill
+(handler/migrations/0008_login_roles.sql), and may read only the app login's secret.
+"""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from handler import deadline
+from handler.dal import connection
+from handler.logic import embedding_index
+
+logger = Logger(use_rfc3339=True)  # as handler.app's, for the same reason
+
+
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict, context: LambdaContext) -> dict[str, int]:
+    """One run: up to a batch of records and of diaries, while the invocation's time lasts."""
+    deadline.start(context.get_remaining_time_in_millis())
+    try:
+        return embedding_index.backfill()
+    finally:
+        # Runs every few hours at most: no reason to hold a connection to the proxy in between.
+        connection.close()

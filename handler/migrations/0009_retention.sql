@@ -18,14 +18,22 @@ CREATE POLICY owner_only ON idempotency_keys TO diary_app
 -- diary_retention: the worker's hourly sweep (handler.logic.retention), across users. It can
 -- delete remembered responses whose time is up and nothing else of that table (its policy says
 -- so), and read and delete exports (ids, keys and times; an export row holds no user text).
+-- Roles are cluster-wide: another database's migration may create or grant the same at the same
+-- moment (see 0008_login_roles.sql), hence unique_violation beside duplicate_object.
 DO $$
 BEGIN
     CREATE ROLE diary_retention NOLOGIN;
-EXCEPTION WHEN duplicate_object THEN
+EXCEPTION WHEN duplicate_object OR unique_violation THEN
     NULL;
 END
 $$;
-GRANT diary_retention TO CURRENT_USER;
+DO $$
+BEGIN
+    GRANT diary_retention TO CURRENT_USER;
+EXCEPTION WHEN unique_violation THEN
+    NULL;
+END
+$$;
 -- The worker runs the sweep, logged in as diary_app_login (0008_login_roles.sql): it may act as
 -- diary_retention too, which reads no user's words and deletes only what has expired.
 DO $$

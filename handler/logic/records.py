@@ -82,11 +82,6 @@ def delete_record(user_id: str, record_id: uuid.UUID) -> None:
             raise NotFound("no such record")
 
 
-def records_of_day(user_id: str, day: dt.date) -> list[Record]:
-    with connection.statement(user_id) as cur:
-        return records_dal.list_between(cur, user_id, day, day, limit=1000)
-
-
 def encode_cursor(last: Record) -> str:
     return cursors.encode(last.record_date.isoformat(), last.created_at.isoformat(), str(last.id))
 

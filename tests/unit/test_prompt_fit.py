@@ -103,3 +103,21 @@ def test_settings_refuse_a_report_budget_below_that_floor():
     assert load_settings({**base, "PROMPT_TOKENS_REPORT": str(least)}).prompt_tokens_report == least
     with pytest.raises(SettingsError, match="PROMPT_TOKENS_REPORT must be at least"):
         load_settings({**base, "PROMPT_TOKENS_REPORT": str(least - 1)})
+
+
+def test_the_table_of_largest_prompts_in_the_docs_is_the_settings_defaults():
+    """docs/agents.md states the largest prompt per route: it must be what the settings default to."""
+    import re
+    from pathlib import Path
+
+    from handler.settings import Settings
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "agents.md").read_text(encoding="utf-8")
+    stated = {
+        name.lower(): int(value.replace(",", ""))
+        for name, value in re.findall(r"`(PROMPT_TOKENS_\w+)` \| ([\d,]+) \|", docs)
+    }
+    defaults = {
+        name: field.default for name, field in Settings.model_fields.items() if name.startswith("prompt_tokens_")
+    }
+    assert stated == defaults

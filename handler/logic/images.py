@@ -29,8 +29,8 @@ def create_image(user_id: str, day: dt.date | None = None, text: str | None = No
         text = diary.content
     if text is None:  # the request model requires a date or a text; this says so to mypy
         raise Unprocessable("give a `date` or a `text` to draw", code="nothing_to_draw")
-    # A diary longer than PROMPT_TOKENS_IMAGE_PROMPT holds: its beginning (one scene is all the
-    # picture needs), and the answer says so.
+    # A diary (or text) longer than PROMPT_TOKENS_IMAGE_PROMPT holds: its beginning, since one scene
+    # is all a picture needs; `source_truncated` says so.
     fitted = prompt_fit.fit(
         [prompt_fit.Group([text], kind="diaries")],
         lambda kept: image_prompter.prompt_tokens(kept[0][0][1]),

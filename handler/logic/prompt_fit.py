@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from handler.models import LeftOut
 
@@ -40,7 +41,7 @@ class PromptTooLarge(RuntimeError):
 @dataclass(frozen=True)
 class Group:
     texts: Sequence[str]
-    kind: str = "records"  # or "diaries": what LeftOut counts it as
+    kind: Literal["records", "diaries"] = "records"  # what LeftOut counts its texts as
     ranked: bool = False  # best first: keep the first N, not N spread over time
 
 
@@ -70,15 +71,17 @@ def fit(groups: Sequence[Group], measure: Callable[[Kept], int], budget: int) ->
 
     longest = max((len(t) for g in groups for t in g.texts), default=0)
     most = max((len(g.texts) for g in groups), default=0)
-    kept = (
-        attempt(longest, most)
-        or _largest(lambda cap: attempt(cap, most), FLOOR, longest)
-        or _largest(lambda n: attempt(FLOOR, n), 1, most)
-        or _largest(lambda cap: attempt(cap, 1), 0, FLOOR)
-    )
-    if kept is None:
-        raise PromptTooLarge(f"not even one short text per group fits {budget} tokens")
-    return Fitted(kept, _left_out(groups, kept))
+    steps: list[Callable[[], Kept | None]] = [
+        lambda: attempt(longest, most),
+        lambda: _largest(lambda cap: attempt(cap, most), FLOOR, longest),
+        lambda: _largest(lambda n: attempt(FLOOR, n), 1, most),
+        lambda: _largest(lambda cap: attempt(cap, 1), 0, FLOOR),
+    ]
+    for step in steps:
+        kept = step()
+        if kept is not None:
+            return Fitted(kept, _left_out(groups, kept))
+    raise PromptTooLarge(f"not even one short text per group fits {budget} tokens")
 
 
 def _chosen(group: Group, n: int) -> list[int]:

@@ -6,8 +6,9 @@ import datetime as dt
 
 import pytest
 
-from handler.agents.reporter import agent as reporter
-from handler.inference.prompt_budget import tokens
+from handler.agents.reporter.prompt import SYSTEM_PROMPT, build_prompt
+from handler.agents.reporter.schema import ReportDraft
+from handler.inference.prompt_budget import call_tokens, tokens
 from handler.logic.prompt_fit import ELLIPSIS, FLOOR, Group, PromptTooLarge, fit, spread
 from handler.settings import REPORT_DAY_TOKENS, REPORT_FIXED_TOKENS, SettingsError, load_settings
 
@@ -90,7 +91,9 @@ def test_the_least_report_budget_the_settings_allow_fits_the_longest_period(days
     def measure(kept) -> int:
         records = [(f"{day} 23:59", text) for day, group in zip(period, kept[:days], strict=True) for _, text in group]
         diaries = [(day.isoformat(), text) for day, group in zip(period, kept[days:], strict=True) for _, text in group]
-        return reporter.prompt_tokens(period[0], period[-1], records, diaries)
+        # What reporter.prompt_tokens measures (that module is not imported here: it would create
+        # Powertools' child loggers before the app's, which the log-capturing tests rely on).
+        return call_tokens(SYSTEM_PROMPT, ReportDraft, build_prompt(period[0], period[-1], records, diaries))
 
     fitted = fit(groups, measure, budget)
     assert measure(fitted.kept) <= budget

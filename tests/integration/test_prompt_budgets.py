@@ -26,6 +26,15 @@ RECORD = ("오늘 있었던 일을 아주 길게 적어 둔다. " * 200)[:LONGES
 DIARY = ("일기에 하루를 빠짐없이 적었다. " * 1200)[:LONGEST_DIARY]
 
 
+@pytest.fixture(autouse=True)
+def _forget_the_bulk(db, user):
+    """The rows written straight to the tables have no embeddings: deleted afterwards, so the
+    session's backfill tests (which embed any user's rows, a batch at a time) never meet them."""
+    yield
+    for table in ("records", "diaries", "images", "reports"):
+        db.execute(f"DELETE FROM {table} WHERE user_id = %s", (user,))
+
+
 def _sent_tokens(request: Call) -> int:
     """What one request to Bedrock bounds its input tokens to (handler.inference.prompt_budget's rule)."""
     from handler.inference.prompt_budget import TOOL_USE_RESERVE

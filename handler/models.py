@@ -83,6 +83,22 @@ TagText = Annotated[
 RequestType = Literal["data", "question", "diary", "image", "report"]
 
 
+class LeftOut(BaseModel):
+    """What the model was not shown, to keep its prompt within its token budget (docs/agents.md,
+    "Prompt budgets"): texts left out whole, and texts shown only up to a length, their end cut."""
+
+    omitted_records: int = Field(default=0, description="Records the model was not shown.")
+    truncated_records: int = Field(default=0, description="Records the model was shown only the beginning of.")
+    omitted_diaries: int = Field(default=0, description="Diaries the model was not shown.")
+    truncated_diaries: int = Field(default=0, description="Diaries the model was shown only the beginning of.")
+
+    def __add__(self, other: LeftOut) -> LeftOut:
+        return LeftOut(**{name: getattr(self, name) + getattr(other, name) for name in LeftOut.model_fields})
+
+
+_LEFT_OUT = "What the model writing it was not shown of the user's texts, to keep within its token budget."
+
+
 class Record(BaseModel):
     id: uuid.UUID
     content: str
@@ -106,6 +122,7 @@ class Diary(BaseModel):
         default=False, description="The user edited it (PUT): POST /diaries keeps it unless `overwrite`."
     )
     has_images: bool = Field(default=False, description="Pictures were drawn for it.")
+    left_out: LeftOut = Field(default_factory=LeftOut, description=_LEFT_OUT)
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -134,6 +151,10 @@ class QuestionAnswer(BaseModel):
     period: Annotated[list[dt.date], Field(min_length=2, max_length=2)] | None = Field(
         description="The first and last dates the question was resolved to, if any."
     )
+    left_out: LeftOut = Field(
+        default_factory=LeftOut,
+        description="What of the records and diaries found the model was not shown, to keep within its token budget.",
+    )
 
 
 class Image(BaseModel):
@@ -148,6 +169,11 @@ class Image(BaseModel):
     diary_date: dt.date | None
     model: str = Field(description="The image model that drew it.")
     model_calls: int = Field(description="Model round trips spent drawing it (0 when it is only read).")
+    source_truncated: bool = Field(
+        default=False,
+        description="The diary or text was longer than the image prompt's token budget: the prompt was written"
+        " from its beginning (false when the picture is only read).",
+    )
     created_at: dt.datetime
 
 
@@ -183,6 +209,7 @@ class Report(BaseModel):
     missing_days: list[dt.date] | None = Field(
         default=None, description="Days with records that the model left unscored."
     )
+    left_out: LeftOut | None = Field(default=None, description=_LEFT_OUT + " Null until completed.")
     failure: str | None = Field(default=None, description="Why it failed, when it did.")
     model: str | None = None
     created_at: dt.datetime

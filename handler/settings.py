@@ -18,6 +18,12 @@ class SettingsError(RuntimeError):
     """A setting is missing or malformed; the message names it and never echoes a secret."""
 
 
+# A report's least prompt: its fixed part, and a day trimmed to one record and its diary, each with
+# margin (tests/unit/test_prompt_fit.py builds the longest report at exactly this budget).
+REPORT_FIXED_TOKENS = 6_000
+REPORT_DAY_TOKENS = 64
+
+
 class Settings(BaseModel, frozen=True):
     database_url: str | None = None
     db_secret_arn: str | None = None
@@ -59,6 +65,18 @@ class Settings(BaseModel, frozen=True):
     embedding_timeout_s: float = Field(default=3.0, gt=0, le=20)
     # "요즘", "lately": the last this many days.
     question_recent_days: int = Field(default=14, ge=1, le=366)
+
+    # The most input tokens one model call of each task may send, counted as handler.inference.
+    # prompt_budget bounds them (one per UTF-8 byte, plus the output tool and a reserve); what does
+    # not fit is trimmed by handler.logic.prompt_fit and the answer says what was left out.
+    # Routing: enough for the longest request the API accepts (4,000 characters of 4 bytes).
+    prompt_tokens_routing: int = Field(default=20_000, ge=4_000, le=200_000)
+    prompt_tokens_diary: int = Field(default=32_000, ge=4_000, le=200_000)
+    # At least room for the longest question (1,000 characters of 4 bytes) and one short record.
+    prompt_tokens_answer: int = Field(default=24_000, ge=10_000, le=200_000)
+    # At least room for one short record and diary line per day of REPORT_MAX_DAYS (_report_fits).
+    prompt_tokens_report: int = Field(default=64_000, ge=4_000, le=200_000)
+    prompt_tokens_image_prompt: int = Field(default=12_000, ge=4_000, le=200_000)
 
     image_bucket: str | None = None
     # How long a presigned URL lives at most; sooner when the credentials that sign it expire first
@@ -119,6 +137,17 @@ class Settings(BaseModel, frozen=True):
     def _database_configured(self) -> Settings:
         if not self.database_url and not (self.db_secret_arn and self.db_host):
             raise ValueError("set DATABASE_URL, or DB_SECRET_ARN with DB_HOST (DB_PORT, DB_NAME)")
+        return self
+
+    @model_validator(mode="after")
+    def _report_fits(self) -> Settings:
+        """The report's prompt without records is about 3,600 tokens, and each day adds about 40 when
+        trimmed to its least (one record and its diary, cut to nothing): refuse a budget that a report
+        of REPORT_MAX_DAYS days could not fit in, at start rather than on the worker's first report."""
+        least = REPORT_FIXED_TOKENS + REPORT_DAY_TOKENS * self.report_max_days
+        if self.prompt_tokens_report < least:
+            days = self.report_max_days
+            raise ValueError(f"PROMPT_TOKENS_REPORT must be at least {least} for REPORT_MAX_DAYS={days}")
         return self
 
     @property

@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from psycopg2.extras import Json
+
 from handler.dal.records import vector_literal
-from handler.models import Diary
+from handler.models import Diary, LeftOut
 
 _COLUMNS = (
     "diary_date AS date, title, content, model, record_ids, tags, edited, created_at, updated_at,"
+    " COALESCE(left_out, '{}') AS left_out,"
     " EXISTS (SELECT 1 FROM images WHERE images.user_id = diaries.user_id"
     " AND images.diary_date = diaries.diary_date) AS has_images"
 )
@@ -25,18 +28,29 @@ def upsert(
     record_ids: list[uuid.UUID],
     embedding: list[float] | None = None,
     overwrite_edited: bool = False,
+    left_out: LeftOut | None = None,
 ) -> Diary | None:
     """Write the day's diary; writing again replaces it (created_at and the user's tags are kept,
     and it is no longer `edited`), but a diary the user edited only with `overwrite_edited`: None
     when it was kept. The old embedding never outlives its text: replaced, or NULL for the backfill
-    to fill."""
-    params = (user_id, day, title, content, model, [str(i) for i in record_ids], vector_literal(embedding))
+    to fill. `left_out`: what the model was not shown of the day's records."""
+    params = (
+        user_id,
+        day,
+        title,
+        content,
+        model,
+        [str(i) for i in record_ids],
+        vector_literal(embedding),
+        Json((left_out or LeftOut()).model_dump()),
+    )
     cur.execute(
-        "INSERT INTO diaries (user_id, diary_date, title, content, model, record_ids, embedding)"
-        " VALUES (%s, %s, %s, %s, %s, %s::uuid[], %s::vector)"
+        "INSERT INTO diaries (user_id, diary_date, title, content, model, record_ids, embedding, left_out)"
+        " VALUES (%s, %s, %s, %s, %s, %s::uuid[], %s::vector, %s)"
         " ON CONFLICT (user_id, diary_date) DO UPDATE SET"
         " title = EXCLUDED.title, content = EXCLUDED.content, model = EXCLUDED.model,"
-        " record_ids = EXCLUDED.record_ids, edited = false, updated_at = now(), embedding = EXCLUDED.embedding"
+        " record_ids = EXCLUDED.record_ids, edited = false, updated_at = now(), embedding = EXCLUDED.embedding,"
+        " left_out = EXCLUDED.left_out"
         " WHERE NOT diaries.edited OR %s"
         f" RETURNING {_COLUMNS}",
         (*params, overwrite_edited),

@@ -147,6 +147,23 @@ def list_between(
     return [Record.model_validate(row) for row in cur.fetchall()]
 
 
+def spread_between(cur, user_id: str, date_from: dt.date, date_to: dt.date, per_day: int) -> tuple[list[Record], int]:
+    """At most `per_day` records of each day in [date_from, date_to], spread evenly over the day
+    (every k-th in the order jotted down, k the day's count over `per_day` rounded up), in that
+    order; and how many records the period holds in all. A day never loses all of its records."""
+    cur.execute(
+        f"SELECT {_COLUMNS}, total FROM ("
+        f" SELECT {_COLUMNS}, count(*) OVER () AS total,"
+        " row_number() OVER (PARTITION BY record_date ORDER BY created_at, id) - 1 AS i,"
+        " count(*) OVER (PARTITION BY record_date) AS n"
+        " FROM records WHERE user_id = %s AND record_date BETWEEN %s AND %s) AS day"
+        " WHERE i %% ceil(n::numeric / %s)::int = 0 ORDER BY record_date, created_at, id",
+        (user_id, date_from, date_to, per_day),
+    )
+    rows = cur.fetchall()
+    return [Record.model_validate(row) for row in rows], rows[0]["total"] if rows else 0
+
+
 def delete(cur, user_id: str, record_id: uuid.UUID) -> bool:
     cur.execute("DELETE FROM records WHERE id = %s AND user_id = %s", (str(record_id), user_id))
     return cur.rowcount == 1

@@ -11,7 +11,7 @@ from handler.models import Report
 
 _COLUMNS = (
     "id AS report_id, start_date, end_date, status, daily_scores, average_score::float AS average_score, themes,"
-    " patterns, feedback_points, feedback, missing_days, failure, model, created_at, updated_at"
+    " patterns, feedback_points, feedback, missing_days, left_out, failure, model, created_at, updated_at"
 )
 
 
@@ -51,16 +51,18 @@ def claim(cur, user_id: str, report_id: uuid.UUID) -> Report | None:
 
 
 def complete(cur, user_id: str, report_id: uuid.UUID, written: dict, model: str) -> None:
-    """`written`: daily_scores, average_score, themes, patterns, feedback_points, feedback, missing_days."""
+    """`written`: daily_scores, average_score, themes, patterns, feedback_points, feedback, missing_days,
+    left_out."""
     cur.execute(
         "UPDATE reports SET status = 'completed', daily_scores = %(daily_scores)s, average_score = %(average_score)s,"
         " themes = %(themes)s, patterns = %(patterns)s, feedback_points = %(feedback_points)s,"
-        " feedback = %(feedback)s, missing_days = %(missing_days)s, model = %(model)s, failure = NULL,"
+        " feedback = %(feedback)s, missing_days = %(missing_days)s, left_out = %(left_out)s, model = %(model)s,"
+        " failure = NULL,"
         " updated_at = now() WHERE id = %(id)s AND user_id = %(user_id)s",
         {
             **{
                 key: Json(written[key])
-                for key in ("daily_scores", "themes", "patterns", "feedback_points", "missing_days")
+                for key in ("daily_scores", "themes", "patterns", "feedback_points", "missing_days", "left_out")
             },
             "average_score": written["average_score"],
             "feedback": written["feedback"],

@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel
 
 from handler.deadline import seconds_left
-from handler.inference import usage
+from handler.inference import prompt_budget, usage
 from handler.inference.model_call import model_call
 from handler.inference.provider import OFFLINE, Task, bedrock_model, model_id_for
 
@@ -48,7 +48,9 @@ def ask(
     offline: Callable[[], dict[str, Any]],
     temperature: float | None = None,
 ) -> Answer[T]:
-    """`temperature` None: the model's default, and no sampling parameter is sent."""
+    """`temperature` None: the model's default, and no sampling parameter is sent. A prompt over the
+    task's token budget is refused before any call (PromptOverBudget), offline too."""
+    prompt_budget.check(task, system_prompt, output_model, prompt)
     model_id = model_id_for(task)
     if model_id == OFFLINE:
         # Counted and validated as a model round trip, so offline runs report what Bedrock would.

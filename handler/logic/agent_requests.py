@@ -11,8 +11,9 @@ import datetime as dt
 
 from handler.agents.router import agent as router
 from handler.language import has_hangul
-from handler.logic import calendar, date_phrases, diaries, images, questions, records, reports
+from handler.logic import calendar, date_phrases, diaries, images, prompt_fit, questions, records, reports
 from handler.models import AgentReply, RequestType
+from handler.settings import get_settings
 
 DEFAULT_REPORT_DAYS = 7
 MESSAGES = {
@@ -42,7 +43,7 @@ def handle(
     # The routing model's reading of a question's dates, used when code resolves none.
     routed_period = None
     if request_type is None:
-        decision = router.decide(content, today)
+        decision = router.decide(_routable(content, today), today)
         route, routed_by, routing_calls = decision.output.type, decision.model, 1
         day = decision.output.date or day
         start, end = decision.output.start_date or start, decision.output.end_date or end
@@ -72,3 +73,15 @@ def handle(
     start, end = start or today - dt.timedelta(days=DEFAULT_REPORT_DAYS - 1), end or today
     report = reports.request_report(user_id, start, end)
     return reply("report", report, messages["report"].format(start=start, end=end, status=report.status), 0)
+
+
+def _routable(content: str, today: dt.date) -> str:
+    """The request as the routing model reads it: whole by default (PROMPT_TOKENS_ROUTING holds the
+    longest request the API accepts); its beginning under a smaller budget. Only the classification
+    sees less: the route itself gets the whole request."""
+    fitted = prompt_fit.fit(
+        [prompt_fit.Group([content])],
+        lambda kept: router.prompt_tokens(kept[0][0][1], today),
+        get_settings().prompt_tokens_routing,
+    )
+    return fitted.kept[0][0][1]

@@ -15,19 +15,27 @@ from handler.dal import connection
 from handler.dal import diaries as diaries_dal
 from handler.dal import idempotency as idempotency_dal
 from handler.dal import images as images_dal
+from handler.dal import records as records_dal
 from handler.errors import Conflict, NotFound, Unprocessable
-from handler.logic import calendar, cursors, embedding_index
-from handler.logic.records import records_of_day
-from handler.models import Diary, DiaryPage
+from handler.logic import calendar, cursors, embedding_index, prompt_fit
+from handler.models import Diary, DiaryPage, LeftOut
+from handler.settings import get_settings
 
 DEFAULT_TEMPERATURE = 0.7
+# Records of a day read for its diary at most, spread over the day; the token budget
+# (PROMPT_TOKENS_DIARY) decides how many of them the model is shown.
+MAX_READ = 1000
 _EDITED = "the diary of {day} was written or edited by the user; send `overwrite: true` to replace it"
 
 
 def write_diary(user_id: str, day: dt.date, temperature: float | None = None, overwrite: bool = False) -> Diary:
     """One model call over the day's records; writing again replaces the day's diary, unless the
-    user edited it and `overwrite` is not given (checked before the call, and again as it is stored)."""
-    records = records_of_day(user_id, day)
+    user edited it and `overwrite` is not given (checked before the call, and again as it is stored).
+    A day with more than PROMPT_TOKENS_DIARY holds is trimmed (handler.logic.prompt_fit): every
+    record kept, the longest shortened first, then records spread over the day; `left_out` says so,
+    and `record_ids` are the records the model was shown."""
+    with connection.statement(user_id) as cur:
+        records, total = records_dal.spread_between(cur, user_id, day, day, MAX_READ)
     if not records:
         raise Unprocessable(f"there are no records on {day.isoformat()} to write a diary from", code="no_records")
     if not overwrite:
@@ -35,11 +43,18 @@ def write_diary(user_id: str, day: dt.date, temperature: float | None = None, ov
             existing = diaries_dal.get(cur, user_id, day)
         if existing is not None and existing.edited:
             raise Conflict(_EDITED.format(day=day.isoformat()), code="diary_edited")
-    answer = diary_writer.write(
-        day,
-        [(calendar.local_time(r.created_at), r.content) for r in records],
-        DEFAULT_TEMPERATURE if temperature is None else temperature,
+    times = [calendar.local_time(r.created_at) for r in records]
+    fitted = prompt_fit.fit(
+        [prompt_fit.Group([r.content for r in records])],
+        lambda kept: diary_writer.prompt_tokens(day, [(times[i], text) for i, text in kept[0]]),
+        get_settings().prompt_tokens_diary,
     )
+    shown = fitted.kept[0]
+    answer = diary_writer.write(
+        day, [(times[i], text) for i, text in shown], DEFAULT_TEMPERATURE if temperature is None else temperature
+    )
+    # Records past the read cap were never offered either.
+    left_out = fitted.left_out + LeftOut(omitted_records=total - len(records))
     embedding = embedding_index.for_storage(f"{answer.output.title}\n{answer.output.content}")
     with connection.statement(user_id) as cur:
         diary = diaries_dal.upsert(
@@ -49,9 +64,10 @@ def write_diary(user_id: str, day: dt.date, temperature: float | None = None, ov
             answer.output.title,
             answer.output.content,
             answer.model,
-            [r.id for r in records],
+            [records[i].id for i, _ in shown],
             embedding,
             overwrite_edited=overwrite,
+            left_out=left_out,
         )
     if diary is None:  # the user edited it while the model was writing
         raise Conflict(_EDITED.format(day=day.isoformat()), code="diary_edited")

@@ -16,8 +16,9 @@ from handler.dal import images as images_dal
 from handler.dal.images import StoredImage
 from handler.errors import NotFound, Unprocessable
 from handler.inference import image_models
-from handler.logic import cursors
+from handler.logic import cursors, prompt_fit
 from handler.models import Image, ImagePage
+from handler.settings import get_settings
 
 
 def create_image(user_id: str, day: dt.date | None = None, text: str | None = None) -> Image:
@@ -29,7 +30,14 @@ def create_image(user_id: str, day: dt.date | None = None, text: str | None = No
         text = diary.content
     if text is None:  # the request model requires a date or a text; this says so to mypy
         raise Unprocessable("give a `date` or a `text` to draw", code="nothing_to_draw")
-    draft = image_prompter.write(text)
+    # A diary (or text) longer than PROMPT_TOKENS_IMAGE_PROMPT holds: its beginning, since one scene
+    # is all a picture needs; `source_truncated` says so.
+    fitted = prompt_fit.fit(
+        [prompt_fit.Group([text], kind="diaries")],
+        lambda kept: image_prompter.prompt_tokens(kept[0][0][1]),
+        get_settings().prompt_tokens_image_prompt,
+    )
+    draft = image_prompter.write(fitted.kept[0][0][1])
     png, image_model = image_models.draw(draft.output.prompt, draft.output.negative_prompt)
 
     image_id = uuid.uuid4()
@@ -37,7 +45,7 @@ def create_image(user_id: str, day: dt.date | None = None, text: str | None = No
     object_store.put_png(key, png)
     with connection.statement(user_id) as cur:
         stored = images_dal.insert(cur, image_id, user_id, day, draft.output.prompt, key, image_model)
-    return _shown(stored, model_calls=2)
+    return _shown(stored, model_calls=2, source_truncated=fitted.left_out.truncated_diaries > 0)
 
 
 def list_images(user_id: str, limit: int, cursor: str | None = None) -> ImagePage:
@@ -74,8 +82,12 @@ def delete_image(user_id: str, image_id: uuid.UUID) -> None:
         object_store.delete_everything(key)
 
 
-def _shown(stored: StoredImage, model_calls: int = 0) -> Image:
+def _shown(stored: StoredImage, model_calls: int = 0, source_truncated: bool = False) -> Image:
     signed = object_store.presigned_url(stored.s3_key)
     return Image(
-        **dataclasses.asdict(stored), url=signed.url, url_expires_at=signed.expires_at, model_calls=model_calls
+        **dataclasses.asdict(stored),
+        url=signed.url,
+        url_expires_at=signed.expires_at,
+        model_calls=model_calls,
+        source_truncated=source_truncated,
     )

@@ -8,9 +8,11 @@ by words alone when the embedding model fails). A question that names no date an
 answered from the caller's most recent records. "Nothing found", with no model call, only when
 the caller has no records at all in the window searched.
 
-What the model is handed is bounded: at most MAX_RECORDS records (MAX_UNDATED without a date) and
-MAX_CONTEXT_CHARS characters of them, best first. `model_calls` counts text-model round trips, as
-everywhere; the embedding call is counted by the ModelCalls metric (task "embedding").
+What the model is handed is bounded: at most MAX_RECORDS records (MAX_UNDATED without a date), and
+within PROMPT_TOKENS_ANSWER tokens with the diaries (handler.logic.prompt_fit: long texts shortened
+first, then the lowest ranked records and diaries spread over the period left out); `left_out` says
+what. `model_calls` counts text-model round trips, as everywhere; the embedding call is counted by
+the ModelCalls metric (task "embedding").
 """
 
 from __future__ import annotations
@@ -23,13 +25,12 @@ from handler.dal import connection
 from handler.dal import diaries as diaries_dal
 from handler.dal import records as records_dal
 from handler.language import has_hangul
-from handler.logic import calendar, date_phrases, embedding_index
-from handler.models import QuestionAnswer, Record
+from handler.logic import calendar, date_phrases, embedding_index, prompt_fit
+from handler.models import Diary, LeftOut, QuestionAnswer, Record
 from handler.settings import get_settings
 
 MAX_RECORDS = 40
 MAX_UNDATED = 20
-MAX_CONTEXT_CHARS = 16_000
 # Diaries nearest in meaning handed along with an undated question's records.
 NEAREST_DIARIES = 3
 NOTHING_FOUND = {"ko": "그 질문에 답할 기록을 찾지 못했어요.", "en": "I couldn't find any records that answer that."}
@@ -58,31 +59,39 @@ def answer_question(
             diaries = diaries_dal.list_between(cur, user_id, *period)
         else:
             diaries = diaries_dal.nearest(cur, user_id, meaning, NEAREST_DIARIES) if meaning else []
-    records = _within_budget(records)
+    record_lines, diary_lines, shown, left_out = _within_budget(question, today, records, diaries, ranked=not period)
 
     # The model cites short refs, which it copies more reliably than UUIDs; code maps them back.
     # Best first: the order is the ranking.
-    refs = {f"r{i}": record for i, record in enumerate(records, start=1)}
-    draft = question_answerer.answer(
-        question,
-        today,
-        [
-            (ref, f"{record.record_date} {calendar.local_time(record.created_at)}", record.content)
-            for ref, record in refs.items()
-        ],
-        [(d.date.isoformat(), d.content) for d in diaries],
-    )
+    refs = {ref: records[i] for ref, i in shown.items()}
+    draft = question_answerer.answer(question, today, record_lines, diary_lines)
     # Only refs that were offered can come back: a model cannot point at anyone else's record.
     sources = [refs[ref].id for ref in dict.fromkeys(draft.output.used_records) if ref in refs]
-    return QuestionAnswer(answer=draft.output.answer, sources=sources, model=draft.model, model_calls=1, period=period)
+    return QuestionAnswer(
+        answer=draft.output.answer, sources=sources, model=draft.model, model_calls=1, period=period, left_out=left_out
+    )
 
 
-def _within_budget(records: list[Record]) -> list[Record]:
-    kept: list[Record] = []
-    chars = 0
-    for record in records:
-        chars += len(record.content)
-        if kept and chars > MAX_CONTEXT_CHARS:
-            break
-        kept.append(record)
-    return kept
+def _within_budget(
+    question: str, today: dt.date, records: list[Record], diaries: list[Diary], ranked: bool
+) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]], dict[str, int], LeftOut]:
+    """The record and diary lines the model is shown, within PROMPT_TOKENS_ANSWER; which record each
+    ref names (its index in `records`); and what was left out. Records are ranked (the best kept);
+    diaries are ranked when found by meaning, or spread over the question's period."""
+    whens = [f"{r.record_date} {calendar.local_time(r.created_at)}" for r in records]
+
+    def lines(kept: prompt_fit.Kept) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
+        record_lines = [(f"r{n}", whens[i], text) for n, (i, text) in enumerate(kept[0], start=1)]
+        diary_lines = [(diaries[i].date.isoformat(), text) for i, text in kept[1]]
+        return record_lines, diary_lines
+
+    fitted = prompt_fit.fit(
+        [
+            prompt_fit.Group([r.content for r in records], ranked=True),
+            prompt_fit.Group([d.content for d in diaries], kind="diaries", ranked=ranked),
+        ],
+        lambda kept: question_answerer.prompt_tokens(question, today, *lines(kept)),
+        get_settings().prompt_tokens_answer,
+    )
+    shown = {f"r{n}": i for n, (i, _) in enumerate(fitted.kept[0], start=1)}
+    return *lines(fitted.kept), shown, fitted.left_out

@@ -85,11 +85,6 @@ def delete_record(user_id: str, record_id: uuid.UUID) -> None:
         idempotency_dal.forget(cur, user_id, idempotency_dal.resource("records", record_id))
 
 
-def records_of_day(user_id: str, day: dt.date) -> list[Record]:
-    with connection.statement(user_id) as cur:
-        return records_dal.list_between(cur, user_id, day, day, limit=1000)
-
-
 def encode_cursor(last: Record) -> str:
     return cursors.encode(last.record_date.isoformat(), last.created_at.isoformat(), str(last.id))
 

@@ -24,12 +24,14 @@ from handler.dal import idempotency as idempotency_dal
 from handler.dal import records as records_dal
 from handler.dal import reports as reports_dal
 from handler.errors import AwsUnavailable, ModelAnswerMalformed, ModelUnavailable, NotFound, Unprocessable
-from handler.logic import calendar
-from handler.models import DayScore, Diary, Record, Report
+from handler.logic import calendar, prompt_fit
+from handler.models import DayScore, Diary, LeftOut, Record, Report
 from handler.settings import get_settings
 
 logger = Logger(child=True)
 
+# Records of a period read for its report at most, the same number from each day, spread over the
+# day; the token budget (PROMPT_TOKENS_REPORT) decides how many the model is shown.
 MAX_RECORDS = 1000
 RECENT_REPORTS = 50
 
@@ -87,10 +89,13 @@ def run_report(user_id: str, report_id: uuid.UUID, final_attempt: bool) -> None:
         report = reports_dal.claim(cur, user_id, report_id)
         if report is None:
             return  # unknown, or finished by an earlier delivery of the same message
-        records = records_dal.list_between(cur, user_id, report.start_date, report.end_date, MAX_RECORDS)
+        days = (report.end_date - report.start_date).days + 1
+        records, total = records_dal.spread_between(
+            cur, user_id, report.start_date, report.end_date, max(1, -(-MAX_RECORDS // days))
+        )
         diaries = diaries_dal.list_between(cur, user_id, report.start_date, report.end_date)
     try:
-        _write(user_id, report_id, report, records, diaries)
+        _write(user_id, report_id, report, records, diaries, unread=total - len(records))
     except Exception as exc:
         if not final_attempt:
             raise
@@ -99,13 +104,15 @@ def run_report(user_id: str, report_id: uuid.UUID, final_attempt: bool) -> None:
         _fail(user_id, report_id, reason)
 
 
-def _write(user_id: str, report_id: uuid.UUID, report: Report, records: list[Record], diaries: list[Diary]) -> None:
+def _write(
+    user_id: str, report_id: uuid.UUID, report: Report, records: list[Record], diaries: list[Diary], unread: int
+) -> None:
     if not records:
         _fail(user_id, report_id, "there are no records in the period")
         return
     days_with_records = {r.record_date for r in records}
-    record_lines = [(f"{r.record_date} {calendar.local_time(r.created_at)}", r.content) for r in records]
-    diary_lines = [(d.date.isoformat(), d.content) for d in diaries]
+    record_lines, diary_lines, left_out = _within_budget(report, records, diaries)
+    left_out += LeftOut(omitted_records=unread)
     problem = ""
     for _ in range(2):  # a malformed answer is retried once
         try:
@@ -117,10 +124,40 @@ def _write(user_id: str, report_id: uuid.UUID, report: Report, records: list[Rec
         if written is None:
             problem = "the model scored none of the days that have records"
             continue
+        written["left_out"] = left_out.model_dump()
         with connection.statement(user_id) as cur:
             reports_dal.complete(cur, user_id, report_id, written, answer.model)
         return
     _fail(user_id, report_id, f"{problem} (after a retry)")
+
+
+def _within_budget(
+    report: Report, records: list[Record], diaries: list[Diary]
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]], LeftOut]:
+    """The record and diary lines the reporter is shown, within PROMPT_TOKENS_REPORT: each day's
+    records a group and each diary one, so that trimming gives every day the same share and no day
+    disappears (handler.logic.prompt_fit); and what was left out."""
+    by_day: dict[dt.date, list[Record]] = {}
+    for record in records:
+        by_day.setdefault(record.record_date, []).append(record)
+    days = list(by_day.values())
+    whens = [[f"{r.record_date} {calendar.local_time(r.created_at)}" for r in day] for day in days]
+    groups = [prompt_fit.Group([r.content for r in day]) for day in days]
+    groups += [prompt_fit.Group([d.content], kind="diaries") for d in diaries]
+
+    def lines(kept: prompt_fit.Kept) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+        record_lines = [(whens[g][i], text) for g in range(len(days)) for i, text in kept[g]]
+        diary_lines = [
+            (d.date.isoformat(), text) for d, shown in zip(diaries, kept[len(days) :], strict=True) for _, text in shown
+        ]
+        return record_lines, diary_lines
+
+    fitted = prompt_fit.fit(
+        groups,
+        lambda kept: reporter.prompt_tokens(report.start_date, report.end_date, *lines(kept)),
+        get_settings().prompt_tokens_report,
+    )
+    return *lines(fitted.kept), fitted.left_out
 
 
 def _kept(draft: ReportDraft, days_with_records: set[dt.date]) -> dict | None:

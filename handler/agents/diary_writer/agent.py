@@ -8,7 +8,13 @@ from collections.abc import Sequence
 from handler.agents.diary_writer import offline
 from handler.agents.diary_writer.prompt import SYSTEM_PROMPT, build_prompt
 from handler.agents.diary_writer.schema import DiaryDraft
+from handler.inference import prompt_budget
 from handler.inference.structured_call import Answer, ask
+
+
+def prompt_tokens(day: dt.date, records: Sequence[tuple[str, str]]) -> int:
+    """The input tokens `write` would send for these records (handler.inference.prompt_budget)."""
+    return prompt_budget.call_tokens(SYSTEM_PROMPT, DiaryDraft, build_prompt(day, records))
 
 
 def write(day: dt.date, records: Sequence[tuple[str, str]], temperature: float) -> Answer[DiaryDraft]:

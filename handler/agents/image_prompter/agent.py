@@ -5,7 +5,13 @@ from __future__ import annotations
 from handler.agents.image_prompter import offline
 from handler.agents.image_prompter.prompt import SYSTEM_PROMPT, build_prompt
 from handler.agents.image_prompter.schema import ImagePrompt
+from handler.inference import prompt_budget
 from handler.inference.structured_call import Answer, ask
+
+
+def prompt_tokens(text: str) -> int:
+    """The input tokens `write` would send for this text (handler.inference.prompt_budget)."""
+    return prompt_budget.call_tokens(SYSTEM_PROMPT, ImagePrompt, build_prompt(text))
 
 
 def write(text: str) -> Answer[ImagePrompt]:

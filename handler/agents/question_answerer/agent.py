@@ -8,7 +8,15 @@ from collections.abc import Sequence
 from handler.agents.question_answerer import offline
 from handler.agents.question_answerer.prompt import SYSTEM_PROMPT, build_prompt
 from handler.agents.question_answerer.schema import AnswerDraft
+from handler.inference import prompt_budget
 from handler.inference.structured_call import Answer, ask
+
+
+def prompt_tokens(
+    question: str, today: dt.date, records: Sequence[tuple[str, str, str]], diaries: Sequence[tuple[str, str]]
+) -> int:
+    """The input tokens `answer` would send (handler.inference.prompt_budget)."""
+    return prompt_budget.call_tokens(SYSTEM_PROMPT, AnswerDraft, build_prompt(question, today, records, diaries))
 
 
 def answer(

@@ -8,7 +8,15 @@ from collections.abc import Sequence
 from handler.agents.reporter import offline
 from handler.agents.reporter.prompt import SYSTEM_PROMPT, build_prompt
 from handler.agents.reporter.schema import ReportDraft
+from handler.inference import prompt_budget
 from handler.inference.structured_call import Answer, ask
+
+
+def prompt_tokens(
+    start: dt.date, end: dt.date, records: Sequence[tuple[str, str]], diaries: Sequence[tuple[str, str]]
+) -> int:
+    """The input tokens `write` would send (handler.inference.prompt_budget)."""
+    return prompt_budget.call_tokens(SYSTEM_PROMPT, ReportDraft, build_prompt(start, end, records, diaries))
 
 
 def write(

@@ -7,7 +7,13 @@ import datetime as dt
 from handler.agents.router import offline
 from handler.agents.router.prompt import SYSTEM_PROMPT, build_prompt
 from handler.agents.router.schema import RouteDecision
+from handler.inference import prompt_budget
 from handler.inference.structured_call import Answer, ask
+
+
+def prompt_tokens(request: str, current_date: dt.date) -> int:
+    """The input tokens `decide` would send (handler.inference.prompt_budget)."""
+    return prompt_budget.call_tokens(SYSTEM_PROMPT, RouteDecision, build_prompt(request, current_date))
 
 
 def decide(request: str, current_date: dt.date) -> Answer[RouteDecision]:

@@ -45,8 +45,20 @@ def _usable(user_id: str) -> bool:
     return bool(user_id.strip()) and not any(unicodedata.category(ch) in ("Cc", "Cs") for ch in user_id)
 
 
+# The one route a user whose erasure was asked for may still call: asking again says where it stands.
+ERASURE_ROUTE = ("DELETE", "/me")
+
+
 def is_public(event: BaseProxyEvent, base_path: str | None) -> bool:
-    return (event.http_method.upper(), paths.routed(event.path, base_path)) in PUBLIC_ROUTES
+    return _route(event, base_path) in PUBLIC_ROUTES
+
+
+def is_erasure(event: BaseProxyEvent, base_path: str | None) -> bool:
+    return _route(event, base_path) == ERASURE_ROUTE
+
+
+def _route(event: BaseProxyEvent, base_path: str | None) -> tuple[str, str]:
+    return event.http_method.upper(), paths.routed(event.path, base_path)
 
 
 def caller_id(request: Request) -> str:

@@ -47,7 +47,14 @@ def _run_in_lambda_runtime(events: list[dict], log_variables: dict[str, str], ou
     everything the process wrote to stdout and stderr."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     # A deployment without a queue or a bucket erases inline; the level is Lambda's alone.
-    for name in ("REPORT_QUEUE_URL", "IMAGE_BUCKET", "LOG_LEVEL", "POWERTOOLS_LOG_LEVEL", "AWS_LAMBDA_LOG_LEVEL"):
+    for name in (
+        "JOB_QUEUE_URL",
+        "ERASURE_QUEUE_URL",
+        "IMAGE_BUCKET",
+        "LOG_LEVEL",
+        "POWERTOOLS_LOG_LEVEL",
+        "AWS_LAMBDA_LOG_LEVEL",
+    ):
         env.pop(name, None)
     env.pop("AWS_LAMBDA_INITIALIZATION_TYPE", None)
     env.update(log_variables)

@@ -92,6 +92,9 @@ ROLE_ACTIONS = {
         "sqs:DeleteMessage",
         "sqs:ChangeMessageVisibility",
         "sqs:GetQueueAttributes",
+        # An erased user, from the stack's own pool (handler/aws/user_pool.py).
+        "cognito-idp:AdminUserGlobalSignOut",
+        "cognito-idp:AdminDeleteUser",
         *ENI_ACTIONS,
         *DESCRIBE_ACTIONS,
         *MARKETPLACE_ACTIONS,
@@ -119,6 +122,7 @@ ROLE_ACTIONS = {
     },
     "DatabaseProxyRole": {"secretsmanager:GetSecretValue"},
     "EmbeddingBackfillSchedulerRole": {"sqs:SendMessage"},
+    "ErasureRedriveSchedulerRole": {"sqs:SendMessage"},
 }
 SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0a1b2c3d-AbCdEf"
 PSEUDO = {
@@ -132,6 +136,8 @@ PSEUDO = {
     "ImageBucket": "diary-dev-imagebucket-1a2b3c",
     "ImageBucket.Arn": "arn:aws:s3:::diary-dev-imagebucket-1a2b3c",
     "ReportQueue.Arn": "arn:aws:sqs:us-east-1:123456789012:diary-dev-ReportQueue-AbC",
+    "ErasureQueue.Arn": "arn:aws:sqs:us-east-1:123456789012:diary-dev-ErasureQueue-DeF",
+    "UserPool.Arn": "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_AbCdEf",
     "DiaryFunctionLogGroup.Arn": "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/diary-dev-diary:*",
     "MigrationFunctionLogGroup.Arn": "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/diary-dev-migrate:*",
     "ModelCheckFunctionLogGroup.Arn": (
@@ -415,9 +421,11 @@ def test_function_environment_comes_from_the_resources(template):
         "BEDROCK_IMAGE_MODEL_ID": {"Ref": "BedrockImageModelId"},
         "BEDROCK_IMAGE_REGION": {"Fn::If": ["HasImageRegion", {"Ref": "BedrockImageRegion"}, {"Ref": "AWS::Region"}]},
         "IMAGE_BUCKET": {"Ref": "ImageBucket"},
-        "REPORT_QUEUE_URL": {"Ref": "ReportQueue"},
+        "JOB_QUEUE_URL": {"Ref": "ReportQueue"},
+        "ERASURE_QUEUE_URL": {"Ref": "ErasureQueue"},
+        "USER_POOL_ID": {"Fn::If": ["CreateUserPool", {"Ref": "UserPool"}, ""]},
         "EXPORT_RETENTION_DAYS": {"Ref": "ExportRetentionDays"},
-        "REPORT_MAX_RECEIVES": {"Ref": "ReportMaxReceives"},
+        "JOB_MAX_RECEIVES": {"Ref": "ReportMaxReceives"},
         "DEFAULT_TIMEZONE": {"Ref": "DefaultTimezone"},
         "POWERTOOLS_SERVICE_NAME": "diary",
         "POWERTOOLS_METRICS_NAMESPACE": "Diary",
@@ -430,7 +438,9 @@ def test_function_environment_comes_from_the_resources(template):
     assert template["Resources"]["Database"]["Properties"]["DBName"] == env["DB_NAME"]
     # The function marks a report failed on the delivery that sends it to the dead-letter queue.
     redrive = template["Resources"]["ReportQueue"]["Properties"]["RedrivePolicy"]
-    assert redrive["maxReceiveCount"] == env["REPORT_MAX_RECEIVES"]
+    assert redrive["maxReceiveCount"] == env["JOB_MAX_RECEIVES"]
+    erasures = template["Resources"]["ErasureQueue"]["Properties"]["RedrivePolicy"]
+    assert erasures["maxReceiveCount"] == env["JOB_MAX_RECEIVES"]
     migration = template["Resources"]["MigrationFunction"]["Properties"]["Environment"]["Variables"]
     for name in ("DB_SECRET_ARN", "DB_HOST", "DB_PORT", "DB_NAME", "DATABASE_URL"):
         assert migration[name] == env[name], name
@@ -538,13 +548,18 @@ def test_vpc_endpoints_cover_what_the_function_calls(template):
     services = {
         e["Properties"]["ServiceName"]["Fn::Sub"].rsplit(".", 1)[1]: e["Properties"] for e in endpoints.values()
     }
-    assert set(services) == {"s3", "bedrock-runtime", "secretsmanager", "sqs"}
+    assert set(services) == {"s3", "bedrock-runtime", "secretsmanager", "sqs", "cognito-idp"}
     assert services["s3"]["VpcEndpointType"] == "Gateway"
-    for name in ("bedrock-runtime", "secretsmanager", "sqs"):
+    for name in ("bedrock-runtime", "secretsmanager", "sqs", "cognito-idp"):
         assert services[name]["VpcEndpointType"] == "Interface"
         assert services[name]["PrivateDnsEnabled"] is True
-    for endpoint in endpoints.values():
-        assert endpoint["Condition"] == "CreateVpc"
+    for name, endpoint in endpoints.items():
+        # Cognito only where the stack owns the pool the erasure deletes users from.
+        expected = "CreateVpcAndUserPool" if name == "CognitoIdpEndpoint" else "CreateVpc"
+        assert endpoint["Condition"] == expected, name
+    assert template["Conditions"]["CreateVpcAndUserPool"] == {
+        "Fn::And": [{"Condition": "CreateVpc"}, {"Condition": "CreateUserPool"}]
+    }
     # The S3 endpoint admits the images bucket and the custom-resource response bucket, no more.
     env = {**PSEUDO, "AWS::Region": "ap-northeast-2"}
     statements = services["s3"]["PolicyDocument"]["Statement"]
@@ -640,6 +655,66 @@ def test_report_queue_has_a_dead_letter_queue(template):
     # At least the function's timeout, so a message in flight is not handed to a second worker.
     assert queue["VisibilityTimeout"] >= 6 * resources["DiaryFunction"]["Properties"]["Timeout"]
     assert resources["ReportDeadLetterQueue"]["Properties"]["MessageRetentionPeriod"] == 1209600
+    # 14 days, SQS's maximum: an export behind a backlog is not dropped after the default 4.
+    assert queue["MessageRetentionPeriod"] == 1209600
+
+
+def test_erasures_have_a_queue_of_their_own_that_keeps_them_as_long_as_sqs_can(template, transformed):
+    resources = template["Resources"]
+    queue = resources["ErasureQueue"]["Properties"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["ErasureDeadLetterQueue", "Arn"]}
+    assert queue["SqsManagedSseEnabled"] is True
+    assert queue["VisibilityTimeout"] >= 6 * resources["DiaryFunction"]["Properties"]["Timeout"]
+    # SQS keeps a message at most 14 days, in the dead-letter queue too (from its first enqueue):
+    # both at the maximum, and the erasures table, re-driven on a schedule, is the record.
+    assert queue["MessageRetentionPeriod"] == 1209600
+    assert resources["ErasureDeadLetterQueue"]["Properties"]["MessageRetentionPeriod"] == 1209600
+    for name in ("ErasureQueuePolicy", "ErasureDeadLetterQueuePolicy"):
+        (deny,) = resources[name]["Properties"]["PolicyDocument"]["Statement"]
+        assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    # Consumed by the function on its own, so a backlog of reports does not hold erasures back.
+    mappings = {
+        m["Properties"]["EventSourceArn"]["Fn::GetAtt"][0]: m["Properties"]
+        for m in resources_of_type(transformed, "AWS::Lambda::EventSourceMapping").values()
+    }
+    assert set(mappings) == {"ReportQueue", "ErasureQueue"}
+    erasures = mappings["ErasureQueue"]
+    assert erasures["FunctionName"] == {"Ref": "DiaryFunctionAliaslive"}
+    assert erasures["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert erasures["ScalingConfig"] == {"MaximumConcurrency": 2}
+
+
+def test_pending_erasures_are_sent_again_on_a_schedule(template, transformed):
+    from handler.logic.erasure import REDRIVE, RESEND_AFTER
+
+    schedule = template["Resources"]["ErasureRedriveSchedule"]["Properties"]
+    assert schedule["State"] == "ENABLED"  # whatever the model provider
+    assert schedule["ScheduleExpression"] == f"rate({int(RESEND_AFTER.total_seconds() // 60)} minutes)"
+    assert schedule["Target"]["Arn"] == {"Fn::GetAtt": ["ErasureQueue", "Arn"]}
+    assert json.loads(schedule["Target"]["Input"]) == {"job": REDRIVE}
+    assert _resources_for(transformed, "sqs:SendMessage", PSEUDO, "ErasureRedriveSchedulerRole") == [
+        PSEUDO["ErasureQueue.Arn"]
+    ]
+    role = template["Resources"]["ErasureRedriveSchedulerRole"]["Properties"]["AssumeRolePolicyDocument"]
+    (trust,) = role["Statement"]
+    assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+
+
+def test_the_function_may_sign_out_and_delete_users_of_the_stacks_own_pool_only(template, transformed):
+    granted = [
+        statement
+        for _, statement in _statements(transformed, "DiaryFunctionRole")
+        if any(a.startswith("cognito-idp:") for a in _as_list(statement["Action"]))
+    ]
+    assert [set(_as_list(s["Action"])) for s in granted] == [
+        {"cognito-idp:AdminUserGlobalSignOut", "cognito-idp:AdminDeleteUser"}
+    ]
+    assert _resources_for(transformed, "cognito-idp:AdminDeleteUser", PSEUDO) == [PSEUDO["UserPool.Arn"]]
+    # With JwtIssuer the stack owns no pool: no grant, and no pool id for the function.
+    role = template["Resources"]["DiaryFunctionRole"]["Properties"]["Policies"]
+    [conditional] = [p for p in role if "Fn::If" in p]
+    assert conditional["Fn::If"][0] == "CreateUserPool" and conditional["Fn::If"][2] == {"Ref": "AWS::NoValue"}
 
 
 # Lambda counts a delivery it could not hand to a throttled function as a receive, and its guide
@@ -658,7 +733,7 @@ def test_jobs_get_the_deliveries_lambda_recommends_before_the_dead_letter_queue(
 
     # The function marks a job failed on the delivery the queue's default sends to the dead-letter
     # queue: its own default is the template's, so a run without the variable agrees.
-    assert Settings.model_fields["report_max_receives"].default == int(param["Default"])
+    assert Settings.model_fields["job_max_receives"].default == int(param["Default"])
 
 
 def test_migrations_run_on_deploy_before_the_api_function(template):
@@ -696,8 +771,25 @@ def test_alarms_watch_the_dead_letter_queue_errors_and_throttles(template):
     } <= watched
     dlq = alarms["ReportDeadLetterAlarm"]["Properties"]
     assert dlq["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["ReportDeadLetterQueue", "QueueName"]}}]
+    erasure_dlq = alarms["ErasureDeadLetterAlarm"]["Properties"]
+    assert erasure_dlq["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["ErasureDeadLetterQueue", "QueueName"]}}
+    ]
     for alarm in alarms.values():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
+def test_an_erasure_past_its_deadline_or_a_silent_redrive_tells_the_operator(template):
+    """The alarm watches the metric the re-drive emits, under the function's namespace and service."""
+    from handler.logic.erasure import OVERDUE_METRIC
+
+    alarm = template["Resources"]["OverdueErasuresAlarm"]["Properties"]
+    env = template["Resources"]["DiaryFunction"]["Properties"]["Environment"]["Variables"]
+    assert (alarm["Namespace"], alarm["MetricName"]) == (env["POWERTOOLS_METRICS_NAMESPACE"], OVERDUE_METRIC)
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": env["POWERTOOLS_SERVICE_NAME"]}]
+    assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("GreaterThanOrEqualToThreshold", 1)
+    # The re-drive runs every 15 minutes and always emits: an hour without a value is an alarm too.
+    assert alarm["TreatMissingData"] == "breaching" and alarm["Period"] == 3600
 
 
 def test_outputs(template):
@@ -890,8 +982,11 @@ def test_images_bucket_answers_the_browser_origins_of_the_api(template, origins)
 
 
 def test_report_worker_reports_partial_batch_failures(transformed):
-    (mapping,) = resources_of_type(transformed, "AWS::Lambda::EventSourceMapping").values()
-    props = mapping["Properties"]
+    [props] = [
+        m["Properties"]
+        for m in resources_of_type(transformed, "AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["EventSourceArn"] == {"Fn::GetAtt": ["ReportQueue", "Arn"]}
+    ]
     assert props["FunctionName"] == {"Ref": "DiaryFunctionAliaslive"}
     assert props["EventSourceArn"] == {"Fn::GetAtt": ["ReportQueue", "Arn"]}
     assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
@@ -938,6 +1033,8 @@ def _statements(transformed, role=None):
         if role and name != role:
             continue
         for policy in resource["Properties"].get("Policies", []):
+            if "Fn::If" in policy:  # a policy held under a condition: what it grants when it holds
+                policy = policy["Fn::If"][1]
             for statement in policy["PolicyDocument"]["Statement"]:
                 yield name, statement
     for policy_type in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
@@ -1042,9 +1139,9 @@ def test_exports_expire_from_the_bucket_as_the_function_says(template):
     assert EXPORT_TAG == "kind=export"
 
 
-def test_sqs_access_is_limited_to_the_report_queue(transformed):
+def test_sqs_access_is_limited_to_the_job_and_erasure_queues(transformed):
     for action in ("sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"):
-        assert _resources_for(transformed, action, PSEUDO) == [PSEUDO["ReportQueue.Arn"]], action
+        assert _resources_for(transformed, action, PSEUDO) == [PSEUDO["ReportQueue.Arn"], PSEUDO["ErasureQueue.Arn"]]
 
 
 def test_network_interface_permissions_stay_in_the_account_and_region(transformed):
@@ -1258,8 +1355,10 @@ def test_snapstart_is_opt_in_and_the_routes_use_the_published_alias_either_way(t
         assert function["SnapStart"] == {"ApplyOn": {"Ref": "SnapStart"}}
         aliases = resources_of_type(cfn, "AWS::Lambda::Alias")
         assert aliases["DiaryFunctionAliaslive"]["Properties"]["Name"] == "live"
-        (mapping,) = resources_of_type(cfn, "AWS::Lambda::EventSourceMapping").values()
-        assert mapping["Properties"]["FunctionName"] == {"Ref": "DiaryFunctionAliaslive"}
+        mappings = resources_of_type(cfn, "AWS::Lambda::EventSourceMapping").values()
+        assert len(mappings) == 2  # the job queue and the erasure queue
+        for mapping in mappings:
+            assert mapping["Properties"]["FunctionName"] == {"Ref": "DiaryFunctionAliaslive"}
 
 
 DIARY_FUNCTION_ARN = PSEUDO["DiaryFunction.Arn"]

@@ -68,7 +68,7 @@ def request(user_id: str) -> Erasure:
     """Record the erasure, then queue it (or run it, without a queue). Once recorded it cannot be lost:
     a send that fails is left to the schedule, and the caller is still told `erasing`."""
     with connection.statement(None) as cur:
-        erasures_dal.ask(cur, subject_of(user_id), user_id)
+        state = erasures_dal.ask(cur, subject_of(user_id), user_id)
     queue_url = get_settings().erasure_queue_url
     try:
         queued = _submit(queue_url, user_id)
@@ -77,7 +77,8 @@ def request(user_id: str) -> Erasure:
             raise
         logger.warning("an erasure could not be queued; the schedule sends it again", exc_info=True)
         queued = True
-    return Erasure(status="erasing" if queued else "erased")
+    # Asked again after it was done: run again all the same (it finds nothing), and say so.
+    return Erasure(status="erasing" if queued and state == "pending" else "erased")
 
 
 def _submit(queue_url: str | None, user_id: str) -> bool:

@@ -97,6 +97,7 @@ def test_an_erased_users_requests_are_refused_during_and_after_the_erasure(aws_s
     reply = call("POST", "/records", {"content": "다시 쓰기"}, user=user, shape="1.0")
     assert (reply.status, reply.body["error"]["code"]) == (410, "account_erased")
     assert call("GET", "/health", user=user).status == 200  # public routes stay public
+    assert call("DELETE", "/me", user=user).body == {"status": "erased"}  # and where it stands
 
 
 def test_the_proof_of_erasure_keeps_no_personal_data(aws_services, user, db):

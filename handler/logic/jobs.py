@@ -9,6 +9,7 @@ fails is marked failed with a reason instead of raising, so that nothing stays p
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +19,10 @@ from handler.aws import job_queue
 from handler.errors import AwsUnavailable
 
 logger = Logger(child=True)
+
+# How long the job queue keeps a message (template.yaml, ReportQueue: SQS's maximum, 14 days): a job
+# unfinished for longer was dropped by the queue, and is shown failed rather than pending forever.
+QUEUE_RETENTION = dt.timedelta(days=14)
 
 # The job's run: told whether this is its last try (the queue's last delivery, or inline).
 Run = Callable[[bool], None]

@@ -35,6 +35,7 @@ from handler.models import Export, Image, UserData
 from handler.settings import get_settings
 
 EXPORT = "export"
+LOST = "the export was not written while its job could wait on the queue; ask again"
 
 
 def export(user_id: str) -> UserData | Export:
@@ -132,17 +133,20 @@ def _has_bucket() -> bool:
 
 
 def _shown(stored: StoredExport) -> Export:
+    now = dt.datetime.now(dt.UTC)
     retention = dt.timedelta(days=get_settings().export_retention_days)
     expires_at = stored.updated_at + retention if stored.status == "completed" else None
-    expired = expires_at is not None and expires_at <= dt.datetime.now(dt.UTC)
+    expired = expires_at is not None and expires_at <= now
     signed = object_store.presigned_url(stored.s3_key) if stored.s3_key and not expired else None
+    # Unfinished for longer than the queue keeps its message: no worker will ever see it again.
+    lost = stored.status in ("pending", "running") and stored.created_at + jobs.QUEUE_RETENTION <= now
     return Export(
         export_id=stored.id,
-        status="expired" if expired else stored.status,
+        status="expired" if expired else "failed" if lost else stored.status,
         url=signed and signed.url,
         url_expires_at=signed and signed.expires_at,
         expires_at=expires_at,
-        failure=stored.failure,
+        failure=LOST if lost else stored.failure,
         created_at=stored.created_at,
         updated_at=stored.updated_at,
     )

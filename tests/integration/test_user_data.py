@@ -255,3 +255,17 @@ def test_an_erasure_cut_off_half_way_is_finished_by_the_redelivery(
     message["Attributes"]["ApproximateReceiveCount"] = "2"  # SQS delivers it again
     assert invoke_raw(sqs_event([message])) == {"batchItemFailures": []}
     _assert_erased(db, aws_services, user, other_user, two_accounts)
+
+
+def test_an_export_unfinished_past_the_queues_retention_shows_failed_not_pending(aws_services, user, db, monkeypatch):
+    """SQS drops a message after its retention (14 days, the job queue's): an export whose job it
+    dropped would otherwise stay `pending` for ever."""
+    jot(user, "2026-11-25", "기록")
+    monkeypatch.setenv("EXPORT_INLINE_MAX_BYTES", "0")
+    _fresh_settings()
+    location = call("GET", "/me/export", user=user).headers["location"]
+    assert call("GET", location, user=user).body["status"] == "pending"  # queued, not yet run
+    db.execute("UPDATE exports SET created_at = now() - interval '15 days' WHERE user_id = %s", (user,))
+    lost = call("GET", location, user=user).body
+    assert (lost["status"], lost["url"]) == ("failed", None)
+    assert "ask again" in lost["failure"]

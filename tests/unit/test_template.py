@@ -1407,3 +1407,16 @@ def test_the_pruner_may_delete_versions_of_the_diary_function_only(transformed):
     # Qualified ARNs only: a version (an alias qualifier DeleteFunction refuses itself). The
     # unqualified ARN, which would delete the function with every version, is not granted.
     assert _resources_for(transformed, "lambda:DeleteFunction", PSEUDO, role) == [f"{DIARY_FUNCTION_ARN}:*"]
+
+
+def test_the_job_queue_keeps_messages_as_long_as_the_function_says(template):
+    """An export unfinished past the queue's retention is shown failed (handler.logic.jobs)."""
+    from handler.logic.jobs import QUEUE_RETENTION
+
+    queue = template["Resources"]["ReportQueue"]["Properties"]
+    assert queue["MessageRetentionPeriod"] == QUEUE_RETENTION.total_seconds()
+    # The operator hears of a job left waiting long before the queue drops it.
+    backlog = template["Resources"]["JobQueueBacklogAlarm"]["Properties"]
+    assert (backlog["Namespace"], backlog["MetricName"]) == ("AWS/SQS", "ApproximateAgeOfOldestMessage")
+    assert backlog["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["ReportQueue", "QueueName"]}}]
+    assert backlog["Threshold"] < QUEUE_RETENTION.total_seconds() / 7

@@ -26,6 +26,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote
 
+from tests.fakes.http_answer import answer_json
+
 # What the tests configure: inference-profile ids for the text models, so that the tests see them
 # reach Bedrock with their "us." prefix intact, and the default image and embedding models.
 MODEL_ID = "us.anthropic.claude-sonnet-4-6"
@@ -264,14 +266,7 @@ def serve(fake: FakeBedrock) -> ThreadingHTTPServer:
                 headers=dict(self.headers),
             )
             status, headers, payload = fake.respond(call)
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(data)))
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
+            answer_json(self, status, headers, payload)
 
         def log_message(self, *args: Any) -> None:
             pass

@@ -18,13 +18,14 @@ AccessDeniedException, as a service control policy that denies the action would.
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote
+
+from tests.fakes.http_answer import answer_json
 
 # GetFoundationModelAvailability's `modelId` (API reference, URI Request Parameters).
 MODEL_ID_PATTERN = re.compile(
@@ -118,14 +119,7 @@ def serve(fake: FakeControlPlane) -> ThreadingHTTPServer:
             # SigV4: "Credential=<key>/<date>/<region>/bedrock/aws4_request".
             credential = re.search(r"Credential=[^/]+/\d+/([^/]+)/", self.headers.get("authorization", ""))
             status, headers, payload = fake.respond(self.path, credential.group(1) if credential else "")
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(data)))
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
+            answer_json(self, status, headers, payload)
 
         def log_message(self, *args: Any) -> None:
             pass

@@ -30,13 +30,14 @@ test what the caller does with a failure. Every request must be SigV4-signed for
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 import urllib.parse
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.fakes.http_answer import answer_json
 
 PREFIX = "/2015-03-31/functions/"
 VERSIONS_PAGE_MAX = 50
@@ -231,14 +232,7 @@ def serve(fake: FakeLambda) -> ThreadingHTTPServer:
                             key: error.message,
                         },
                     )
-            data = b"" if payload is None else json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(data)))
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
+            answer_json(self, status, headers, payload)
 
         do_GET = do_DELETE = _answer
 

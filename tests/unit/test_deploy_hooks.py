@@ -20,7 +20,7 @@ import pytest
 from handler import deploy_hooks, migrate
 from handler.dal import connection
 from handler.settings import get_settings
-from tests.fakes.cloudformation import Context, ResponseURL
+from tests.fakes.cloudformation import Context
 
 STACK_ID = "arn:aws:cloudformation:us-east-1:123456789012:stack/diary-dev/5b5a1e60-0000-11f0-8000-0a1b2c3d4e5f"
 FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:diary-dev-MigrationFunction-AbC"
@@ -50,13 +50,6 @@ def cfn_event(
             "RunId": "1",
         }
     return event
-
-
-@pytest.fixture
-def response_url() -> Iterator[ResponseURL]:
-    stand_in = ResponseURL()
-    yield stand_in
-    stand_in.server.shutdown()
 
 
 @pytest.fixture

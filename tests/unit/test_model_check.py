@@ -12,7 +12,6 @@ PENDING) passes with a warning, as does an availability Bedrock will not tell.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Iterator
 
 import pytest
@@ -40,21 +39,6 @@ def control_plane(monkeypatch) -> Iterator[FakeControlPlane]:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     yield fake
     server.shutdown()
-
-
-@pytest.fixture
-def response_url() -> Iterator[ResponseURL]:
-    stand_in = ResponseURL()
-    yield stand_in
-    stand_in.server.shutdown()
-
-
-@pytest.fixture
-def log(monkeypatch) -> io.StringIO:
-    """What the function writes to CloudWatch: Powertools' JSON lines."""
-    stream = io.StringIO()
-    monkeypatch.setattr(deploy_hooks.logger.registered_handler, "stream", stream)
-    return stream
 
 
 def check_event(

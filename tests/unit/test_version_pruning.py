@@ -9,7 +9,6 @@ an aliased version, an alias, `$LATEST`), reached by the real botocore client th
 
 from __future__ import annotations
 
-import io
 import json
 import uuid
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from handler import aws, deploy_hooks, version_pruning
-from tests.fakes.cloudformation import Context, ResponseURL
+from tests.fakes.cloudformation import Context
 from tests.fakes.lambda_versions import Alias, FakeLambda, serve
 
 STACK_ID = "arn:aws:cloudformation:us-east-1:123456789012:stack/diary-dev/5b5a1e60-0000-11f0-8000-0a1b2c3d4e5f"
@@ -46,21 +45,6 @@ def fake_lambda(monkeypatch) -> Iterator[FakeLambda]:
     yield fake
     aws.forget_clients()
     server.shutdown()
-
-
-@pytest.fixture
-def response_url() -> Iterator[ResponseURL]:
-    stand_in = ResponseURL()
-    yield stand_in
-    stand_in.server.shutdown()
-
-
-@pytest.fixture
-def log(monkeypatch) -> io.StringIO:
-    """What the function writes to CloudWatch: Powertools' JSON lines."""
-    stream = io.StringIO()
-    monkeypatch.setattr(deploy_hooks.logger.registered_handler, "stream", stream)
-    return stream
 
 
 def prune_event(

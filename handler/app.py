@@ -1,6 +1,6 @@
 """Lambda entry point: `handler.app.lambda_handler`.
 
-Takes API Gateway HTTP API (2.0) and REST API (1.0) proxy events, and SQS batches of report jobs
+Takes API Gateway HTTP API (2.0) and REST API (1.0) proxy events, and SQS batches of jobs
 (handler.worker). Everything else is Powertools' event handler and the routers in
 handler.api; per-request state travels in Powertools' own context (the caller, read by routes with
 `Depends`) and its route middleware (idempotency).
@@ -10,6 +10,8 @@ Only what must happen before Powertools looks at the event is here:
 - 401 on every route but the public ones: Powertools routes (404/405) and validates bodies (422,
   with the fields' names) before any middleware runs, and an unverified caller must learn neither
   which routes exist nor what their bodies hold. Deny by default, before routing.
+- 410 for a caller whose erasure was asked for or is done (handler.logic.erasure), for the same
+  reason, and before any model call: every route but DELETE /me.
 - 415 and 400 for bodies Powertools' parser would take as form data or fail on with an unexpected
   exception (handler.api.request_body).
 """
@@ -43,10 +45,9 @@ from handler.api import (
     request_body,
 )
 from handler.errors import ServiceError, Unauthorized
+from handler.logic import erasure
 from handler.settings import get_settings
 
-# Fail the container at start, with the setting's name, rather than on the first request.
-settings = get_settings()
 # At DEBUG (AWS_LAMBDA_LOG_LEVEL lowers the root logger) botocore logs whole response bodies,
 # GetSecretValue's password included; these libraries never log below INFO here.
 for _noisy in ("botocore", "boto3", "urllib3"):
@@ -56,6 +57,9 @@ for _noisy in ("botocore", "boto3", "urllib3"):
 # RFC 3339 timestamp, and takes any other line as INFO
 # (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html).
 logger = Logger(use_rfc3339=True)
+# Fail the container at start, with the setting's name, rather than on the first request (after the
+# logger is made: a deprecated setting's name is logged through it).
+settings = get_settings()
 metrics = Metrics(namespace=settings.powertools_metrics_namespace)
 
 _ROUTERS = (
@@ -149,6 +153,9 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         user_id = None if public else identity.verified_caller(request)
         if not public and user_id is None:
             raise Unauthorized("a verified identity is required")
+        if user_id is not None and not identity.is_erasure(request, settings.api_base_path):
+            # An erased user's token stays valid until it expires: refused here, before anything runs.
+            erasure.refuse_if_erased(user_id)
         request_body.check_parsable(request)
     except ServiceError as exc:
         return errors.proxy_response(exc)

@@ -85,6 +85,14 @@ class Gone(_CallersMistake):
     code = "deleted"
 
 
+class AccountErased(_CallersMistake):
+    """The caller's erasure was asked for (`account_erasing`) or is done (`account_erased`): their
+    tokens stay valid until they expire, so the API refuses them itself."""
+
+    status = 410
+    code = "account_erased"
+
+
 class PayloadTooLarge(_CallersMistake):
     status = 413
     code = "body_too_large"

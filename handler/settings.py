@@ -11,7 +11,10 @@ import os
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from aws_lambda_powertools import Logger
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+
+logger = Logger(child=True)
 
 
 class SettingsError(RuntimeError):
@@ -83,15 +86,24 @@ class Settings(BaseModel, frozen=True):
     # (handler.aws.credentials_expiry). SigV4 allows at most 604800 s, 7 days
     # (https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html).
     image_url_expiry_s: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
-    # The worker's queue: reports, exports and erasures (its name is from when it carried reports
-    # only). Unset: they run inline in the request that asks for them (local runs, tests).
-    report_queue_url: str | None = None
+    # The worker's queue: reports, exports and the embedding backfill (handler.logic.jobs). Unset:
+    # they run inline in the request that asks for them (local runs, tests).
+    job_queue_url: str | None = None
     report_max_days: int = 31
     # A job message received this many times is failed instead of retried again: the queue's
     # maxReceiveCount (template ReportMaxReceives), at least 5 as Lambda's SQS guide says, since a
     # throttled delivery counts as a receive too
     # (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html).
-    report_max_receives: int = Field(default=5, ge=1, le=10)
+    job_max_receives: int = Field(default=5, ge=1, le=10)
+    # Erasures (DELETE /me) have a queue of their own, so that no backlog of other jobs delays
+    # them; unset: an erasure runs inline. The erasures table is their record (handler.logic.erasure).
+    erasure_queue_url: str | None = None
+    # An erasure still pending this long after it was asked for is reported to the operator (the
+    # OverdueErasures metric and its alarm); the re-drive sends it again meanwhile.
+    erasure_deadline_hours: int = Field(default=24, ge=1, le=24 * 30)
+    # The stack's Cognito user pool: an erased user is signed out everywhere and deleted from it.
+    # Unset (local runs, or an identity provider the stack does not own): skipped, and logged.
+    user_pool_id: str | None = None
     # GET /me/export answers at once up to about this many bytes of document (Lambda's response
     # limit is 6 MB); a larger account's export is written to S3 by the worker.
     export_inline_max_bytes: int = Field(default=2_000_000, ge=0, le=5_000_000)
@@ -200,11 +212,18 @@ def embedding_format_of(model_id: str) -> EmbeddingFormatName | None:
 
 
 _FIELDS = tuple(Settings.model_fields)
+# Settings renamed, new name -> old name. The old name is read when the new one is unset, with a
+# warning, for one release (README, "Settings"): the queue carries every job, not reports only.
+RENAMED = {"JOB_QUEUE_URL": "REPORT_QUEUE_URL", "JOB_MAX_RECEIVES": "REPORT_MAX_RECEIVES"}
 
 
 def load_settings(environ: dict[str, str] | os._Environ[str] = os.environ) -> Settings:
     """Read every setting from its upper-case environment variable."""
     raw = {name: environ[name.upper()] for name in _FIELDS if environ.get(name.upper())}
+    for new, old in RENAMED.items():
+        if not environ.get(new) and environ.get(old):
+            logger.warning(f"{old} is deprecated and will be removed in the next release; set {new} instead")
+            raw[new.lower()] = environ[old]
     try:
         return Settings(**raw)
     except ValidationError as exc:

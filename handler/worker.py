@@ -1,13 +1,14 @@
 """The worker: the same function, invoked with a batch of job messages from SQS.
 
-Each message is `{"job": ..., ...}`: a report (`report_id`, `user_id`; enqueued by POST /reports;
-a message without `job` is a report too, as they were first written), an export (`export_id`,
-`user_id`; GET /me/export of a large account), an erasure (`user_id`; DELETE /me), or the
-retention sweep (`purge_expired`, from the stack's hourly schedule); the embedding backfill is a
-function of its own (handler.backfill), with a login of its own. Each message is processed on its
-own; the ones that hit a transient fault are returned as batch item failures so SQS redelivers
-only those. An erasure that fails on every delivery lands in the dead-letter queue,
-where the alarm on it calls an operator: it must be finished, never dropped.
+Each message is `{"job": ..., ...}`. On the job queue: a report (`report_id`, `user_id`; POST
+/reports; a message without `job` is a report too, as they were first written), an export
+(`export_id`, `user_id`; GET /me/export of a large account), the retention sweep (`purge_expired`,
+from the stack's hourly schedule). On the erasure queue: an erasure (`user_id`; DELETE /me) and the
+re-drive of pending erasures (from the stack's schedule). The embedding backfill is a function of
+its own (handler.backfill), with a login of its own. Each message is processed on its own; the ones
+that hit a transient fault are returned as batch item failures so SQS redelivers only those, and
+the last delivery (JOB_MAX_RECEIVES) is the job's last try (handler.logic.jobs). An erasure never
+fails for good: the re-drive sends it again until it is done (handler.logic.erasure).
 """
 
 from __future__ import annotations
@@ -21,31 +22,33 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from handler.logic import reports, retention, user_data
+from handler.logic import erasure, reports, retention, user_data
 from handler.settings import get_settings
 
 logger = Logger(child=True)
 # A batch whose every message failed is still answered item by item rather than as an error, so
-# SQS counts each delivery the same way and the final-attempt rule holds.
+# SQS counts each delivery the same way and the last-try rule holds.
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
-def _job(message: dict, final_attempt: bool) -> Callable[[], object]:
+def _job(message: dict, last_try: bool) -> Callable[[], object]:
     """What to run for a message; KeyError, TypeError or ValueError for one that is not ours."""
-    job = message.get("job", "report")
+    job = message.get("job", reports.REPORT)
     if job == retention.JOB:
         return retention.purge
+    if job == erasure.REDRIVE:
+        return erasure.redrive
     user_id = message["user_id"]
     if not isinstance(user_id, str) or not user_id:
         raise TypeError("user_id")
-    if job == "report":
+    if job == reports.REPORT:
         report_id = uuid.UUID(message["report_id"])
-        return lambda: reports.run_report(user_id, report_id, final_attempt=final_attempt)
+        return lambda: reports.run_report(user_id, report_id, last_try)
     if job == user_data.EXPORT:
         export_id = uuid.UUID(message["export_id"])
-        return lambda: user_data.run_export(user_id, export_id, final_attempt=final_attempt)
-    if job == user_data.ERASE:
-        return lambda: user_data.erase(user_id)
+        return lambda: user_data.run_export(user_id, export_id, last_try)
+    if job == erasure.ERASE:
+        return lambda: erasure.run(user_id)
     raise ValueError(f"unknown job {job!r}")
 
 
@@ -62,7 +65,7 @@ def _run_job(record: SQSRecord) -> None:
         message = json.loads(record.body)
         if not isinstance(message, dict):
             raise TypeError("not an object")
-        run = _job(message, final_attempt=receives >= get_settings().report_max_receives)
+        run = _job(message, last_try=receives >= get_settings().job_max_receives)
     except (ValueError, KeyError, TypeError):
         # Retrying cannot fix a message that is not ours; drop it loudly instead of poisoning the queue.
         logger.error("dropped a malformed job message")

@@ -138,7 +138,7 @@ def moto_endpoint() -> Iterator[str]:
 
 @pytest.fixture
 def aws_services(moto_endpoint, monkeypatch) -> Iterator[dict[str, str]]:
-    """A fresh versioned bucket and job queue in the local moto server."""
+    """A fresh versioned bucket, job queue and erasure queue in the local moto server."""
     import boto3
 
     from handler.aws import client
@@ -153,12 +153,14 @@ def aws_services(moto_endpoint, monkeypatch) -> Iterator[dict[str, str]]:
     s3.create_bucket(Bucket=bucket)
     # Versioned, as the stack's bucket is: a plain delete would leave the picture behind.
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-    queue_url = sqs.create_queue(QueueName=f"reports-{suffix}")["QueueUrl"]
+    queue_url = sqs.create_queue(QueueName=f"jobs-{suffix}")["QueueUrl"]
+    erasure_queue_url = sqs.create_queue(QueueName=f"erasures-{suffix}")["QueueUrl"]
     monkeypatch.setenv("IMAGE_BUCKET", bucket)
-    monkeypatch.setenv("REPORT_QUEUE_URL", queue_url)
+    monkeypatch.setenv("JOB_QUEUE_URL", queue_url)
+    monkeypatch.setenv("ERASURE_QUEUE_URL", erasure_queue_url)
     get_settings.cache_clear()
     client.cache_clear()
-    yield {"bucket": bucket, "queue_url": queue_url, "endpoint": moto_endpoint}
+    yield {"bucket": bucket, "queue_url": queue_url, "erasure_queue_url": erasure_queue_url, "endpoint": moto_endpoint}
     get_settings.cache_clear()
     client.cache_clear()
 

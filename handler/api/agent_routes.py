@@ -2,7 +2,7 @@
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from handler.api.errors import DELETED_SINCE, WRITE_FAILURES, documented
+from handler.api.errors import WRITE_FAILURES, documented
 from handler.api.idempotency import idempotent
 from handler.api.identity import Caller
 from handler.api.schemas import AgentRequest
@@ -15,7 +15,7 @@ router = Router()
 @router.post(
     "/agent",
     summary="Route a request with the orchestrator (or `request_type`) and carry it out",
-    responses=documented(200, "What was done, with its result", DELETED_SINCE, *WRITE_FAILURES),
+    responses=documented(200, "What was done, with its result", *WRITE_FAILURES),
     middlewares=[idempotent],
 )
 def agent(body: AgentRequest, user_id: Caller) -> AgentReply:

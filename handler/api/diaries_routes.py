@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from handler.api.errors import DELETED_SINCE, READ_FAILURES, WRITE_FAILURES, another_success, documented, links_to
+from handler.api.errors import READ_FAILURES, WRITE_FAILURES, another_success, documented, links_to
 from handler.api.idempotency import idempotent
 from handler.api.identity import Caller
 from handler.api.schemas import DiaryEdit, NewDiary, Tag
@@ -23,7 +23,7 @@ MAX_PAGE = 100
     "/diaries",
     summary="Write (or rewrite) the diary of a day from its records",
     description="A diary the user wrote or edited (PUT) is kept: 409 `diary_edited`, unless `overwrite` is true.",
-    responses=documented(201, "The diary, as stored", DELETED_SINCE, *WRITE_FAILURES),
+    responses=documented(201, "The diary, as stored", *WRITE_FAILURES),
     middlewares=[idempotent],
 )
 def create_diary(body: NewDiary, user_id: Caller) -> Response[Diary]:
@@ -62,7 +62,6 @@ def get_diary(date: Annotated[IsoDate, Path()], user_id: Caller) -> Diary:
             200,
             "Replaced the day's diary",
             404,
-            DELETED_SINCE,
             *WRITE_FAILURES,
             links=links_to("/diaries/{date}", ("GET", "DELETE"), "date", "/date"),
         ),

@@ -44,7 +44,7 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
-# Statuses a route may answer besides its success; 401 comes from the identity middleware, 413
+# Statuses a route may answer besides its success; 401 and 410 come from the entry point's identity check, 413
 # and 415 from the entry point, before routing. The descriptions are what /openapi.json shows.
 _FAILURES = {
     400: "The body is not JSON, or a query or path parameter is invalid.",
@@ -53,8 +53,10 @@ _FAILURES = {
     "route accepts).",
     409: "A request with this Idempotency-Key is still running (`request_in_progress`; retry after "
     "Retry-After), or, for POST /diaries, the user edited that diary (`diary_edited`).",
-    410: "A retry (its Idempotency-Key) of a request whose result the user has deleted since (`deleted`); "
-    "nothing is stored again. A new key stores it anew.",
+    410: "A retry (its Idempotency-Key) of a request whose result the user has deleted since (`deleted`; "
+    "nothing is stored again, a new key stores it anew); or the caller's erasure (DELETE /me) was asked "
+    "for (`account_erasing`) or is done (`account_erased`): every request of theirs but DELETE /me is "
+    "refused, even with a token that has not expired yet.",
     413: "The body is over the size limit.",
     415: "The body is not application/json.",
     422: "The body failed validation, an Idempotency-Key was reused with another body, or the request "
@@ -62,10 +64,8 @@ _FAILURES = {
     503: "A dependency (database, model, storage, queue) is unavailable; retry after Retry-After.",
     504: "The request ran out of time; retry later.",
 }
-WRITE_FAILURES = (400, 401, 409, 413, 415, 422, 503, 504)
-# What a route whose result a DELETE can take away answers to a retry after that (handler.api.idempotency).
-DELETED_SINCE = 410
-READ_FAILURES = (400, 401, 413, 503, 504)
+WRITE_FAILURES = (400, 401, 409, 410, 413, 415, 422, 503, 504)
+READ_FAILURES = (400, 401, 410, 413, 503, 504)
 
 
 def documented(
@@ -117,6 +117,7 @@ def _headers(exc: ServiceError) -> dict[str, str]:
 
 def proxy_response(exc: ServiceError) -> dict[str, Any]:
     """The error as a proxy response both API shapes accept, for a request turned away before routing."""
+    _log(exc)
     return {
         "statusCode": exc.status,
         "headers": {"Content-Type": "application/json", **_headers(exc)},
@@ -135,6 +136,11 @@ def error_response(status: int, code: str, message: str, headers: dict[str, str]
 
 
 def service_error_response(exc: ServiceError) -> Response:
+    _log(exc)
+    return error_response(exc.status, exc.code, exc.client_message, _headers(exc))
+
+
+def _log(exc: ServiceError) -> None:
     if exc.log_level is not None:
         cause = exc.__cause__
         log = {logging.INFO: logger.info, logging.WARNING: logger.warning}.get(exc.log_level, logger.error)
@@ -142,7 +148,6 @@ def service_error_response(exc: ServiceError) -> Response:
             exc.code.replace("_", " "),  # "database unavailable", "model unavailable", ...
             extra={"code": exc.code, "reason": str(exc), "cause": type(cause).__name__ if cause else None},
         )
-    return error_response(exc.status, exc.code, exc.client_message, _headers(exc))
 
 
 # Field names in `details` echo the client's keys; keep them short and valid UTF-8.

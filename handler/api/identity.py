@@ -63,9 +63,21 @@ def _usable(user_id: str) -> bool:
 def is_public(app: ApiGatewayResolver, event: BaseProxyEvent, base_path: str | None) -> bool:
     """Whether the route Powertools will pick for the request (the first that matches, in its order)
     is marked `public`."""
-    method, path = event.http_method.upper(), paths.routed(event.path, base_path)
+    method, path = _route(event, base_path)
     route = next((r for r in paths.routes(app) if r.method == method and r.rule.match(path)), None)
     return route is not None and is_public_route(route)
+
+
+# The one route a user whose erasure was asked for may still call: asking again says where it stands.
+ERASURE_ROUTE = ("DELETE", "/me")
+
+
+def is_erasure(event: BaseProxyEvent, base_path: str | None) -> bool:
+    return _route(event, base_path) == ERASURE_ROUTE
+
+
+def _route(event: BaseProxyEvent, base_path: str | None) -> tuple[str, str]:
+    return event.http_method.upper(), paths.routed(event.path, base_path)
 
 
 def caller_id(request: Request) -> str:

@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from handler.api.errors import DELETED_SINCE, READ_FAILURES, WRITE_FAILURES, documented, links_to
+from handler.api.errors import READ_FAILURES, WRITE_FAILURES, documented, links_to
 from handler.api.idempotency import idempotent
 from handler.api.identity import Caller
 from handler.api.schemas import NewImage
@@ -26,7 +26,6 @@ MAX_PAGE = 100
     responses=documented(
         201,
         "The picture: a presigned URL and the prompt it was drawn from",
-        DELETED_SINCE,
         *WRITE_FAILURES,
         links=links_to("/images/{image_id}", ("GET", "DELETE"), "image_id", "/id"),
     ),

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from handler.api.errors import READ_FAILURES, another_success, documented, links_to
 from handler.api.identity import Caller
-from handler.logic import user_data
+from handler.logic import erasure, user_data
 from handler.models import Erasure, Export, UserData
 
 router = Router()
@@ -52,10 +52,12 @@ def get_export(export_id: Annotated[uuid.UUID, Path()], user_id: Caller) -> Expo
     "/me",
     summary="Erase every row and stored object of the caller",
     description="Accepted at once and finished by the worker; safe to repeat. Nothing of the caller remains "
-    "afterwards: records, diaries, pictures (every S3 version), reports, exports, remembered responses.",
-    responses=documented(202, "The erasure: `erasing`, or `erased` where it ran inline", *READ_FAILURES),
+    "afterwards: records, diaries, pictures (every S3 version), reports, exports, remembered responses, and "
+    "the account in the stack's user pool (signed out everywhere, then deleted). From the moment it is asked "
+    "for, every other request of the caller is refused with 410 (`account_erasing`, then `account_erased`): "
+    "a token stays valid until it expires, and the API refuses it itself.",
+    # Never 410: asking again is answered with where the erasure stands.
+    responses=documented(202, "The erasure: `erasing`, or `erased` where it ran inline", 400, 401, 413, 503, 504),
 )
 def erase(user_id: Caller) -> Response[Erasure]:
-    return Response(
-        status_code=202, content_type=content_types.APPLICATION_JSON, body=user_data.request_erasure(user_id)
-    )
+    return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=erasure.request(user_id))

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from handler.api.errors import DELETED_SINCE, READ_FAILURES, WRITE_FAILURES, documented, links_to
+from handler.api.errors import READ_FAILURES, WRITE_FAILURES, documented, links_to
 from handler.api.idempotency import idempotent
 from handler.api.identity import Caller
 from handler.api.schemas import NewRecord, RecordEdit
@@ -28,7 +28,6 @@ MAX_PAGE = 200
     responses=documented(
         201,
         "The stored record",
-        DELETED_SINCE,
         *WRITE_FAILURES,
         links=links_to("/records/{record_id}", ("PATCH", "DELETE"), "record_id", "/id"),
     ),
@@ -69,7 +68,7 @@ def list_records(
 @router.patch(
     "/records/<record_id>",
     summary="Correct one of the caller's records: its `content`, its `record_date`, or both",
-    responses=documented(200, "The record as it is now", 404, DELETED_SINCE, *WRITE_FAILURES),
+    responses=documented(200, "The record as it is now", 404, *WRITE_FAILURES),
     middlewares=[idempotent],
 )
 def edit_record(record_id: Annotated[uuid.UUID, Path()], body: RecordEdit, user_id: Caller) -> Record:

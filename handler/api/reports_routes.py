@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from handler.api.errors import DELETED_SINCE, READ_FAILURES, WRITE_FAILURES, documented, links_to
+from handler.api.errors import READ_FAILURES, WRITE_FAILURES, documented, links_to
 from handler.api.idempotency import idempotent
 from handler.api.identity import Caller
 from handler.api.schemas import NewReport
@@ -23,7 +23,6 @@ router = Router()
     responses=documented(
         202,
         "The report, pending; poll GET /reports/{report_id}",
-        DELETED_SINCE,
         *WRITE_FAILURES,
         links=links_to("/reports/{report_id}", ("GET", "DELETE"), "report_id", "/report_id"),
     ),

@@ -9,11 +9,12 @@ import os
 from typing import Any
 
 LOCAL_BUCKET = "diary-images-local"
-LOCAL_QUEUE = "diary-reports-local"
+LOCAL_QUEUE = "diary-jobs-local"
+LOCAL_ERASURE_QUEUE = "diary-erasures-local"
 
 
 def start_s3_and_sqs() -> Any:
-    """Start moto and point IMAGE_BUCKET / REPORT_QUEUE_URL and the AWS endpoints at it."""
+    """Start moto and point IMAGE_BUCKET, JOB_QUEUE_URL, ERASURE_QUEUE_URL and the AWS endpoints at it."""
     import logging
 
     import boto3
@@ -29,8 +30,12 @@ def start_s3_and_sqs() -> Any:
     s3.create_bucket(Bucket=LOCAL_BUCKET)
     # Versioned, as the stack's bucket is: deletes take every version.
     s3.put_bucket_versioning(Bucket=LOCAL_BUCKET, VersioningConfiguration={"Status": "Enabled"})
-    queue_url = boto3.client("sqs").create_queue(QueueName=LOCAL_QUEUE)["QueueUrl"]
-    os.environ.update(IMAGE_BUCKET=LOCAL_BUCKET, REPORT_QUEUE_URL=queue_url)
+    sqs = boto3.client("sqs")
+    os.environ.update(
+        IMAGE_BUCKET=LOCAL_BUCKET,
+        JOB_QUEUE_URL=sqs.create_queue(QueueName=LOCAL_QUEUE)["QueueUrl"],
+        ERASURE_QUEUE_URL=sqs.create_queue(QueueName=LOCAL_ERASURE_QUEUE)["QueueUrl"],
+    )
     return server
 
 

@@ -83,11 +83,11 @@ def start_local_services() -> None:
 
 def run_queued_jobs(lambda_handler: Callable[[dict, Any], dict], shown: Callable[[dict], None] | None = None) -> None:
     """What the SQS event source mapping does in AWS: hand the queued jobs to the worker."""
-    queue_url = os.environ.get("REPORT_QUEUE_URL")
-    while queue_url and (messages := aws_stand_ins.receive(queue_url)):
-        answer = lambda_handler(aws_stand_ins.sqs_event(messages), LocalContext())
-        if shown:
-            shown(answer)
+    for queue_url in filter(None, (os.environ.get("ERASURE_QUEUE_URL"), os.environ.get("JOB_QUEUE_URL"))):
+        while messages := aws_stand_ins.receive(queue_url):
+            answer = lambda_handler(aws_stand_ins.sqs_event(messages), LocalContext())
+            if shown:
+                shown(answer)
 
 
 def _show(label: str, response: dict) -> None:

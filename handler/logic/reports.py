@@ -5,7 +5,7 @@ then the report fails with the reason. An answer that is only imperfect is kept:
 without records is dropped, and a day with records the model left unscored is listed in
 `missing_days`; only an answer that scores none of the days is malformed. A transient fault
 (model or database unavailable) raises, so the queue retries the message; the last allowed
-attempt fails the report instead, so that no report stays running forever.
+attempt fails the report instead, so that no report stays running forever (handler.logic.jobs).
 """
 
 from __future__ import annotations
@@ -13,23 +13,19 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from aws_lambda_powertools import Logger
-
 from handler.agents.reporter import agent as reporter
 from handler.agents.reporter.schema import ReportDraft
-from handler.aws import job_queue
 from handler.dal import connection
 from handler.dal import diaries as diaries_dal
 from handler.dal import idempotency as idempotency_dal
 from handler.dal import records as records_dal
 from handler.dal import reports as reports_dal
-from handler.errors import AwsUnavailable, ModelAnswerMalformed, ModelUnavailable, NotFound, Unprocessable
-from handler.logic import calendar, prompt_fit
+from handler.errors import ModelAnswerMalformed, ModelUnavailable, NotFound, Unprocessable
+from handler.logic import calendar, jobs, prompt_fit
 from handler.models import DayScore, Diary, LeftOut, Record, Report
 from handler.settings import get_settings
 
-logger = Logger(child=True)
-
+REPORT = "report"
 # Records of a period read for its report at most, the same number from each day, spread over the
 # day; the token budget (PROMPT_TOKENS_REPORT) decides how many the model is shown.
 MAX_RECORDS = 1000
@@ -48,16 +44,16 @@ def request_report(user_id: str, start: dt.date, end: dt.date) -> Report:
         if not records_dal.list_between(cur, user_id, start, end, limit=1):
             raise Unprocessable(f"there are no records between {start} and {end}", code="no_records")
         report = reports_dal.insert(cur, report_id, user_id, start, end)
-    if settings.report_queue_url:
-        try:
-            job_queue.send(settings.report_queue_url, "report", user_id=user_id, report_id=str(report_id))
-        except AwsUnavailable:
-            # No worker will ever see it: fail it now rather than leave it pending.
-            _fail(user_id, report_id, "the report could not be queued; request it again")
-            raise
-        return report
-    run_report(user_id, report_id, final_attempt=True)
-    return get_report(user_id, report_id)
+    queued = jobs.submit(
+        settings.job_queue_url,
+        REPORT,
+        lambda last_try: run_report(user_id, report_id, last_try),
+        # No worker will ever see it: fail it now rather than leave it pending.
+        unqueued=lambda: _fail(user_id, report_id, "the report could not be queued; request it again"),
+        user_id=user_id,
+        report_id=str(report_id),
+    )
+    return report if queued else get_report(user_id, report_id)
 
 
 def get_report(user_id: str, report_id: uuid.UUID) -> Report:
@@ -82,9 +78,9 @@ def delete_report(user_id: str, report_id: uuid.UUID) -> None:
         idempotency_dal.forget(cur, user_id, idempotency_dal.resource("reports", report_id))
 
 
-def run_report(user_id: str, report_id: uuid.UUID, final_attempt: bool) -> None:
-    """The worker's job for one message. A fault raises, so the queue redelivers the message, except
-    on the final delivery: then the report fails with the reason instead of staying running."""
+def run_report(user_id: str, report_id: uuid.UUID, last_try: bool) -> None:
+    """The report job (handler.logic.jobs): on its last try a fault fails the report with the reason
+    instead of leaving it running."""
     with connection.transaction(user_id) as cur:
         report = reports_dal.claim(cur, user_id, report_id)
         if report is None:
@@ -94,14 +90,15 @@ def run_report(user_id: str, report_id: uuid.UUID, final_attempt: bool) -> None:
             cur, user_id, report.start_date, report.end_date, max(1, -(-MAX_RECORDS // days))
         )
         diaries = diaries_dal.list_between(cur, user_id, report.start_date, report.end_date)
-    try:
-        _write(user_id, report_id, report, records, diaries, unread=total - len(records))
-    except Exception as exc:
-        if not final_attempt:
-            raise
-        logger.exception("report failed on its final delivery", extra={"report_id": str(report_id)})
+
+    def fail(exc: Exception) -> None:
         reason = "the model was unavailable" if isinstance(exc, ModelUnavailable) else "the report could not be written"
         _fail(user_id, report_id, reason)
+
+    unread = total - len(records)
+    jobs.attempt(
+        lambda: _write(user_id, report_id, report, records, diaries, unread), fail, last_try, report_id=str(report_id)
+    )
 
 
 def _write(

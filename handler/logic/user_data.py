@@ -8,10 +8,10 @@ writes to the bucket under the user's own prefix. The worker's retention sweep d
 row and document together, EXPORT_RETENTION_DAYS after its last change (handler.logic.retention);
 the document is tagged so that the stack's lifecycle rule expires it after as many days as well.
 
-An erasure deletes every S3 object of the user (every version, under the user's prefix) and then
-every row of the user in every table, in one transaction. Each step is safe to repeat: a worker
-cut off half way leaves the message to be delivered again, and the next attempt finishes the job.
-Nothing records that an erasure happened, since that record would itself keep the user's id.
+An erasure (asked for, queued and proved in handler.logic.erasure) deletes every S3 object of the
+user (every version, under the user's prefix) and then every row of the user in every table, in
+one transaction. Each step is safe to repeat: a worker cut off half way leaves the job to be run
+again, and the next attempt finishes it.
 """
 
 from __future__ import annotations
@@ -20,9 +20,7 @@ import dataclasses
 import datetime as dt
 import uuid
 
-from aws_lambda_powertools import Logger
-
-from handler.aws import job_queue, object_store
+from handler.aws import object_store
 from handler.dal import connection
 from handler.dal import diaries as diaries_dal
 from handler.dal import exports as exports_dal
@@ -32,14 +30,13 @@ from handler.dal import records as records_dal
 from handler.dal import reports as reports_dal
 from handler.dal.exports import StoredExport
 from handler.dal.images import StoredImage
-from handler.errors import AwsUnavailable, NotFound
-from handler.models import Erasure, Export, Image, UserData
+from handler.errors import NotFound
+from handler.logic import jobs
+from handler.models import Export, Image, UserData
 from handler.settings import get_settings
 
-logger = Logger(child=True)
-
-ERASE = "erase"
 EXPORT = "export"
+LOST = "the export was not written while its job could wait on the queue; ask again"
 
 
 def export(user_id: str) -> UserData | Export:
@@ -52,15 +49,15 @@ def export(user_id: str) -> UserData | Export:
     export_id = uuid.uuid4()
     with connection.statement(user_id) as cur:
         stored = exports_dal.insert(cur, export_id, user_id)
-    if not settings.report_queue_url:
-        run_export(user_id, export_id, final_attempt=True)
-        return get_export(user_id, export_id)
-    try:
-        job_queue.send(settings.report_queue_url, EXPORT, user_id=user_id, export_id=str(export_id))
-    except AwsUnavailable:
-        _fail(user_id, export_id, "the export could not be queued; ask again")
-        raise
-    return _shown(stored)
+    queued = jobs.submit(
+        settings.job_queue_url,
+        EXPORT,
+        lambda last_try: run_export(user_id, export_id, last_try),
+        unqueued=lambda: _fail(user_id, export_id, "the export could not be queued; ask again"),
+        user_id=user_id,
+        export_id=str(export_id),
+    )
+    return _shown(stored) if queued else get_export(user_id, export_id)
 
 
 def get_export(user_id: str, export_id: uuid.UUID) -> Export:
@@ -92,33 +89,27 @@ def _image(stored: StoredImage) -> Image:
     return Image(**dataclasses.asdict(stored), url=signed.url, url_expires_at=signed.expires_at, model_calls=0)
 
 
-def run_export(user_id: str, export_id: uuid.UUID, final_attempt: bool) -> None:
-    """The worker's job: a fault raises, so the queue delivers the message again, but on the final
-    delivery the export fails with the reason instead of staying running."""
+def run_export(user_id: str, export_id: uuid.UUID, last_try: bool) -> None:
+    """The export job (handler.logic.jobs): on its last try a fault fails the export with the reason
+    instead of leaving it running."""
     with connection.statement(user_id) as cur:
         if not exports_dal.claim(cur, user_id, export_id):
             return  # finished by an earlier delivery, or erased with its user
-    try:
+
+    def write() -> None:
         key = object_store.export_key_for(user_id, export_id)
         object_store.put_export(key, document(user_id).model_dump_json().encode())
         with connection.statement(user_id) as cur:
             completed = exports_dal.complete(cur, user_id, export_id, key)
         if not completed:  # the user was erased while it was being written: so is the document
             object_store.delete_everything(key)
-    except Exception:
-        if not final_attempt:
-            raise
-        logger.exception("export failed on its final delivery", extra={"export_id": str(export_id)})
-        _fail(user_id, export_id, "the export could not be written; ask again")
 
-
-def request_erasure(user_id: str) -> Erasure:
-    settings = get_settings()
-    if not settings.report_queue_url:
-        erase(user_id)
-        return Erasure(status="erased")
-    job_queue.send(settings.report_queue_url, ERASE, user_id=user_id)
-    return Erasure(status="erasing")
+    jobs.attempt(
+        write,
+        lambda _: _fail(user_id, export_id, "the export could not be written; ask again"),
+        last_try,
+        export_id=str(export_id),
+    )
 
 
 def erase(user_id: str) -> dict[str, int]:
@@ -133,7 +124,6 @@ def erase(user_id: str) -> dict[str, int]:
         erased["exports"] = exports_dal.erase_user(cur, user_id)
         # Remembered responses (idempotency) hold the user's words too.
         erased["remembered_responses"] = idempotency_dal.erase_owner(cur, user_id)
-    logger.info("erased a user's data", extra=erased)
     return erased
 
 
@@ -143,17 +133,20 @@ def _has_bucket() -> bool:
 
 
 def _shown(stored: StoredExport) -> Export:
+    now = dt.datetime.now(dt.UTC)
     retention = dt.timedelta(days=get_settings().export_retention_days)
     expires_at = stored.updated_at + retention if stored.status == "completed" else None
-    expired = expires_at is not None and expires_at <= dt.datetime.now(dt.UTC)
+    expired = expires_at is not None and expires_at <= now
     signed = object_store.presigned_url(stored.s3_key) if stored.s3_key and not expired else None
+    # Unfinished for longer than the queue keeps its message: no worker will ever see it again.
+    lost = stored.status in ("pending", "running") and stored.created_at + jobs.QUEUE_RETENTION <= now
     return Export(
         export_id=stored.id,
-        status="expired" if expired else stored.status,
+        status="expired" if expired else "failed" if lost else stored.status,
         url=signed and signed.url,
         url_expires_at=signed and signed.expires_at,
         expires_at=expires_at,
-        failure=stored.failure,
+        failure=LOST if lost else stored.failure,
         created_at=stored.created_at,
         updated_at=stored.updated_at,
     )

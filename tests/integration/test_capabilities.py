@@ -308,7 +308,7 @@ def test_throttled_worker_retries_the_message_then_fails_on_the_last_attempt(fak
     assert call("GET", f"/reports/{created.body['report_id']}", user=user).body["status"] == "running"
 
     # The last delivery before the dead-letter queue (the queue's maxReceiveCount, the setting's default).
-    message["Attributes"]["ApproximateReceiveCount"] = str(get_settings().report_max_receives)
+    message["Attributes"]["ApproximateReceiveCount"] = str(get_settings().job_max_receives)
     assert invoke_raw(sqs_event([message])) == {"batchItemFailures": []}
     report = call("GET", f"/reports/{created.body['report_id']}", user=user).body
     assert report["status"] == "failed"

@@ -55,11 +55,11 @@ def _reports(db, user) -> list[dict]:
 
 @pytest.fixture
 def missing_queue(aws_services, monkeypatch):
-    """REPORT_QUEUE_URL pointing at a queue that does not exist in moto: SendMessage fails."""
+    """JOB_QUEUE_URL pointing at a queue that does not exist in moto: SendMessage fails."""
     from handler.aws import client
     from handler.settings import get_settings
 
-    monkeypatch.setenv("REPORT_QUEUE_URL", f"{aws_services['endpoint']}/000000000000/no-such-queue")
+    monkeypatch.setenv("JOB_QUEUE_URL", f"{aws_services['endpoint']}/000000000000/no-such-queue")
     get_settings.cache_clear()
     client.cache_clear()
     yield aws_services
@@ -70,7 +70,7 @@ def missing_queue(aws_services, monkeypatch):
 def _restore_queue(aws_services, monkeypatch) -> None:
     from handler.settings import get_settings
 
-    monkeypatch.setenv("REPORT_QUEUE_URL", aws_services["queue_url"])
+    monkeypatch.setenv("JOB_QUEUE_URL", aws_services["queue_url"])
     get_settings.cache_clear()
 
 
@@ -156,7 +156,7 @@ def test_a_worker_crash_on_the_last_delivery_fails_the_report(aws_services, monk
     _injected()
     _report_id, message = _queued_report(aws_services, user)
     _crash_once(monkeypatch, RuntimeError("the worker died mid-report"))
-    message["Attributes"]["ApproximateReceiveCount"] = str(get_settings().report_max_receives)
+    message["Attributes"]["ApproximateReceiveCount"] = str(get_settings().job_max_receives)
 
     invoke_raw(sqs_event([message]))
     assert [r["status"] for r in _reports(db, user)] == ["failed"]

@@ -89,7 +89,7 @@ def test_b_can_neither_read_edit_delete_nor_find_anything_of_as(a_account, aws_s
     assert call("POST", "/images", {"date": "2026-11-24"}, user=b).status == 422  # A's diary is not B's to draw
     # And B leaving erases B only.
     assert call("DELETE", "/me", user=b).status == 202
-    assert invoke_raw(sqs_event(receive(aws_services["queue_url"], wait_s=1))) == {"batchItemFailures": []}
+    assert invoke_raw(sqs_event(receive(aws_services["erasure_queue_url"], wait_s=1))) == {"batchItemFailures": []}
 
     assert _rows_of(db, a) == rows_before
     assert _objects(aws_services, a) == objects_before

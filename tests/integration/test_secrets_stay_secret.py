@@ -77,7 +77,7 @@ _RUN = textwrap.dedent(
     send("POST", "/questions", {"question": "어제 나 무슨 영화 봤어?", "current_date": "2026-11-26"})
     send("POST", "/images", {"date": "2026-11-25"})
     report = json.loads(send("POST", "/reports", {"start_date": "2026-11-23", "end_date": "2026-11-29"})["body"])
-    messages = receive(os.environ["REPORT_QUEUE_URL"], wait_s=1)
+    messages = receive(os.environ["JOB_QUEUE_URL"], wait_s=1)
     replies.append({"request": "SQS batch", **lambda_handler(sqs_event(messages), FakeContext())})
     send("GET", f"/reports/{report['report_id']}")
     send("GET", "/reports")

@@ -32,7 +32,7 @@ API_REQUESTS = [
     "POST /diaries -> 201",
     "POST /images -> 201",
     "DELETE /me -> 202",
-    f"GET /records?date={DAY} -> 200",
+    f"GET /records?date={DAY} -> 410",
 ]
 
 
@@ -47,7 +47,7 @@ def dev_api(test_database, tmp_path_factory) -> Iterator[tuple[str, Path]]:
         "LOG_LEVEL": "WARNING",
     }
     # Its own moto S3 and SQS, as `make dev` starts them.
-    for name in ("IMAGE_BUCKET", "REPORT_QUEUE_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_SQS"):
+    for name in ("IMAGE_BUCKET", "JOB_QUEUE_URL", "ERASURE_QUEUE_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_SQS"):
         env.pop(name, None)
     with log.open("w") as stderr:
         server = subprocess.Popen(
@@ -102,7 +102,7 @@ def test_the_walk_takes_every_step_in_order_against_make_dev(dev_api):
         ("POST", 201),
         ("GET", 200),  # the picture, a PNG
         ("DELETE", 202),
-        ("GET", 200),  # no records left
+        ("GET", 410),  # the erased user's token refused: account_erased
         ("GET", 404),  # the picture is gone
     ]
     assert [e.title for e in exchanges] == [step.title for step in smoke.steps(DAY)]
@@ -142,6 +142,6 @@ def test_a_failed_step_stops_the_walk_and_the_users_data_is_erased_even_so(dev_a
     assert printed[-2].startswith("FAIL 503 POST /images")
     assert printed[-1].startswith("ok   202 DELETE /me")
     assert served(log, before) == [*API_REQUESTS[:5], "DELETE /me -> 202"]
-    # Nothing of the user is left.
+    # The user is erased (nothing of theirs is left), and refused from then on.
     status, raw = smoke.http_send("GET", f"{url}/records?date={DAY}", {"x-user-id": user}, None)
-    assert status == 200 and json.loads(raw)["items"] == []
+    assert status == 410 and json.loads(raw)["error"]["code"] == "account_erased"

@@ -66,9 +66,9 @@ def _fresh_settings() -> None:
     get_settings.cache_clear()
 
 
-def _work(aws_services: dict[str, str]) -> None:
-    """Deliver what is queued to the worker, as the event source mapping would."""
-    messages = receive(aws_services["queue_url"], wait_s=1)
+def _work(aws_services: dict[str, str], queue: str = "queue_url") -> None:
+    """Deliver what is queued (on the job queue, or `queue`) to the worker, as the event source mapping would."""
+    messages = receive(aws_services[queue], wait_s=1)
     assert messages
     assert invoke_raw(sqs_event(messages)) == {"batchItemFailures": []}
 
@@ -183,13 +183,14 @@ def test_delete_me_erases_every_row_and_object_of_the_caller_only(two_accounts, 
 
     reply = call("DELETE", "/me", user=user)
     assert reply.status == 202 and reply.body == {"status": "erasing"}
-    _work(aws_services)
+    _work(aws_services, "erasure_queue_url")
     _assert_erased(db, aws_services, user, other_user, two_accounts)
-    assert call("GET", "/me/export", user=user).body["records"] == []
+    # What was `GET /me/export` with no records in it is now refused (an erased user's token).
+    assert call("GET", "/me/export", user=user).body["error"]["code"] == "account_erased"
 
     # Again: nothing left to erase, and still no error.
     assert call("DELETE", "/me", user=user).status == 202
-    _work(aws_services)
+    _work(aws_services, "erasure_queue_url")
     _assert_erased(db, aws_services, user, other_user, two_accounts)
 
 
@@ -233,7 +234,7 @@ def test_an_erasure_cut_off_half_way_is_finished_by_the_redelivery(
     where, two_accounts, aws_services, user, other_user, db, test_database
 ):
     assert call("DELETE", "/me", user=user).status == 202
-    [message] = receive(aws_services["queue_url"], wait_s=1)
+    [message] = receive(aws_services["erasure_queue_url"], wait_s=1)
     env = {**os.environ, "DATABASE_URL": test_database, "PYTHONPATH": str(ROOT), "LOG_LEVEL": "WARNING"}
     cut = subprocess.run(
         [sys.executable, "-c", _CUT_OFF_WORKER, where],
@@ -300,3 +301,17 @@ def test_the_hourly_sweep_deletes_expired_exports_and_remembered_responses(
     db.execute("SELECT response_data FROM idempotency_keys WHERE owner = %s", (user,))
     [kept] = db.fetchall()
     assert "fresh-secret" in kept["response_data"]
+
+
+def test_an_export_unfinished_past_the_queues_retention_shows_failed_not_pending(aws_services, user, db, monkeypatch):
+    """SQS drops a message after its retention (14 days, the job queue's): an export whose job it
+    dropped would otherwise stay `pending` for ever."""
+    jot(user, "2026-11-25", "기록")
+    monkeypatch.setenv("EXPORT_INLINE_MAX_BYTES", "0")
+    _fresh_settings()
+    location = call("GET", "/me/export", user=user).headers["location"]
+    assert call("GET", location, user=user).body["status"] == "pending"  # queued, not yet run
+    db.execute("UPDATE exports SET created_at = now() - interval '15 days' WHERE user_id = %s", (user,))
+    lost = call("GET", location, user=user).body
+    assert (lost["status"], lost["url"]) == ("failed", None)
+    assert "ask again" in lost["failure"]

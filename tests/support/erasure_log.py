@@ -7,7 +7,7 @@ Lambda sets AWS_LAMBDA_LOG_FORMAT (and, for JSON, AWS_LAMBDA_LOG_LEVEL from Appl
 awslambdaric leaves the root logger at WARNING, so a standard `logging` INFO line never reaches
 stdout; under JSON its own handler would print such a line without the request's keys.
 
-The line checked is the erasure's (handler.logic.user_data.erase), once inline (DELETE /me on a
+The line checked is the erasure's (handler.logic.erasure.run), once inline (DELETE /me on a
 deployment without a queue) and once as the worker's job (an SQS message). It must come out once
 each, as Powertools' JSON: its level and an RFC 3339 timestamp (without a valid one Lambda takes
 the line as INFO, whatever its level: monitoring-cloudwatchlogs-log-level.html), its counts, the
@@ -36,8 +36,8 @@ LAMBDA_LOG_VARIABLES = {
 # Settings the runtime must not get from the test's own environment: no queue or bucket (the
 # erasure runs inline), and no level but Lambda's.
 UNSET_FOR_THE_RUNTIME = (
-    "REPORT_QUEUE_URL", "JOB_QUEUE_URL", "IMAGE_BUCKET", "LOG_LEVEL", "POWERTOOLS_LOG_LEVEL", "AWS_LAMBDA_LOG_LEVEL",
-    "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "REPORT_QUEUE_URL", "JOB_QUEUE_URL", "ERASURE_QUEUE_URL", "IMAGE_BUCKET", "LOG_LEVEL", "POWERTOOLS_LOG_LEVEL",
+    "AWS_LAMBDA_LOG_LEVEL", "AWS_LAMBDA_INITIALIZATION_TYPE",
 )  # fmt: skip
 
 

@@ -73,3 +73,23 @@ def test_image_url_expiry_outside_a_minute_to_sigv4s_week_is_refused(seconds):
     # SigV4 presigned URLs live at most 604800 s (S3 API reference, sigv4-query-string-auth).
     with pytest.raises(SettingsError, match="IMAGE_URL_EXPIRY_S"):
         load_settings({"DATABASE_URL": "postgresql:///x", "IMAGE_URL_EXPIRY_S": seconds})
+
+
+def test_the_job_queue_settings_old_names_still_work_for_one_release_and_say_so(caplog):
+    """REPORT_QUEUE_URL / REPORT_MAX_RECEIVES carried every job: renamed JOB_*, the old names read
+    with a warning when the new ones are unset."""
+    with caplog.at_level("WARNING"):
+        old = load_settings(
+            {"DATABASE_URL": "postgresql:///x", "REPORT_QUEUE_URL": "https://q/old", "REPORT_MAX_RECEIVES": "7"}
+        )
+    assert (old.job_queue_url, old.job_max_receives) == ("https://q/old", 7)
+    assert caplog.messages == [
+        "REPORT_QUEUE_URL is deprecated and will be removed in the next release; set JOB_QUEUE_URL instead",
+        "REPORT_MAX_RECEIVES is deprecated and will be removed in the next release; set JOB_MAX_RECEIVES instead",
+    ]
+    caplog.clear()
+    new = load_settings(
+        {"DATABASE_URL": "postgresql:///x", "JOB_QUEUE_URL": "https://q/new", "REPORT_QUEUE_URL": "https://q/old"}
+    )
+    assert new.job_queue_url == "https://q/new"
+    assert caplog.messages == []

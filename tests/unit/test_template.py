@@ -64,6 +64,8 @@ PSEUDO = {
     "ImageBucket": "diary-dev-imagebucket-1a2b3c",
     "ImageBucket.Arn": "arn:aws:s3:::diary-dev-imagebucket-1a2b3c",
     "ReportQueue.Arn": "arn:aws:sqs:us-east-1:123456789012:diary-dev-ReportQueue-AbC",
+    "ErasureQueue.Arn": "arn:aws:sqs:us-east-1:123456789012:diary-dev-ErasureQueue-DeF",
+    "UserPool.Arn": "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_AbCdEf",
     "DiaryFunctionLogGroup.Arn": "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/diary-dev-diary:*",
     "MigrationFunctionLogGroup.Arn": "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/diary-dev-migrate:*",
     "ModelCheckFunctionLogGroup.Arn": (
@@ -323,7 +325,10 @@ def test_function_environment_comes_from_the_resources(template):
     assert env["DB_HOST"] == {"Fn::GetAtt": ["DatabaseProxy", "Endpoint"]}
     assert env["DB_PORT"] == {"Fn::GetAtt": ["Database", "Endpoint.Port"]}
     assert env["IMAGE_BUCKET"] == {"Ref": "ImageBucket"}
-    assert env["REPORT_QUEUE_URL"] == {"Ref": "ReportQueue"}
+    assert env["JOB_QUEUE_URL"] == {"Ref": "ReportQueue"}
+    assert env["ERASURE_QUEUE_URL"] == {"Ref": "ErasureQueue"}
+    # The pool the erasure signs users out of and deletes them from, where the stack owns it.
+    assert env["USER_POOL_ID"] == {"Fn::If": ["CreateUserPool", {"Ref": "UserPool"}, ""]}
     # Empty in AWS (declared so `sam local invoke --env-vars` may set them): no password in a
     # variable, and no identity from a header.
     assert env["DATABASE_URL"] == ""
@@ -332,7 +337,9 @@ def test_function_environment_comes_from_the_resources(template):
     assert template["Resources"]["Database"]["Properties"]["DBName"] == env["DB_NAME"]
     # The function marks a report failed on the delivery that sends it to the dead-letter queue.
     redrive = template["Resources"]["ReportQueue"]["Properties"]["RedrivePolicy"]
-    assert redrive["maxReceiveCount"] == env["REPORT_MAX_RECEIVES"]
+    assert redrive["maxReceiveCount"] == env["JOB_MAX_RECEIVES"]
+    erasures = template["Resources"]["ErasureQueue"]["Properties"]["RedrivePolicy"]
+    assert erasures["maxReceiveCount"] == env["JOB_MAX_RECEIVES"]
     migration = template["Resources"]["MigrationFunction"]["Properties"]["Environment"]["Variables"]
     backfill = template["Resources"]["BackfillFunction"]["Properties"]["Environment"]["Variables"]
     for name in ("DB_HOST", "DB_PORT", "DB_NAME", "DATABASE_URL"):
@@ -450,8 +457,13 @@ def test_vpc_endpoints_are_private_and_the_s3_one_admits_the_bucket_only(templat
         assert services[name]["VpcEndpointType"] == "Interface"
         # The SDK's usual host names resolve to the endpoint.
         assert services[name]["PrivateDnsEnabled"] is True
-    for endpoint in endpoints.values():
-        assert endpoint["Condition"] == "CreateVpc"
+    for name, endpoint in endpoints.items():
+        # Cognito only where the stack owns the pool the erasure deletes users from.
+        expected = "CreateVpcAndUserPool" if name == "CognitoIdpEndpoint" else "CreateVpc"
+        assert endpoint["Condition"] == expected, name
+    assert template["Conditions"]["CreateVpcAndUserPool"] == {
+        "Fn::And": [{"Condition": "CreateVpc"}, {"Condition": "CreateUserPool"}]
+    }
     # The S3 endpoint admits the images bucket and the custom-resource response bucket, no more.
     env = {**PSEUDO, "AWS::Region": "ap-northeast-2"}
     statements = services["s3"]["PolicyDocument"]["Statement"]
@@ -553,6 +565,66 @@ def test_report_queue_has_a_dead_letter_queue(template):
     # At least the function's timeout, so a message in flight is not handed to a second worker.
     assert queue["VisibilityTimeout"] >= 6 * resources["DiaryFunction"]["Properties"]["Timeout"]
     assert resources["ReportDeadLetterQueue"]["Properties"]["MessageRetentionPeriod"] == 1209600
+    # 14 days, SQS's maximum: an export behind a backlog is not dropped after the default 4.
+    assert queue["MessageRetentionPeriod"] == 1209600
+
+
+def test_erasures_have_a_queue_of_their_own_that_keeps_them_as_long_as_sqs_can(template, transformed):
+    resources = template["Resources"]
+    queue = resources["ErasureQueue"]["Properties"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["ErasureDeadLetterQueue", "Arn"]}
+    assert queue["SqsManagedSseEnabled"] is True
+    assert queue["VisibilityTimeout"] >= 6 * resources["DiaryFunction"]["Properties"]["Timeout"]
+    # SQS keeps a message at most 14 days, in the dead-letter queue too (from its first enqueue):
+    # both at the maximum, and the erasures table, re-driven on a schedule, is the record.
+    assert queue["MessageRetentionPeriod"] == 1209600
+    assert resources["ErasureDeadLetterQueue"]["Properties"]["MessageRetentionPeriod"] == 1209600
+    for name in ("ErasureQueuePolicy", "ErasureDeadLetterQueuePolicy"):
+        (deny,) = resources[name]["Properties"]["PolicyDocument"]["Statement"]
+        assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    # Consumed by the function on its own, so a backlog of reports does not hold erasures back.
+    mappings = {
+        m["Properties"]["EventSourceArn"]["Fn::GetAtt"][0]: m["Properties"]
+        for m in resources_of_type(transformed, "AWS::Lambda::EventSourceMapping").values()
+    }
+    assert set(mappings) == {"ReportQueue", "ErasureQueue"}
+    erasures = mappings["ErasureQueue"]
+    assert erasures["FunctionName"] == {"Ref": "DiaryFunctionAliaslive"}
+    assert erasures["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert erasures["ScalingConfig"] == {"MaximumConcurrency": 2}
+
+
+def test_pending_erasures_are_sent_again_on_a_schedule(template, transformed):
+    from handler.logic.erasure import REDRIVE, RESEND_AFTER
+
+    schedule = template["Resources"]["ErasureRedriveSchedule"]["Properties"]
+    assert schedule["State"] == "ENABLED"  # whatever the model provider
+    assert schedule["ScheduleExpression"] == f"rate({int(RESEND_AFTER.total_seconds() // 60)} minutes)"
+    assert schedule["Target"]["Arn"] == {"Fn::GetAtt": ["ErasureQueue", "Arn"]}
+    assert json.loads(schedule["Target"]["Input"]) == {"job": REDRIVE}
+    assert _resources_for(transformed, "sqs:SendMessage", PSEUDO, "ErasureRedriveSchedulerRole") == [
+        PSEUDO["ErasureQueue.Arn"]
+    ]
+    role = template["Resources"]["ErasureRedriveSchedulerRole"]["Properties"]["AssumeRolePolicyDocument"]
+    (trust,) = role["Statement"]
+    assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+
+
+def test_the_function_may_sign_out_and_delete_users_of_the_stacks_own_pool_only(template, transformed):
+    granted = [
+        statement
+        for _, statement in _statements(transformed, "DiaryFunctionRole")
+        if any(a.startswith("cognito-idp:") for a in _as_list(statement["Action"]))
+    ]
+    assert [set(_as_list(s["Action"])) for s in granted] == [
+        {"cognito-idp:AdminUserGlobalSignOut", "cognito-idp:AdminDeleteUser"}
+    ]
+    assert _resources_for(transformed, "cognito-idp:AdminDeleteUser", PSEUDO) == [PSEUDO["UserPool.Arn"]]
+    # With JwtIssuer the stack owns no pool: no grant, and no pool id for the function.
+    role = template["Resources"]["DiaryFunctionRole"]["Properties"]["Policies"]
+    [conditional] = [p for p in role if "Fn::If" in p]
+    assert conditional["Fn::If"][0] == "CreateUserPool" and conditional["Fn::If"][2] == {"Ref": "AWS::NoValue"}
 
 
 # Lambda counts a delivery it could not hand to a throttled function as a receive, and its guide
@@ -571,7 +643,7 @@ def test_jobs_get_the_deliveries_lambda_recommends_before_the_dead_letter_queue(
 
     # The function marks a job failed on the delivery the queue's default sends to the dead-letter
     # queue: its own default is the template's, so a run without the variable agrees.
-    assert Settings.model_fields["report_max_receives"].default == int(param["Default"])
+    assert Settings.model_fields["job_max_receives"].default == int(param["Default"])
 
 
 def test_migrations_run_on_deploy_before_the_api_function(template):
@@ -609,8 +681,25 @@ def test_alarms_watch_the_dead_letter_queue_errors_and_throttles(template):
     } <= watched
     dlq = alarms["ReportDeadLetterAlarm"]["Properties"]
     assert dlq["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["ReportDeadLetterQueue", "QueueName"]}}]
+    erasure_dlq = alarms["ErasureDeadLetterAlarm"]["Properties"]
+    assert erasure_dlq["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["ErasureDeadLetterQueue", "QueueName"]}}
+    ]
     for alarm in alarms.values():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
+def test_an_erasure_past_its_deadline_or_a_silent_redrive_tells_the_operator(template):
+    """The alarm watches the metric the re-drive emits, under the function's namespace and service."""
+    from handler.logic.erasure import OVERDUE_METRIC
+
+    alarm = template["Resources"]["OverdueErasuresAlarm"]["Properties"]
+    env = template["Resources"]["DiaryFunction"]["Properties"]["Environment"]["Variables"]
+    assert (alarm["Namespace"], alarm["MetricName"]) == (env["POWERTOOLS_METRICS_NAMESPACE"], OVERDUE_METRIC)
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": env["POWERTOOLS_SERVICE_NAME"]}]
+    assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("GreaterThanOrEqualToThreshold", 1)
+    # The re-drive runs every 15 minutes and always emits: an hour without a value is an alarm too.
+    assert alarm["TreatMissingData"] == "breaching" and alarm["Period"] == 3600
 
 
 def test_outputs_hold_what_make_smoke_reads_and_no_secret(template):
@@ -796,8 +885,11 @@ def test_images_bucket_answers_the_browser_origins_of_the_api(template, origins)
 
 
 def test_report_worker_reports_partial_batch_failures(transformed):
-    (mapping,) = resources_of_type(transformed, "AWS::Lambda::EventSourceMapping").values()
-    props = mapping["Properties"]
+    [props] = [
+        m["Properties"]
+        for m in resources_of_type(transformed, "AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["EventSourceArn"] == {"Fn::GetAtt": ["ReportQueue", "Arn"]}
+    ]
     assert props["FunctionName"] == {"Ref": "DiaryFunctionAliaslive"}
     assert props["EventSourceArn"] == {"Fn::GetAtt": ["ReportQueue", "Arn"]}
     assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
@@ -846,6 +938,8 @@ def _statements(transformed, role=None):
         if role and name != role:
             continue
         for policy in resource["Properties"].get("Policies", []):
+            if "Fn::If" in policy:  # a policy held under a condition: what it grants when it holds
+                policy = policy["Fn::If"][1]
             for statement in policy["PolicyDocument"]["Statement"]:
                 yield name, statement
     for policy_type in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
@@ -1116,10 +1210,11 @@ def test_exports_expire_from_the_bucket_as_the_function_says(template):
     assert EXPORT_TAG == "kind=export"
 
 
-def test_sqs_access_is_limited_to_the_report_queue(transformed):
+def test_sqs_access_is_limited_to_the_job_and_erasure_queues(transformed):
+    queues = {PSEUDO["ReportQueue.Arn"], PSEUDO["ErasureQueue.Arn"]}
     for _, statement in _statements(transformed):
         if any(action.startswith("sqs:") for action in _as_list(statement["Action"])):
-            assert evaluate(statement["Resource"], PSEUDO) == PSEUDO["ReportQueue.Arn"], statement
+            assert evaluate(statement["Resource"], PSEUDO) in queues, statement
 
 
 def test_network_interface_permissions_stay_in_the_account_and_region(transformed):
@@ -1359,8 +1454,10 @@ def test_snapstart_is_opt_in_and_the_routes_use_the_published_alias_either_way(t
         assert function["SnapStart"] == {"ApplyOn": {"Ref": "SnapStart"}}
         aliases = resources_of_type(cfn, "AWS::Lambda::Alias")
         assert aliases["DiaryFunctionAliaslive"]["Properties"]["Name"] == "live"
-        (mapping,) = resources_of_type(cfn, "AWS::Lambda::EventSourceMapping").values()
-        assert mapping["Properties"]["FunctionName"] == {"Ref": "DiaryFunctionAliaslive"}
+        mappings = resources_of_type(cfn, "AWS::Lambda::EventSourceMapping").values()
+        assert len(mappings) == 2  # the job queue and the erasure queue
+        for mapping in mappings:
+            assert mapping["Properties"]["FunctionName"] == {"Ref": "DiaryFunctionAliaslive"}
 
 
 DIARY_FUNCTION_ARN = PSEUDO["DiaryFunction.Arn"]
@@ -1409,3 +1506,16 @@ def test_the_pruner_may_delete_versions_of_the_diary_function_only(transformed):
     # Qualified ARNs only: a version (an alias qualifier DeleteFunction refuses itself). The
     # unqualified ARN, which would delete the function with every version, is not granted.
     assert _resources_for(transformed, "lambda:DeleteFunction", PSEUDO, role) == [f"{DIARY_FUNCTION_ARN}:*"]
+
+
+def test_the_job_queue_keeps_messages_as_long_as_the_function_says(template):
+    """An export unfinished past the queue's retention is shown failed (handler.logic.jobs)."""
+    from handler.logic.jobs import QUEUE_RETENTION
+
+    queue = template["Resources"]["ReportQueue"]["Properties"]
+    assert queue["MessageRetentionPeriod"] == QUEUE_RETENTION.total_seconds()
+    # The operator hears of a job left waiting long before the queue drops it.
+    backlog = template["Resources"]["JobQueueBacklogAlarm"]["Properties"]
+    assert (backlog["Namespace"], backlog["MetricName"]) == ("AWS/SQS", "ApproximateAgeOfOldestMessage")
+    assert backlog["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["ReportQueue", "QueueName"]}}]
+    assert backlog["Threshold"] < QUEUE_RETENTION.total_seconds() / 7

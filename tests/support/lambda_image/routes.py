@@ -164,7 +164,7 @@ class AwsFakes:
             "AWS_ENDPOINT_URL_S3": self.moto_url,
             "AWS_ENDPOINT_URL_SQS": self.moto_url,
             "IMAGE_BUCKET": self.bucket,
-            "REPORT_QUEUE_URL": self.queue_url,
+            "JOB_QUEUE_URL": self.queue_url,
             # Every export goes through the worker and S3, the path a large account takes.
             "EXPORT_INLINE_MAX_BYTES": "0",
         }

@@ -20,6 +20,7 @@ import psycopg2
 import pytest
 from psycopg2.extensions import parse_dsn
 
+from handler.dal.login_roles import APP_LOGIN
 from tests.support.lambda_image.engine import START_TIMEOUT_S, function_environment, tail
 from tests.support.lambda_image.routes import AwsFakes
 from tests.support.lambda_image.runtime_api import RuntimeAPI
@@ -35,13 +36,14 @@ TRUST_STORE = "/etc/ssl/certs/ca-certificates.crt"
 
 @pytest.fixture
 def login_roles(image_database_url: str):
-    """Two login roles that may act as the application's role: before and after the rotation."""
+    """Two login roles that may do what the app login may (0008_login_roles.sql): before and after
+    the rotation."""
     admin = psycopg2.connect(image_database_url)
     admin.autocommit = True
     names = [f"snap_{which}_{uuid.uuid4().hex[:8]}" for which in ("before", "after")]
     with admin.cursor() as cur:
         for name in names:
-            cur.execute(f"CREATE ROLE {name} LOGIN IN ROLE diary_app")
+            cur.execute(f"CREATE ROLE {name} LOGIN IN ROLE {APP_LOGIN}")
     yield admin, names
     with admin.cursor() as cur:
         cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = ANY(%s)", (names,))

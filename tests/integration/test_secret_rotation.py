@@ -19,6 +19,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 
+from handler.dal.login_roles import APP_LOGIN
 from tests.integration.conftest import configured_as_in_aws
 from tests.support.requests import call
 from tests.throwaway_postgres import migrate, socket_dir, throwaway_server
@@ -43,8 +44,8 @@ def password_server(moto_endpoint):
         admin.autocommit = True
         first = f"first-{uuid.uuid4().hex}"
         with admin.cursor() as cur:
-            # Membership in diary_app lets the connection act as it, as the RDS master user can.
-            cur.execute(f"CREATE ROLE {LOGIN_ROLE} LOGIN PASSWORD %s IN ROLE diary_app", (first,))
+            # A member of the app login (0008_login_roles.sql): what it may do, this role may.
+            cur.execute(f"CREATE ROLE {LOGIN_ROLE} LOGIN PASSWORD %s IN ROLE {APP_LOGIN}", (first,))
             hba = Path(server.pgdata) / "pg_hba.conf"
             hba.write_text(f"local all {LOGIN_ROLE} scram-sha-256\n" + hba.read_text())
             cur.execute("SELECT pg_reload_conf()")

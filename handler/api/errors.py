@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import Any, Literal
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response, content_types
@@ -36,6 +36,11 @@ class ErrorDetail(BaseModel):
     details: list[dict[str, str]] | None = Field(
         default=None, description="For 422 and 400: each failing `field` with its `message`."
     )
+    limit: Literal["model_calls", "pictures", "tokens", "rate"] | None = Field(
+        default=None,
+        description="For 429: the limit reached, the day's `model_calls`, `pictures` or `tokens` (`quota_exceeded`), "
+        "or the short-window `rate` of the routes that call a model (`rate_limited`).",
+    )
 
 
 class ErrorBody(BaseModel):
@@ -55,12 +60,17 @@ _FAILURES = {
     "Retry-After), or, for POST /diaries, the user edited that diary (`diary_edited`).",
     413: "The body is over the size limit.",
     415: "The body is not application/json.",
+    429: "Past one of the caller's limits: a day's model calls, pictures or tokens (`quota_exceeded`), or too "
+    "many requests that call a model in a short window (`rate_limited`); `error.limit` names it. Decided before "
+    "any model call; retry after Retry-After seconds.",
     422: "The body failed validation, an Idempotency-Key was reused with another body, or the request "
     "cannot be carried out (see `error.code`).",
     503: "A dependency (database, model, storage, queue) is unavailable; retry after Retry-After.",
     504: "The request ran out of time; retry later.",
 }
 WRITE_FAILURES = (400, 401, 409, 413, 415, 422, 503, 504)
+# The routes that call a text or image model, limited per user (handler.api.limits).
+LIMITED_FAILURES = (*WRITE_FAILURES, 429)
 READ_FAILURES = (400, 401, 413, 503, 504)
 
 
@@ -95,9 +105,7 @@ def links_to(path: str, methods: tuple[str, ...], parameter: str, value: str) ->
     }
 
 
-def another_success(
-    description: str, model: type[BaseModel], links: dict[str, Any] | None = None
-) -> OpenAPIResponse:
+def another_success(description: str, model: type[BaseModel], links: dict[str, Any] | None = None) -> OpenAPIResponse:
     """A second success status of a route (its first comes from the return annotation)."""
     response: OpenAPIResponse = {"description": description, "content": {"application/json": {"model": model}}}
     if links:
@@ -118,7 +126,7 @@ def proxy_response(exc: ServiceError) -> dict[str, Any]:
     return {
         "statusCode": exc.status,
         "headers": {"Content-Type": "application/json", **_headers(exc)},
-        "body": error_body(exc.code, exc.client_message),
+        "body": error_body(exc.code, exc.client_message, **exc.body_fields()),
         "isBase64Encoded": False,
     }
 
@@ -140,7 +148,7 @@ def service_error_response(exc: ServiceError) -> Response:
             exc.code.replace("_", " "),  # "database unavailable", "model unavailable", ...
             extra={"code": exc.code, "reason": str(exc), "cause": type(cause).__name__ if cause else None},
         )
-    return error_response(exc.status, exc.code, exc.client_message, _headers(exc))
+    return error_response(exc.status, exc.code, exc.client_message, _headers(exc), **exc.body_fields())
 
 
 # Field names in `details` echo the client's keys; keep them short and valid UTF-8.

@@ -11,7 +11,7 @@ import datetime as dt
 
 from handler.agents.router import agent as router
 from handler.language import has_hangul
-from handler.logic import calendar, date_phrases, diaries, images, questions, records, reports
+from handler.logic import calendar, date_phrases, diaries, images, questions, quotas, records, reports
 from handler.models import AgentReply, RequestType
 
 DEFAULT_REPORT_DAYS = 7
@@ -42,7 +42,8 @@ def handle(
     # The routing model's reading of a question's dates, used when code resolves none.
     routed_period = None
     if request_type is None:
-        decision = router.decide(content, today)
+        with quotas.spending(user_id, calls=1):
+            decision = router.decide(content, today)
         route, routed_by, routing_calls = decision.output.type, decision.model, 1
         day = decision.output.date or day
         start, end = decision.output.start_date or start, decision.output.end_date or end

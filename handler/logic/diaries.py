@@ -15,7 +15,7 @@ from handler.dal import connection
 from handler.dal import diaries as diaries_dal
 from handler.dal import images as images_dal
 from handler.errors import Conflict, NotFound, Unprocessable
-from handler.logic import calendar, cursors, embedding_index
+from handler.logic import calendar, cursors, embedding_index, quotas
 from handler.logic.records import records_of_day
 from handler.models import Diary, DiaryPage
 
@@ -34,11 +34,12 @@ def write_diary(user_id: str, day: dt.date, temperature: float | None = None, ov
             existing = diaries_dal.get(cur, user_id, day)
         if existing is not None and existing.edited:
             raise Conflict(_EDITED.format(day=day.isoformat()), code="diary_edited")
-    answer = diary_writer.write(
-        day,
-        [(calendar.local_time(r.created_at), r.content) for r in records],
-        DEFAULT_TEMPERATURE if temperature is None else temperature,
-    )
+    with quotas.spending(user_id, calls=1):
+        answer = diary_writer.write(
+            day,
+            [(calendar.local_time(r.created_at), r.content) for r in records],
+            DEFAULT_TEMPERATURE if temperature is None else temperature,
+        )
     embedding = embedding_index.for_storage(f"{answer.output.title}\n{answer.output.content}")
     with connection.statement(user_id) as cur:
         diary = diaries_dal.upsert(

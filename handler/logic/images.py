@@ -15,7 +15,7 @@ from handler.dal import images as images_dal
 from handler.dal.images import StoredImage
 from handler.errors import NotFound, Unprocessable
 from handler.inference import image_models
-from handler.logic import cursors
+from handler.logic import cursors, quotas
 from handler.models import Image, ImagePage
 
 
@@ -28,8 +28,9 @@ def create_image(user_id: str, day: dt.date | None = None, text: str | None = No
         text = diary.content
     if text is None:  # the request model requires a date or a text; this says so to mypy
         raise Unprocessable("give a `date` or a `text` to draw", code="nothing_to_draw")
-    draft = image_prompter.write(text)
-    png, image_model = image_models.draw(draft.output.prompt, draft.output.negative_prompt)
+    with quotas.spending(user_id, calls=1, pictures=1):
+        draft = image_prompter.write(text)
+        png, image_model = image_models.draw(draft.output.prompt, draft.output.negative_prompt)
 
     image_id = uuid.uuid4()
     key = object_store.key_for(user_id, image_id)

@@ -23,7 +23,7 @@ from handler.dal import diaries as diaries_dal
 from handler.dal import records as records_dal
 from handler.dal import reports as reports_dal
 from handler.errors import AwsUnavailable, ModelAnswerMalformed, ModelUnavailable, NotFound, Unprocessable
-from handler.logic import calendar
+from handler.logic import calendar, quotas
 from handler.models import DayScore, Diary, Record, Report
 from handler.settings import get_settings
 
@@ -40,10 +40,13 @@ def request_report(user_id: str, start: dt.date, end: dt.date) -> Report:
     if (end - start).days + 1 > settings.report_max_days:
         raise Unprocessable(f"a report covers at most {settings.report_max_days} days", code="range_too_long")
     report_id = uuid.uuid4()
-    with connection.transaction(user_id) as cur:
+    with connection.statement(user_id) as cur:
         # Fails fast: a period without records needs no worker and no model call.
         if not records_dal.list_between(cur, user_id, start, end, limit=1):
             raise Unprocessable(f"there are no records between {start} and {end}", code="no_records")
+    # The report's one model call, charged now: the worker writes it `prepaid`.
+    quotas.charge(user_id, calls=1)
+    with connection.statement(user_id) as cur:
         report = reports_dal.insert(cur, report_id, user_id, start, end)
     if settings.report_queue_url:
         try:
@@ -87,7 +90,8 @@ def run_report(user_id: str, report_id: uuid.UUID, final_attempt: bool) -> None:
         records = records_dal.list_between(cur, user_id, report.start_date, report.end_date, MAX_RECORDS)
         diaries = diaries_dal.list_between(cur, user_id, report.start_date, report.end_date)
     try:
-        _write(user_id, report_id, report, records, diaries)
+        with quotas.prepaid(user_id):
+            _write(user_id, report_id, report, records, diaries)
     except Exception as exc:
         if not final_attempt:
             raise

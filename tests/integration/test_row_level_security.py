@@ -62,5 +62,13 @@ def test_every_table_with_a_user_id_forces_row_level_security(db):
         " WHERE a.attrelid = c.oid AND a.attname = 'user_id' AND NOT a.attisdropped) ORDER BY c.relname"
     )
     tables = db.fetchall()
-    assert [t["name"] for t in tables] == ["diaries", "exports", "images", "records", "reports"]
+    assert [t["name"] for t in tables] == [
+        "diaries",
+        "exports",
+        "images",
+        "model_usage",
+        "records",
+        "reports",
+        "request_rates",
+    ]
     assert all(t["enabled"] and t["forced"] for t in tables), tables

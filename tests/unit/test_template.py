@@ -49,6 +49,7 @@ ROUTES = {
     ("GET", "/me/export"),
     ("GET", "/me/exports/{id}"),
     ("DELETE", "/me"),
+    ("GET", "/me/usage"),
 }
 PUBLIC_ROUTES = {("GET", "/health"), ("GET", "/openapi.json")}
 # The defaults, each Active in Bedrock's documentation (README, "Models").
@@ -419,6 +420,13 @@ def test_function_environment_comes_from_the_resources(template):
         "EXPORT_RETENTION_DAYS": {"Ref": "ExportRetentionDays"},
         "REPORT_MAX_RECEIVES": {"Ref": "ReportMaxReceives"},
         "DEFAULT_TIMEZONE": {"Ref": "DefaultTimezone"},
+        "MODEL_CALLS_PER_DAY": {"Ref": "DailyModelCalls"},
+        "PICTURES_PER_DAY": {"Ref": "DailyPictures"},
+        "MODEL_TOKENS_PER_DAY": {"Ref": "DailyModelTokens"},
+        "RATE_LIMIT_REQUESTS": {"Ref": "RateLimitRequests"},
+        "RATE_LIMIT_WINDOW_S": {"Ref": "RateLimitWindowSeconds"},
+        # The stack's own generated key, resolved at deploy time: never a value in the template.
+        "CALLER_ID_SALT": {"Fn::Sub": "{{resolve:secretsmanager:${CallerIdSalt}:SecretString}}"},
         "POWERTOOLS_SERVICE_NAME": "diary",
         "POWERTOOLS_METRICS_NAMESPACE": "Diary",
         "LOG_LEVEL": {"Ref": "LogLevel"},
@@ -694,6 +702,18 @@ def test_alarms_watch_the_dead_letter_queue_errors_and_throttles(template):
         ("AWS/Lambda", "Errors"),
         ("AWS/Lambda", "Throttles"),
     } <= watched
+    # The account's Bedrock tokens per hour, summed over every model id by one Metrics Insights query.
+    for name, metric, parameter in (
+        ("BedrockInputTokensAlarm", "InputTokenCount", "BedrockInputTokensAlarmPerHour"),
+        ("BedrockOutputTokensAlarm", "OutputTokenCount", "BedrockOutputTokensAlarmPerHour"),
+    ):
+        bedrock = alarms[name]["Properties"]
+        (query,) = bedrock["Metrics"]
+        assert query["Expression"] == f'SELECT SUM({metric}) FROM SCHEMA("AWS/Bedrock", ModelId)'
+        # Metrics Insights alarms evaluate at most the last 3 hours.
+        assert query["Period"] * bedrock["EvaluationPeriods"] <= 3 * 3600
+        assert bedrock["Threshold"] == {"Ref": parameter}
+        assert template["Parameters"][parameter]["Type"] == "Number"
     dlq = alarms["ReportDeadLetterAlarm"]["Properties"]
     assert dlq["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["ReportDeadLetterQueue", "QueueName"]}}]
     for alarm in alarms.values():

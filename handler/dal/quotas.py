@@ -65,9 +65,7 @@ def settle(cur, user_id: str, day: dt.date, calls: int, pictures: int, tokens: i
 
 
 def day_usage(cur, user_id: str, day: dt.date) -> DayUsage:
-    cur.execute(
-        "SELECT model_calls, pictures, tokens FROM model_usage WHERE user_id = %s AND day = %s", (user_id, day)
-    )
+    cur.execute("SELECT model_calls, pictures, tokens FROM model_usage WHERE user_id = %s AND day = %s", (user_id, day))
     row = cur.fetchone()
     return DayUsage() if row is None else DayUsage(**row)
 
@@ -106,7 +104,9 @@ def rate_ahead_s(cur, user_id: str) -> float:
     return 0.0 if row is None else float(row["ahead_s"])
 
 
-def erase_past(cur, user_id: str, today: dt.date) -> int:
-    """The user's counts of days before `today`; today's stay, so that an erasure resets no limit."""
-    cur.execute("DELETE FROM model_usage WHERE user_id = %s AND day < %s", (user_id, today))
-    return cur.rowcount
+def erase_user(cur, user_id: str) -> int:
+    """The user's counts and rate: nothing of an erased user stays (the rows name them)."""
+    cur.execute("DELETE FROM model_usage WHERE user_id = %s", (user_id,))
+    days = cur.rowcount
+    cur.execute("DELETE FROM request_rates WHERE user_id = %s", (user_id,))
+    return days

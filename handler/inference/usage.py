@@ -58,12 +58,25 @@ class Tally:
 
 
 _tally: contextvars.ContextVar[Tally | None] = contextvars.ContextVar("model_work_tally", default=None)
+# Whom the model calls of the request being served are for (the entry point sets it): embeddings,
+# which no tally counts, are attributed too.
+_caller: contextvars.ContextVar[str | None] = contextvars.ContextVar("model_work_caller", default=None)
 
 
 def pseudonym(user_id: str) -> str:
     """The same user gives the same pseudonym within a deployment; without the salt, it gives nothing back."""
     key = (get_settings().caller_id_salt or "").encode()
     return hmac.new(key, user_id.encode(), hashlib.sha256).hexdigest()[:PSEUDONYM_CHARS]
+
+
+@contextlib.contextmanager
+def calls_for(user_id: str | None) -> Iterator[None]:
+    """Attribute the model calls made inside the block to `user_id` (None: the service's own)."""
+    token = _caller.set(pseudonym(user_id) if user_id else None)
+    try:
+        yield
+    finally:
+        _caller.reset(token)
 
 
 @contextlib.contextmanager
@@ -91,7 +104,7 @@ def count_call(task: str) -> None:
 def record(task: str, model_id: str, usage: Mapping[str, int]) -> None:
     counts = {field: int(usage.get(field) or 0) for field in USAGE_METRICS}
     tally = _tally.get()
-    caller = tally.caller if tally else None
+    caller = tally.caller if tally else _caller.get()
     if tally is not None and task not in UNCOUNTED_TASKS:
         tally.tokens += sum(counts.values())
     logger.info("model call", extra={"task": task, "model": model_id, "caller": caller, **counts})

@@ -98,7 +98,7 @@ def today_usage(user_id: str) -> Usage:
     return Usage(
         day=now.date(),
         time_zone=settings.default_timezone,
-        resets_at=now + dt.timedelta(seconds=_seconds_to_midnight(now)),
+        resets_at=now + dt.timedelta(seconds=seconds_to_midnight(now)),
         model_calls=_allowance(used.model_calls, limits.model_calls),
         pictures=_allowance(used.pictures, limits.pictures),
         tokens=_allowance(used.tokens, limits.tokens),
@@ -125,7 +125,7 @@ def _reserve(user_id: str, calls: int, pictures: int) -> dt.date:
         f"today's {limit.replace('_', ' ')} are used up; they start again at midnight "
         f"({get_settings().default_timezone})",
         limit=limit,
-        retry_after_s=_seconds_to_midnight(now),
+        retry_after_s=seconds_to_midnight(now),
     )
 
 
@@ -169,7 +169,7 @@ def _now() -> dt.datetime:
     return dt.datetime.now(get_settings().timezone)
 
 
-def _seconds_to_midnight(now: dt.datetime) -> int:
+def seconds_to_midnight(now: dt.datetime) -> int:
     """Seconds from `now` (aware, in the service's time zone) to the start of the next day there,
     counted on UTC so that a daylight-saving change that day is taken into account."""
     midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), tzinfo=now.tzinfo)

@@ -420,3 +420,30 @@ def test_an_erasure_takes_the_counts_with_it(db, limits, user):
     for table in ("model_usage", "request_rates"):
         db.execute(f"SELECT count(*) AS n FROM {table} WHERE user_id = %s", (user,))
         assert db.fetchone()["n"] == 0, table
+
+
+def test_the_worker_adds_a_reports_tokens_to_the_call_charged_when_it_was_accepted(fake_bedrock, aws_services, user):
+    """A report's call is charged by POST /reports; the worker writes it `prepaid` and adds its tokens."""
+    from handler.local.aws_stand_ins import receive, sqs_event
+    from tests.support.requests import invoke_raw
+
+    jot(user, DAY, "기분 좋은 날")
+    assert call("POST", "/reports", {"start_date": DAY, "end_date": DAY}, user=user).status == 202
+    assert usage_of(user)["model_calls"]["used"] == 1
+    fake_bedrock.answer(
+        "ReportDraft",
+        {
+            "daily_scores": [{"date": DAY, "score": 8, "sentiment": "positive", "themes": ["기분"]}],
+            "themes": ["기분"],
+            "patterns": ["좋은 날이 많아요"],
+            "feedback_points": ["잘 쉬어요", "잘 먹어요", "잘 자요"],
+            "overall": "좋은 하루였어요.",
+        },
+    )
+    fake_bedrock.usage_next({"inputTokens": 700, "outputTokens": 50})
+
+    assert invoke_raw(sqs_event(receive(aws_services["queue_url"], wait_s=1))) == {"batchItemFailures": []}
+
+    assert len(fake_bedrock.converse_calls()) == 1
+    usage = usage_of(user)
+    assert (usage["model_calls"]["used"], usage["tokens"]["used"]) == (1, 750)

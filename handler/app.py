@@ -45,6 +45,7 @@ from handler.api import (
     request_body,
 )
 from handler.errors import ServiceError, Unauthorized
+from handler.inference import usage
 from handler.logic import erasure
 from handler.settings import get_settings
 
@@ -162,4 +163,6 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     request_body.as_powertools_reads_it(event)
     # Routes read it with Depends(identity.caller_id); Powertools clears the context after resolving.
     app.append_context(**{identity.CONTEXT_KEY: user_id})
-    return app.resolve(event, context)
+    # Every model call of the request names its caller, as a pseudonym, in its usage line and metric.
+    with usage.calls_for(user_id):
+        return app.resolve(event, context)

@@ -14,7 +14,7 @@ meant for people (`message_is_public`).
 from __future__ import annotations
 
 import logging
-from typing import ClassVar
+from typing import Any, ClassVar
 
 # Seconds a client is told to wait after a dependency failed.
 RETRY_AFTER_S = 5
@@ -26,7 +26,8 @@ class ServiceError(Exception):
     public_message: ClassVar[str] = "an unexpected error occurred"
     # True: the message given when raising is written for the caller and replaces public_message.
     message_is_public: ClassVar[bool] = False
-    retry_after_s: ClassVar[int | None] = None
+    # Seconds in the Retry-After header; set per error where the wait depends on the case.
+    retry_after_s: int | None = None
     # Logged by the HTTP layer at this level, with the raiser's message and its cause; None: not logged.
     log_level: ClassVar[int | None] = logging.ERROR
 
@@ -38,6 +39,10 @@ class ServiceError(Exception):
     @property
     def client_message(self) -> str:
         return str(self) if self.message_is_public else self.public_message
+
+    def body_fields(self) -> dict[str, Any]:
+        """Fields of the error body besides `code` and `message`."""
+        return {}
 
 
 class _CallersMistake(ServiceError):
@@ -116,6 +121,35 @@ class ImageRefused(Unprocessable):
     public_message = "the image model's content filters refused this picture; change the diary or text"
     message_is_public = False
     log_level = logging.INFO
+
+
+class TooManyRequests(_CallersMistake):
+    """Past one of the caller's own limits (handler.logic.quotas), decided before any model call:
+    `limit` names it in the body, and Retry-After says when it frees."""
+
+    status = 429
+    # Logged, without the caller: how often limits bite is the operator's to watch.
+    log_level = logging.INFO
+
+    def __init__(self, message: str, *, limit: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.retry_after_s = max(1, retry_after_s)
+
+    def body_fields(self) -> dict[str, Any]:
+        return {"limit": self.limit}
+
+
+class QuotaExceeded(TooManyRequests):
+    """A day's model calls, pictures or tokens are used up; Retry-After: the day's end."""
+
+    code = "quota_exceeded"
+
+
+class RateLimited(TooManyRequests):
+    """Too many expensive requests in the short window; Retry-After: when the next one is admitted."""
+
+    code = "rate_limited"
 
 
 class Unavailable(ServiceError):

@@ -253,3 +253,30 @@ class Erasure(BaseModel):
     status: Literal["erasing", "erased"] = Field(
         description="`erasing`: the worker is deleting everything of the caller; `erased`: it is gone."
     )
+
+
+class Allowance(BaseModel):
+    used: int = Field(description="Spent today (may pass `limit` by the tokens of work admitted before it).")
+    limit: int
+    remaining: int = Field(description="`limit` - `used`, at least 0.")
+
+
+class RateAllowance(BaseModel):
+    limit: int = Field(description="Requests that call a model, in a burst; then one every `window_s` / `limit` s.")
+    window_s: int
+    available: int = Field(description="Such requests that would be admitted now, one after another.")
+
+
+class Usage(BaseModel):
+    """The caller's model work today against their limits (GET /me/usage)."""
+
+    day: dt.date = Field(description="The day counted, in `time_zone`.")
+    time_zone: str
+    resets_at: dt.datetime = Field(description="The day's end, when the day's counts start again from 0.")
+    model_calls: Allowance = Field(
+        description="Text model calls: a diary, an answer, a report, an image prompt, "
+        "a routing decision (POST /agent without `request_type`): 1 each."
+    )
+    pictures: Allowance = Field(description="Image model calls.")
+    tokens: Allowance = Field(description="Tokens of every text model call (input, output and cache).")
+    rate: RateAllowance

@@ -111,6 +111,21 @@ class Settings(BaseModel, frozen=True):
     # sweep deletes both (handler.logic.retention); the stack's lifecycle rule says the same days.
     export_retention_days: int = Field(default=7, ge=1, le=365)
 
+    # Each user's model work per day (the day of DEFAULT_TIMEZONE), handler.logic.quotas: text model
+    # calls (a diary, an answer, a report, an image prompt, a routing decision: 1 each), pictures
+    # (image model calls, the dearest), and tokens (input, output and cache, all calls together).
+    # 0 refuses all such work. Embeddings are not counted (they index what users write).
+    model_calls_per_day: int = Field(default=100, ge=0)
+    pictures_per_day: int = Field(default=10, ge=0)
+    model_tokens_per_day: int = Field(default=500_000, ge=0)
+    # The expensive routes (POST /agent, /diaries, /questions, /images, /reports), per user: a burst
+    # of RATE_LIMIT_REQUESTS, then one every RATE_LIMIT_WINDOW_S / RATE_LIMIT_REQUESTS seconds.
+    rate_limit_requests: int = Field(default=10, ge=1)
+    rate_limit_window_s: int = Field(default=60, ge=1, le=24 * 3600)
+    # The key of the pseudonymous caller id on every model call's usage line and metric (an HMAC of
+    # the user's id); one per deployment, made by the stack. Unset (local runs): an empty key.
+    caller_id_salt: str | None = None
+
     # The base path of a custom domain's API mapping ("/v1"), which the events' paths carry; unset: none.
     api_base_path: str | None = Field(default=None, pattern=r"^(/[A-Za-z0-9._~-]+)+$")
     default_timezone: str = "Asia/Seoul"

@@ -6,9 +6,10 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from handler.api.errors import READ_FAILURES, WRITE_FAILURES, another_success, documented, links_to
+from handler.api.errors import LIMITED_FAILURES, READ_FAILURES, WRITE_FAILURES, another_success, documented, links_to
 from handler.api.idempotency import idempotent
 from handler.api.identity import Caller
+from handler.api.limits import limited
 from handler.api.schemas import DiaryEdit, NewDiary, Tag
 from handler.logic import diaries
 from handler.models import Diary, DiaryPage, IsoDate
@@ -23,8 +24,8 @@ MAX_PAGE = 100
     "/diaries",
     summary="Write (or rewrite) the diary of a day from its records",
     description="A diary the user wrote or edited (PUT) is kept: 409 `diary_edited`, unless `overwrite` is true.",
-    responses=documented(201, "The diary, as stored", *WRITE_FAILURES),
-    middlewares=[idempotent],
+    responses=documented(201, "The diary, as stored", *LIMITED_FAILURES),
+    middlewares=[idempotent, limited],
 )
 def create_diary(body: NewDiary, user_id: Caller) -> Response[Diary]:
     diary = diaries.write_diary(user_id, body.date, body.temperature, body.overwrite)

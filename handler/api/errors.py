@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import Any, Literal
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response, content_types
@@ -36,6 +36,11 @@ class ErrorDetail(BaseModel):
     details: list[dict[str, str]] | None = Field(
         default=None, description="For 422 and 400: each failing `field` with its `message`."
     )
+    limit: Literal["model_calls", "pictures", "tokens", "rate"] | None = Field(
+        default=None,
+        description="For 429: the limit reached, the day's `model_calls`, `pictures` or `tokens` (`quota_exceeded`), "
+        "or the short-window `rate` of the routes that call a model (`rate_limited`).",
+    )
 
 
 class ErrorBody(BaseModel):
@@ -59,12 +64,17 @@ _FAILURES = {
     "refused, even with a token that has not expired yet.",
     413: "The body is over the size limit.",
     415: "The body is not application/json.",
+    429: "Past one of the caller's limits: a day's model calls, pictures or tokens (`quota_exceeded`), or too "
+    "many requests that call a model in a short window (`rate_limited`); `error.limit` names it. Decided before "
+    "any model call; retry after Retry-After seconds.",
     422: "The body failed validation, an Idempotency-Key was reused with another body, or the request "
     "cannot be carried out (see `error.code`).",
     503: "A dependency (database, model, storage, queue) is unavailable; retry after Retry-After.",
     504: "The request ran out of time; retry later.",
 }
 WRITE_FAILURES = (400, 401, 409, 410, 413, 415, 422, 503, 504)
+# The routes that call a text or image model, limited per user (handler.api.limits).
+LIMITED_FAILURES = (*WRITE_FAILURES, 429)
 READ_FAILURES = (400, 401, 410, 413, 503, 504)
 
 
@@ -121,7 +131,7 @@ def proxy_response(exc: ServiceError) -> dict[str, Any]:
     return {
         "statusCode": exc.status,
         "headers": {"Content-Type": "application/json", **_headers(exc)},
-        "body": error_body(exc.code, exc.client_message),
+        "body": error_body(exc.code, exc.client_message, **exc.body_fields()),
         "isBase64Encoded": False,
     }
 
@@ -137,7 +147,7 @@ def error_response(status: int, code: str, message: str, headers: dict[str, str]
 
 def service_error_response(exc: ServiceError) -> Response:
     _log(exc)
-    return error_response(exc.status, exc.code, exc.client_message, _headers(exc))
+    return error_response(exc.status, exc.code, exc.client_message, _headers(exc), **exc.body_fields())
 
 
 def _log(exc: ServiceError) -> None:

@@ -7,9 +7,10 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from handler.api.errors import READ_FAILURES, WRITE_FAILURES, documented, links_to
+from handler.api.errors import LIMITED_FAILURES, READ_FAILURES, documented, links_to
 from handler.api.idempotency import idempotent
 from handler.api.identity import Caller
+from handler.api.limits import limited
 from handler.api.schemas import NewImage
 from handler.logic import images
 from handler.models import Image, ImagePage
@@ -26,10 +27,10 @@ MAX_PAGE = 100
     responses=documented(
         201,
         "The picture: a presigned URL and the prompt it was drawn from",
-        *WRITE_FAILURES,
+        *LIMITED_FAILURES,
         links=links_to("/images/{image_id}", ("GET", "DELETE"), "image_id", "/id"),
     ),
-    middlewares=[idempotent],
+    middlewares=[idempotent, limited],
 )
 def create_image(body: NewImage, user_id: Caller) -> Response[Image]:
     image = images.create_image(user_id, body.date, body.text)

@@ -1,4 +1,5 @@
-"""GET /me/export, GET /me/exports/{id}, DELETE /me: the caller's own data, taken away or erased."""
+"""GET /me/export, GET /me/exports/{id}, DELETE /me: the caller's own data, taken away or erased;
+GET /me/usage: where the caller stands against their limits."""
 
 import uuid
 from typing import Annotated
@@ -9,8 +10,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from handler.api.errors import READ_FAILURES, another_success, documented, links_to
 from handler.api.identity import Caller
-from handler.logic import erasure, user_data
-from handler.models import Erasure, Export, UserData
+from handler.logic import erasure, quotas, user_data
+from handler.models import Erasure, Export, Usage, UserData
 
 router = Router()
 
@@ -61,3 +62,12 @@ def get_export(export_id: Annotated[uuid.UUID, Path()], user_id: Caller) -> Expo
 )
 def erase(user_id: Caller) -> Response[Erasure]:
     return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=erasure.request(user_id))
+
+
+@router.get(
+    "/me/usage",
+    summary="The caller's model calls, pictures and tokens today, and their rate, against their limits",
+    responses=documented(200, "Today's usage and limits", *READ_FAILURES),
+)
+def usage(user_id: Caller) -> Usage:
+    return quotas.today_usage(user_id)

@@ -7,9 +7,10 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from handler.api.errors import READ_FAILURES, WRITE_FAILURES, documented, links_to
+from handler.api.errors import LIMITED_FAILURES, READ_FAILURES, documented, links_to
 from handler.api.idempotency import idempotent
 from handler.api.identity import Caller
+from handler.api.limits import limited
 from handler.api.schemas import NewReport
 from handler.logic import reports
 from handler.models import Report, ReportList
@@ -23,10 +24,10 @@ router = Router()
     responses=documented(
         202,
         "The report, pending; poll GET /reports/{report_id}",
-        *WRITE_FAILURES,
+        *LIMITED_FAILURES,
         links=links_to("/reports/{report_id}", ("GET", "DELETE"), "report_id", "/report_id"),
     ),
-    middlewares=[idempotent],
+    middlewares=[idempotent, limited],
 )
 def create_report(body: NewReport, user_id: Caller) -> Response[Report]:
     report = reports.request_report(user_id, body.start_date, body.end_date)

@@ -24,6 +24,7 @@ from botocore.exceptions import ClientError
 from handler.aws import client
 from handler.deadline import seconds_left
 from handler.errors import ImageRefused, ModelUnavailable
+from handler.inference import usage
 from handler.inference.model_call import model_call
 from handler.inference.structured_call import ANSWER_MARGIN_S
 from handler.settings import ImageFormatName, get_settings
@@ -99,7 +100,9 @@ def draw(prompt: str, negative_prompt: str) -> tuple[bytes, str]:
     """(PNG bytes, the model that drew it)."""
     settings = get_settings()
     if settings.model_provider == "offline":
-        return placeholder_png(prompt), "offline"
+        # Counted as a model round trip, as the offline text model's answers are.
+        with model_call("image"):
+            return placeholder_png(prompt), "offline"
     model_id = settings.bedrock_image_model_id
     image_format = _FORMATS[settings.image_format]
     seconds_left(ANSWER_MARGIN_S)
@@ -117,6 +120,8 @@ def draw(prompt: str, negative_prompt: str) -> tuple[bytes, str]:
                 raise ImageRefused("the image model's filters refused it") from exc
             raise
         png = base64.b64decode(image_format.picture(json.loads(response["body"].read())), validate=True)
+    # The picture's line and metric, with whom it was drawn for.
+    usage.record("image", model_id, {})
     if not png.startswith(PNG_SIGNATURE):
         raise ModelUnavailable("the image model returned something that is not a PNG")
     return png, model_id

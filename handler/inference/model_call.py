@@ -11,6 +11,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import ValidationError
 
 from handler.errors import DeadlineExceeded, ModelAnswerMalformed, ModelUnavailable
+from handler.inference import usage
 
 logger = Logger(child=True)
 # Shares the entry point's metric set; flushed with it at the end of the invocation.
@@ -51,3 +52,5 @@ def model_call(task: str) -> Iterator[None]:
         raise ModelAnswerMalformed("the model answered in an unusable shape") from exc
     finally:
         metrics.add_metric(name="ModelCalls", unit=MetricUnit.Count, value=1)
+        # A call that was made counts against its user's limits, whether or not it succeeded.
+        usage.count_call(task)

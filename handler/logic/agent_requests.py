@@ -11,7 +11,7 @@ import datetime as dt
 
 from handler.agents.router import agent as router
 from handler.language import has_hangul
-from handler.logic import calendar, date_phrases, diaries, images, prompt_fit, questions, records, reports
+from handler.logic import calendar, date_phrases, diaries, images, prompt_fit, questions, quotas, records, reports
 from handler.models import AgentReply, RequestType
 from handler.settings import get_settings
 
@@ -43,7 +43,8 @@ def handle(
     # The routing model's reading of a question's dates, used when code resolves none.
     routed_period = None
     if request_type is None:
-        decision = router.decide(_routable(content, today), today)
+        with quotas.spending(user_id, calls=1):
+            decision = router.decide(_routable(content, today), today)
         route, routed_by, routing_calls = decision.output.type, decision.model, 1
         day = decision.output.date or day
         start, end = decision.output.start_date or start, decision.output.end_date or end

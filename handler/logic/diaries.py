@@ -17,7 +17,7 @@ from handler.dal import idempotency as idempotency_dal
 from handler.dal import images as images_dal
 from handler.dal import records as records_dal
 from handler.errors import Conflict, NotFound, Unprocessable
-from handler.logic import calendar, cursors, embedding_index, prompt_fit
+from handler.logic import calendar, cursors, embedding_index, prompt_fit, quotas
 from handler.models import Diary, DiaryPage, LeftOut
 from handler.settings import get_settings
 
@@ -50,9 +50,10 @@ def write_diary(user_id: str, day: dt.date, temperature: float | None = None, ov
         get_settings().prompt_tokens_diary,
     )
     shown = fitted.kept[0]
-    answer = diary_writer.write(
-        day, [(times[i], text) for i, text in shown], DEFAULT_TEMPERATURE if temperature is None else temperature
-    )
+    with quotas.spending(user_id, calls=1):
+        answer = diary_writer.write(
+            day, [(times[i], text) for i, text in shown], DEFAULT_TEMPERATURE if temperature is None else temperature
+        )
     # Records past the read cap were never offered either.
     left_out = fitted.left_out + LeftOut(omitted_records=total - len(records))
     embedding = embedding_index.for_storage(f"{answer.output.title}\n{answer.output.content}")

@@ -16,7 +16,7 @@ from handler.dal import images as images_dal
 from handler.dal.images import StoredImage
 from handler.errors import NotFound, Unprocessable
 from handler.inference import image_models
-from handler.logic import cursors, prompt_fit
+from handler.logic import cursors, prompt_fit, quotas
 from handler.models import Image, ImagePage
 from handler.settings import get_settings
 
@@ -37,8 +37,9 @@ def create_image(user_id: str, day: dt.date | None = None, text: str | None = No
         lambda kept: image_prompter.prompt_tokens(kept[0][0][1]),
         get_settings().prompt_tokens_image_prompt,
     )
-    draft = image_prompter.write(fitted.kept[0][0][1])
-    png, image_model = image_models.draw(draft.output.prompt, draft.output.negative_prompt)
+    with quotas.spending(user_id, calls=1, pictures=1):
+        draft = image_prompter.write(fitted.kept[0][0][1])
+        png, image_model = image_models.draw(draft.output.prompt, draft.output.negative_prompt)
 
     image_id = uuid.uuid4()
     key = object_store.key_for(user_id, image_id)

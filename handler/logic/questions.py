@@ -25,7 +25,7 @@ from handler.dal import connection
 from handler.dal import diaries as diaries_dal
 from handler.dal import records as records_dal
 from handler.language import has_hangul
-from handler.logic import calendar, date_phrases, embedding_index, prompt_fit
+from handler.logic import calendar, date_phrases, embedding_index, prompt_fit, quotas
 from handler.models import Diary, LeftOut, QuestionAnswer, Record
 from handler.settings import get_settings
 
@@ -49,6 +49,14 @@ def answer_question(
         if not records_dal.exists(cur, user_id, period):
             language = "ko" if has_hangul(question) else "en"
             return QuestionAnswer(answer=NOTHING_FOUND[language], sources=[], model=None, model_calls=0, period=period)
+    # Reserved before the embedding call too: a refused question calls no model at all.
+    with quotas.spending(user_id, calls=1):
+        return _answer_from_records(user_id, question, today, period, terms)
+
+
+def _answer_from_records(
+    user_id: str, question: str, today: dt.date, period: Period | None, terms: list[str]
+) -> QuestionAnswer:
     meaning = embedding_index.for_question(question)
     with connection.transaction(user_id) as cur:
         limit = MAX_RECORDS if period else MAX_UNDATED

@@ -21,7 +21,7 @@ from handler.dal import idempotency as idempotency_dal
 from handler.dal import records as records_dal
 from handler.dal import reports as reports_dal
 from handler.errors import ModelAnswerMalformed, ModelUnavailable, NotFound, Unprocessable
-from handler.logic import calendar, jobs, prompt_fit
+from handler.logic import calendar, jobs, prompt_fit, quotas
 from handler.models import DayScore, Diary, LeftOut, Record, Report
 from handler.settings import get_settings
 
@@ -39,10 +39,13 @@ def request_report(user_id: str, start: dt.date, end: dt.date) -> Report:
     if (end - start).days + 1 > settings.report_max_days:
         raise Unprocessable(f"a report covers at most {settings.report_max_days} days", code="range_too_long")
     report_id = uuid.uuid4()
-    with connection.transaction(user_id) as cur:
+    with connection.statement(user_id) as cur:
         # Fails fast: a period without records needs no worker and no model call.
         if not records_dal.list_between(cur, user_id, start, end, limit=1):
             raise Unprocessable(f"there are no records between {start} and {end}", code="no_records")
+    # The report's one model call, charged now: the worker writes it `prepaid`.
+    quotas.charge(user_id, calls=1)
+    with connection.statement(user_id) as cur:
         report = reports_dal.insert(cur, report_id, user_id, start, end)
     queued = jobs.submit(
         settings.job_queue_url,
@@ -95,10 +98,12 @@ def run_report(user_id: str, report_id: uuid.UUID, last_try: bool) -> None:
         reason = "the model was unavailable" if isinstance(exc, ModelUnavailable) else "the report could not be written"
         _fail(user_id, report_id, reason)
 
-    unread = total - len(records)
-    jobs.attempt(
-        lambda: _write(user_id, report_id, report, records, diaries, unread), fail, last_try, report_id=str(report_id)
-    )
+    def write() -> None:
+        # The report's one model call was charged when it was requested: only its tokens are added.
+        with quotas.prepaid(user_id):
+            _write(user_id, report_id, report, records, diaries, unread=total - len(records))
+
+    jobs.attempt(write, fail, last_try, report_id=str(report_id))
 
 
 def _write(

@@ -26,6 +26,7 @@ from handler.dal import diaries as diaries_dal
 from handler.dal import exports as exports_dal
 from handler.dal import idempotency as idempotency_dal
 from handler.dal import images as images_dal
+from handler.dal import quotas as quotas_dal
 from handler.dal import records as records_dal
 from handler.dal import reports as reports_dal
 from handler.dal.exports import StoredExport
@@ -122,6 +123,7 @@ def erase(user_id: str) -> dict[str, int]:
         erased["records"] = records_dal.erase_user(cur, user_id)
         erased["reports"] = reports_dal.erase_user(cur, user_id)
         erased["exports"] = exports_dal.erase_user(cur, user_id)
+        erased["usage_days"] = quotas_dal.erase_user(cur, user_id)
         # Remembered responses (idempotency) hold the user's words too.
         erased["remembered_responses"] = idempotency_dal.erase_owner(cur, user_id)
     return erased

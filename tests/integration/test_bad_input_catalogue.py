@@ -24,6 +24,7 @@ import psycopg2
 import pytest
 
 from tests import tally
+from tests.support import limits
 from tests.support.requests import call, http_event, invoke, invoke_raw, jot
 
 TABLES = ("records", "diaries", "images", "reports", "exports", "idempotency_keys")
@@ -927,6 +928,13 @@ assert len({case.name for case in CASES}) == len(CASES), "case names must be uni
 
 
 # --- running a case -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _limits_out_of_the_way() -> Iterator[None]:
+    """One user sends this catalogue's hundreds of requests, many to routes that call a model."""
+    with limits.out_of_the_way():
+        yield
 
 
 @pytest.fixture(scope="module")

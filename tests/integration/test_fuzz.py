@@ -25,6 +25,7 @@ import datetime as dt
 import json
 import os
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,6 +60,7 @@ from handler.models import (
     UserData,
 )
 from tests import tally
+from tests.support import limits
 from tests.support.requests import call, http_event, invoke_raw, jot
 
 SECTION = "fuzz"
@@ -280,6 +282,13 @@ def test_every_route_the_app_serves_is_fuzzed():
 
 # What an agent reply's `content` is, by its type.
 AGENT_CONTENT = {"data": Record, "answer": QuestionAnswer, "diary": Diary, "image": Image, "report": Report}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _limits_out_of_the_way() -> Iterator[None]:
+    """One user receives every fuzzed request, many to routes that call a model."""
+    with limits.out_of_the_way():
+        yield
 
 
 @pytest.fixture(scope="module")

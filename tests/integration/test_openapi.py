@@ -180,3 +180,24 @@ def test_the_document_accepts_the_bodies_the_api_accepts():
     check = _validator(document, images)
     assert check.is_valid({"date": "2026-11-25"}) and check.is_valid({"text": "바다", "date": None})
     assert not check.is_valid({}) and not check.is_valid({"date": "2026-11-25", "text": "바다"})
+
+
+def test_every_route_that_calls_a_model_documents_its_429():
+    """The per-user limits (handler.logic.quotas) answer 429 on exactly these routes, and the error
+    body names the limit."""
+    document = _document()
+    limited = {
+        (path, method)
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+        if "429" in operation["responses"]
+    }
+    assert limited == {
+        ("/agent", "post"),
+        ("/diaries", "post"),
+        ("/questions", "post"),
+        ("/images", "post"),
+        ("/reports", "post"),
+    }
+    limit = document["components"]["schemas"]["ErrorDetail"]["properties"]["limit"]
+    assert {"type": "string", "enum": ["model_calls", "pictures", "tokens", "rate"]} in limit["anyOf"]

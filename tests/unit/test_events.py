@@ -133,6 +133,7 @@ EXPECTED = {
     "me-export": ("GET", "/me/export", "/me/export", None, None, None),
     "me-export-status": ("GET", "/me/exports/{id}", f"/me/exports/{EXPORT_ID}", None, {"id": EXPORT_ID}, None),
     "me-delete": ("DELETE", "/me", "/me", None, None, None),
+    "me-usage": ("GET", "/me/usage", "/me/usage", None, None, None),
 }
 
 

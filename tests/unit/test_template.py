@@ -331,6 +331,17 @@ def test_function_environment_comes_from_the_resources(template):
     assert env["USER_POOL_ID"] == {"Fn::If": ["CreateUserPool", {"Ref": "UserPool"}, ""]}
     # Empty in AWS (declared so `sam local invoke --env-vars` may set them): no password in a
     # variable, and no identity from a header.
+    # Each limit is a parameter; the salt of the callers' pseudonyms the stack's own generated key,
+    # resolved at deploy time: never a value in the template.
+    for setting, parameter in (
+        ("MODEL_CALLS_PER_DAY", "DailyModelCalls"),
+        ("PICTURES_PER_DAY", "DailyPictures"),
+        ("MODEL_TOKENS_PER_DAY", "DailyModelTokens"),
+        ("RATE_LIMIT_REQUESTS", "RateLimitRequests"),
+        ("RATE_LIMIT_WINDOW_S", "RateLimitWindowSeconds"),
+    ):
+        assert env[setting] == {"Ref": parameter}, setting
+    assert env["CALLER_ID_SALT"] == {"Fn::Sub": "{{resolve:secretsmanager:${CallerIdSalt}:SecretString}}"}
     assert env["DATABASE_URL"] == ""
     assert env["ALLOW_USER_ID_HEADER"] == "false"
     # The database's name is one parameter for both the instance and the function.
@@ -679,6 +690,18 @@ def test_alarms_watch_the_dead_letter_queue_errors_and_throttles(template):
         ("AWS/Lambda", "Errors"),
         ("AWS/Lambda", "Throttles"),
     } <= watched
+    # The account's Bedrock tokens per hour, summed over every model id by one Metrics Insights query.
+    for name, metric, parameter in (
+        ("BedrockInputTokensAlarm", "InputTokenCount", "BedrockInputTokensAlarmPerHour"),
+        ("BedrockOutputTokensAlarm", "OutputTokenCount", "BedrockOutputTokensAlarmPerHour"),
+    ):
+        bedrock = alarms[name]["Properties"]
+        (query,) = bedrock["Metrics"]
+        assert query["Expression"] == f'SELECT SUM({metric}) FROM SCHEMA("AWS/Bedrock", ModelId)'
+        # Metrics Insights alarms evaluate at most the last 3 hours.
+        assert query["Period"] * bedrock["EvaluationPeriods"] <= 3 * 3600
+        assert bedrock["Threshold"] == {"Ref": parameter}
+        assert template["Parameters"][parameter]["Type"] == "Number"
     dlq = alarms["ReportDeadLetterAlarm"]["Properties"]
     assert dlq["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["ReportDeadLetterQueue", "QueueName"]}}]
     erasure_dlq = alarms["ErasureDeadLetterAlarm"]["Properties"]

@@ -44,7 +44,7 @@ _BOOTSTRAP = (
 # The role the embedding backfill acts as (migration 0005): it reads texts and writes embeddings
 # of every user's rows, and nothing else. Only the backfill's own login may act as it.
 BACKFILL_ROLE = "diary_backfill"
-# The role the worker's retention sweep acts as (migration 0008): it deletes remembered responses
+# The role the worker's retention sweep acts as (migration 0009): it deletes remembered responses
 # whose time is up and expired exports, of every user.
 RETENTION_ROLE = "diary_retention"
 

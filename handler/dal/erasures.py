@@ -1,4 +1,4 @@
-"""SQL for the erasures table (migration 0008): erasures asked for, pending, and done (the proof)."""
+"""SQL for the erasures table (migration 0011): erasures asked for, pending, and done (the proof)."""
 
 from __future__ import annotations
 

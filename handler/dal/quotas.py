@@ -1,4 +1,4 @@
-"""SQL for the quota tables (migration 0008): each user's model work per day, and their request rate.
+"""SQL for the quota tables (migration 0012): each user's model work per day, and their request rate.
 
 Every admission is one statement on one row, so that it is exact under concurrency: PostgreSQL's
 INSERT ... ON CONFLICT DO UPDATE either inserts or locks the existing row, and evaluates the

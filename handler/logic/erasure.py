@@ -1,6 +1,6 @@
 """DELETE /me: an erasure that cannot be lost, and a user it cannot leave half-admitted.
 
-Asking records the erasure in the erasures table first (migration 0008), then queues it on the
+Asking records the erasure in the erasures table first (migration 0011), then queues it on the
 erasure queue, its own (ERASURE_QUEUE_URL), so that no backlog of reports or exports delays it.
 The table is what cannot be lost: SQS deletes a message when its retention ends, in the dead-letter
 queue too, counted from when it was first sent ("the expiration of a message is always based on its

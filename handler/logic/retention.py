@@ -1,7 +1,7 @@
 """What the service keeps only for a while, deleted when its time is up: the worker's hourly sweep.
 
 The stack's schedule puts a `purge_expired` job on the worker's queue every hour (template.yaml,
-RetentionSchedule). Each run deletes, acting as diary_retention (migration 0008):
+RetentionSchedule). Each run deletes, acting as diary_retention (migration 0009):
 
 - remembered responses (Idempotency-Key) past their KEY_LIFETIME_S. Powertools treats an expired
   row as never written and leaves deleting it to the store; this is that deletion.

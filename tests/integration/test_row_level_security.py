@@ -81,7 +81,7 @@ def test_every_table_with_a_user_id_forces_row_level_security(db):
 
 
 def test_a_caller_forgets_or_erases_only_their_own_remembered_responses(two_users, db):
-    """diary_app meets the idempotency table through its owner policy (migration 0008)."""
+    """diary_app meets the idempotency table through its owner policy (migration 0009)."""
     user, other, _, _ = two_users
     for who in (user, other):
         call("POST", "/records", {"content": "기억"}, user=who, headers={"idempotency-key": "rls"})

@@ -57,6 +57,7 @@ from handler.models import (
     RecordPage,
     Report,
     ReportList,
+    Usage,
     UserData,
 )
 from tests import tally
@@ -266,6 +267,7 @@ ROUTES = [
     Route("DELETE /reports/{id}", "DELETE", 204, None, path_template="/reports/{}"),
     Route("GET /me/export", "GET", (200, 202), TypeAdapter(UserData | Export), query=ignored_queries),
     Route("GET /me/exports/{id}", "GET", 200, Export, path_template="/me/exports/{}"),
+    Route("GET /me/usage", "GET", 200, Usage, query=ignored_queries),
     # Last: it erases the fuzzed user (the routes before it have run their examples by then).
     Route("DELETE /me", "DELETE", 202, Erasure, query=ignored_queries),
 ]

@@ -36,7 +36,9 @@ COPY requirements.txt /tmp/requirements.txt
 #   (1 and 2), h11, anyio, python-multipart, PyJWT, cryptography + cffi + pycparser, click,
 #   truststore; with their dist-info;
 # - botocore's service models except the services the function calls (bedrock-runtime, s3, sqs,
-#   secretsmanager for the database secret, sts, and bedrock for the deploy's model check);
+#   secretsmanager for the database secret, sts, bedrock for the deploy's model check, lambda for
+#   the pruning of old versions, cognito-idp for an erased user; tests/unit/test_image_services.py
+#   holds this list to the clients the code makes);
 #   botocore's shared files (endpoints.json,
 #   partitions.json, sdk-default-configuration.json, _retry.json) stay.
 # TRIM=0 keeps everything: only `make bench` uses it, to measure what the trimming buys.
@@ -54,7 +56,7 @@ RUN --mount=type=secret,id=cacert,required=false \
         truststore truststore-* \
     && find botocore/data -mindepth 1 -maxdepth 1 -type d \
         -not -name bedrock-runtime -not -name bedrock -not -name s3 -not -name sqs -not -name secretsmanager \
-        -not -name sts \
+        -not -name sts -not -name lambda -not -name cognito-idp \
         -exec rm -rf {} + ; fi \
     && python -m compileall -q -j0 --invalidation-mode unchecked-hash /opt/deps
 

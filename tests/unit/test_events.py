@@ -19,6 +19,15 @@ HTTP_API = EVENTS / "http-api"
 REST_API = EVENTS / "rest-api"
 
 USER_A = "3f6c1e2a-8b4d-4c1e-9a7f-2d5b6e8c9a01"
+# DELETE /me acts for a user of its own: once a user's erasure is asked for, every other request of
+# theirs is refused (410), so the other events' user must not be the one who leaves.
+USER_LEAVING = "7c1d9e4b-2f6a-4b8e-8d3c-5a9e1f7b2c64"
+
+
+def _caller_of(name: str) -> str:
+    return USER_LEAVING if name == "me-delete" else USER_A
+
+
 RECORD_ID = "00000000-0000-4000-8000-000000000000"
 REPORT_ID = "00000000-0000-4000-8000-000000000001"
 IMAGE_ID = "00000000-0000-4000-8000-000000000002"
@@ -203,7 +212,7 @@ def test_http_api_event_shape(path: Path):
     event = _load(path)
     assert event["version"] == "2.0"
     ctx = event["requestContext"]
-    assert ctx["authorizer"]["jwt"]["claims"]["sub"] == USER_A
+    assert ctx["authorizer"]["jwt"]["claims"]["sub"] == _caller_of(path.stem)
     assert ctx["stage"] == "$default"
     assert ctx["routeKey"] == event["routeKey"]
     assert ctx["http"]["path"] == event["rawPath"]
@@ -224,7 +233,7 @@ def test_rest_api_event_shape(path: Path):
     event = _load(path)
     assert "version" not in event or event["version"] == "1.0"
     ctx = event["requestContext"]
-    assert ctx["authorizer"]["claims"]["sub"] == USER_A
+    assert ctx["authorizer"]["claims"]["sub"] == _caller_of(path.stem)
     assert ctx["stage"] == "prod"
     assert ctx["httpMethod"] == event["httpMethod"]
     assert ctx["resourcePath"] == event["resource"]
@@ -270,7 +279,7 @@ def test_powertools_reads_http_api_event(name: str):
     assert (event.json_body if event.body is not None else None) == body
     assert (event.query_string_parameters or None) == query
     assert event.path_parameters == (params or {})
-    assert event.request_context.authorizer.jwt_claim["sub"] == USER_A
+    assert event.request_context.authorizer.jwt_claim["sub"] == _caller_of(name)
     assert event.headers.get("Content-Type") == ("application/json" if body is not None else None)
 
 
@@ -283,7 +292,7 @@ def test_powertools_reads_rest_api_event(name: str):
     assert (event.json_body if event.body is not None else None) == body
     assert event.query_string_parameters == (query or {})
     assert event.path_parameters == (params or {})
-    assert event.request_context.authorizer.claims["sub"] == USER_A
+    assert event.request_context.authorizer.claims["sub"] == _caller_of(name)
     assert event.headers.get("content-type") == ("application/json" if body is not None else None)
 
 

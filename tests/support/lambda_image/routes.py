@@ -110,6 +110,7 @@ class AwsFakes:
     moto_url: str = ""
     bucket: str = ""
     queue_url: str = ""
+    erasure_queue_url: str = ""
     _servers: list[Any] = field(default_factory=list)
 
     def __enter__(self) -> AwsFakes:
@@ -132,6 +133,7 @@ class AwsFakes:
         s3.create_bucket(Bucket=self.bucket)
         s3.put_bucket_versioning(Bucket=self.bucket, VersioningConfiguration={"Status": "Enabled"})
         self.queue_url = self.client("sqs").create_queue(QueueName=f"reports-{suffix}")["QueueUrl"]
+        self.erasure_queue_url = self.client("sqs").create_queue(QueueName=f"erasures-{suffix}")["QueueUrl"]
         return self
 
     def client(self, service: str) -> Any:
@@ -165,13 +167,15 @@ class AwsFakes:
             "AWS_ENDPOINT_URL_SQS": self.moto_url,
             "IMAGE_BUCKET": self.bucket,
             "JOB_QUEUE_URL": self.queue_url,
+            "ERASURE_QUEUE_URL": self.erasure_queue_url,
             # Every export goes through the worker and S3, the path a large account takes.
             "EXPORT_INLINE_MAX_BYTES": "0",
         }
 
-    def receive_jobs(self) -> list[dict[str, Any]]:
+    def receive_jobs(self, queue_url: str = "") -> list[dict[str, Any]]:
+        """From the job queue, or `queue_url` (the erasure queue)."""
         got = self.client("sqs").receive_message(
-            QueueUrl=self.queue_url, MaxNumberOfMessages=10, AttributeNames=["All"], WaitTimeSeconds=1
+            QueueUrl=queue_url or self.queue_url, MaxNumberOfMessages=10, AttributeNames=["All"], WaitTimeSeconds=1
         )
         return got.get("Messages", [])
 
@@ -209,6 +213,7 @@ EXPECTED: dict[str, set[int]] = {
     "diaries-delete": {204},
     "reports-delete": {204},
     "records-delete": {204, 200},
+    "me-usage": {200},
     "me-delete": {202},
     "erase-worker": {-1},
 }
@@ -261,8 +266,9 @@ def exercise(invoke: Callable[[dict[str, Any]], Any], fakes: AwsFakes) -> list[t
     send("diaries-delete", load_event("http-api/diaries-delete.json"))
     send_id("reports-delete", "reports", report_id)
     send_id("records-delete", "records", record_id)
+    send("me-usage", load_event("http-api/me-usage.json"))
     send("me-delete", load_event("http-api/me-delete.json"))
-    send("erase-worker", sqs_event(fakes.receive_jobs()))
+    send("erase-worker", sqs_event(fakes.receive_jobs(fakes.erasure_queue_url)))
     return results
 
 

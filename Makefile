@@ -85,5 +85,8 @@ bench: $(VENV)/.installed  ## make bench [BENCH_STARTS=5 BENCH_WARM=50]
 # (benchmarks/eval_diary.py) through the function, per category (benchmarks/question_eval.py): the
 # offline model, the fake Bedrock's semantic double, and the same with the embedding model down.
 # Prints the table and writes benchmarks/eval-latest.json. Not a timed test; not run by CI.
+# (A plain variable, not $(or ...): make splits the arguments of $(or) at the commas, which ran
+# the first mode only.)
+EVAL_MODES ?= offline,semantic,embedding-down
 eval: $(VENV)/.installed  ## make eval [EVAL_MODES=offline,semantic,embedding-down]
-	$(PY) -m benchmarks.question_eval --modes $(or $(EVAL_MODES),offline,semantic,embedding-down)
+	$(PY) -m benchmarks.question_eval --modes $(EVAL_MODES)

@@ -22,7 +22,7 @@ import functools
 import json
 import logging
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent, APIGatewayProxyEventV2
@@ -45,6 +45,7 @@ from handler.api import (
     request_body,
 )
 from handler.errors import ServiceError, Unauthorized
+from handler.function_logger import function_logger
 from handler.inference import usage
 from handler.logic import erasure
 from handler.settings import get_settings
@@ -53,11 +54,7 @@ from handler.settings import get_settings
 # GetSecretValue's password included; these libraries never log below INFO here.
 for _noisy in ("botocore", "boto3", "urllib3"):
     logging.getLogger(_noisy).setLevel(logging.INFO)
-# The one logger of the function; every module logs through a child of it (Logger(child=True)), as
-# JSON on stdout, whatever Lambda's log format. Lambda reads a JSON line's level only with an
-# RFC 3339 timestamp, and takes any other line as INFO
-# (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html).
-logger = Logger(use_rfc3339=True)
+logger = function_logger()
 # Fail the container at start, with the setting's name, rather than on the first request (after the
 # logger is made: a deprecated setting's name is logged through it).
 settings = get_settings()

@@ -9,14 +9,14 @@ API function and the worker log in as diary_app_login, which cannot become diary
 
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from handler import deadline
 from handler.dal import connection
+from handler.function_logger import function_logger
 from handler.logic import embedding_index
 
-logger = Logger(use_rfc3339=True)  # as handler.app's, for the same reason
+logger = function_logger()
 
 
 @logger.inject_lambda_context(clear_state=True)

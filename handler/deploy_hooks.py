@@ -41,9 +41,9 @@ import urllib.request
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from handler.function_logger import function_logger
 
-logger = Logger(use_rfc3339=True)  # as handler.app's, for the same reason
+logger = function_logger()
 
 SUCCESS = "SUCCESS"
 FAILED = "FAILED"

@@ -110,3 +110,10 @@ def erase_user(cur, user_id: str) -> int:
     days = cur.rowcount
     cur.execute("DELETE FROM request_rates WHERE user_id = %s", (user_id,))
     return days
+
+
+def purge_past_days(cur) -> int:
+    """Delete the days whose counts no limit reads any more (as diary_retention, whose policy shows
+    it only those: migration 0013)."""
+    cur.execute("DELETE FROM model_usage")
+    return cur.rowcount

@@ -9,6 +9,7 @@ RetentionSchedule). Each run deletes, acting as diary_retention (migration 0009)
   go, the objects inside the transaction that deletes the rows: when S3 fails nothing is deleted
   and the next run tries again. The bucket's lifecycle rule (expire-exports) expires the documents
   after the same number of days as well; it stays as the backstop for a document whose row is gone.
+- each user's counts of model work (model_usage) of days no limit reads any more (migration 0013).
 
 Work is done in batches while time lasts; what is left waits for the next run.
 """
@@ -21,6 +22,7 @@ from handler.aws import object_store
 from handler.dal import connection
 from handler.dal import exports as exports_dal
 from handler.dal import idempotency as idempotency_dal
+from handler.dal import quotas as quotas_dal
 from handler.deadline import seconds_left
 from handler.errors import DeadlineExceeded
 from handler.settings import get_settings
@@ -37,12 +39,13 @@ BATCH_MARGIN_S = 10.0
 
 def purge() -> dict[str, int]:
     """Delete what has expired; how many of each went."""
-    done = {"remembered_responses": 0, "exports": 0}
+    done = {"remembered_responses": 0, "exports": 0, "usage_days": 0}
     try:
         while _purge_responses(done) == BATCH:
             pass
         while _purge_exports(done) == EXPORT_BATCH:
             pass
+        _purge_usage(done)
     except DeadlineExceeded:
         logger.info("retention sweep stopped for time; the next run goes on", extra=done)
     logger.info("retention sweep", extra=done)
@@ -67,3 +70,9 @@ def _purge_exports(done: dict[str, int]) -> int:
                 object_store.delete_everything(key)
     done["exports"] += len(keys)
     return len(keys)
+
+
+def _purge_usage(done: dict[str, int]) -> None:
+    seconds_left(BATCH_MARGIN_S)
+    with connection.statement(None, role=connection.RETENTION_ROLE) as cur:
+        done["usage_days"] += quotas_dal.purge_past_days(cur)

@@ -447,3 +447,26 @@ def test_the_worker_adds_a_reports_tokens_to_the_call_charged_when_it_was_accept
     assert len(fake_bedrock.converse_calls()) == 1
     usage = usage_of(user)
     assert (usage["model_calls"]["used"], usage["tokens"]["used"]) == (1, 750)
+
+
+def test_the_hourly_sweep_deletes_the_days_no_limit_reads_and_keeps_the_recent_ones(db, user, other_user):
+    """model_usage keeps a row per user and day; the retention sweep (as diary_retention, migration
+    0013) deletes the days before the day before yesterday, whoever's, and touches nothing else."""
+    from handler.logic import retention
+
+    today = dt.date.today()
+    kept_days = [today, today - dt.timedelta(days=1), today - dt.timedelta(days=2)]
+    old_days = [today - dt.timedelta(days=3), today - dt.timedelta(days=40)]
+    for who in (user, other_user):
+        for day in kept_days + old_days:
+            db.execute(
+                "INSERT INTO model_usage (user_id, day, model_calls, tokens) VALUES (%s, %s, 3, 100)", (who, day)
+            )
+
+    done = retention.purge()
+
+    assert done["usage_days"] >= 4  # the two old days of both users (and any other test's)
+    db.execute("SELECT user_id, day FROM model_usage WHERE user_id = ANY(%s) ORDER BY 1, 2", ([user, other_user],))
+    assert [(row["user_id"], row["day"]) for row in db.fetchall()] == sorted(
+        (who, day) for who in (user, other_user) for day in kept_days
+    )

@@ -313,10 +313,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     return report
 
 
-def function_env_file(folder: Path, database: Database, shipped: str = "local-env.json") -> Path:
-    """`--env-vars` for the stack's function: the shipped file (events/), with the tests' database."""
+def function_env_file(folder: Path, database: Database, shipped: str = "local-env.json", **settings: str) -> Path:
+    """`--env-vars` for the stack's function: the shipped file (events/), with the tests' database
+    and `settings`."""
     values = json.loads((ROOT / "events" / shipped).read_text(encoding="utf-8"))
-    values["DiaryFunction"]["DATABASE_URL"] = database.in_container
+    values["DiaryFunction"].update(settings, DATABASE_URL=database.in_container)
     path = folder / shipped
     path.write_text(json.dumps(values))
     return path

@@ -44,11 +44,11 @@ from handler.api import (
     reports_routes,
     request_body,
 )
+from handler.composition import Services
 from handler.errors import ServiceError, Unauthorized
 from handler.function_logger import function_logger
 from handler.inference import usage
 from handler.logic import erasure
-from handler.settings import get_settings
 
 # At DEBUG (AWS_LAMBDA_LOG_LEVEL lowers the root logger) botocore logs whole response bodies,
 # GetSecretValue's password included; these libraries never log below INFO here.
@@ -57,7 +57,8 @@ for _noisy in ("botocore", "boto3", "urllib3"):
 logger = function_logger()
 # Fail the container at start, with the setting's name, rather than on the first request (after the
 # logger is made: a deprecated setting's name is logged through it).
-settings = get_settings()
+services = Services.from_environment()
+settings = services.settings
 metrics = Metrics(namespace=settings.powertools_metrics_namespace)
 
 _ROUTERS = (
@@ -142,7 +143,7 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         # which an API container's cold start does not need.
         from handler import worker
 
-        return worker.handle_batch(event, context)
+        return worker.handle_batch(event, context, services)
     paths.without_trailing_slash(event)
     app, request = _parse(event)
     try:
@@ -151,15 +152,16 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         user_id = None if public else identity.verified_caller(request)
         if not public and user_id is None:
             raise Unauthorized("a verified identity is required")
-        if user_id is not None and not identity.is_erasure(request, settings.api_base_path):
+        caller = None if user_id is None else services.acting_for(user_id)
+        if caller is not None and not identity.is_erasure(request, settings.api_base_path):
             # An erased user's token stays valid until it expires: refused here, before anything runs.
-            erasure.refuse_if_erased(user_id)
+            erasure.refuse_if_erased(caller)
         request_body.check_parsable(request)
     except ServiceError as exc:
         return errors.proxy_response(exc)
     request_body.as_powertools_reads_it(event)
-    # Routes read it with Depends(identity.caller_id); Powertools clears the context after resolving.
-    app.append_context(**{identity.CONTEXT_KEY: user_id})
+    # Routes read it with Depends(identity.current_caller); Powertools clears the context after resolving.
+    app.append_context(**{identity.CONTEXT_KEY: caller})
     # Every model call of the request names its caller, as a pseudonym, in its usage line and metric.
     with usage.calls_for(user_id):
         return app.resolve(event, context)

@@ -22,8 +22,8 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from handler.composition import Services
 from handler.logic import erasure, reports, retention, user_data
-from handler.settings import get_settings
 
 logger = Logger(child=True)
 # A batch whose every message failed is still answered item by item rather than as an error, so
@@ -31,41 +31,42 @@ logger = Logger(child=True)
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
-def _job(message: dict, last_try: bool) -> Callable[[], object]:
+def _job(message: dict, last_try: bool, services: Services) -> Callable[[], object]:
     """What to run for a message; KeyError, TypeError or ValueError for one that is not ours."""
     job = message.get("job", reports.REPORT)
     if job == retention.JOB:
         return retention.purge
     if job == erasure.REDRIVE:
-        return erasure.redrive
+        return lambda: erasure.redrive(services)
     user_id = message["user_id"]
     if not isinstance(user_id, str) or not user_id:
         raise TypeError("user_id")
+    caller = services.acting_for(user_id)
     if job == reports.REPORT:
         report_id = uuid.UUID(message["report_id"])
-        return lambda: reports.run_report(user_id, report_id, last_try)
+        return lambda: reports.run_report(caller, report_id, last_try)
     if job == user_data.EXPORT:
         export_id = uuid.UUID(message["export_id"])
-        return lambda: user_data.run_export(user_id, export_id, last_try)
+        return lambda: user_data.run_export(caller, export_id, last_try)
     if job == erasure.ERASE:
-        return lambda: erasure.run(user_id)
+        return lambda: erasure.run(caller)
     raise ValueError(f"unknown job {job!r}")
 
 
-def _run(record: SQSRecord) -> None:
+def _run(record: SQSRecord, services: Services) -> None:
     # Every line a job logs names it by its message id (an erasure has no other id, and its user's
     # id is not to be logged); the Lambda request id is on every line already (handler.app).
     with logger.append_context_keys(message_id=record.message_id):
-        _run_job(record)
+        _run_job(record, services)
 
 
-def _run_job(record: SQSRecord) -> None:
+def _run_job(record: SQSRecord, services: Services) -> None:
     receives = int(record.attributes.approximate_receive_count or 1)
     try:
         message = json.loads(record.body)
         if not isinstance(message, dict):
             raise TypeError("not an object")
-        run = _job(message, last_try=receives >= get_settings().job_max_receives)
+        run = _job(message, last_try=receives >= services.settings.job_max_receives, services=services)
     except (ValueError, KeyError, TypeError):
         # Retrying cannot fix a message that is not ours; drop it loudly instead of poisoning the queue.
         logger.error("dropped a malformed job message")
@@ -73,5 +74,9 @@ def _run_job(record: SQSRecord) -> None:
     run()
 
 
-def handle_batch(event: dict, context: LambdaContext) -> dict:
-    return dict(process_partial_response(event=event, record_handler=_run, processor=processor, context=context))
+def handle_batch(event: dict, context: LambdaContext, services: Services) -> dict:
+    return dict(
+        process_partial_response(
+            event=event, record_handler=lambda record: _run(record, services), processor=processor, context=context
+        )
+    )

@@ -19,5 +19,5 @@ router = Router()
     responses=documented(200, "What was done, with its result", *LIMITED_FAILURES),
     middlewares=[idempotent, limited],
 )
-def agent(body: AgentRequest, user_id: Caller) -> AgentReply:
-    return agent_requests.handle(user_id, body.content, body.current_date, body.request_type)
+def agent(body: AgentRequest, caller: Caller) -> AgentReply:
+    return agent_requests.handle(caller, body.content, body.current_date, body.request_type)

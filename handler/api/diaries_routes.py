@@ -27,8 +27,8 @@ MAX_PAGE = 100
     responses=documented(201, "The diary, as stored", *LIMITED_FAILURES),
     middlewares=[idempotent, limited],
 )
-def create_diary(body: NewDiary, user_id: Caller) -> Response[Diary]:
-    diary = diaries.write_diary(user_id, body.date, body.temperature, body.overwrite)
+def create_diary(body: NewDiary, caller: Caller) -> Response[Diary]:
+    diary = diaries.write_diary(caller, body.date, body.temperature, body.overwrite)
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=diary)
 
 
@@ -38,21 +38,21 @@ def create_diary(body: NewDiary, user_id: Caller) -> Response[Diary]:
     responses=documented(200, "A page of diaries and the cursor of the next", 422, *READ_FAILURES),
 )
 def list_diaries(
-    user_id: Caller,
+    caller: Caller,
     date_from: Annotated[IsoDate | None, Query(alias="from")] = None,
     date_to: Annotated[IsoDate | None, Query(alias="to")] = None,
     tag: Annotated[Tag | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> DiaryPage:
-    return diaries.list_diaries(user_id, date_from, date_to, tag, limit, cursor)
+    return diaries.list_diaries(caller, date_from, date_to, tag, limit, cursor)
 
 
 @router.get(
     "/diaries/<date>", summary="The diary of a day", responses=documented(200, "The diary", 404, *READ_FAILURES)
 )
-def get_diary(date: Annotated[IsoDate, Path()], user_id: Caller) -> Diary:
-    return diaries.get_diary(user_id, date)
+def get_diary(date: Annotated[IsoDate, Path()], caller: Caller) -> Diary:
+    return diaries.get_diary(caller, date)
 
 
 @router.put(
@@ -70,8 +70,8 @@ def get_diary(date: Annotated[IsoDate, Path()], user_id: Caller) -> Diary:
     },
     middlewares=[idempotent],
 )
-def put_diary(date: Annotated[IsoDate, Path()], body: DiaryEdit, user_id: Caller) -> Response[Diary]:
-    diary, created = diaries.put_diary(user_id, date, body.title, body.content, body.tags)
+def put_diary(date: Annotated[IsoDate, Path()], body: DiaryEdit, caller: Caller) -> Response[Diary]:
+    diary, created = diaries.put_diary(caller, date, body.title, body.content, body.tags)
     return Response(status_code=201 if created else 200, content_type=content_types.APPLICATION_JSON, body=diary)
 
 
@@ -80,6 +80,6 @@ def put_diary(date: Annotated[IsoDate, Path()], body: DiaryEdit, user_id: Caller
     summary="Delete the diary of a day, and its pictures",
     responses=documented(204, "Deleted; no body", 404, *READ_FAILURES),
 )
-def delete_diary(date: Annotated[IsoDate, Path()], user_id: Caller) -> Response[None]:
-    diaries.delete_diary(user_id, date)
+def delete_diary(date: Annotated[IsoDate, Path()], caller: Caller) -> Response[None]:
+    diaries.delete_diary(caller, date)
     return Response(status_code=204, content_type=None, body=None)

@@ -32,7 +32,7 @@ from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.encoders import jsonable_encoder
 
-from handler.api.identity import caller_id
+from handler.api.identity import current_caller
 from handler.dal.idempotency import resource
 from handler.errors import DatabaseUnavailable, Gone, InProgress, InvalidRequest, Unprocessable
 
@@ -112,7 +112,7 @@ def idempotent(app: ApiGatewayResolver, next_middleware: NextMiddleware) -> Resp
 
     request = app.request
     scope: dict[str, Any] = {
-        "user": caller_id(request),
+        "user": current_caller(request).user_id,
         "route": f"{request.method} {request.route}",
         "key": key,
         "body": app.current_event.json_body,

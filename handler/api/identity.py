@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler import Depends, Request
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver, Route
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 
+from handler import composition
 from handler.api import paths
 from handler.settings import get_settings
 
@@ -80,15 +81,15 @@ def _route(event: BaseProxyEvent, base_path: str | None) -> tuple[str, str]:
     return event.http_method.upper(), paths.routed(event.path, base_path)
 
 
-def caller_id(request: Request) -> str:
+def current_caller(request: Request) -> composition.Caller:
     """The verified caller of the request being routed, which the entry point put in the router's
     per-request context (Powertools clears it after every invocation)."""
-    user_id = request.context.get(CONTEXT_KEY)
-    if user_id is None:
+    caller = request.context.get(CONTEXT_KEY)
+    if caller is None:
         raise RuntimeError("a private route ran without an admitted caller")
-    return user_id
+    return caller
 
 
 CONTEXT_KEY = "caller"
-# A route parameter annotated `Caller` receives the caller's id (Powertools' Depends).
-Caller = Annotated[str, Depends(caller_id)]
+# A route parameter annotated `Caller` receives the request's caller (Powertools' Depends).
+Caller = Annotated[composition.Caller, Depends(current_caller)]

@@ -32,8 +32,8 @@ MAX_PAGE = 100
     ),
     middlewares=[idempotent, limited],
 )
-def create_image(body: NewImage, user_id: Caller) -> Response[Image]:
-    image = images.create_image(user_id, body.date, body.text)
+def create_image(body: NewImage, caller: Caller) -> Response[Image]:
+    image = images.create_image(caller, body.date, body.text)
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=image)
 
 
@@ -43,11 +43,11 @@ def create_image(body: NewImage, user_id: Caller) -> Response[Image]:
     responses=documented(200, "A page of pictures and the cursor of the next", 422, *READ_FAILURES),
 )
 def list_images(
-    user_id: Caller,
+    caller: Caller,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> ImagePage:
-    return images.list_images(user_id, limit, cursor)
+    return images.list_images(caller, limit, cursor)
 
 
 @router.get(
@@ -55,8 +55,8 @@ def list_images(
     summary="One of the caller's pictures, with a fresh presigned URL",
     responses=documented(200, "The picture", 404, *READ_FAILURES),
 )
-def get_image(image_id: Annotated[uuid.UUID, Path()], user_id: Caller) -> Image:
-    return images.get_image(user_id, image_id)
+def get_image(image_id: Annotated[uuid.UUID, Path()], caller: Caller) -> Image:
+    return images.get_image(caller, image_id)
 
 
 @router.delete(
@@ -64,6 +64,6 @@ def get_image(image_id: Annotated[uuid.UUID, Path()], user_id: Caller) -> Image:
     summary="Delete one of the caller's pictures, every stored version of it included",
     responses=documented(204, "Deleted; no body", 404, *READ_FAILURES),
 )
-def delete_image(image_id: Annotated[uuid.UUID, Path()], user_id: Caller) -> Response[None]:
-    images.delete_image(user_id, image_id)
+def delete_image(image_id: Annotated[uuid.UUID, Path()], caller: Caller) -> Response[None]:
+    images.delete_image(caller, image_id)
     return Response(status_code=204, content_type=None, body=None)

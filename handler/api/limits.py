@@ -8,10 +8,10 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
-from handler.api.identity import caller_id
+from handler.api.identity import current_caller
 from handler.logic import quotas
 
 
 def limited(app: ApiGatewayResolver, next_middleware: NextMiddleware) -> Response:
-    quotas.admit_request(caller_id(app.request))
+    quotas.admit_request(current_caller(app.request))
     return next_middleware(app)

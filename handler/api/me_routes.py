@@ -28,8 +28,8 @@ router = Router()
         ),
     },
 )
-def export(user_id: Caller) -> Response[UserData | Export]:
-    result = user_data.export(user_id)
+def export(caller: Caller) -> Response[UserData | Export]:
+    result = user_data.export(caller)
     if isinstance(result, UserData):
         return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=result)
     return Response(
@@ -45,8 +45,8 @@ def export(user_id: Caller) -> Response[UserData | Export]:
     summary="An export of the caller's data: its status, and once completed its presigned URL",
     responses=documented(200, "The export", 404, *READ_FAILURES),
 )
-def get_export(export_id: Annotated[uuid.UUID, Path()], user_id: Caller) -> Export:
-    return user_data.get_export(user_id, export_id)
+def get_export(export_id: Annotated[uuid.UUID, Path()], caller: Caller) -> Export:
+    return user_data.get_export(caller, export_id)
 
 
 @router.delete(
@@ -60,8 +60,8 @@ def get_export(export_id: Annotated[uuid.UUID, Path()], user_id: Caller) -> Expo
     # Never 410: asking again is answered with where the erasure stands.
     responses=documented(202, "The erasure: `erasing`, or `erased` where it ran inline", 400, 401, 413, 503, 504),
 )
-def erase(user_id: Caller) -> Response[Erasure]:
-    return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=erasure.request(user_id))
+def erase(caller: Caller) -> Response[Erasure]:
+    return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=erasure.request(caller))
 
 
 @router.get(
@@ -69,5 +69,5 @@ def erase(user_id: Caller) -> Response[Erasure]:
     summary="The caller's model calls, pictures and tokens today, and their rate, against their limits",
     responses=documented(200, "Today's usage and limits", *READ_FAILURES),
 )
-def usage(user_id: Caller) -> Usage:
-    return quotas.today_usage(user_id)
+def usage(caller: Caller) -> Usage:
+    return quotas.today_usage(caller)

@@ -19,5 +19,5 @@ router = Router()
     responses=documented(200, "The answer and the ids of the records it used", *LIMITED_FAILURES),
     middlewares=[idempotent, limited],
 )
-def ask_question(body: NewQuestion, user_id: Caller) -> QuestionAnswer:
-    return questions.answer_question(user_id, body.question, body.current_date)
+def ask_question(body: NewQuestion, caller: Caller) -> QuestionAnswer:
+    return questions.answer_question(caller, body.question, body.current_date)

@@ -33,8 +33,8 @@ MAX_PAGE = 200
     ),
     middlewares=[idempotent],
 )
-def create_record(body: NewRecord, user_id: Caller) -> Response[Record]:
-    record = records.add_record(user_id, body.content, body.record_date)
+def create_record(body: NewRecord, caller: Caller) -> Response[Record]:
+    record = records.add_record(caller, body.content, body.record_date)
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=record)
 
 
@@ -48,7 +48,7 @@ def create_record(body: NewRecord, user_id: Caller) -> Response[Record]:
     responses=documented(200, "A page of records and the cursor of the next", 422, *READ_FAILURES),
 )
 def list_records(
-    user_id: Caller,
+    caller: Caller,
     date: Annotated[IsoDate | None, Query()] = None,
     date_from: Annotated[IsoDate | None, Query(alias="from")] = None,
     date_to: Annotated[IsoDate | None, Query(alias="to")] = None,
@@ -60,9 +60,9 @@ def list_records(
         if cursor is not None:
             raise InvalidRequest("a search has one page: `cursor` does not go with `q`")
         period = _period(date, date_from, date_to) if (date or date_from or date_to) else None
-        return records.search_records(user_id, q, period, limit)
+        return records.search_records(caller, q, period, limit)
     first, last = _period(date, date_from, date_to)
-    return records.list_records(user_id, first, last, limit, cursor)
+    return records.list_records(caller, first, last, limit, cursor)
 
 
 @router.patch(
@@ -71,8 +71,8 @@ def list_records(
     responses=documented(200, "The record as it is now", 404, *WRITE_FAILURES),
     middlewares=[idempotent],
 )
-def edit_record(record_id: Annotated[uuid.UUID, Path()], body: RecordEdit, user_id: Caller) -> Record:
-    return records.edit_record(user_id, record_id, body.content, body.record_date)
+def edit_record(record_id: Annotated[uuid.UUID, Path()], body: RecordEdit, caller: Caller) -> Record:
+    return records.edit_record(caller, record_id, body.content, body.record_date)
 
 
 @router.delete(
@@ -80,8 +80,8 @@ def edit_record(record_id: Annotated[uuid.UUID, Path()], body: RecordEdit, user_
     summary="Delete one of the caller's records",
     responses=documented(204, "Deleted; no body", 404, *READ_FAILURES),
 )
-def delete_record(record_id: Annotated[uuid.UUID, Path()], user_id: Caller) -> Response[None]:
-    records.delete_record(user_id, record_id)
+def delete_record(record_id: Annotated[uuid.UUID, Path()], caller: Caller) -> Response[None]:
+    records.delete_record(caller, record_id)
     return Response(status_code=204, content_type=None, body=None)
 
 

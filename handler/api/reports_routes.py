@@ -29,16 +29,16 @@ router = Router()
     ),
     middlewares=[idempotent, limited],
 )
-def create_report(body: NewReport, user_id: Caller) -> Response[Report]:
-    report = reports.request_report(user_id, body.start_date, body.end_date)
+def create_report(body: NewReport, caller: Caller) -> Response[Report]:
+    report = reports.request_report(caller, body.start_date, body.end_date)
     return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=report)
 
 
 @router.get(
     "/reports", summary="The caller's most recent reports", responses=documented(200, "Newest first", *READ_FAILURES)
 )
-def list_reports(user_id: Caller) -> ReportList:
-    return ReportList(items=reports.list_reports(user_id))
+def list_reports(caller: Caller) -> ReportList:
+    return ReportList(items=reports.list_reports(caller))
 
 
 @router.get(
@@ -46,8 +46,8 @@ def list_reports(user_id: Caller) -> ReportList:
     summary="One report and its status",
     responses=documented(200, "The report", 404, *READ_FAILURES),
 )
-def get_report(report_id: Annotated[uuid.UUID, Path()], user_id: Caller) -> Report:
-    return reports.get_report(user_id, report_id)
+def get_report(report_id: Annotated[uuid.UUID, Path()], caller: Caller) -> Report:
+    return reports.get_report(caller, report_id)
 
 
 @router.delete(
@@ -55,6 +55,6 @@ def get_report(report_id: Annotated[uuid.UUID, Path()], user_id: Caller) -> Repo
     summary="Delete one of the caller's reports",
     responses=documented(204, "Deleted; no body", 404, *READ_FAILURES),
 )
-def delete_report(report_id: Annotated[uuid.UUID, Path()], user_id: Caller) -> Response[None]:
-    reports.delete_report(user_id, report_id)
+def delete_report(report_id: Annotated[uuid.UUID, Path()], caller: Caller) -> Response[None]:
+    reports.delete_report(caller, report_id)
     return Response(status_code=204, content_type=None, body=None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from handler.agents.router import agent as router
+from handler.composition import Caller
 from handler.language import has_hangul
 from handler.logic import calendar, date_phrases, diaries, images, prompt_fit, questions, quotas, records, reports
 from handler.models import AgentReply, RequestType
@@ -33,7 +34,7 @@ MESSAGES = {
 
 
 def handle(
-    user_id: str, content: str, current_date: dt.date | None = None, request_type: RequestType | None = None
+    caller: Caller, content: str, current_date: dt.date | None = None, request_type: RequestType | None = None
 ) -> AgentReply:
     today = current_date or calendar.today()
     # Dates the request's own words name; the routing model may resolve more, and wins when it does.
@@ -43,7 +44,7 @@ def handle(
     # The routing model's reading of a question's dates, used when code resolves none.
     routed_period = None
     if request_type is None:
-        with quotas.spending(user_id, calls=1):
+        with quotas.spending(caller, calls=1):
             decision = router.decide(_routable(content, today), today)
         route, routed_by, routing_calls = decision.output.type, decision.model, 1
         day = decision.output.date or day
@@ -60,19 +61,19 @@ def handle(
         )
 
     if route == "data":
-        return reply("data", records.add_record(user_id, content, today), messages["data"], 0)
+        return reply("data", records.add_record(caller, content, today), messages["data"], 0)
     if route == "question":
-        answer = questions.answer_question(user_id, content, today, routed_period)
+        answer = questions.answer_question(caller, content, today, routed_period)
         return reply("answer", answer, answer.answer, answer.model_calls)
     if route == "diary":
-        diary = diaries.write_diary(user_id, day or today)
+        diary = diaries.write_diary(caller, day or today)
         return reply("diary", diary, messages["diary"].format(date=diary.date), 1)
     if route == "image":
-        image = images.create_image(user_id, day or today)
+        image = images.create_image(caller, day or today)
         return reply("image", image, messages["image"], image.model_calls)
     # report: the worker spends its one call; the request spends none beyond routing.
     start, end = start or today - dt.timedelta(days=DEFAULT_REPORT_DAYS - 1), end or today
-    report = reports.request_report(user_id, start, end)
+    report = reports.request_report(caller, start, end)
     return reply("report", report, messages["report"].format(start=start, end=end, status=report.status), 0)
 
 

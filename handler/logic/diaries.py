@@ -11,6 +11,7 @@ import datetime as dt
 
 from handler.agents.diary_writer import agent as diary_writer
 from handler.aws import object_store
+from handler.composition import Caller
 from handler.dal import connection
 from handler.dal import diaries as diaries_dal
 from handler.dal import idempotency as idempotency_dal
@@ -28,12 +29,13 @@ MAX_READ = 1000
 _EDITED = "the diary of {day} was written or edited by the user; send `overwrite: true` to replace it"
 
 
-def write_diary(user_id: str, day: dt.date, temperature: float | None = None, overwrite: bool = False) -> Diary:
+def write_diary(caller: Caller, day: dt.date, temperature: float | None = None, overwrite: bool = False) -> Diary:
     """One model call over the day's records; writing again replaces the day's diary, unless the
     user edited it and `overwrite` is not given (checked before the call, and again as it is stored).
     A day with more than PROMPT_TOKENS_DIARY holds is trimmed (handler.logic.prompt_fit): every
     record kept, the longest shortened first, then records spread over the day; `left_out` says so,
     and `record_ids` are the records the model was shown."""
+    user_id = caller.user_id
     with connection.statement(user_id) as cur:
         records, total = records_dal.spread_between(cur, user_id, day, day, MAX_READ)
     if not records:
@@ -50,7 +52,7 @@ def write_diary(user_id: str, day: dt.date, temperature: float | None = None, ov
         get_settings().prompt_tokens_diary,
     )
     shown = fitted.kept[0]
-    with quotas.spending(user_id, calls=1):
+    with quotas.spending(caller, calls=1):
         answer = diary_writer.write(
             day, [(times[i], text) for i, text in shown], DEFAULT_TEMPERATURE if temperature is None else temperature
         )
@@ -75,14 +77,16 @@ def write_diary(user_id: str, day: dt.date, temperature: float | None = None, ov
     return diary
 
 
-def put_diary(user_id: str, day: dt.date, title: str, content: str, tags: list[str]) -> tuple[Diary, bool]:
+def put_diary(caller: Caller, day: dt.date, title: str, content: str, tags: list[str]) -> tuple[Diary, bool]:
     """The user's own diary for the day, replacing what is there; (the diary, whether it is new)."""
+    user_id = caller.user_id
     embedding = embedding_index.for_storage(f"{title}\n{content}")
     with connection.statement(user_id) as cur:
         return diaries_dal.put(cur, user_id, day, title, content, tags, embedding)
 
 
-def get_diary(user_id: str, day: dt.date) -> Diary:
+def get_diary(caller: Caller, day: dt.date) -> Diary:
+    user_id = caller.user_id
     with connection.statement(user_id) as cur:
         diary = diaries_dal.get(cur, user_id, day)
     if diary is None:
@@ -91,7 +95,7 @@ def get_diary(user_id: str, day: dt.date) -> Diary:
 
 
 def list_diaries(
-    user_id: str,
+    caller: Caller,
     date_from: dt.date | None,
     date_to: dt.date | None,
     tag: str | None,
@@ -99,6 +103,7 @@ def list_diaries(
     cursor: str | None = None,
 ) -> DiaryPage:
     """Oldest first; `from` and `to` each optional: without them, every diary, page by page."""
+    user_id = caller.user_id
     if date_from and date_to and date_to < date_from:
         raise Unprocessable("`to` must not be before `from`", code="invalid_range")
     after = cursors.decode(cursor, dt.date.fromisoformat)[0] if cursor else None
@@ -110,11 +115,12 @@ def list_diaries(
     return DiaryPage(items=items, next_cursor=next_cursor)
 
 
-def delete_diary(user_id: str, day: dt.date) -> None:
+def delete_diary(caller: Caller, day: dt.date) -> None:
     """The diary and its pictures, and the remembered responses that hold them. The objects go
     first, inside the transaction that deletes the rows: when S3 fails nothing is deleted (503,
     retry); when the commit fails the rows are still there to delete again, and every S3 delete is
     safe to repeat."""
+    user_id = caller.user_id
     with connection.transaction(user_id) as cur:
         pictures = images_dal.delete_for_day(cur, user_id, day)
         if not diaries_dal.delete(cur, user_id, day):

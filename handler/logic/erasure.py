@@ -28,6 +28,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from handler.aws import user_pool
+from handler.composition import Caller, Services
 from handler.dal import connection
 from handler.dal import erasures as erasures_dal
 from handler.errors import AccountErased, AwsUnavailable
@@ -54,8 +55,9 @@ def subject_of(user_id: str) -> str:
     return hashlib.sha256(f"diary-erasure:{user_id}".encode()).hexdigest()
 
 
-def refuse_if_erased(user_id: str) -> None:
+def refuse_if_erased(caller: Caller) -> None:
     """Raise AccountErased when the user's erasure was asked for or is done."""
+    user_id = caller.user_id
     with connection.statement(None) as cur:
         state = erasures_dal.status(cur, subject_of(user_id))
     if state == "pending":
@@ -64,14 +66,15 @@ def refuse_if_erased(user_id: str) -> None:
         raise AccountErased("this account was erased")
 
 
-def request(user_id: str) -> Erasure:
+def request(caller: Caller) -> Erasure:
     """Record the erasure, then queue it (or run it, without a queue). Once recorded it cannot be lost:
     a send that fails is left to the schedule, and the caller is still told `erasing`."""
+    user_id = caller.user_id
     with connection.statement(None) as cur:
         state = erasures_dal.ask(cur, subject_of(user_id), user_id)
     queue_url = get_settings().erasure_queue_url
     try:
-        queued = _submit(queue_url, user_id)
+        queued = _submit(queue_url, caller)
     except AwsUnavailable:
         if not queue_url:
             raise
@@ -81,18 +84,19 @@ def request(user_id: str) -> Erasure:
     return Erasure(status="erasing" if queued and state == "pending" else "erased")
 
 
-def _submit(queue_url: str | None, user_id: str) -> bool:
-    return jobs.submit(queue_url, ERASE, lambda _: run(user_id), user_id=user_id)
+def _submit(queue_url: str | None, caller: Caller) -> bool:
+    return jobs.submit(queue_url, ERASE, lambda _: run(caller), user_id=caller.user_id)
 
 
-def run(user_id: str) -> None:
+def run(caller: Caller) -> None:
     """The erasure job. It never fails for good: a fault raises, the queue delivers it again, and
     after the dead-letter queue the schedule does."""
+    user_id = caller.user_id
     with connection.statement(None) as cur:
         # Recorded already, unless the message was queued by the release before the table (on the
         # job queue, which the worker still reads): then from now on it is refused and re-driven too.
         erasures_dal.ask(cur, subject_of(user_id), user_id)
-    erased = user_data.erase(user_id)
+    erased = user_data.erase(caller)
     pool_id = get_settings().user_pool_id
     if pool_id:
         erased["accounts"] = user_pool.sign_out_and_delete(pool_id, user_id)
@@ -103,14 +107,14 @@ def run(user_id: str) -> None:
     logger.info("erased a user's data", extra=erased)
 
 
-def redrive() -> dict[str, int]:
+def redrive(services: Services) -> dict[str, int]:
     """The schedule's job: send again every erasure pending since RESEND_AFTER, and count those past
     the deadline (OverdueErasures, always emitted, so that its alarm sees a value on every run)."""
     settings = get_settings()
     with connection.statement(None) as cur:
         unsent = erasures_dal.take_unsent(cur, RESEND_AFTER, RESEND_BATCH)
     for pending in unsent:
-        _submit(settings.erasure_queue_url, pending.user_id)
+        _submit(settings.erasure_queue_url, services.acting_for(pending.user_id))
     with connection.statement(None) as cur:
         overdue = erasures_dal.overdue(cur, dt.timedelta(hours=settings.erasure_deadline_hours))
     metrics.add_metric(name=OVERDUE_METRIC, unit=MetricUnit.Count, value=overdue)

@@ -9,6 +9,7 @@ import uuid
 
 from handler.agents.image_prompter import agent as image_prompter
 from handler.aws import object_store
+from handler.composition import Caller
 from handler.dal import connection
 from handler.dal import diaries as diaries_dal
 from handler.dal import idempotency as idempotency_dal
@@ -21,7 +22,8 @@ from handler.models import Image, ImagePage
 from handler.settings import get_settings
 
 
-def create_image(user_id: str, day: dt.date | None = None, text: str | None = None) -> Image:
+def create_image(caller: Caller, day: dt.date | None = None, text: str | None = None) -> Image:
+    user_id = caller.user_id
     if day is not None:
         with connection.statement(user_id) as cur:
             diary = diaries_dal.get(cur, user_id, day)
@@ -37,7 +39,7 @@ def create_image(user_id: str, day: dt.date | None = None, text: str | None = No
         lambda kept: image_prompter.prompt_tokens(kept[0][0][1]),
         get_settings().prompt_tokens_image_prompt,
     )
-    with quotas.spending(user_id, calls=1, pictures=1):
+    with quotas.spending(caller, calls=1, pictures=1):
         draft = image_prompter.write(fitted.kept[0][0][1])
         png, image_model = image_models.draw(draft.output.prompt, draft.output.negative_prompt)
 
@@ -49,8 +51,9 @@ def create_image(user_id: str, day: dt.date | None = None, text: str | None = No
     return _shown(stored, model_calls=2, source_truncated=fitted.left_out.truncated_diaries > 0)
 
 
-def list_images(user_id: str, limit: int, cursor: str | None = None) -> ImagePage:
+def list_images(caller: Caller, limit: int, cursor: str | None = None) -> ImagePage:
     """Newest first, each with a fresh presigned URL (signed here: no S3 round trip)."""
+    user_id = caller.user_id
     after = cursors.decode(cursor, cursors.moment, uuid.UUID) if cursor else None
     with connection.statement(user_id) as cur:
         rows = images_dal.page(cur, user_id, limit + 1, after)  # one extra row: is there a next page?
@@ -62,7 +65,8 @@ def list_images(user_id: str, limit: int, cursor: str | None = None) -> ImagePag
     )
 
 
-def get_image(user_id: str, image_id: uuid.UUID) -> Image:
+def get_image(caller: Caller, image_id: uuid.UUID) -> Image:
+    user_id = caller.user_id
     with connection.statement(user_id) as cur:
         stored = images_dal.get(cur, user_id, image_id)
     if stored is None:
@@ -70,10 +74,11 @@ def get_image(user_id: str, image_id: uuid.UUID) -> Image:
     return _shown(stored)
 
 
-def delete_image(user_id: str, image_id: uuid.UUID) -> None:
+def delete_image(caller: Caller, image_id: uuid.UUID) -> None:
     """The row and every version of its S3 object: the bucket is versioned, and a plain delete
     would only hide the picture behind a delete marker. The objects go inside the transaction
     that deletes the row, so a failed S3 call deletes nothing (503, retry)."""
+    user_id = caller.user_id
     with connection.transaction(user_id) as cur:
         key = images_dal.delete(cur, user_id, image_id)
         if key is None:

@@ -21,6 +21,7 @@ import datetime as dt
 
 from handler import search_terms
 from handler.agents.question_answerer import agent as question_answerer
+from handler.composition import Caller
 from handler.dal import connection
 from handler.dal import diaries as diaries_dal
 from handler.dal import records as records_dal
@@ -39,8 +40,9 @@ Period = tuple[dt.date, dt.date]
 
 
 def answer_question(
-    user_id: str, question: str, current_date: dt.date | None = None, routed_period: Period | None = None
+    caller: Caller, question: str, current_date: dt.date | None = None, routed_period: Period | None = None
 ) -> QuestionAnswer:
+    user_id = caller.user_id
     today = current_date or calendar.today()
     period = date_phrases.resolve(question, today, get_settings().question_recent_days) or routed_period
     terms = search_terms.query(question)
@@ -50,7 +52,7 @@ def answer_question(
             language = "ko" if has_hangul(question) else "en"
             return QuestionAnswer(answer=NOTHING_FOUND[language], sources=[], model=None, model_calls=0, period=period)
     # Reserved before the embedding call too: a refused question calls no model at all.
-    with quotas.spending(user_id, calls=1):
+    with quotas.spending(caller, calls=1):
         return _answer_from_records(user_id, question, today, period, terms)
 
 

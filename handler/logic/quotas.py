@@ -9,11 +9,11 @@ and both decided before any model call, past them a 429 with Retry-After and the
   RATE_LIMIT_WINDOW_S, as a burst that refills one request every window/limit seconds.
 
 How model work is counted:
-- `spending(user_id, calls=, pictures=)` around the work: reserves what it needs in one atomic
+- `spending(caller, calls=, pictures=)` around the work: reserves what it needs in one atomic
   statement (refused: nothing is reserved, no model is called), counts what the calls inside really
   were (handler.inference.usage) and settles when the block ends: calls and pictures reserved but
   not made are given back, tokens added.
-- `charge(user_id, calls)` + `prepaid(user_id)`: a report's one call is charged when POST /reports
+- `charge(caller, calls)` + `prepaid(caller)`: a report's one call is charged when POST /reports
   accepts it; the worker writes it inside `prepaid`, which adds only its tokens (a malformed
   answer's retry and a redelivery are the service's, not the user's).
 - Tokens are known only once a call has answered, so they cannot be reserved: work is admitted
@@ -31,6 +31,7 @@ from collections.abc import Iterator
 
 from aws_lambda_powertools import Logger
 
+from handler.composition import Caller
 from handler.dal import connection
 from handler.dal import quotas as quotas_dal
 from handler.dal.quotas import DayLimits, DayUsage
@@ -42,8 +43,9 @@ from handler.settings import get_settings
 logger = Logger(child=True)
 
 
-def admit_request(user_id: str) -> None:
+def admit_request(caller: Caller) -> None:
     """Count one request to a route that calls a model against the caller's rate; RateLimited past it."""
+    user_id = caller.user_id
     settings = get_settings()
     window_s = settings.rate_limit_window_s
     with connection.statement(user_id) as cur:
@@ -57,9 +59,10 @@ def admit_request(user_id: str) -> None:
 
 
 @contextlib.contextmanager
-def spending(user_id: str, calls: int = 0, pictures: int = 0) -> Iterator[None]:
+def spending(caller: Caller, calls: int = 0, pictures: int = 0) -> Iterator[None]:
     """Model work of `calls` text model calls and `pictures` pictures at most, reserved before it
     runs and settled after it; QuotaExceeded (nothing reserved) when the day has no room for it."""
+    user_id = caller.user_id
     day = _reserve(user_id, calls, pictures)
     with usage.tally_for(user_id) as tally:
         try:
@@ -68,15 +71,17 @@ def spending(user_id: str, calls: int = 0, pictures: int = 0) -> Iterator[None]:
             _settle(user_id, day, tally.model_calls - calls, tally.pictures - pictures, tally.tokens)
 
 
-def charge(user_id: str, calls: int) -> None:
+def charge(caller: Caller, calls: int) -> None:
     """Charge model work that runs later (a report, in the worker, inside `prepaid`): reserved like
     `spending`'s, and never given back."""
+    user_id = caller.user_id
     _reserve(user_id, calls, 0)
 
 
 @contextlib.contextmanager
-def prepaid(user_id: str) -> Iterator[None]:
+def prepaid(caller: Caller) -> Iterator[None]:
     """Model work charged already (`charge`): its calls are not counted again, its tokens are."""
+    user_id = caller.user_id
     day = _now().date()
     with usage.tally_for(user_id) as tally:
         try:
@@ -85,7 +90,8 @@ def prepaid(user_id: str) -> Iterator[None]:
             _settle(user_id, day, 0, 0, tally.tokens)
 
 
-def today_usage(user_id: str) -> Usage:
+def today_usage(caller: Caller) -> Usage:
+    user_id = caller.user_id
     settings = get_settings()
     now = _now()
     limits = _limits()

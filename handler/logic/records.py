@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 
 from handler import search_terms
+from handler.composition import Caller
 from handler.dal import connection
 from handler.dal import idempotency as idempotency_dal
 from handler.dal import records as records_dal
@@ -16,7 +17,8 @@ from handler.models import Record, RecordPage
 MAX_RANGE_DAYS = 366
 
 
-def add_record(user_id: str, content: str, record_date: dt.date | None = None) -> Record:
+def add_record(caller: Caller, content: str, record_date: dt.date | None = None) -> Record:
+    user_id = caller.user_id
     embedding = embedding_index.for_storage(content)
     with connection.statement(user_id) as cur:
         return records_dal.insert(
@@ -31,8 +33,9 @@ def add_record(user_id: str, content: str, record_date: dt.date | None = None) -
 
 
 def list_records(
-    user_id: str, date_from: dt.date, date_to: dt.date, limit: int, cursor: str | None = None
+    caller: Caller, date_from: dt.date, date_to: dt.date, limit: int, cursor: str | None = None
 ) -> RecordPage:
+    user_id = caller.user_id
     if date_to < date_from:
         raise Unprocessable("`to` must not be before `from`", code="invalid_range")
     if (date_to - date_from).days >= MAX_RANGE_DAYS:
@@ -47,9 +50,10 @@ def list_records(
 
 
 def edit_record(
-    user_id: str, record_id: uuid.UUID, content: str | None = None, record_date: dt.date | None = None
+    caller: Caller, record_id: uuid.UUID, content: str | None = None, record_date: dt.date | None = None
 ) -> Record:
     """A new text is indexed for search and embedded again, in the same statement that stores it."""
+    user_id = caller.user_id
     embedding = embedding_index.for_storage(content) if content is not None else None
     with connection.statement(user_id) as cur:
         record = records_dal.update(
@@ -66,9 +70,10 @@ def edit_record(
     return record
 
 
-def search_records(user_id: str, words: str, period: tuple[dt.date, dt.date] | None, limit: int) -> RecordPage:
+def search_records(caller: Caller, words: str, period: tuple[dt.date, dt.date] | None, limit: int) -> RecordPage:
     """The caller's records holding any of the words, most matching first (then newest): the index
     questions are answered from, without a model call. One page: a search is refined, not paged."""
+    user_id = caller.user_id
     terms = search_terms.query(words)
     if not terms:
         raise Unprocessable("`q` has no words to search for", code="nothing_to_search")
@@ -77,8 +82,9 @@ def search_records(user_id: str, words: str, period: tuple[dt.date, dt.date] | N
     return RecordPage(items=found, next_cursor=None)
 
 
-def delete_record(user_id: str, record_id: uuid.UUID) -> None:
+def delete_record(caller: Caller, record_id: uuid.UUID) -> None:
     """The record, and every remembered response that holds its words (handler.api.idempotency)."""
+    user_id = caller.user_id
     with connection.transaction(user_id) as cur:
         if not records_dal.delete(cur, user_id, record_id):
             raise NotFound("no such record")

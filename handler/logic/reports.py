@@ -15,6 +15,7 @@ import uuid
 
 from handler.agents.reporter import agent as reporter
 from handler.agents.reporter.schema import ReportDraft
+from handler.composition import Caller
 from handler.dal import connection
 from handler.dal import diaries as diaries_dal
 from handler.dal import idempotency as idempotency_dal
@@ -32,7 +33,8 @@ MAX_RECORDS = 1000
 RECENT_REPORTS = 50
 
 
-def request_report(user_id: str, start: dt.date, end: dt.date) -> Report:
+def request_report(caller: Caller, start: dt.date, end: dt.date) -> Report:
+    user_id = caller.user_id
     settings = get_settings()
     if end < start:
         raise Unprocessable("`end_date` must not be before `start_date`", code="invalid_range")
@@ -44,22 +46,23 @@ def request_report(user_id: str, start: dt.date, end: dt.date) -> Report:
         if not records_dal.list_between(cur, user_id, start, end, limit=1):
             raise Unprocessable(f"there are no records between {start} and {end}", code="no_records")
     # The report's one model call, charged now: the worker writes it `prepaid`.
-    quotas.charge(user_id, calls=1)
+    quotas.charge(caller, calls=1)
     with connection.statement(user_id) as cur:
         report = reports_dal.insert(cur, report_id, user_id, start, end)
     queued = jobs.submit(
         settings.job_queue_url,
         REPORT,
-        lambda last_try: run_report(user_id, report_id, last_try),
+        lambda last_try: run_report(caller, report_id, last_try),
         # No worker will ever see it: fail it now rather than leave it pending.
         unqueued=lambda: _fail(user_id, report_id, "the report could not be queued; request it again"),
         user_id=user_id,
         report_id=str(report_id),
     )
-    return report if queued else get_report(user_id, report_id)
+    return report if queued else get_report(caller, report_id)
 
 
-def get_report(user_id: str, report_id: uuid.UUID) -> Report:
+def get_report(caller: Caller, report_id: uuid.UUID) -> Report:
+    user_id = caller.user_id
     with connection.statement(user_id) as cur:
         report = reports_dal.get(cur, user_id, report_id)
     if report is None:
@@ -67,23 +70,26 @@ def get_report(user_id: str, report_id: uuid.UUID) -> Report:
     return report
 
 
-def list_reports(user_id: str) -> list[Report]:
+def list_reports(caller: Caller) -> list[Report]:
+    user_id = caller.user_id
     with connection.statement(user_id) as cur:
         return reports_dal.list_recent(cur, user_id, RECENT_REPORTS)
 
 
-def delete_report(user_id: str, report_id: uuid.UUID) -> None:
+def delete_report(caller: Caller, report_id: uuid.UUID) -> None:
     """A report still being written is deleted too: the worker's completion then updates no row.
     A remembered POST /reports answer is forgotten with it."""
+    user_id = caller.user_id
     with connection.transaction(user_id) as cur:
         if not reports_dal.delete(cur, user_id, report_id):
             raise NotFound("no such report")
         idempotency_dal.forget(cur, user_id, idempotency_dal.resource("reports", report_id))
 
 
-def run_report(user_id: str, report_id: uuid.UUID, last_try: bool) -> None:
+def run_report(caller: Caller, report_id: uuid.UUID, last_try: bool) -> None:
     """The report job (handler.logic.jobs): on its last try a fault fails the report with the reason
     instead of leaving it running."""
+    user_id = caller.user_id
     with connection.transaction(user_id) as cur:
         report = reports_dal.claim(cur, user_id, report_id)
         if report is None:
@@ -100,7 +106,7 @@ def run_report(user_id: str, report_id: uuid.UUID, last_try: bool) -> None:
 
     def write() -> None:
         # The report's one model call was charged when it was requested: only its tokens are added.
-        with quotas.prepaid(user_id):
+        with quotas.prepaid(caller):
             _write(user_id, report_id, report, records, diaries, unread=total - len(records))
 
     jobs.attempt(write, fail, last_try, report_id=str(report_id))

@@ -21,6 +21,7 @@ import datetime as dt
 import uuid
 
 from handler.aws import object_store
+from handler.composition import Caller
 from handler.dal import connection
 from handler.dal import diaries as diaries_dal
 from handler.dal import exports as exports_dal
@@ -40,28 +41,30 @@ EXPORT = "export"
 LOST = "the export was not written while its job could wait on the queue; ask again"
 
 
-def export(user_id: str) -> UserData | Export:
+def export(caller: Caller) -> UserData | Export:
     """The whole document at once, or, for a large account, an export to poll."""
+    user_id = caller.user_id
     settings = get_settings()
     with connection.statement(user_id) as cur:
         size = exports_dal.estimated_bytes(cur, user_id)
     if size <= settings.export_inline_max_bytes:
-        return document(user_id)
+        return document(caller)
     export_id = uuid.uuid4()
     with connection.statement(user_id) as cur:
         stored = exports_dal.insert(cur, export_id, user_id)
     queued = jobs.submit(
         settings.job_queue_url,
         EXPORT,
-        lambda last_try: run_export(user_id, export_id, last_try),
+        lambda last_try: run_export(caller, export_id, last_try),
         unqueued=lambda: _fail(user_id, export_id, "the export could not be queued; ask again"),
         user_id=user_id,
         export_id=str(export_id),
     )
-    return _shown(stored) if queued else get_export(user_id, export_id)
+    return _shown(stored) if queued else get_export(caller, export_id)
 
 
-def get_export(user_id: str, export_id: uuid.UUID) -> Export:
+def get_export(caller: Caller, export_id: uuid.UUID) -> Export:
+    user_id = caller.user_id
     with connection.statement(user_id) as cur:
         stored = exports_dal.get(cur, user_id, export_id)
     if stored is None:
@@ -69,8 +72,9 @@ def get_export(user_id: str, export_id: uuid.UUID) -> Export:
     return _shown(stored)
 
 
-def document(user_id: str) -> UserData:
+def document(caller: Caller) -> UserData:
     """Everything of the user, read in one transaction so that the parts agree with each other."""
+    user_id = caller.user_id
     with connection.transaction(user_id) as cur:
         records = records_dal.of_user(cur, user_id)
         diaries = diaries_dal.list_between(cur, user_id, dt.date.min, dt.date.max)
@@ -90,16 +94,17 @@ def _image(stored: StoredImage) -> Image:
     return Image(**dataclasses.asdict(stored), url=signed.url, url_expires_at=signed.expires_at, model_calls=0)
 
 
-def run_export(user_id: str, export_id: uuid.UUID, last_try: bool) -> None:
+def run_export(caller: Caller, export_id: uuid.UUID, last_try: bool) -> None:
     """The export job (handler.logic.jobs): on its last try a fault fails the export with the reason
     instead of leaving it running."""
+    user_id = caller.user_id
     with connection.statement(user_id) as cur:
         if not exports_dal.claim(cur, user_id, export_id):
             return  # finished by an earlier delivery, or erased with its user
 
     def write() -> None:
         key = object_store.export_key_for(user_id, export_id)
-        object_store.put_export(key, document(user_id).model_dump_json().encode())
+        object_store.put_export(key, document(caller).model_dump_json().encode())
         with connection.statement(user_id) as cur:
             completed = exports_dal.complete(cur, user_id, export_id, key)
         if not completed:  # the user was erased while it was being written: so is the document
@@ -113,9 +118,10 @@ def run_export(user_id: str, export_id: uuid.UUID, last_try: bool) -> None:
     )
 
 
-def erase(user_id: str) -> dict[str, int]:
+def erase(caller: Caller) -> dict[str, int]:
     """Every object and row of the user; how many of each went. The objects first: while any is
     left, the rows that name them are still there, and a repeated run deletes both."""
+    user_id = caller.user_id
     erased = {"objects": object_store.delete_everything(object_store.prefix_for(user_id)) if _has_bucket() else 0}
     with connection.transaction(user_id) as cur:
         erased["images"] = images_dal.erase_user(cur, user_id)

@@ -65,10 +65,12 @@ def api_status(answer: dict[str, Any]) -> int:
 def _erase(url: str, users: set[str]) -> None:
     """Everything of the events' users, and the record of their erasure too, so that the next run
     starts where the first did (an erased user is refused for good otherwise)."""
+    from handler.composition import Services
     from handler.logic import erasure, user_data
 
+    services = Services.from_environment()
     for user in users:
-        user_data.erase(user)
+        user_data.erase(services.acting_for(user))
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
         cur.execute("DELETE FROM erasures WHERE subject = ANY(%s)", ([erasure.subject_of(user) for user in users],))
     conn.close()

@@ -4,7 +4,6 @@ runs. Screenshots and measurements go to .artefacts/browser/."""
 
 from __future__ import annotations
 
-import json
 import shutil
 import socket
 from collections.abc import Iterator
@@ -36,17 +35,18 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def site(test_database) -> Iterator[dict[str, str]]:
+def site(test_database, artefacts) -> Iterator[dict]:
     """`make dev` on one port, reached two ways: the page from http://localhost:<port>, the API at
     http://127.0.0.1:<port>. Two origins, so the browser goes through CORS as a page on the stack's
     distribution does with the stack's API. Every export is written by the worker (202, then its
-    presigned URL), as a large account's is."""
+    presigned URL), as a large account's is. The server's request log counts what the page sent."""
     port = _free_port()
     page_origin = f"http://localhost:{port}"
+    log = artefacts / "dev-server.log"
     with dev_server(
-        test_database, "--port", str(port), CORS_ALLOW_ORIGINS=page_origin, EXPORT_INLINE_MAX_BYTES="0"
+        test_database, "--port", str(port), log=log, CORS_ALLOW_ORIGINS=page_origin, EXPORT_INLINE_MAX_BYTES="0"
     ) as api:
-        yield {"page": f"{page_origin}/?api={api}", "api": api}
+        yield {"page": f"{page_origin}/?api={api}", "api": api, "log": log}
 
 
 @pytest.fixture(scope="module")
@@ -67,8 +67,8 @@ def browser(tmp_path_factory) -> Iterator[tuple]:
     options.add_experimental_option(
         "prefs", {"download.default_directory": str(downloads), "download.prompt_for_download": False}
     )
-    # The console (CORS and CSP refusals land there) and the network log (preflights included).
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    # The console: CORS and CSP refusals land there.
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=str(CHROMEDRIVER)))
     try:
         yield driver, downloads
@@ -76,16 +76,15 @@ def browser(tmp_path_factory) -> Iterator[tuple]:
         driver.quit()
 
 
-def network_requests(driver, prefix: str) -> list[dict[str, str]]:
-    """Requests the page sent to URLs under `prefix` since the last call: method, path, and whether
-    the browser sent it itself as a CORS preflight."""
-    sent = []
-    for entry in driver.get_log("performance"):
-        message = json.loads(entry["message"])["message"]
-        if message["method"] != "Network.requestWillBeSent":
-            continue
-        request = message["params"]["request"]
-        if request["url"].startswith(prefix):
-            kind = message["params"].get("type", "")
-            sent.append({"method": request["method"], "url": request["url"][len(prefix) :], "type": kind})
-    return sent
+class RequestLog:
+    """What reached the dev server since the last look, from its log (`dev: METHOD target -> status`):
+    the browser's own CORS preflights (OPTIONS) included, which a page's script never sees."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.seen = 0
+
+    def since_last(self) -> list[str]:
+        lines = self.path.read_text("utf-8").splitlines()
+        new, self.seen = lines[self.seen :], len(lines)
+        return [line.removeprefix("dev: ") for line in new if line.startswith("dev: ")]

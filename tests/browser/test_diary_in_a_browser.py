@@ -18,7 +18,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.browser.conftest import network_requests
+from handler.local.dev_server import web_file
+from tests.browser.conftest import RequestLog
 
 pytestmark = pytest.mark.browser
 
@@ -32,12 +33,12 @@ WAIT_S = 60
 class Walk:
     """The browser, the steps taken so far and what each sent to the API."""
 
-    def __init__(self, driver, api: str, artefacts: Path) -> None:
+    def __init__(self, driver, log: Path, artefacts: Path) -> None:
         self.driver = driver
-        self.api = api
+        self.log = RequestLog(log)
         self.artefacts = artefacts
         self.steps: list[str] = []
-        self.requests: dict[str, list[dict[str, str]]] = {}
+        self.requests: dict[str, list[str]] = {}
         self.sideways: list[str] = []
 
     def by_id(self, element_id: str):
@@ -56,20 +57,28 @@ class Walk:
         if wide:
             self.sideways.append(name)
 
-    def sent(self, label: str) -> list[dict[str, str]]:
-        """What reached the API since the last count, kept under `label`."""
-        requests = network_requests(self.driver, self.api)
+    def sent(self, label: str) -> list[str]:
+        """What reached the server since the last count, kept under `label`."""
+        requests = self.log.since_last()
         self.requests[label] = requests
         return requests
 
-    def open_screen(self, name: str) -> None:
+    def open_screen(self, name: str, label: str = "") -> None:
         """Follow the screen's link with the keyboard, as a person tabbing through the page would."""
         self.sent("(between screens)")
         self.driver.execute_script("delete document.body.dataset.ready")
         link = self.driver.find_element(By.CSS_SELECTOR, f'nav a[href="#{name}"]')
         link.send_keys(Keys.ENTER)
         self.until(lambda: self.driver.execute_script("return document.body.dataset.ready") == name, f"screen {name}")
-        self.sent(f"open {name}")
+        self.sent(label or f"open {name}")
+
+    def switch_language(self) -> None:
+        """The language button, then the screen shown again in the other language."""
+        ready = "return document.body.dataset.ready"
+        screen = self.driver.execute_script(ready)
+        self.driver.execute_script("delete document.body.dataset.ready")
+        self.by_id("lang").click()
+        self.until(lambda: self.driver.execute_script(ready) == screen, "the screen again")
 
     def text(self, element_id: str) -> str:
         return self.by_id(element_id).text
@@ -92,9 +101,15 @@ def user_rows(database_url: str, user_id: str) -> dict[str, int]:
     return counts
 
 
+def is_page(logged: str) -> bool:
+    """A logged request (`GET /app.js -> 200`) for one of the web client's own files."""
+    method, target = logged.split()[:2]
+    return method in ("GET", "HEAD") and web_file(urllib.parse.urlsplit(target).path) is not None
+
+
 def test_the_life_of_a_diary_in_korean(browser, site, test_database, artefacts):
     driver, downloads = browser
-    walk = Walk(driver, site["api"], artefacts)
+    walk = Walk(driver, site["log"], artefacts)
     user_id = urllib.parse.quote(NAME, safe="")
 
     # Arrive: the page asks for a name.
@@ -104,18 +119,18 @@ def test_the_life_of_a_diary_in_korean(browser, site, test_database, artefacts):
     walk.shot("sign-in")
     walk.by_id("user").send_keys(NAME, Keys.ENTER)
     walk.until(lambda: driver.execute_script("return document.body.dataset.ready") == "today", "today's screen")
-    walk.sent("open today")
+    walk.sent("arrive, sign in, open today")
     assert walk.text("signed-in") == f"{NAME} 님의 일기"
     assert walk.by_id("records-empty").is_displayed(), walk.error()
     walk.shot("today-empty")
 
     # English too, and back.
-    walk.by_id("lang").click()
+    walk.switch_language()
     assert walk.text("today-h") == "Today's records"
     assert driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
     walk.shot("today-in-english")
-    walk.by_id("lang").click()
-    walk.until(lambda: walk.text("today-h") == "오늘의 기록", "Korean again")
+    walk.switch_language()
+    assert walk.text("today-h") == "오늘의 기록"
     walk.sent("language switch (twice)")
 
     # Two records of the day, as they are typed.
@@ -224,7 +239,7 @@ def test_the_life_of_a_diary_in_korean(browser, site, test_database, artefacts):
     assert walk.error() == ""
     walk.sent("erase me")
     walk.shot("erasing", "status")
-    walk.open_screen("today")
+    walk.open_screen("today", "open today after the erasure")
     assert walk.error() == "이 계정은 지워졌어요."
     page_text = driver.find_element(By.TAG_NAME, "body").text
     assert not any(words in page_text for words in (*RECORDS, TITLE)), page_text
@@ -240,6 +255,15 @@ def test_the_life_of_a_diary_in_korean(browser, site, test_database, artefacts):
                 "reload_ms": {k: round(v, 1) for k, v in page_load.items() if k != "files"},
                 "reload_fetched": page_load["files"],
                 "requests": {k: v for k, v in walk.requests.items() if not k.startswith("(")},
+                "api_calls": {
+                    k: {
+                        "api": sum(not r.startswith("OPTIONS") and not is_page(r) for r in v),
+                        "preflights": sum(r.startswith("OPTIONS") for r in v),
+                        "page_files": sum(is_page(r) for r in v),
+                    }
+                    for k, v in walk.requests.items()
+                    if not k.startswith("(")
+                },
             },
             ensure_ascii=False,
             indent=1,

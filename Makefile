@@ -16,7 +16,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 run: $(VENV)/.installed  ## make run [EVENTS="events/http-api/health.json ..."]
 	$(PY) -m handler.local.invoke $(EVENTS)
 
-dev: $(VENV)/.installed  ## make dev [DEV_PORT=3000 DEV_ARGS=--rest CORS_ALLOW_ORIGINS=http://localhost:5173]
+dev: $(VENV)/.installed  ## make dev [DEV_PORT=3000 DEV_ARGS=--rest CORS_ALLOW_ORIGINS=http://localhost:5173]; the web client at /
 	$(PY) -m handler.local.dev_server $(DEV_ARGS)
 
 # After `sam deploy`, with your own AWS credentials: a throwaway Cognito user walks one record through

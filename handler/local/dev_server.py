@@ -14,6 +14,11 @@ here. CORS is answered as the stack's HTTP API answers it (template.yaml, CorsCo
 origins from CORS_ALLOW_ORIGINS (comma separated; empty: no CORS headers at all), the same
 headers, methods, exposed headers and max age, and `X-User-Id` allowed too, so that a page can
 name its caller. One request at a time, as one Lambda container takes them.
+
+The web client (web/) is served here too: `GET /` is web/index.html and `GET /<name>` any other
+file of web/ (app.js, style.css...), as the stack's distribution would serve them; every other
+path, and every other method, goes to the function. No API route is `/` or ends in a file name
+of web/, so the two never meet.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import sys
 import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 from handler.local.api_events import proxy_event, query_of
@@ -41,6 +47,22 @@ CORS_MAX_AGE_S = 600
 PREFLIGHT_ALLOW_HEADERS = (*CORS_ALLOW_HEADERS, "x-user-id")
 # API Gateway's own payload limit for the HTTP API (10 MB); the function checks its own, smaller one.
 MAX_REQUEST_BYTES = 10 * 1024 * 1024
+WEB_DIR = Path(__file__).resolve().parents[2] / "web"
+WEB_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+}
+# The page's scripts and styles are its own files (no inline code, nothing from elsewhere);
+# pictures come from the bucket's presigned URLs and data from the API, wherever they are.
+WEB_HEADERS = {
+    "content-security-policy": "default-src 'self'; img-src 'self' http: https: blob: data:; connect-src 'self' "
+    "http: https:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "cache-control": "no-cache",
+}
 
 
 class DevServer(ThreadingHTTPServer):
@@ -59,9 +81,20 @@ class _Request(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:  # http.server's names
+        page = web_file(urllib.parse.urlsplit(self.path).path)
+        if page is None:
+            self._serve()
+            return
+        payload = page.read_bytes()
+        headers = {"content-type": WEB_TYPES[page.suffix], **WEB_HEADERS}
+        self._send(200, headers, b"" if self.command == "HEAD" else payload)
+
+    do_HEAD = do_GET
+
+    def do_POST(self) -> None:
         self._serve()
 
-    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_GET
+    do_PUT = do_PATCH = do_DELETE = do_POST
 
     def __getattr__(self, name: str) -> Any:
         # Any other method (TRACE, CONNECT, made-up ones) goes to the function too, which answers
@@ -149,6 +182,16 @@ class _Request(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         sys.stderr.write(f"dev: {self.command} {_request_target(self.path)} -> {args[1] if len(args) > 1 else ''}\n")
+
+
+def web_file(path: str) -> Path | None:
+    """The file of web/ that `path` names (`/` is index.html), or None: only the folder's own files,
+    by their exact names, so that no path reaches anything else on the disk."""
+    if not WEB_DIR.is_dir():
+        return None
+    name = "index.html" if path == "/" else path.removeprefix("/")
+    served = {f.name: f for f in WEB_DIR.iterdir() if f.is_file() and f.suffix in WEB_TYPES}
+    return served.get(name)
 
 
 def _request_target(path: str) -> str:

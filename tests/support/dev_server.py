@@ -9,14 +9,16 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 from tests.support.requests import ROOT
 
 
 @contextlib.contextmanager
-def dev_server(database_url: str, *args: str, **env: str) -> Iterator[str]:
+def dev_server(database_url: str, *args: str, log: Path | None = None, **env: str) -> Iterator[str]:
     """The server on a free port of 127.0.0.1, on `database_url`, with the offline model and its own
-    local S3 and SQS; `args` go to its command line, `env` to its environment. Yields its base URL."""
+    local S3 and SQS; `args` go to its command line, `env` to its environment; its request log
+    (one `dev: METHOD target -> status` line a request) goes to `log`. Yields its base URL."""
     environment = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -26,18 +28,20 @@ def dev_server(database_url: str, *args: str, **env: str) -> Iterator[str]:
         **env,
     }
     environment.pop("IMAGE_BUCKET", None)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "handler.local.dev_server", "--port", "0", *args],
-        cwd=ROOT,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        first = server.stdout.readline() if server.stdout else ""
-        assert first, "the dev server did not start"
-        yield json.loads(first)["listening"]
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with contextlib.ExitStack() as files:
+        stderr = files.enter_context(log.open("a", encoding="utf-8")) if log else subprocess.DEVNULL
+        server = subprocess.Popen(
+            [sys.executable, "-m", "handler.local.dev_server", "--port", "0", *args],
+            cwd=ROOT,
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
+        try:
+            first = server.stdout.readline() if server.stdout else ""
+            assert first, "the dev server did not start"
+            yield json.loads(first)["listening"]
+        finally:
+            server.terminate()
+            server.wait(timeout=10)

@@ -22,6 +22,7 @@ class Services:
 
     @property
     def store(self) -> Store:
+        """The container's one store (its one connection), acting for whom a use case binds it to."""
         return container_store
 
     @classmethod

@@ -106,11 +106,11 @@ def _models(mode: str) -> Iterator[Any]:
 
 def _reset_caches() -> None:
     from handler.aws import client
-    from handler.dal import connection
+    from handler.dal.store import container_store
     from handler.inference import provider
     from handler.settings import get_settings
 
-    connection.close()
+    container_store.close()
     get_settings.cache_clear()
     provider.clear_cache()
     client.cache_clear()
@@ -122,11 +122,11 @@ def run_mode(mode: str) -> dict[str, Any]:
         _reset_caches()
         from handler import migrate
         from handler.agents.question_answerer import offline as offline_answerer
-        from handler.dal import connection
+        from handler.dal.store import container_store
         from handler.inference import offline_embedder
         from tests.support.requests import call
 
-        migrate.migrate()
+        migrate.migrate(container_store)
         embeddings = [0]
         original_embed = offline_embedder.embed
         original_answer = offline_answerer.answer
@@ -179,7 +179,7 @@ def run_mode(mode: str) -> dict[str, Any]:
         finally:
             offline_embedder.embed = original_embed  # type: ignore[assignment]
             offline_answerer.answer = original_answer  # type: ignore[assignment]
-            connection.close()
+            container_store.close()
             os.environ.pop("DATABASE_URL", None)
             _reset_caches()
     return {"mode": mode, "questions": rows}

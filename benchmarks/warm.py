@@ -6,7 +6,7 @@ Measured:
     both the round trip through the emulator and the duration Lambda would report (event out to
     the runtime -> answer in);
   - one insert in this process by each way of talking to PostgreSQL (psycopg2's default, the
-    function's former round trips, handler.dal.connection's transaction() and statement()): what
+    function's former round trips, handler.dal.store's transaction() and a statement of its own): what
     the round trips cost, apart from the function around them.
 """
 
@@ -37,13 +37,13 @@ RECORDS, HEALTH, BARE, FLOOR, RAW = WARM_LANES = (
 
 def insert_paths(n: int) -> dict[str, float]:
     """One record inserted n times by each way of talking to PostgreSQL, taking turns, in this
-    process, on one connection each: what the round trips of handler.dal.connection cost against
+    process, on one connection each: what the round trips of handler.dal.store cost against
     psycopg2's default. Median ms per insert, commit included."""
     import psycopg2
 
     os.environ["DATABASE_URL"] = DATABASE_URL
-    from handler.dal import connection
-    from handler.dal import records as records_dal
+    from handler.dal.records import RecordDraft
+    from handler.dal.store import container_store
     from handler.settings import get_settings
 
     get_settings.cache_clear()
@@ -72,19 +72,23 @@ def insert_paths(n: int) -> dict[str, float]:
             cur.fetchone()
         plain.commit()
 
-    def in_transaction() -> None:  # connection.transaction(): 2
-        with connection.transaction(user) as cur:
-            records_dal.insert(cur, user, uuid.uuid4(), content, dt.date(2026, 11, 25), content)
+    acting = container_store.for_user(user)
 
-    def as_statement() -> None:  # connection.statement(): 1
-        with connection.statement(user) as cur:
-            records_dal.insert(cur, user, uuid.uuid4(), content, dt.date(2026, 11, 25), content)
+    def draft() -> RecordDraft:
+        return RecordDraft(uuid.uuid4(), content, dt.date(2026, 11, 25), content)
+
+    def in_transaction() -> None:  # a transaction(): 2
+        with acting.transaction() as tx:
+            tx.records.insert(draft())
+
+    def as_statement() -> None:  # a statement of its own: 1
+        acting.records.insert(draft())
 
     paths = {
         "psycopg2 default: BEGIN, INSERT, COMMIT": default,
         "before: BEGIN, settings, INSERT, COMMIT": before,
-        "connection.transaction(): settings+BEGIN+INSERT, COMMIT": in_transaction,
-        "connection.statement(): settings+INSERT": as_statement,
+        "store transaction(): settings+BEGIN+INSERT, COMMIT": in_transaction,
+        "store statement: settings+INSERT": as_statement,
     }
     times: dict[str, list[float]] = {name: [] for name in paths}
     try:
@@ -99,7 +103,7 @@ def insert_paths(n: int) -> dict[str, float]:
         plain.commit()
     finally:
         plain.close()
-        connection.close()
+        container_store.close()
     return {name: round(statistics.median(ts) * 1000, 3) for name, ts in times.items()}
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from handler.dal.store import BoundStore, Store, container_store
 from handler.settings import Settings, get_settings
 
 
@@ -18,6 +19,11 @@ class Services:
     @property
     def settings(self) -> Settings:
         return get_settings()
+
+    @property
+    def store(self) -> Store:
+        """The container's one store (its one connection), acting for whom a use case binds it to."""
+        return container_store
 
     @classmethod
     def from_environment(cls) -> Services:
@@ -37,3 +43,8 @@ class Caller:
     @property
     def settings(self) -> Settings:
         return self.services.settings
+
+    @property
+    def store(self) -> BoundStore:
+        """The store acting for this caller: every statement as them, under row-level security."""
+        return self.services.store.for_user(self.user_id)

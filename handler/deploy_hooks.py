@@ -145,14 +145,15 @@ def _remaining_ms(context: Any) -> int | None:
 
 def _migrate_with_retries(context: Any) -> list[str]:
     from handler import migrate
-    from handler.dal.connection import DatabaseUnavailable
+    from handler.dal.store import container_store
+    from handler.errors import DatabaseUnavailable
     from handler.settings import get_settings
 
     statement_budget_ms = get_settings().db_statement_timeout_ms + RETRY_MARGIN_MS
     delay = 1.0
     while True:
         try:
-            return migrate.migrate()
+            return migrate.migrate(container_store)
         except DatabaseUnavailable:
             remaining = _remaining_ms(context)
             if remaining is None or remaining - delay * 1000 < statement_budget_ms:
@@ -335,8 +336,8 @@ def _answer(event: dict[str, Any], context: Any, name: str, work: Work) -> dict[
 
 def _close_connection() -> None:
     try:
-        from handler.dal import connection
+        from handler.dal.store import container_store
 
-        connection.close()
+        container_store.close()
     except Exception:  # noqa: BLE001 - closing is best effort; the answer is already sent
         logger.warning("could not close the database connection")

@@ -17,7 +17,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from handler.dal import connection, login_roles
+from handler.composition import Services
+from handler.dal import login_roles
+from handler.dal.store import Store
 from handler.settings import get_settings
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -39,16 +41,16 @@ def pending_files(applied: set[str]) -> list[Path]:
     return [p for p in sorted(MIGRATIONS_DIR.glob("*.sql")) if p.stem not in applied]
 
 
-def migrate() -> list[str]:
+def migrate(store: Store) -> list[str]:
     """Apply what is missing; return the versions applied by this call."""
-    with connection.transaction(None, bootstrap=True) as cur:
+    with store.bootstrap() as cur:
         cur.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'")
         if cur.fetchone() is None:
             raise PgvectorMissing(NO_PGVECTOR)
         # Session-level lock: held across the per-file transactions below.
         cur.execute("SELECT pg_advisory_lock(%s)", (_LOCK_KEY,))
     try:
-        with connection.transaction(None, bootstrap=True) as cur:
+        with store.bootstrap() as cur:
             cur.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations ("
                 " version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
@@ -57,29 +59,30 @@ def migrate() -> list[str]:
             applied = {row["version"] for row in cur.fetchall()}
         done = []
         for path in pending_files(applied):
-            with connection.transaction(None, bootstrap=True) as cur:
+            with store.bootstrap() as cur:
                 cur.execute(path.read_text(encoding="utf-8"))
                 cur.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (path.stem,))
             done.append(path.stem)
         # Every run, not once: a login's secret may have a new value since the last one.
         logins = login_roles.secrets_of(get_settings())
         if logins:
-            with connection.transaction(None, bootstrap=True) as cur:
+            with store.bootstrap() as cur:
                 login_roles.set_passwords(cur, logins)
         return done
     finally:
-        with connection.transaction(None, bootstrap=True) as cur:
+        with store.bootstrap() as cur:
             cur.execute("SELECT pg_advisory_unlock(%s)", (_LOCK_KEY,))
 
 
 def main() -> int:
+    store = Services.from_environment().store
     try:
-        done = migrate()
+        done = migrate(store)
     except PgvectorMissing as exc:
         print(f"migrate: {exc}", file=sys.stderr)
         return 1
     finally:
-        connection.close()
+        store.close()
     print(f"applied {len(done)} migration(s): {', '.join(done) or 'none pending'}")
     return 0
 

@@ -57,10 +57,10 @@ def before_snapshot() -> None:
     from aws_lambda_powertools.utilities import parameters
 
     from handler import aws, deadline
-    from handler.dal import connection
+    from handler.dal.store import container_store
     from handler.inference import provider
 
-    connection.close()
+    container_store.close()
     parameters.clear_caches()
     provider.clear_cache()
     aws.forget_clients()

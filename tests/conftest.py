@@ -48,20 +48,20 @@ def test_database() -> Iterator[str]:
     saved = {key: os.environ.get(key) for key in [*BASE_ENV, "DATABASE_URL"]}
     os.environ.update(BASE_ENV, DATABASE_URL=url)
     from handler import migrate
-    from handler.dal import connection
+    from handler.dal import store
     from handler.dal.login_roles import APP_LOGIN
     from handler.settings import get_settings
 
     try:
-        migrate.migrate()
+        migrate.migrate(store.container_store)
         # The superuser migrated; the function logs in as its own login, as in AWS (the `db`
         # fixture and `url` stay the superuser's, to see what the function stored).
-        connection.close()
+        store.container_store.close()
         os.environ["DATABASE_URL"] = login_url(url, APP_LOGIN)
         get_settings.cache_clear()
         yield url
     finally:
-        connection.close()
+        store.container_store.close()
         with admin.cursor() as cur:
             cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()

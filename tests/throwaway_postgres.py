@@ -45,17 +45,17 @@ def migrate(url: str) -> None:
     import os
 
     from handler import migrate as migrations
-    from handler.dal import connection
+    from handler.dal import store
     from handler.settings import get_settings
 
     saved = os.environ.get("DATABASE_URL")
-    connection.close()
+    store.container_store.close()
     os.environ["DATABASE_URL"] = url
     get_settings.cache_clear()
     try:
-        migrations.migrate()
+        migrations.migrate(store.container_store)
     finally:
-        connection.close()
+        store.container_store.close()
         if saved is None:
             os.environ.pop("DATABASE_URL", None)
         else:

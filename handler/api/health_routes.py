@@ -5,7 +5,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from handler.api import identity
 from handler.api.errors import documented
-from handler.dal import connection
+from handler.dal.store import container_store
 from handler.errors import RETRY_AFTER_S, DatabaseUnavailable, DeadlineExceeded
 
 router = Router()
@@ -22,7 +22,7 @@ router = Router()
 @identity.public
 def health() -> Response[dict]:
     try:
-        connection.ping()
+        container_store.ping()
     except (DatabaseUnavailable, DeadlineExceeded):
         return Response(
             status_code=503,

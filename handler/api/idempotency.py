@@ -71,6 +71,7 @@ def _remembering() -> tuple:
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 
     from handler.dal.idempotency import PostgresPersistenceLayer
+    from handler.dal.store import container_store
 
     config = IdempotencyConfig(
         event_key_jmespath="[user, route, key]",
@@ -78,7 +79,9 @@ def _remembering() -> tuple:
         expires_after_seconds=KEY_LIFETIME_S,
     )
 
-    @idempotent_function(data_keyword_argument="request", config=config, persistence_store=PostgresPersistenceLayer())
+    @idempotent_function(
+        data_keyword_argument="request", config=config, persistence_store=PostgresPersistenceLayer(container_store)
+    )
     def first_response(request: dict, app: ApiGatewayResolver, next_middleware: NextMiddleware) -> dict:
         response = next_middleware(app)
         if not 200 <= response.status_code < 300:

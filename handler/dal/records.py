@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 
+from handler.dal.repository import Repository
 from handler.models import Record
 
 _COLUMNS = "id, content, record_date, created_at"
@@ -22,186 +24,218 @@ def vector_literal(vector: list[float] | None) -> str | None:
     return None if vector is None else "[" + ",".join(f"{x:.7g}" for x in vector) + "]"
 
 
-def insert(
-    cur,
-    user_id: str,
-    record_id: uuid.UUID,
-    content: str,
-    record_date: dt.date,
-    search_document: str,
-    embedding: list[float] | None = None,
-) -> Record:
-    """`embedding` None: none is stored (the backfill fills it)."""
-    cur.execute(
-        "INSERT INTO records (id, user_id, content, record_date, search_terms, embedding)"
-        f" VALUES (%s, %s, %s, %s, to_tsvector('simple', %s), %s::vector) RETURNING {_COLUMNS}",
-        (str(record_id), user_id, content, record_date, search_document, vector_literal(embedding)),
-    )
-    return Record.model_validate(cur.fetchone())
+@dataclass(frozen=True)
+class RecordDraft:
+    """A record to store: `search_document` its text as indexed for search (handler.search_terms);
+    `embedding` None when the model gave none (the backfill fills it)."""
+
+    id: uuid.UUID
+    content: str
+    record_date: dt.date
+    search_document: str
+    embedding: list[float] | None = None
 
 
-def search(
-    cur,
-    user_id: str,
-    terms: list[str],
-    period: tuple[dt.date, dt.date] | None,
-    limit: int,
-    meaning: list[float] | None = None,
-) -> list[Record]:
-    """The owner's records, best first. By words: ranked by how many of `terms` they hold. With
-    `meaning` (the question's embedding) also by closeness of meaning, the two rankings fused
-    (reciprocal rank fusion), so that a record found by either comes up. Within `period` every
-    record qualifies; without one, those matching a term or, with `meaning`, those nearest in
-    meaning (all of the owner's records that have an embedding, best first)."""
-    query = _ANY_TERM
-    start, end = period or (None, None)
-    params = {"terms": terms, "user_id": user_id, "start": start, "end": end, "limit": limit}
-    if meaning is None:
-        scope = "record_date BETWEEN %(start)s AND %(end)s" if period else f"search_terms @@ {query}"
-        cur.execute(
-            f"SELECT {_COLUMNS} FROM records WHERE user_id = %(user_id)s AND {scope}"
-            f" ORDER BY ts_rank(search_terms, {query}) DESC, record_date DESC, created_at DESC LIMIT %(limit)s",
-            params,
+@dataclass(frozen=True)
+class RecordChange:
+    """A record's new text and/or day; a new text comes with its search document and embedding."""
+
+    content: str | None = None
+    record_date: dt.date | None = None
+    search_document: str | None = None
+    embedding: list[float] | None = None
+
+
+@dataclass(frozen=True)
+class UnembeddedRecord:
+    """A record of any user with no embedding yet (the backfill's)."""
+
+    id: uuid.UUID
+    content: str
+
+
+class Records(Repository):
+    def insert(self, draft: RecordDraft) -> Record:
+        with self._unit() as cur:
+            cur.execute(
+                "INSERT INTO records (id, user_id, content, record_date, search_terms, embedding)"
+                f" VALUES (%s, %s, %s, %s, to_tsvector('simple', %s), %s::vector) RETURNING {_COLUMNS}",
+                (
+                    str(draft.id),
+                    self._user_id,
+                    draft.content,
+                    draft.record_date,
+                    draft.search_document,
+                    vector_literal(draft.embedding),
+                ),
+            )
+            return Record.model_validate(cur.fetchone())
+
+    def search(
+        self,
+        terms: list[str],
+        period: tuple[dt.date, dt.date] | None,
+        limit: int,
+        meaning: list[float] | None = None,
+    ) -> list[Record]:
+        """The owner's records, best first. By words: ranked by how many of `terms` they hold. With
+        `meaning` (the question's embedding) also by closeness of meaning, the two rankings fused
+        (reciprocal rank fusion), so that a record found by either comes up. Within `period` every
+        record qualifies; without one, those matching a term or, with `meaning`, those nearest in
+        meaning (all of the owner's records that have an embedding, best first)."""
+        query = _ANY_TERM
+        start, end = period or (None, None)
+        params = {"terms": terms, "user_id": self._user_id, "start": start, "end": end, "limit": limit}
+        if meaning is None:
+            scope = "record_date BETWEEN %(start)s AND %(end)s" if period else f"search_terms @@ {query}"
+            with self._unit() as cur:
+                cur.execute(
+                    f"SELECT {_COLUMNS} FROM records WHERE user_id = %(user_id)s AND {scope}"
+                    f" ORDER BY ts_rank(search_terms, {query}) DESC, record_date DESC, created_at DESC"
+                    " LIMIT %(limit)s",
+                    params,
+                )
+                return [Record.model_validate(row) for row in cur.fetchall()]
+        scope = (
+            "record_date BETWEEN %(start)s AND %(end)s"
+            if period
+            else f"(search_terms @@ {query} OR embedding IS NOT NULL)"
         )
-        return [Record.model_validate(row) for row in cur.fetchall()]
-    scope = (
-        "record_date BETWEEN %(start)s AND %(end)s" if period else f"(search_terms @@ {query} OR embedding IS NOT NULL)"
-    )
-    cur.execute(
-        f"WITH found AS (SELECT {_COLUMNS}, search_terms @@ {query} AS by_words,"
-        f" ts_rank(search_terms, {query}) AS words, embedding <=> %(meaning)s::vector AS distance"
-        f" FROM records WHERE user_id = %(user_id)s AND {scope}),"
-        " ranked AS (SELECT *, rank() OVER (ORDER BY words DESC) AS words_rank,"
-        " rank() OVER (ORDER BY distance NULLS LAST) AS meaning_rank FROM found)"
-        f" SELECT {_COLUMNS} FROM ranked"
-        f" ORDER BY (CASE WHEN by_words THEN 1.0 / ({_RRF_K} + words_rank) ELSE 0 END)"
-        f" + (CASE WHEN distance IS NOT NULL THEN 1.0 / ({_RRF_K} + meaning_rank) ELSE 0 END) DESC,"
-        " record_date DESC, created_at DESC LIMIT %(limit)s",
-        {**params, "meaning": vector_literal(meaning)},
-    )
-    return [Record.model_validate(row) for row in cur.fetchall()]
+        with self._unit() as cur:
+            cur.execute(
+                f"WITH found AS (SELECT {_COLUMNS}, search_terms @@ {query} AS by_words,"
+                f" ts_rank(search_terms, {query}) AS words, embedding <=> %(meaning)s::vector AS distance"
+                f" FROM records WHERE user_id = %(user_id)s AND {scope}),"
+                " ranked AS (SELECT *, rank() OVER (ORDER BY words DESC) AS words_rank,"
+                " rank() OVER (ORDER BY distance NULLS LAST) AS meaning_rank FROM found)"
+                f" SELECT {_COLUMNS} FROM ranked"
+                f" ORDER BY (CASE WHEN by_words THEN 1.0 / ({_RRF_K} + words_rank) ELSE 0 END)"
+                f" + (CASE WHEN distance IS NOT NULL THEN 1.0 / ({_RRF_K} + meaning_rank) ELSE 0 END) DESC,"
+                " record_date DESC, created_at DESC LIMIT %(limit)s",
+                {**params, "meaning": vector_literal(meaning)},
+            )
+            return [Record.model_validate(row) for row in cur.fetchall()]
 
+    def matching(self, terms: list[str], period: tuple[dt.date, dt.date] | None, limit: int) -> list[Record]:
+        """The owner's records holding any of `terms` (within `period`), most matching first, then newest."""
+        start, end = period or (dt.date.min, dt.date.max)
+        with self._unit() as cur:
+            cur.execute(
+                f"SELECT {_COLUMNS} FROM records WHERE user_id = %(user_id)s AND search_terms @@ {_ANY_TERM}"
+                " AND record_date BETWEEN %(start)s AND %(end)s"
+                f" ORDER BY ts_rank(search_terms, {_ANY_TERM}) DESC, record_date DESC, created_at DESC"
+                " LIMIT %(limit)s",
+                {"terms": terms, "user_id": self._user_id, "start": start, "end": end, "limit": limit},
+            )
+            return [Record.model_validate(row) for row in cur.fetchall()]
 
-def matching(cur, user_id: str, terms: list[str], period: tuple[dt.date, dt.date] | None, limit: int) -> list[Record]:
-    """The owner's records holding any of `terms` (within `period`), most matching first, then newest."""
-    start, end = period or (dt.date.min, dt.date.max)
-    cur.execute(
-        f"SELECT {_COLUMNS} FROM records WHERE user_id = %(user_id)s AND search_terms @@ {_ANY_TERM}"
-        " AND record_date BETWEEN %(start)s AND %(end)s"
-        f" ORDER BY ts_rank(search_terms, {_ANY_TERM}) DESC, record_date DESC, created_at DESC LIMIT %(limit)s",
-        {"terms": terms, "user_id": user_id, "start": start, "end": end, "limit": limit},
-    )
-    return [Record.model_validate(row) for row in cur.fetchall()]
+    def exists(self, period: tuple[dt.date, dt.date] | None) -> bool:
+        """Whether the owner has any record (within `period`)."""
+        start, end = period or (dt.date.min, dt.date.max)
+        with self._unit() as cur:
+            cur.execute(
+                "SELECT EXISTS (SELECT 1 FROM records WHERE user_id = %s AND record_date BETWEEN %s AND %s) AS found",
+                (self._user_id, start, end),
+            )
+            row = cur.fetchone()
+        return bool(row and row["found"])
 
+    def latest(self, limit: int) -> list[Record]:
+        """The owner's most recent records, newest first."""
+        with self._unit() as cur:
+            cur.execute(
+                f"SELECT {_COLUMNS} FROM records WHERE user_id = %s"
+                " ORDER BY record_date DESC, created_at DESC LIMIT %s",
+                (self._user_id, limit),
+            )
+            return [Record.model_validate(row) for row in cur.fetchall()]
 
-def exists(cur, user_id: str, period: tuple[dt.date, dt.date] | None) -> bool:
-    """Whether the owner has any record (within `period`)."""
-    start, end = period or (dt.date.min, dt.date.max)
-    cur.execute(
-        "SELECT EXISTS (SELECT 1 FROM records WHERE user_id = %s AND record_date BETWEEN %s AND %s) AS found",
-        (user_id, start, end),
-    )
-    row = cur.fetchone()
-    return bool(row and row["found"])
+    def without_embedding(self, limit: int) -> list[UnembeddedRecord]:
+        """Records of any user that have no embedding yet (as diary_backfill)."""
+        with self._unit() as cur:
+            cur.execute("SELECT id, content FROM records WHERE embedding IS NULL LIMIT %s", (limit,))
+            return [UnembeddedRecord(**row) for row in cur.fetchall()]
 
+    def set_embedding(self, record: UnembeddedRecord, embedding: list[float]) -> None:
+        """As diary_backfill: the only column it may write."""
+        with self._unit() as cur:
+            cur.execute(
+                "UPDATE records SET embedding = %s::vector WHERE id = %s", (vector_literal(embedding), str(record.id))
+            )
 
-def latest(cur, user_id: str, limit: int) -> list[Record]:
-    """The owner's most recent records, newest first."""
-    cur.execute(
-        f"SELECT {_COLUMNS} FROM records WHERE user_id = %s ORDER BY record_date DESC, created_at DESC LIMIT %s",
-        (user_id, limit),
-    )
-    return [Record.model_validate(row) for row in cur.fetchall()]
+    def list_between(
+        self,
+        date_from: dt.date,
+        date_to: dt.date,
+        limit: int,
+        after: tuple[dt.date, dt.datetime, uuid.UUID] | None = None,
+    ) -> list[Record]:
+        """Records in [date_from, date_to] in the order they were jotted down, resuming after `after`."""
+        keyset = "AND (record_date, created_at, id) > (%s, %s, %s)" if after else ""
+        params: tuple = (self._user_id, date_from, date_to)
+        if after:
+            params += (after[0], after[1], str(after[2]))
+        with self._unit() as cur:
+            cur.execute(
+                f"SELECT {_COLUMNS} FROM records"
+                f" WHERE user_id = %s AND record_date BETWEEN %s AND %s {keyset}"
+                " ORDER BY record_date, created_at, id LIMIT %s",
+                (*params, limit),
+            )
+            return [Record.model_validate(row) for row in cur.fetchall()]
 
+    def spread_between(self, date_from: dt.date, date_to: dt.date, per_day: int) -> tuple[list[Record], int]:
+        """At most `per_day` records of each day in [date_from, date_to], spread evenly over the day
+        (every k-th in the order jotted down, k the day's count over `per_day` rounded up), in that
+        order; and how many records the period holds in all. A day never loses all of its records."""
+        with self._unit() as cur:
+            cur.execute(
+                f"SELECT {_COLUMNS}, total FROM ("
+                f" SELECT {_COLUMNS}, count(*) OVER () AS total,"
+                " row_number() OVER (PARTITION BY record_date ORDER BY created_at, id) - 1 AS i,"
+                " count(*) OVER (PARTITION BY record_date) AS n"
+                " FROM records WHERE user_id = %s AND record_date BETWEEN %s AND %s) AS day"
+                " WHERE i %% ceil(n::numeric / %s)::int = 0 ORDER BY record_date, created_at, id",
+                (self._user_id, date_from, date_to, per_day),
+            )
+            rows = cur.fetchall()
+        return [Record.model_validate(row) for row in rows], rows[0]["total"] if rows else 0
 
-def without_embedding(cur, limit: int) -> list[tuple[uuid.UUID, str]]:
-    """(id, content) of records of any user that have no embedding yet (as diary_backfill)."""
-    cur.execute("SELECT id, content FROM records WHERE embedding IS NULL LIMIT %s", (limit,))
-    return [(row["id"], row["content"]) for row in cur.fetchall()]
+    def delete(self, record_id: uuid.UUID) -> bool:
+        with self._unit() as cur:
+            cur.execute("DELETE FROM records WHERE id = %s AND user_id = %s", (str(record_id), self._user_id))
+            return cur.rowcount == 1
 
+    def update(self, record_id: uuid.UUID, change: RecordChange) -> Record | None:
+        """Change a record's text and/or day; a new text gets its search terms and embedding (or none,
+        for the backfill) in the same statement, so the index never describes an old text."""
+        sets: list[str] = []
+        params: list[object] = []
+        if change.content is not None:
+            sets += ["content = %s", "search_terms = to_tsvector('simple', %s)", "embedding = %s::vector"]
+            params += [change.content, change.search_document, vector_literal(change.embedding)]
+        if change.record_date is not None:
+            sets.append("record_date = %s")
+            params.append(change.record_date)
+        with self._unit() as cur:
+            cur.execute(
+                f"UPDATE records SET {', '.join(sets)} WHERE id = %s AND user_id = %s RETURNING {_COLUMNS}",
+                (*params, str(record_id), self._user_id),
+            )
+            row = cur.fetchone()
+        return None if row is None else Record.model_validate(row)
 
-def set_embedding(cur, record_id: uuid.UUID, embedding: list[float]) -> None:
-    """As diary_backfill: the only column it may write."""
-    cur.execute("UPDATE records SET embedding = %s::vector WHERE id = %s", (vector_literal(embedding), str(record_id)))
+    def of_user(self) -> list[Record]:
+        """Every record of the owner, in the order they were jotted down (the export)."""
+        with self._unit() as cur:
+            cur.execute(
+                f"SELECT {_COLUMNS} FROM records WHERE user_id = %s ORDER BY record_date, created_at, id",
+                (self._user_id,),
+            )
+            return [Record.model_validate(row) for row in cur.fetchall()]
 
-
-def list_between(
-    cur,
-    user_id: str,
-    date_from: dt.date,
-    date_to: dt.date,
-    limit: int,
-    after: tuple[dt.date, dt.datetime, uuid.UUID] | None = None,
-) -> list[Record]:
-    """Records in [date_from, date_to] in the order they were jotted down, resuming after `after`."""
-    keyset = "AND (record_date, created_at, id) > (%s, %s, %s)" if after else ""
-    params: tuple = (user_id, date_from, date_to)
-    if after:
-        params += (after[0], after[1], str(after[2]))
-    cur.execute(
-        f"SELECT {_COLUMNS} FROM records"
-        f" WHERE user_id = %s AND record_date BETWEEN %s AND %s {keyset}"
-        " ORDER BY record_date, created_at, id LIMIT %s",
-        (*params, limit),
-    )
-    return [Record.model_validate(row) for row in cur.fetchall()]
-
-
-def spread_between(cur, user_id: str, date_from: dt.date, date_to: dt.date, per_day: int) -> tuple[list[Record], int]:
-    """At most `per_day` records of each day in [date_from, date_to], spread evenly over the day
-    (every k-th in the order jotted down, k the day's count over `per_day` rounded up), in that
-    order; and how many records the period holds in all. A day never loses all of its records."""
-    cur.execute(
-        f"SELECT {_COLUMNS}, total FROM ("
-        f" SELECT {_COLUMNS}, count(*) OVER () AS total,"
-        " row_number() OVER (PARTITION BY record_date ORDER BY created_at, id) - 1 AS i,"
-        " count(*) OVER (PARTITION BY record_date) AS n"
-        " FROM records WHERE user_id = %s AND record_date BETWEEN %s AND %s) AS day"
-        " WHERE i %% ceil(n::numeric / %s)::int = 0 ORDER BY record_date, created_at, id",
-        (user_id, date_from, date_to, per_day),
-    )
-    rows = cur.fetchall()
-    return [Record.model_validate(row) for row in rows], rows[0]["total"] if rows else 0
-
-
-def delete(cur, user_id: str, record_id: uuid.UUID) -> bool:
-    cur.execute("DELETE FROM records WHERE id = %s AND user_id = %s", (str(record_id), user_id))
-    return cur.rowcount == 1
-
-
-def update(
-    cur,
-    user_id: str,
-    record_id: uuid.UUID,
-    content: str | None,
-    record_date: dt.date | None,
-    search_document: str | None,
-    embedding: list[float] | None = None,
-) -> Record | None:
-    """Change a record's text and/or day; a new text gets its search terms and embedding (or none,
-    for the backfill) in the same statement, so the index never describes an old text."""
-    sets: list[str] = []
-    params: list[object] = []
-    if content is not None:
-        sets += ["content = %s", "search_terms = to_tsvector('simple', %s)", "embedding = %s::vector"]
-        params += [content, search_document, vector_literal(embedding)]
-    if record_date is not None:
-        sets.append("record_date = %s")
-        params.append(record_date)
-    cur.execute(
-        f"UPDATE records SET {', '.join(sets)} WHERE id = %s AND user_id = %s RETURNING {_COLUMNS}",
-        (*params, str(record_id), user_id),
-    )
-    row = cur.fetchone()
-    return None if row is None else Record.model_validate(row)
-
-
-def of_user(cur, user_id: str) -> list[Record]:
-    """Every record of the owner, in the order they were jotted down (the export)."""
-    cur.execute(f"SELECT {_COLUMNS} FROM records WHERE user_id = %s ORDER BY record_date, created_at, id", (user_id,))
-    return [Record.model_validate(row) for row in cur.fetchall()]
-
-
-def erase_user(cur, user_id: str) -> int:
-    cur.execute("DELETE FROM records WHERE user_id = %s", (user_id,))
-    return cur.rowcount
+    def erase(self) -> int:
+        """Every record of the owner."""
+        with self._unit() as cur:
+            cur.execute("DELETE FROM records WHERE user_id = %s", (self._user_id,))
+            return cur.rowcount

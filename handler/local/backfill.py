@@ -23,24 +23,25 @@ def main() -> int:
     os.environ.setdefault("MODEL_PROVIDER", "offline")
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     from handler import migrate
-    from handler.dal import connection
+    from handler.composition import Services
     from handler.dal.login_roles import BACKFILL_LOGIN
     from handler.logic import embedding_index
     from handler.settings import get_settings
 
-    migrate.migrate()
+    services = Services.from_environment()
+    migrate.migrate(services.store)
     # Migrated as DATABASE_URL's user; embedded as the backfill's own login, as in AWS.
-    connection.close()
+    services.store.close()
     os.environ["DATABASE_URL"] = login_url(admin_url, BACKFILL_LOGIN)
     get_settings.cache_clear()
     total = {"records": 0, "diaries": 0, "failed": 0}
     while True:
-        done = embedding_index.backfill()
+        done = embedding_index.backfill(services)
         for key, value in done.items():
             total[key] += value
         if done["records"] + done["diaries"] == 0:
             break
-    connection.close()
+    services.store.close()
     print(json.dumps(total))
     return 0
 

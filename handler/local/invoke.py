@@ -70,13 +70,13 @@ def start_local_services() -> None:
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
         aws_stand_ins.start_s3_and_sqs()
     from handler import migrate
-    from handler.dal import connection
     from handler.dal.login_roles import APP_LOGIN
+    from handler.dal.store import container_store
     from handler.settings import get_settings
 
-    migrate.migrate()
+    migrate.migrate(container_store)
     # Migrated as DATABASE_URL's user; the function logs in as its own login, as in AWS.
-    connection.close()
+    container_store.close()
     os.environ["DATABASE_URL"] = login_url(os.environ["DATABASE_URL"], APP_LOGIN)
     get_settings.cache_clear()
 

@@ -12,11 +12,8 @@ import datetime as dt
 from handler.agents.diary_writer import agent as diary_writer
 from handler.aws import object_store
 from handler.composition import Caller
-from handler.dal import connection
-from handler.dal import diaries as diaries_dal
-from handler.dal import idempotency as idempotency_dal
-from handler.dal import images as images_dal
-from handler.dal import records as records_dal
+from handler.dal.diaries import DiaryDraft, OwnDiary
+from handler.dal.idempotency import resource
 from handler.errors import Conflict, NotFound, Unprocessable
 from handler.logic import calendar, cursors, embedding_index, prompt_fit, quotas
 from handler.models import Diary, DiaryPage, LeftOut
@@ -35,14 +32,11 @@ def write_diary(caller: Caller, day: dt.date, temperature: float | None = None, 
     A day with more than PROMPT_TOKENS_DIARY holds is trimmed (handler.logic.prompt_fit): every
     record kept, the longest shortened first, then records spread over the day; `left_out` says so,
     and `record_ids` are the records the model was shown."""
-    user_id = caller.user_id
-    with connection.statement(user_id) as cur:
-        records, total = records_dal.spread_between(cur, user_id, day, day, MAX_READ)
+    records, total = caller.store.records.spread_between(day, day, MAX_READ)
     if not records:
         raise Unprocessable(f"there are no records on {day.isoformat()} to write a diary from", code="no_records")
     if not overwrite:
-        with connection.statement(user_id) as cur:
-            existing = diaries_dal.get(cur, user_id, day)
+        existing = caller.store.diaries.get(day)
         if existing is not None and existing.edited:
             raise Conflict(_EDITED.format(day=day.isoformat()), code="diary_edited")
     times = [calendar.local_time(r.created_at) for r in records]
@@ -59,19 +53,16 @@ def write_diary(caller: Caller, day: dt.date, temperature: float | None = None, 
     # Records past the read cap were never offered either.
     left_out = fitted.left_out + LeftOut(omitted_records=total - len(records))
     embedding = embedding_index.for_storage(f"{answer.output.title}\n{answer.output.content}")
-    with connection.statement(user_id) as cur:
-        diary = diaries_dal.upsert(
-            cur,
-            user_id,
-            day,
-            answer.output.title,
-            answer.output.content,
-            answer.model,
-            [records[i].id for i, _ in shown],
-            embedding,
-            overwrite_edited=overwrite,
-            left_out=left_out,
-        )
+    draft = DiaryDraft(
+        day=day,
+        title=answer.output.title,
+        content=answer.output.content,
+        model=answer.model,
+        record_ids=[records[i].id for i, _ in shown],
+        embedding=embedding,
+        left_out=left_out,
+    )
+    diary = caller.store.diaries.upsert(draft, overwrite_edited=overwrite)
     if diary is None:  # the user edited it while the model was writing
         raise Conflict(_EDITED.format(day=day.isoformat()), code="diary_edited")
     return diary
@@ -79,16 +70,12 @@ def write_diary(caller: Caller, day: dt.date, temperature: float | None = None, 
 
 def put_diary(caller: Caller, day: dt.date, title: str, content: str, tags: list[str]) -> tuple[Diary, bool]:
     """The user's own diary for the day, replacing what is there; (the diary, whether it is new)."""
-    user_id = caller.user_id
     embedding = embedding_index.for_storage(f"{title}\n{content}")
-    with connection.statement(user_id) as cur:
-        return diaries_dal.put(cur, user_id, day, title, content, tags, embedding)
+    return caller.store.diaries.put(OwnDiary(day, title, content, tags, embedding))
 
 
 def get_diary(caller: Caller, day: dt.date) -> Diary:
-    user_id = caller.user_id
-    with connection.statement(user_id) as cur:
-        diary = diaries_dal.get(cur, user_id, day)
+    diary = caller.store.diaries.get(day)
     if diary is None:
         raise NotFound(f"no diary for {day.isoformat()}")
     return diary
@@ -103,13 +90,11 @@ def list_diaries(
     cursor: str | None = None,
 ) -> DiaryPage:
     """Oldest first; `from` and `to` each optional: without them, every diary, page by page."""
-    user_id = caller.user_id
     if date_from and date_to and date_to < date_from:
         raise Unprocessable("`to` must not be before `from`", code="invalid_range")
     after = cursors.decode(cursor, dt.date.fromisoformat)[0] if cursor else None
-    with connection.statement(user_id) as cur:
-        # One extra row tells whether another page exists without a COUNT.
-        rows = diaries_dal.page(cur, user_id, date_from, date_to, tag, limit + 1, after)
+    # One extra row tells whether another page exists without a COUNT.
+    rows = caller.store.diaries.page(date_from, date_to, tag, limit + 1, after)
     items = rows[:limit]
     next_cursor = cursors.encode(items[-1].date.isoformat()) if len(rows) > limit else None
     return DiaryPage(items=items, next_cursor=next_cursor)
@@ -120,12 +105,11 @@ def delete_diary(caller: Caller, day: dt.date) -> None:
     first, inside the transaction that deletes the rows: when S3 fails nothing is deleted (503,
     retry); when the commit fails the rows are still there to delete again, and every S3 delete is
     safe to repeat."""
-    user_id = caller.user_id
-    with connection.transaction(user_id) as cur:
-        pictures = images_dal.delete_for_day(cur, user_id, day)
-        if not diaries_dal.delete(cur, user_id, day):
+    with caller.store.transaction() as tx:
+        pictures = tx.images.delete_for_day(day)
+        if not tx.diaries.delete(day):
             raise NotFound(f"no diary for {day.isoformat()}")
-        idempotency_dal.forget(cur, user_id, idempotency_dal.resource("diaries", day.isoformat()))
+        tx.remembered.forget(resource("diaries", day.isoformat()))
         for image_id, key in pictures:
-            idempotency_dal.forget(cur, user_id, idempotency_dal.resource("images", image_id))
+            tx.remembered.forget(resource("images", image_id))
             object_store.delete_everything(key)

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger
 
-from handler.dal import connection
-from handler.dal import diaries as diaries_dal
-from handler.dal import records as records_dal
+from handler.composition import Services
 from handler.deadline import seconds_left
 from handler.errors import DeadlineExceeded
 from handler.inference import embeddings
@@ -35,32 +33,29 @@ def for_question(question: str) -> list[float] | None:
     return embeddings.embed(question, "query")
 
 
-def backfill(batch: int = BATCH) -> dict[str, int]:
-    """Embed up to `batch` records and `batch` diaries that have no embedding, while time lasts.
-    A row whose embedding fails again stays as it is, for the next run."""
+def backfill(services: Services, batch: int = BATCH) -> dict[str, int]:
+    """Embed up to `batch` records and `batch` diaries that have no embedding, while time lasts,
+    as diary_backfill. A row whose embedding fails again stays as it is, for the next run."""
     done = {"records": 0, "diaries": 0, "failed": 0}
-    with connection.statement(None, role=connection.BACKFILL_ROLE) as cur:
-        records = records_dal.without_embedding(cur, batch)
-    with connection.statement(None, role=connection.BACKFILL_ROLE) as cur:
-        diaries = diaries_dal.without_embedding(cur, batch)
+    store = services.store.as_backfill()
+    records = store.records.without_embedding(batch)
+    diaries = store.diaries.without_embedding(batch)
     try:
-        for record_id, content in records:
+        for record in records:
             seconds_left(ROW_MARGIN_S)
-            vector = embeddings.embed(content, "document")
+            vector = embeddings.embed(record.content, "document")
             if vector is None:
                 done["failed"] += 1
                 continue
-            with connection.statement(None, role=connection.BACKFILL_ROLE) as cur:
-                records_dal.set_embedding(cur, record_id, vector)
+            store.records.set_embedding(record, vector)
             done["records"] += 1
-        for user_id, day, text in diaries:
+        for diary in diaries:
             seconds_left(ROW_MARGIN_S)
-            vector = embeddings.embed(text, "document")
+            vector = embeddings.embed(diary.text, "document")
             if vector is None:
                 done["failed"] += 1
                 continue
-            with connection.statement(None, role=connection.BACKFILL_ROLE) as cur:
-                diaries_dal.set_embedding(cur, user_id, day, vector)
+            store.diaries.set_embedding(diary, vector)
             done["diaries"] += 1
     except DeadlineExceeded:
         logger.info("backfill stopped for time; the next run goes on", extra=done)

@@ -29,8 +29,6 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from handler.aws import user_pool
 from handler.composition import Caller, Services
-from handler.dal import connection
-from handler.dal import erasures as erasures_dal
 from handler.errors import AccountErased, AwsUnavailable
 from handler.logic import jobs, user_data
 from handler.models import Erasure
@@ -57,9 +55,7 @@ def subject_of(user_id: str) -> str:
 
 def refuse_if_erased(caller: Caller) -> None:
     """Raise AccountErased when the user's erasure was asked for or is done."""
-    user_id = caller.user_id
-    with connection.statement(None) as cur:
-        state = erasures_dal.status(cur, subject_of(user_id))
+    state = caller.services.store.as_service().erasures.status(subject_of(caller.user_id))
     if state == "pending":
         raise AccountErased("this account is being erased", code="account_erasing")
     if state == "done":
@@ -69,9 +65,7 @@ def refuse_if_erased(caller: Caller) -> None:
 def request(caller: Caller) -> Erasure:
     """Record the erasure, then queue it (or run it, without a queue). Once recorded it cannot be lost:
     a send that fails is left to the schedule, and the caller is still told `erasing`."""
-    user_id = caller.user_id
-    with connection.statement(None) as cur:
-        state = erasures_dal.ask(cur, subject_of(user_id), user_id)
+    state = caller.services.store.as_service().erasures.ask(subject_of(caller.user_id), caller.user_id)
     queue_url = get_settings().erasure_queue_url
     try:
         queued = _submit(queue_url, caller)
@@ -91,19 +85,18 @@ def _submit(queue_url: str | None, caller: Caller) -> bool:
 def run(caller: Caller) -> None:
     """The erasure job. It never fails for good: a fault raises, the queue delivers it again, and
     after the dead-letter queue the schedule does."""
-    user_id = caller.user_id
-    with connection.statement(None) as cur:
-        # Recorded already, unless the message was queued by the release before the table (on the
-        # job queue, which the worker still reads): then from now on it is refused and re-driven too.
-        erasures_dal.ask(cur, subject_of(user_id), user_id)
+    erasures = caller.services.store.as_service().erasures
+    subject = subject_of(caller.user_id)
+    # Recorded already, unless the message was queued by the release before the table (on the
+    # job queue, which the worker still reads): then from now on it is refused and re-driven too.
+    erasures.ask(subject, caller.user_id)
     erased = user_data.erase(caller)
     pool_id = get_settings().user_pool_id
     if pool_id:
-        erased["accounts"] = user_pool.sign_out_and_delete(pool_id, user_id)
+        erased["accounts"] = user_pool.sign_out_and_delete(pool_id, caller.user_id)
     else:
         logger.info("no user pool configured: no account to delete")
-    with connection.statement(None) as cur:
-        erasures_dal.complete(cur, subject_of(user_id), erased)
+    erasures.complete(subject, erased)
     logger.info("erased a user's data", extra=erased)
 
 
@@ -111,12 +104,11 @@ def redrive(services: Services) -> dict[str, int]:
     """The schedule's job: send again every erasure pending since RESEND_AFTER, and count those past
     the deadline (OverdueErasures, always emitted, so that its alarm sees a value on every run)."""
     settings = get_settings()
-    with connection.statement(None) as cur:
-        unsent = erasures_dal.take_unsent(cur, RESEND_AFTER, RESEND_BATCH)
+    erasures = services.store.as_service().erasures
+    unsent = erasures.take_unsent(RESEND_AFTER, RESEND_BATCH)
     for pending in unsent:
         _submit(settings.erasure_queue_url, services.acting_for(pending.user_id))
-    with connection.statement(None) as cur:
-        overdue = erasures_dal.overdue(cur, dt.timedelta(hours=settings.erasure_deadline_hours))
+    overdue = erasures.overdue(dt.timedelta(hours=settings.erasure_deadline_hours))
     metrics.add_metric(name=OVERDUE_METRIC, unit=MetricUnit.Count, value=overdue)
     done = {"sent_again": len(unsent), "overdue": overdue}
     (logger.error if overdue else logger.info)("erasures re-driven", extra=done)

@@ -10,11 +10,8 @@ import uuid
 from handler.agents.image_prompter import agent as image_prompter
 from handler.aws import object_store
 from handler.composition import Caller
-from handler.dal import connection
-from handler.dal import diaries as diaries_dal
-from handler.dal import idempotency as idempotency_dal
-from handler.dal import images as images_dal
-from handler.dal.images import StoredImage
+from handler.dal.idempotency import resource
+from handler.dal.images import ImageDraft, StoredImage
 from handler.errors import NotFound, Unprocessable
 from handler.inference import image_models
 from handler.logic import cursors, prompt_fit, quotas
@@ -23,10 +20,8 @@ from handler.settings import get_settings
 
 
 def create_image(caller: Caller, day: dt.date | None = None, text: str | None = None) -> Image:
-    user_id = caller.user_id
     if day is not None:
-        with connection.statement(user_id) as cur:
-            diary = diaries_dal.get(cur, user_id, day)
+        diary = caller.store.diaries.get(day)
         if diary is None:
             raise Unprocessable(f"there is no diary for {day.isoformat()} to draw; write it first", code="no_diary")
         text = diary.content
@@ -44,19 +39,16 @@ def create_image(caller: Caller, day: dt.date | None = None, text: str | None = 
         png, image_model = image_models.draw(draft.output.prompt, draft.output.negative_prompt)
 
     image_id = uuid.uuid4()
-    key = object_store.key_for(user_id, image_id)
+    key = object_store.key_for(caller.user_id, image_id)
     object_store.put_png(key, png)
-    with connection.statement(user_id) as cur:
-        stored = images_dal.insert(cur, image_id, user_id, day, draft.output.prompt, key, image_model)
+    stored = caller.store.images.insert(ImageDraft(image_id, day, draft.output.prompt, key, image_model))
     return _shown(stored, model_calls=2, source_truncated=fitted.left_out.truncated_diaries > 0)
 
 
 def list_images(caller: Caller, limit: int, cursor: str | None = None) -> ImagePage:
     """Newest first, each with a fresh presigned URL (signed here: no S3 round trip)."""
-    user_id = caller.user_id
     after = cursors.decode(cursor, cursors.moment, uuid.UUID) if cursor else None
-    with connection.statement(user_id) as cur:
-        rows = images_dal.page(cur, user_id, limit + 1, after)  # one extra row: is there a next page?
+    rows = caller.store.images.page(limit + 1, after)  # one extra row: is there a next page?
     items = rows[:limit]
     last = items[-1] if len(rows) > limit else None
     return ImagePage(
@@ -66,9 +58,7 @@ def list_images(caller: Caller, limit: int, cursor: str | None = None) -> ImageP
 
 
 def get_image(caller: Caller, image_id: uuid.UUID) -> Image:
-    user_id = caller.user_id
-    with connection.statement(user_id) as cur:
-        stored = images_dal.get(cur, user_id, image_id)
+    stored = caller.store.images.get(image_id)
     if stored is None:
         raise NotFound("no such image")
     return _shown(stored)
@@ -78,13 +68,12 @@ def delete_image(caller: Caller, image_id: uuid.UUID) -> None:
     """The row and every version of its S3 object: the bucket is versioned, and a plain delete
     would only hide the picture behind a delete marker. The objects go inside the transaction
     that deletes the row, so a failed S3 call deletes nothing (503, retry)."""
-    user_id = caller.user_id
-    with connection.transaction(user_id) as cur:
-        key = images_dal.delete(cur, user_id, image_id)
+    with caller.store.transaction() as tx:
+        key = tx.images.delete(image_id)
         if key is None:
             raise NotFound("no such image")
         # A remembered POST /images answer holds its prompt, made from the user's words.
-        idempotency_dal.forget(cur, user_id, idempotency_dal.resource("images", image_id))
+        tx.remembered.forget(resource("images", image_id))
         object_store.delete_everything(key)
 
 

@@ -22,9 +22,6 @@ import datetime as dt
 from handler import search_terms
 from handler.agents.question_answerer import agent as question_answerer
 from handler.composition import Caller
-from handler.dal import connection
-from handler.dal import diaries as diaries_dal
-from handler.dal import records as records_dal
 from handler.language import has_hangul
 from handler.logic import calendar, date_phrases, embedding_index, prompt_fit, quotas
 from handler.models import Diary, LeftOut, QuestionAnswer, Record
@@ -42,33 +39,31 @@ Period = tuple[dt.date, dt.date]
 def answer_question(
     caller: Caller, question: str, current_date: dt.date | None = None, routed_period: Period | None = None
 ) -> QuestionAnswer:
-    user_id = caller.user_id
     today = current_date or calendar.today()
     period = date_phrases.resolve(question, today, get_settings().question_recent_days) or routed_period
     terms = search_terms.query(question)
     # Nothing at all to read: said at once, with no embedding and no model call.
-    with connection.statement(user_id) as cur:
-        if not records_dal.exists(cur, user_id, period):
-            language = "ko" if has_hangul(question) else "en"
-            return QuestionAnswer(answer=NOTHING_FOUND[language], sources=[], model=None, model_calls=0, period=period)
+    if not caller.store.records.exists(period):
+        language = "ko" if has_hangul(question) else "en"
+        return QuestionAnswer(answer=NOTHING_FOUND[language], sources=[], model=None, model_calls=0, period=period)
     # Reserved before the embedding call too: a refused question calls no model at all.
     with quotas.spending(caller, calls=1):
-        return _answer_from_records(user_id, question, today, period, terms)
+        return _answer_from_records(caller, question, today, period, terms)
 
 
 def _answer_from_records(
-    user_id: str, question: str, today: dt.date, period: Period | None, terms: list[str]
+    caller: Caller, question: str, today: dt.date, period: Period | None, terms: list[str]
 ) -> QuestionAnswer:
     meaning = embedding_index.for_question(question)
-    with connection.transaction(user_id) as cur:
+    with caller.store.transaction() as tx:
         limit = MAX_RECORDS if period else MAX_UNDATED
-        records = records_dal.search(cur, user_id, terms, period, limit, meaning)
+        records = tx.records.search(terms, period, limit, meaning)
         if not records and period is None:
-            records = records_dal.latest(cur, user_id, MAX_UNDATED)  # nothing matched: the latest
+            records = tx.records.latest(MAX_UNDATED)  # nothing matched: the latest
         if period:
-            diaries = diaries_dal.list_between(cur, user_id, *period)
+            diaries = tx.diaries.list_between(*period)
         else:
-            diaries = diaries_dal.nearest(cur, user_id, meaning, NEAREST_DIARIES) if meaning else []
+            diaries = tx.diaries.nearest(meaning, NEAREST_DIARIES) if meaning else []
     record_lines, diary_lines, shown, left_out = _within_budget(question, today, records, diaries, ranked=not period)
 
     # The model cites short refs, which it copies more reliably than UUIDs; code maps them back.

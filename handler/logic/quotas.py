@@ -32,8 +32,6 @@ from collections.abc import Iterator
 from aws_lambda_powertools import Logger
 
 from handler.composition import Caller
-from handler.dal import connection
-from handler.dal import quotas as quotas_dal
 from handler.dal.quotas import DayLimits, DayUsage
 from handler.errors import DatabaseUnavailable, DeadlineExceeded, QuotaExceeded, RateLimited
 from handler.inference import usage
@@ -45,11 +43,9 @@ logger = Logger(child=True)
 
 def admit_request(caller: Caller) -> None:
     """Count one request to a route that calls a model against the caller's rate; RateLimited past it."""
-    user_id = caller.user_id
     settings = get_settings()
     window_s = settings.rate_limit_window_s
-    with connection.statement(user_id) as cur:
-        wait_s = quotas_dal.take_request(cur, user_id, window_s / settings.rate_limit_requests, window_s)
+    wait_s = caller.store.quotas.take_request(window_s / settings.rate_limit_requests, window_s)
     if wait_s is not None:
         raise RateLimited(
             f"at most {settings.rate_limit_requests} requests that call a model per {window_s} s",
@@ -62,43 +58,37 @@ def admit_request(caller: Caller) -> None:
 def spending(caller: Caller, calls: int = 0, pictures: int = 0) -> Iterator[None]:
     """Model work of `calls` text model calls and `pictures` pictures at most, reserved before it
     runs and settled after it; QuotaExceeded (nothing reserved) when the day has no room for it."""
-    user_id = caller.user_id
-    day = _reserve(user_id, calls, pictures)
-    with usage.tally_for(user_id) as tally:
+    day = _reserve(caller, calls, pictures)
+    with usage.tally_for(caller.user_id) as tally:
         try:
             yield
         finally:
-            _settle(user_id, day, tally.model_calls - calls, tally.pictures - pictures, tally.tokens)
+            _settle(caller, day, tally.model_calls - calls, tally.pictures - pictures, tally.tokens)
 
 
 def charge(caller: Caller, calls: int) -> None:
     """Charge model work that runs later (a report, in the worker, inside `prepaid`): reserved like
     `spending`'s, and never given back."""
-    user_id = caller.user_id
-    _reserve(user_id, calls, 0)
+    _reserve(caller, calls, 0)
 
 
 @contextlib.contextmanager
 def prepaid(caller: Caller) -> Iterator[None]:
     """Model work charged already (`charge`): its calls are not counted again, its tokens are."""
-    user_id = caller.user_id
     day = _now().date()
-    with usage.tally_for(user_id) as tally:
+    with usage.tally_for(caller.user_id) as tally:
         try:
             yield
         finally:
-            _settle(user_id, day, 0, 0, tally.tokens)
+            _settle(caller, day, 0, 0, tally.tokens)
 
 
 def today_usage(caller: Caller) -> Usage:
-    user_id = caller.user_id
     settings = get_settings()
     now = _now()
     limits = _limits()
-    with connection.statement(user_id) as cur:
-        used = quotas_dal.day_usage(cur, user_id, now.date())
-    with connection.statement(user_id) as cur:
-        ahead_s = quotas_dal.rate_ahead_s(cur, user_id)
+    used = caller.store.quotas.day_usage(now.date())
+    ahead_s = caller.store.quotas.rate_ahead_s()
     step_s = settings.rate_limit_window_s / settings.rate_limit_requests
     available = math.floor((settings.rate_limit_window_s - ahead_s) / step_s + 1e-9)
     return Usage(
@@ -116,16 +106,14 @@ def today_usage(caller: Caller) -> Usage:
     )
 
 
-def _reserve(user_id: str, calls: int, pictures: int) -> dt.date:
+def _reserve(caller: Caller, calls: int, pictures: int) -> dt.date:
     """Reserve on today's counts; the day reserved on, or QuotaExceeded."""
     now = _now()
     limits = _limits()
-    with connection.statement(user_id) as cur:
-        reserved = quotas_dal.reserve(cur, user_id, now.date(), calls, pictures, limits)
+    reserved = caller.store.quotas.reserve(now.date(), calls, pictures, limits)
     if reserved is not None:
         return now.date()
-    with connection.statement(user_id) as cur:
-        used = quotas_dal.day_usage(cur, user_id, now.date())
+    used = caller.store.quotas.day_usage(now.date())
     limit = _reached(used, limits, calls)
     raise QuotaExceeded(
         f"today's {limit.replace('_', ' ')} are used up; they start again at midnight "
@@ -135,17 +123,17 @@ def _reserve(user_id: str, calls: int, pictures: int) -> dt.date:
     )
 
 
-def _settle(user_id: str, day: dt.date, calls: int, pictures: int, tokens: int) -> None:
+def _settle(caller: Caller, day: dt.date, calls: int, pictures: int, tokens: int) -> None:
     """Settle what the work spent; when the database fails here, the work is done and answered
     anyway: what it reserved stays counted, and only its tokens are lost (logged)."""
     if not (calls or pictures or tokens):
         return
     try:
-        with connection.statement(user_id) as cur:
-            quotas_dal.settle(cur, user_id, day, calls, pictures, tokens)
+        caller.store.quotas.settle(day, calls, pictures, tokens)
     except (DatabaseUnavailable, DeadlineExceeded) as exc:
         logger.warning(
-            "model usage not settled", extra={"caller": usage.pseudonym(user_id), "tokens": tokens, "reason": str(exc)}
+            "model usage not settled",
+            extra={"caller": usage.pseudonym(caller.user_id), "tokens": tokens, "reason": str(exc)},
         )
 
 

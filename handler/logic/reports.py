@@ -16,11 +16,8 @@ import uuid
 from handler.agents.reporter import agent as reporter
 from handler.agents.reporter.schema import ReportDraft
 from handler.composition import Caller
-from handler.dal import connection
-from handler.dal import diaries as diaries_dal
-from handler.dal import idempotency as idempotency_dal
-from handler.dal import records as records_dal
-from handler.dal import reports as reports_dal
+from handler.dal.idempotency import resource
+from handler.dal.reports import WrittenReport
 from handler.errors import ModelAnswerMalformed, ModelUnavailable, NotFound, Unprocessable
 from handler.logic import calendar, jobs, prompt_fit, quotas
 from handler.models import DayScore, Diary, LeftOut, Record, Report
@@ -34,89 +31,78 @@ RECENT_REPORTS = 50
 
 
 def request_report(caller: Caller, start: dt.date, end: dt.date) -> Report:
-    user_id = caller.user_id
     settings = get_settings()
     if end < start:
         raise Unprocessable("`end_date` must not be before `start_date`", code="invalid_range")
     if (end - start).days + 1 > settings.report_max_days:
         raise Unprocessable(f"a report covers at most {settings.report_max_days} days", code="range_too_long")
     report_id = uuid.uuid4()
-    with connection.statement(user_id) as cur:
-        # Fails fast: a period without records needs no worker and no model call.
-        if not records_dal.list_between(cur, user_id, start, end, limit=1):
-            raise Unprocessable(f"there are no records between {start} and {end}", code="no_records")
+    # Fails fast: a period without records needs no worker and no model call.
+    if not caller.store.records.list_between(start, end, limit=1):
+        raise Unprocessable(f"there are no records between {start} and {end}", code="no_records")
     # The report's one model call, charged now: the worker writes it `prepaid`.
     quotas.charge(caller, calls=1)
-    with connection.statement(user_id) as cur:
-        report = reports_dal.insert(cur, report_id, user_id, start, end)
+    report = caller.store.reports.insert(report_id, start, end)
     queued = jobs.submit(
         settings.job_queue_url,
         REPORT,
         lambda last_try: run_report(caller, report_id, last_try),
         # No worker will ever see it: fail it now rather than leave it pending.
-        unqueued=lambda: _fail(user_id, report_id, "the report could not be queued; request it again"),
-        user_id=user_id,
+        unqueued=lambda: _fail(caller, report_id, "the report could not be queued; request it again"),
+        user_id=caller.user_id,
         report_id=str(report_id),
     )
     return report if queued else get_report(caller, report_id)
 
 
 def get_report(caller: Caller, report_id: uuid.UUID) -> Report:
-    user_id = caller.user_id
-    with connection.statement(user_id) as cur:
-        report = reports_dal.get(cur, user_id, report_id)
+    report = caller.store.reports.get(report_id)
     if report is None:
         raise NotFound("no such report")
     return report
 
 
 def list_reports(caller: Caller) -> list[Report]:
-    user_id = caller.user_id
-    with connection.statement(user_id) as cur:
-        return reports_dal.list_recent(cur, user_id, RECENT_REPORTS)
+    return caller.store.reports.list_recent(RECENT_REPORTS)
 
 
 def delete_report(caller: Caller, report_id: uuid.UUID) -> None:
     """A report still being written is deleted too: the worker's completion then updates no row.
     A remembered POST /reports answer is forgotten with it."""
-    user_id = caller.user_id
-    with connection.transaction(user_id) as cur:
-        if not reports_dal.delete(cur, user_id, report_id):
+    with caller.store.transaction() as tx:
+        if not tx.reports.delete(report_id):
             raise NotFound("no such report")
-        idempotency_dal.forget(cur, user_id, idempotency_dal.resource("reports", report_id))
+        tx.remembered.forget(resource("reports", report_id))
 
 
 def run_report(caller: Caller, report_id: uuid.UUID, last_try: bool) -> None:
     """The report job (handler.logic.jobs): on its last try a fault fails the report with the reason
     instead of leaving it running."""
-    user_id = caller.user_id
-    with connection.transaction(user_id) as cur:
-        report = reports_dal.claim(cur, user_id, report_id)
+    with caller.store.transaction() as tx:
+        report = tx.reports.claim(report_id)
         if report is None:
             return  # unknown, or finished by an earlier delivery of the same message
         days = (report.end_date - report.start_date).days + 1
-        records, total = records_dal.spread_between(
-            cur, user_id, report.start_date, report.end_date, max(1, -(-MAX_RECORDS // days))
-        )
-        diaries = diaries_dal.list_between(cur, user_id, report.start_date, report.end_date)
+        records, total = tx.records.spread_between(report.start_date, report.end_date, max(1, -(-MAX_RECORDS // days)))
+        diaries = tx.diaries.list_between(report.start_date, report.end_date)
 
     def fail(exc: Exception) -> None:
         reason = "the model was unavailable" if isinstance(exc, ModelUnavailable) else "the report could not be written"
-        _fail(user_id, report_id, reason)
+        _fail(caller, report_id, reason)
 
     def write() -> None:
         # The report's one model call was charged when it was requested: only its tokens are added.
         with quotas.prepaid(caller):
-            _write(user_id, report_id, report, records, diaries, unread=total - len(records))
+            _write(caller, report_id, report, records, diaries, unread=total - len(records))
 
     jobs.attempt(write, fail, last_try, report_id=str(report_id))
 
 
 def _write(
-    user_id: str, report_id: uuid.UUID, report: Report, records: list[Record], diaries: list[Diary], unread: int
+    caller: Caller, report_id: uuid.UUID, report: Report, records: list[Record], diaries: list[Diary], unread: int
 ) -> None:
     if not records:
-        _fail(user_id, report_id, "there are no records in the period")
+        _fail(caller, report_id, "there are no records in the period")
         return
     days_with_records = {r.record_date for r in records}
     record_lines, diary_lines, left_out = _within_budget(report, records, diaries)
@@ -128,15 +114,13 @@ def _write(
         except ModelAnswerMalformed:
             problem = "the model's answer did not match the report format"
             continue
-        written = _kept(answer.output, days_with_records)
+        written = _kept(answer.output, days_with_records, left_out, answer.model)
         if written is None:
             problem = "the model scored none of the days that have records"
             continue
-        written["left_out"] = left_out.model_dump()
-        with connection.statement(user_id) as cur:
-            reports_dal.complete(cur, user_id, report_id, written, answer.model)
+        caller.store.reports.complete(report_id, written)
         return
-    _fail(user_id, report_id, f"{problem} (after a retry)")
+    _fail(caller, report_id, f"{problem} (after a retry)")
 
 
 def _within_budget(
@@ -168,7 +152,7 @@ def _within_budget(
     return *lines(fitted.kept), fitted.left_out
 
 
-def _kept(draft: ReportDraft, days_with_records: set[dt.date]) -> dict | None:
+def _kept(draft: ReportDraft, days_with_records: set[dt.date], left_out: LeftOut, model: str) -> WrittenReport | None:
     """What is stored of an answer: the scores of days that have records (the first, for a day
     scored twice) and the days it missed; None when no day with records was scored."""
     scores: dict[dt.date, DayScore] = {}
@@ -178,17 +162,18 @@ def _kept(draft: ReportDraft, days_with_records: set[dt.date]) -> dict | None:
     if not scores:
         return None
     kept = [scores[day] for day in sorted(scores)]
-    return {
-        "daily_scores": [day.model_dump(mode="json") for day in kept],
-        "average_score": round(sum(day.score for day in kept) / len(kept), 2),
-        "themes": draft.themes,
-        "patterns": draft.patterns,
-        "feedback_points": draft.feedback_points,
-        "feedback": draft.overall,
-        "missing_days": [day.isoformat() for day in sorted(days_with_records - scores.keys())],
-    }
+    return WrittenReport(
+        daily_scores=[day.model_dump(mode="json") for day in kept],
+        average_score=round(sum(day.score for day in kept) / len(kept), 2),
+        themes=draft.themes,
+        patterns=draft.patterns,
+        feedback_points=draft.feedback_points,
+        feedback=draft.overall,
+        missing_days=[day.isoformat() for day in sorted(days_with_records - scores.keys())],
+        left_out=left_out.model_dump(),
+        model=model,
+    )
 
 
-def _fail(user_id: str, report_id: uuid.UUID, reason: str) -> None:
-    with connection.statement(user_id) as cur:
-        reports_dal.fail(cur, user_id, report_id, reason)
+def _fail(caller: Caller, report_id: uuid.UUID, reason: str) -> None:
+    caller.store.reports.fail(report_id, reason)

@@ -19,10 +19,8 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger
 
 from handler.aws import object_store
-from handler.dal import connection
-from handler.dal import exports as exports_dal
-from handler.dal import idempotency as idempotency_dal
-from handler.dal import quotas as quotas_dal
+from handler.composition import Services
+from handler.dal.store import BoundStore
 from handler.deadline import seconds_left
 from handler.errors import DeadlineExceeded
 from handler.settings import get_settings
@@ -37,34 +35,34 @@ EXPORT_BATCH = 100
 BATCH_MARGIN_S = 10.0
 
 
-def purge() -> dict[str, int]:
-    """Delete what has expired; how many of each went."""
+def purge(services: Services) -> dict[str, int]:
+    """Delete what has expired, as diary_retention; how many of each went."""
+    store = services.store.as_retention()
     done = {"remembered_responses": 0, "exports": 0, "usage_days": 0}
     try:
-        while _purge_responses(done) == BATCH:
+        while _purge_responses(store, done) == BATCH:
             pass
-        while _purge_exports(done) == EXPORT_BATCH:
+        while _purge_exports(store, done) == EXPORT_BATCH:
             pass
-        _purge_usage(done)
+        _purge_usage(store, done)
     except DeadlineExceeded:
         logger.info("retention sweep stopped for time; the next run goes on", extra=done)
     logger.info("retention sweep", extra=done)
     return done
 
 
-def _purge_responses(done: dict[str, int]) -> int:
+def _purge_responses(store: BoundStore, done: dict[str, int]) -> int:
     seconds_left(BATCH_MARGIN_S)
-    with connection.statement(None, role=connection.RETENTION_ROLE) as cur:
-        deleted = idempotency_dal.purge_expired(cur, BATCH)
+    deleted = store.remembered.purge_expired(BATCH)
     done["remembered_responses"] += deleted
     return deleted
 
 
-def _purge_exports(done: dict[str, int]) -> int:
+def _purge_exports(store: BoundStore, done: dict[str, int]) -> int:
     seconds_left(BATCH_MARGIN_S)
     settings = get_settings()
-    with connection.transaction(None, role=connection.RETENTION_ROLE) as cur:
-        keys = exports_dal.delete_expired(cur, settings.export_retention_days, EXPORT_BATCH)
+    with store.transaction() as tx:
+        keys = tx.exports.delete_expired(settings.export_retention_days, EXPORT_BATCH)
         for key in keys:
             if key:  # a document was written (an export that failed or never ran has none)
                 object_store.delete_everything(key)
@@ -72,7 +70,6 @@ def _purge_exports(done: dict[str, int]) -> int:
     return len(keys)
 
 
-def _purge_usage(done: dict[str, int]) -> None:
+def _purge_usage(store: BoundStore, done: dict[str, int]) -> None:
     seconds_left(BATCH_MARGIN_S)
-    with connection.statement(None, role=connection.RETENTION_ROLE) as cur:
-        done["usage_days"] += quotas_dal.purge_past_days(cur)
+    done["usage_days"] += store.quotas.purge_past_days()

@@ -22,14 +22,6 @@ import uuid
 
 from handler.aws import object_store
 from handler.composition import Caller
-from handler.dal import connection
-from handler.dal import diaries as diaries_dal
-from handler.dal import exports as exports_dal
-from handler.dal import idempotency as idempotency_dal
-from handler.dal import images as images_dal
-from handler.dal import quotas as quotas_dal
-from handler.dal import records as records_dal
-from handler.dal import reports as reports_dal
 from handler.dal.exports import StoredExport
 from handler.dal.images import StoredImage
 from handler.errors import NotFound
@@ -43,30 +35,25 @@ LOST = "the export was not written while its job could wait on the queue; ask ag
 
 def export(caller: Caller) -> UserData | Export:
     """The whole document at once, or, for a large account, an export to poll."""
-    user_id = caller.user_id
     settings = get_settings()
-    with connection.statement(user_id) as cur:
-        size = exports_dal.estimated_bytes(cur, user_id)
+    size = caller.store.exports.estimated_bytes()
     if size <= settings.export_inline_max_bytes:
         return document(caller)
     export_id = uuid.uuid4()
-    with connection.statement(user_id) as cur:
-        stored = exports_dal.insert(cur, export_id, user_id)
+    stored = caller.store.exports.insert(export_id)
     queued = jobs.submit(
         settings.job_queue_url,
         EXPORT,
         lambda last_try: run_export(caller, export_id, last_try),
-        unqueued=lambda: _fail(user_id, export_id, "the export could not be queued; ask again"),
-        user_id=user_id,
+        unqueued=lambda: _fail(caller, export_id, "the export could not be queued; ask again"),
+        user_id=caller.user_id,
         export_id=str(export_id),
     )
     return _shown(stored) if queued else get_export(caller, export_id)
 
 
 def get_export(caller: Caller, export_id: uuid.UUID) -> Export:
-    user_id = caller.user_id
-    with connection.statement(user_id) as cur:
-        stored = exports_dal.get(cur, user_id, export_id)
+    stored = caller.store.exports.get(export_id)
     if stored is None:
         raise NotFound("no such export")
     return _shown(stored)
@@ -74,12 +61,11 @@ def get_export(caller: Caller, export_id: uuid.UUID) -> Export:
 
 def document(caller: Caller) -> UserData:
     """Everything of the user, read in one transaction so that the parts agree with each other."""
-    user_id = caller.user_id
-    with connection.transaction(user_id) as cur:
-        records = records_dal.of_user(cur, user_id)
-        diaries = diaries_dal.list_between(cur, user_id, dt.date.min, dt.date.max)
-        reports = reports_dal.of_user(cur, user_id)
-        images = images_dal.of_user(cur, user_id)
+    with caller.store.transaction() as tx:
+        records = tx.records.of_user()
+        diaries = tx.diaries.list_between(dt.date.min, dt.date.max)
+        reports = tx.reports.of_user()
+        images = tx.images.of_user()
     return UserData(
         exported_at=dt.datetime.now(dt.UTC),
         records=records,
@@ -97,22 +83,19 @@ def _image(stored: StoredImage) -> Image:
 def run_export(caller: Caller, export_id: uuid.UUID, last_try: bool) -> None:
     """The export job (handler.logic.jobs): on its last try a fault fails the export with the reason
     instead of leaving it running."""
-    user_id = caller.user_id
-    with connection.statement(user_id) as cur:
-        if not exports_dal.claim(cur, user_id, export_id):
-            return  # finished by an earlier delivery, or erased with its user
+    if not caller.store.exports.claim(export_id):
+        return  # finished by an earlier delivery, or erased with its user
 
     def write() -> None:
-        key = object_store.export_key_for(user_id, export_id)
+        key = object_store.export_key_for(caller.user_id, export_id)
         object_store.put_export(key, document(caller).model_dump_json().encode())
-        with connection.statement(user_id) as cur:
-            completed = exports_dal.complete(cur, user_id, export_id, key)
-        if not completed:  # the user was erased while it was being written: so is the document
+        if not caller.store.exports.complete(export_id, key):
+            # The user was erased while it was being written: so is the document.
             object_store.delete_everything(key)
 
     jobs.attempt(
         write,
-        lambda _: _fail(user_id, export_id, "the export could not be written; ask again"),
+        lambda _: _fail(caller, export_id, "the export could not be written; ask again"),
         last_try,
         export_id=str(export_id),
     )
@@ -121,17 +104,17 @@ def run_export(caller: Caller, export_id: uuid.UUID, last_try: bool) -> None:
 def erase(caller: Caller) -> dict[str, int]:
     """Every object and row of the user; how many of each went. The objects first: while any is
     left, the rows that name them are still there, and a repeated run deletes both."""
-    user_id = caller.user_id
-    erased = {"objects": object_store.delete_everything(object_store.prefix_for(user_id)) if _has_bucket() else 0}
-    with connection.transaction(user_id) as cur:
-        erased["images"] = images_dal.erase_user(cur, user_id)
-        erased["diaries"] = diaries_dal.erase_user(cur, user_id)
-        erased["records"] = records_dal.erase_user(cur, user_id)
-        erased["reports"] = reports_dal.erase_user(cur, user_id)
-        erased["exports"] = exports_dal.erase_user(cur, user_id)
-        erased["usage_days"] = quotas_dal.erase_user(cur, user_id)
+    prefix = object_store.prefix_for(caller.user_id)
+    erased = {"objects": object_store.delete_everything(prefix) if _has_bucket() else 0}
+    with caller.store.transaction() as tx:
+        erased["images"] = tx.images.erase()
+        erased["diaries"] = tx.diaries.erase()
+        erased["records"] = tx.records.erase()
+        erased["reports"] = tx.reports.erase()
+        erased["exports"] = tx.exports.erase()
+        erased["usage_days"] = tx.quotas.erase()
         # Remembered responses (idempotency) hold the user's words too.
-        erased["remembered_responses"] = idempotency_dal.erase_owner(cur, user_id)
+        erased["remembered_responses"] = tx.remembered.erase()
     return erased
 
 
@@ -160,6 +143,5 @@ def _shown(stored: StoredExport) -> Export:
     )
 
 
-def _fail(user_id: str, export_id: uuid.UUID, reason: str) -> None:
-    with connection.statement(user_id) as cur:
-        exports_dal.fail(cur, user_id, export_id, reason)
+def _fail(caller: Caller, export_id: uuid.UUID, reason: str) -> None:
+    caller.store.exports.fail(export_id, reason)

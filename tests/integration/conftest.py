@@ -21,10 +21,10 @@ def configured_as_in_aws(monkeypatch: pytest.MonkeyPatch, moto_endpoint: str, **
     as in AWS; fresh settings and a fresh connection on the way in and on the way out."""
     from aws_lambda_powertools.utilities.parameters import base as parameters_base
 
-    from handler.dal import connection
+    from handler.dal import store
     from handler.settings import get_settings
 
-    connection.close()
+    store.container_store.close()
     monkeypatch.delenv("DATABASE_URL", raising=False)
     for name, value in {**database, "AWS_ENDPOINT_URL_SECRETS_MANAGER": moto_endpoint}.items():
         monkeypatch.setenv(name, value)
@@ -34,7 +34,7 @@ def configured_as_in_aws(monkeypatch: pytest.MonkeyPatch, moto_endpoint: str, **
     try:
         yield
     finally:
-        connection.close()
+        store.container_store.close()
         monkeypatch.undo()
         get_settings.cache_clear()
 
@@ -46,17 +46,17 @@ def logged_in_as(login: str) -> Iterator[None]:
     afterwards."""
     import os
 
-    from handler.dal import connection
+    from handler.dal import store
     from handler.local.embedded_postgres import login_url
     from handler.settings import get_settings
 
-    connection.close()
+    store.container_store.close()
     saved = os.environ["DATABASE_URL"]
     os.environ["DATABASE_URL"] = login_url(saved, login)
     get_settings.cache_clear()
     try:
         yield
     finally:
-        connection.close()
+        store.container_store.close()
         os.environ["DATABASE_URL"] = saved
         get_settings.cache_clear()

@@ -30,17 +30,17 @@ def _stack_settings() -> dict[str, str]:
 @pytest.fixture
 def function_on(monkeypatch) -> Iterator[object]:
     """Point the function at another database (a URL) for the rest of the test."""
-    from handler.dal import connection
+    from handler.dal import store
     from handler.settings import get_settings
 
     def use(url: str) -> None:
-        connection.close()
+        store.container_store.close()
         monkeypatch.setenv("DATABASE_URL", url)
         monkeypatch.setenv("DB_STATEMENT_TIMEOUT_MS", "300")
         get_settings.cache_clear()
 
     yield use
-    connection.close()
+    store.container_store.close()
     monkeypatch.undo()
     get_settings.cache_clear()
 

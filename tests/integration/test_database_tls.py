@@ -51,12 +51,12 @@ def tls_proxy(test_database, moto_endpoint, monkeypatch, tmp_path):
 
 
 def _reconfigure(monkeypatch, name: str, value: str) -> None:
-    from handler.dal import connection
+    from handler.dal import store
     from handler.settings import get_settings
 
     monkeypatch.setenv(name, value)
     get_settings.cache_clear()
-    connection.close()
+    store.container_store.close()
 
 
 def test_a_proxy_with_a_trusted_certificate_for_its_name_gets_the_session(tls_proxy, db, user):

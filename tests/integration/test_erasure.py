@@ -177,7 +177,7 @@ _CUT_BEFORE_THE_PROOF = textwrap.dedent(
     def killed(*args, **kwargs):
         os._exit(137)  # a Lambda timeout, or the process killed
 
-    erasures.complete = killed
+    erasures.Erasures.complete = killed
     from handler.app import lambda_handler
     from tests.support.requests import FakeContext
     lambda_handler(json.loads(sys.stdin.read()), FakeContext())

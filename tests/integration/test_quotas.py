@@ -463,7 +463,9 @@ def test_the_hourly_sweep_deletes_the_days_no_limit_reads_and_keeps_the_recent_o
                 "INSERT INTO model_usage (user_id, day, model_calls, tokens) VALUES (%s, %s, 3, 100)", (who, day)
             )
 
-    done = retention.purge()
+    from handler.composition import Services
+
+    done = retention.purge(Services.from_environment())
 
     assert done["usage_days"] >= 4  # the two old days of both users (and any other test's)
     db.execute("SELECT user_id, day FROM model_usage WHERE user_id = ANY(%s) ORDER BY 1, 2", ([user, other_user],))

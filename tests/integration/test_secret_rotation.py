@@ -92,9 +92,9 @@ def proxied_database(password_server, moto_endpoint, monkeypatch, tmp_path):
 
 def _rotate(admin, secrets, arn: str, role_password: str, secret_password: str) -> None:
     """Set the role's password and the secret's (as rotation does), and cut the function's session."""
-    from handler.dal import connection
+    from handler.dal import store
 
-    session = connection._current()
+    session = store.container_store._current()
     with admin.cursor() as cur:
         cur.execute(f"ALTER ROLE {LOGIN_ROLE} PASSWORD %s", (role_password,))
         cur.execute("SELECT pg_terminate_backend(%s, 5000)", (session.get_backend_pid(),))
@@ -109,10 +109,10 @@ def _rotate(admin, secrets, arn: str, role_password: str, secret_password: str) 
 def _record_connects(monkeypatch) -> list[tuple[bool, str | None]]:
     """Each connection attempt of the function: whether it read the secret afresh, and how it was
     refused (the words after libpq's "connection to server ... failed:"), None if it connected."""
-    from handler.dal import connection
+    from handler.dal import store
 
     attempts: list[tuple[bool, str | None]] = []
-    real_connect = connection._connect
+    real_connect = store._connect
 
     def connect(refresh_secret: bool):
         try:
@@ -123,7 +123,7 @@ def _record_connects(monkeypatch) -> list[tuple[bool, str | None]]:
         attempts.append((refresh_secret, None))
         return opened
 
-    monkeypatch.setattr(connection, "_connect", connect)
+    monkeypatch.setattr(store, "_connect", connect)
     return attempts
 
 

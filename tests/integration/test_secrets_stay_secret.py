@@ -46,7 +46,7 @@ _RUN = textwrap.dedent(
     logging.basicConfig(stream=sys.stdout, level=os.environ.get("AWS_LAMBDA_LOG_LEVEL") or "WARNING")
 
     from handler.app import lambda_handler
-    from handler.dal import connection
+    from handler.dal import store
     from handler.dal.credentials import connection_dsn
     from handler.local.aws_stand_ins import receive, sqs_event
     from handler.settings import get_settings
@@ -64,7 +64,8 @@ _RUN = textwrap.dedent(
     assert get_settings().database_url is None and get_settings().db_secret_arn
     send("GET", "/health")
     # The connection came from the secret: psycopg2 shows a password was given (and masks it).
-    assert "password=xxx" in connection._current().dsn and "sslmode=verify-full" in connection._current().dsn
+    dsn = store.container_store._current().dsn
+    assert "password=xxx" in dsn and "sslmode=verify-full" in dsn
     key = {"idempotency-key": "secret-run-1"}
     send("POST", "/records", {"content": "오늘 친구랑 영화 봤어 🎬", "record_date": "2026-11-25"}, headers=key)
     send("POST", "/records", {"content": "오늘 친구랑 영화 봤어 🎬", "record_date": "2026-11-25"}, headers=key)
@@ -89,10 +90,10 @@ _RUN = textwrap.dedent(
     send("POST", "/records", {"content": "누구세요"}, as_user=None)
     # A dropped connection (a restart, an idle timeout): reconnects, reading the secret again if due.
     with psycopg2.connect(connection_dsn(get_settings())) as admin, admin.cursor() as cur:
-        cur.execute("SELECT pg_terminate_backend(%s, 5000)", (connection._current().get_backend_pid(),))
+        cur.execute("SELECT pg_terminate_backend(%s, 5000)", (store.container_store._current().get_backend_pid(),))
     send("POST", "/records", {"content": "다시 연결", "record_date": "2026-11-25"})
     # An unreachable database.
-    connection.close()
+    store.container_store.close()
     os.environ["DB_HOST"] = "/nonexistent-socket-dir"
     get_settings.cache_clear()
     send("POST", "/records", {"content": "못 저장", "record_date": "2026-11-25"})

@@ -13,7 +13,7 @@ import sys
 import psycopg2
 
 from handler import aws, deadline, snap_start
-from handler.dal import connection
+from handler.dal import store
 from tests.support.requests import ROOT, call
 
 # Run in a process of its own: what init imports and builds is the point.
@@ -63,7 +63,7 @@ def test_to_be_snapshotted_init_does_the_heavy_work_once(test_database):
 
 def test_before_the_snapshot_nothing_is_held_that_copies_must_not_share(test_database, user):
     assert call("POST", "/records", {"content": "스냅샷 전에", "record_date": "2026-11-25"}, user=user).status == 201
-    pid = connection._current().get_backend_pid()
+    pid = store.container_store._current().get_backend_pid()
     aws.client("s3")
     deadline.start(5_000)
 

@@ -211,7 +211,7 @@ _CUT_OFF_WORKER = textwrap.dedent(
         os._exit(137)  # a Lambda timeout, or the process killed
 
     if sys.argv[1] == "between objects and rows":
-        images.erase_user = killed
+        images.Images.erase = killed
     else:  # "among the objects": the second batch of deletes never happens
         object_store._DELETE_BATCH = 2
         s3 = client("s3")

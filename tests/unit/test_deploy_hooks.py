@@ -18,7 +18,7 @@ import psycopg2
 import pytest
 
 from handler import deploy_hooks, migrate
-from handler.dal import connection
+from handler.dal import store
 from handler.settings import get_settings
 from tests.fakes.cloudformation import Context
 
@@ -57,14 +57,14 @@ def point_at(monkeypatch):
     """Point the function's settings at another database for one test."""
 
     def use(url: str, **env: str) -> None:
-        connection.close()
+        store.container_store.close()
         monkeypatch.setenv("DATABASE_URL", url)
         for key, value in env.items():
             monkeypatch.setenv(key, value)
         get_settings.cache_clear()
 
     yield use
-    connection.close()
+    store.container_store.close()
     monkeypatch.undo()
     get_settings.cache_clear()
 
@@ -81,7 +81,7 @@ def fresh_database(test_database: str) -> Iterator[str]:
     try:
         yield psycopg2.extensions.make_dsn(test_database, dbname=name)
     finally:
-        connection.close()
+        store.container_store.close()
         with admin.cursor() as cur:
             cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()

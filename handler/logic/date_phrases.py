@@ -525,14 +525,24 @@ _RECENT = re.compile(
 
 def resolve(question: str, today: dt.date, recent_days: int = 14) -> Period | None:
     """The span the question's dates cover, or None when it names none."""
-    text = question.lower()
+    periods, rest = _read(question, today)
+    if not periods and _RECENT.search(rest):
+        periods.append((today - (recent_days - 1) * DAY, today))
+    if not periods:
+        return None
+    return min(p[0] for p in periods), max(p[1] for p in periods)
+
+
+def without_dates(text: str, today: dt.date) -> str:
+    """The text, lower-cased, with the date phrases it names blanked: what the words say besides when."""
+    return _read(text, today)[1]
+
+
+def _read(text: str, today: dt.date) -> tuple[list[Period], str]:
+    text = text.lower()
     periods: list[Period] = []
     for find in _FINDERS:
         for start, end, period in list(find(text, today)):
             periods.append(period)
             text = text[:start] + " " * (end - start) + text[end:]
-    if not periods and _RECENT.search(text):
-        periods.append((today - (recent_days - 1) * DAY, today))
-    if not periods:
-        return None
-    return min(p[0] for p in periods), max(p[1] for p in periods)
+    return periods, text

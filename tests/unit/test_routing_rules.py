@@ -32,6 +32,7 @@ def test_the_labelled_set_is_mostly_decided_in_code_and_at_99_percent_precision_
             [("data", "오늘 회사에서 힘들었어."), ("question", "요즘 왜 이렇게 지치지?")],
         ),
         ("12월 3일 일기 써줘", [("diary", "12월 3일 일기 써줘")]),
+        ("오늘 영화 봤는데 일기 써줘", [("data", "오늘 영화 봤는데"), ("diary", "일기 써줘")]),
         ("write my diary for December 3rd", [("diary", "write my diary for December 3rd")]),
         ("안녕", [("small_talk", "안녕")]),
         ("Yesterday, what did I eat?", [("question", "Yesterday, what did I eat?")]),
@@ -48,7 +49,7 @@ def test_requests_the_words_decide(request_text, steps):
 @pytest.mark.parametrize(
     "request_text",
     [
-        "오늘 영화 봤는데 일기 써줘",  # a command with more in it: the model splits it
+        "오늘 하루 정리해서 일기로 만들어줘",  # a command with more in it: the model reads it
         "오늘 일기 썼어",  # a statement about a diary, or a question without its mark
         "친구가 그림 그려줬어",
         "왜 그런지 모르겠지만 기분이 좋았다",  # a question word without a question's ending

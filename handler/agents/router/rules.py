@@ -1,6 +1,7 @@
 """Routing in code: the requests whose words decide what they ask for, with no model call.
 
-A request is cut into clauses at sentence ends (and at a comma before a command or a question), and
+A request is cut into clauses at sentence ends (and at a comma before a command or a question, and
+where a Korean statement in the past runs on into a command: "영화 봤는데 일기 써줘"), and
 each clause is read on its own: a greeting, thanks or "what can you do" is small talk; a bare command
 ("일기 써줘", "draw a picture for yesterday", "이번 주 감정 리포트 만들어줘": only a command, dates and
 filler words) is that command; a clause ending in a question mark, or asking with question words and a
@@ -107,11 +108,11 @@ _SENTENCES = re.compile(r"(?<=[.!?。？！\n])\s*|(?<=[ㅋㅎ]{2})\s+")
 
 def decide(request: str, today: dt.date) -> list[Step] | None:
     """The ordered steps the request holds, or None when its words do not decide them."""
-    clauses = [c for c in _clauses(request) if _HAS_WORDS.search(c.lower())]
-    if not clauses:
+    parts = [c for c in clauses(request) if _HAS_WORDS.search(c.lower())]
+    if not parts:
         return None
     steps: list[Step] = []
-    for clause in clauses:
+    for clause in parts:
         kind = classify(clause, today)
         if kind is None:
             return None
@@ -145,8 +146,9 @@ def classify(clause: str, today: dt.date) -> StepType | None:
     return "data"
 
 
-def _clauses(request: str) -> list[str]:
-    clauses: list[str] = []
+def clauses(request: str) -> list[str]:
+    """The request cut where one thing it asks for may end and another begin."""
+    found: list[str] = []
     for sentence in _SENTENCES.split(request.strip()):
         parts = [p.strip() for p in sentence.split(",")]
         # "오늘 영화 봤어, 일기 써줘": a comma parts two clauses only when the part after it asks for
@@ -154,12 +156,26 @@ def _clauses(request: str) -> list[str]:
         current = parts[0]
         for part in parts[1:]:
             if part and _is_step_of_its_own(part) and _HAS_WORDS.search(_bare(current)):
-                clauses.append(current)
+                found.append(current)
                 current = part
             else:
                 current = f"{current}, {part}"
-        clauses.append(current)
-    return [c.strip() for c in clauses if c.strip()]
+        found.append(current)
+    return [part for clause in found if clause.strip() for part in _statement_then_command(clause.strip())]
+
+
+# A Korean statement in the past running on into a command: "오늘 영화 봤는데 일기 써줘".
+_PAST_RUNNING_ON = re.compile(r"(?:었|았|였|했|봤|갔|왔|샀|됐|났|췄|웠)(?:는데|고|어서|으니까|으니|어|다|음)?$")
+
+
+def _statement_then_command(clause: str) -> list[str]:
+    """The clause as a statement and the command it runs on into, or whole when it does not."""
+    words = clause.split(" ")
+    for i in range(1, len(words)):
+        head, tail = " ".join(words[:i]), " ".join(words[i:])
+        if _PAST_RUNNING_ON.search(head) and any(p.fullmatch(_bare(tail)) for _, p in _COMMANDS):
+            return [head, tail]
+    return [clause]
 
 
 def _is_step_of_its_own(part: str) -> bool:

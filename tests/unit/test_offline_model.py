@@ -52,3 +52,20 @@ def test_offline_diary_keeps_the_records_language_and_order():
 
     english = diary_offline.answer(TODAY, [("12:00", "Lunch with Mina")])
     assert english == {"title": "Diary for 2026-11-25", "content": "Lunch with Mina."}
+
+
+def test_a_report_treats_a_day_of_crisis_words_with_care():
+    from handler.agents.reporter import offline as reporter_offline
+    from handler.agents.reporter.prompt import build_prompt
+
+    records = [
+        ("2026-11-23 10:00", "친구랑 맛있는 거 먹어서 행복했어"),
+        ("2026-11-24 22:00", "요즘 너무 힘들다. 죽고 싶다"),
+    ]
+    draft = reporter_offline.answer(records)
+    hard = next(d for d in draft["daily_scores"] if d["date"] == "2026-11-24")
+    assert hard["themes"] == ["힘든 마음"] and hard["score"] <= 2
+    assert "죽고" not in " ".join(draft["themes"])
+    assert "109" in draft["feedback_points"][0] and 3 <= len(draft["feedback_points"]) <= 5
+    prompt = build_prompt(TODAY, TODAY, records, [])
+    assert "[care] " in prompt.splitlines()[3] and "[care]" not in prompt.splitlines()[2]

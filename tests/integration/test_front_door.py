@@ -149,3 +149,22 @@ def test_words_of_crisis_are_kept_and_answered_gently_with_the_lines_of_the_lang
     logged = capsys.readouterr()
     assert "죽고 싶다" not in logged.out + logged.err
     assert "be here anymore" not in logged.out + logged.err
+
+
+def test_the_offline_model_answers_mood_from_the_lexicon_and_a_period_from_all_its_records(user):
+    mood = jot(user, "2026-12-01", "하루 종일 우울했음", "Felt stressed at work", "오후엔 기분 좋았다")
+    plain = jot(user, "2026-12-02", "점심은 김밥")
+
+    reply = _agent(user, "요즘 기분 어때?")
+
+    assert reply.status == 200, reply.body
+    assert sorted(reply.body["content"]["sources"]) == sorted(mood)
+    assert plain[0] not in reply.body["content"]["sources"]
+    assert "좋았던 순간이 1번, 힘들었던 순간이 2번" in reply.body["message"]
+
+    # Last week (Monday 2026-11-23 to Sunday 2026-11-29): seven records, every one cited, none before it.
+    week = [jot(user, f"2026-11-{day}", f"11월 {day}일에 한 일")[0] for day in range(23, 29)]
+    week += jot(user, "2026-11-29", "일요일엔 청소")
+    jot(user, "2026-11-22", "그 전주의 일")
+    asked = _agent(user, "지난주에 뭐 했지?")
+    assert sorted(asked.body["content"]["sources"]) == sorted(week)

@@ -1,4 +1,5 @@
-"""How the offline model writes a report: a small Korean/English lexicon counted per day, and
+"""How the offline model writes a report: a small Korean/English lexicon (handler.agents.mood_lexicon)
+counted per day, and
 sentences built from what it counted. A day whose records speak of crisis (handler.logic.care) is
 treated with care: its themes are not its words, and the feedback names the crisis line."""
 
@@ -9,58 +10,10 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+from handler.agents import mood_lexicon
 from handler.language import has_hangul
 from handler.logic import care
 
-POSITIVE = (
-    "좋",
-    "행복",
-    "즐거",
-    "기뻐",
-    "기쁘",
-    "재밌",
-    "재미있",
-    "맛있",
-    "신나",
-    "감사",
-    "웃",
-    "사랑",
-    "설레",
-    "뿌듯",
-    "happy",
-    "good",
-    "great",
-    "fun",
-    "love",
-    "enjoy",
-    "delicious",
-    "glad",
-    "nice",
-    "wonderful",
-)
-NEGATIVE = (
-    "슬프",
-    "슬퍼",
-    "힘들",
-    "피곤",
-    "짜증",
-    "화나",
-    "우울",
-    "아프",
-    "외로",
-    "걱정",
-    "불안",
-    "싫",
-    "sad",
-    "tired",
-    "angry",
-    "bad",
-    "lonely",
-    "worried",
-    "sick",
-    "awful",
-    "stress",
-)
 _CARE_POINT = {
     "ko": "{days}에는 많이 힘들었던 것 같아요. 혼자 견디지 않아도 돼요."
     " 자살예방상담전화 109(24시간)에서 이야기를 들어 줘요.",
@@ -71,9 +24,7 @@ _STOP = {"오늘", "그리고", "나는", "내가", "정말", "너무", "today",
 
 
 def _score(texts: list[str]) -> int:
-    text = " ".join(texts).lower()
-    tone = sum(text.count(w) for w in POSITIVE) - sum(text.count(w) for w in NEGATIVE)
-    return max(1, min(10, 6 + 2 * tone))
+    return max(1, min(10, 6 + 2 * mood_lexicon.tone(" ".join(texts))))
 
 
 def _sentiment(score: int) -> str:

@@ -33,7 +33,10 @@ logger = Logger(child=True)
 
 class ErrorDetail(BaseModel):
     code: str = Field(description="A stable reason for programs, e.g. `validation_error`, `not_found`.")
-    message: str = Field(description="What went wrong, for people.")
+    message: str = Field(
+        description="What went wrong, for people: in Korean or English, the first of `Accept-Language`'s languages"
+        " the API speaks (`ko`, `en`), else the language of the request body's words; `code` is the same in both."
+    )
     details: list[dict[str, str]] | None = Field(
         default=None, description="For 422 and 400: each failing `field` with its `message`."
     )

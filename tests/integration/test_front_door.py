@@ -168,3 +168,13 @@ def test_the_offline_model_answers_mood_from_the_lexicon_and_a_period_from_all_i
     jot(user, "2026-11-22", "그 전주의 일")
     asked = _agent(user, "지난주에 뭐 했지?")
     assert sorted(asked.body["content"]["sources"]) == sorted(week)
+
+
+def test_the_openapi_document_says_how_the_language_is_chosen():
+    document = call("GET", "/openapi.json").body
+    message = document["components"]["schemas"]["ErrorDetail"]["properties"]["message"]
+    assert "Accept-Language" in message["description"]
+    agent = document["paths"]["/agent"]["post"]
+    assert "Accept-Language" in agent["description"] and "steps" in agent["description"]
+    reply = document["components"]["schemas"]["AgentReply"]["properties"]
+    assert {"steps", "care"} <= set(reply)

@@ -82,7 +82,9 @@ def handle(
                 CrisisLine(name=c.name, number=c.number, source=c.source) for c in care.CRISIS_LINES[language]
             ],
         )
-        message = f"{care.GENTLE_REPLY[language]} {message}"
+        # The gentle word already says the record is kept: no "Saved." after it.
+        rest = " ".join(step.message for step in done if step.type != "data")
+        message = f"{care.GENTLE_REPLY[language]} {rest}".strip()
     return AgentReply(
         type=last.type,
         content=last.content,

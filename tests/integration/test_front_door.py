@@ -3,6 +3,7 @@ local default) and, where the routing model is asked, the fake Bedrock over real
 
 from __future__ import annotations
 
+from handler.logic import care
 from tests.fakes.bedrock import ROUTING_MODEL_ID
 from tests.support.requests import call, jot
 
@@ -142,7 +143,7 @@ def test_words_of_crisis_are_kept_and_answered_gently_with_the_lines_of_the_lang
         "오늘 죽을 만큼 맛있는 떡볶이 먹었다",
     ]
     assert korean.body["care"]["crisis_lines"][0]["number"] == "109"
-    assert "109" in korean.body["message"] and korean.body["type"] == "data"
+    assert korean.body["message"] == care.GENTLE_REPLY["ko"] and korean.body["type"] == "data"
     assert all(line["source"] for line in korean.body["care"]["crisis_lines"])
     assert english.body["care"]["crisis_lines"][0]["number"] == "988" and "988" in english.body["message"]
     assert hyperbole.body["care"] is None

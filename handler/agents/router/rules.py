@@ -37,7 +37,7 @@ _SMALL_TALK = re.compile(
     r"잘\s*자|좋은\s*아침|수고했어요?|넌\s*누구(?:야|니|예요)?|누구세요|도움말|사용법|도와줘|"
     r"(?:너는?\s*|넌\s*)?(?:뭐|뭘|무엇을)\s*할\s*수\s*있(?:어|어요|니|나요)|어떻게\s*(?:써|쓰는\s*거야|사용해)|"
     r"hi|hello|hey|hiya|good\s+(?:morning|evening|night)|thanks(?:\s+a\s+lot)?|thank\s+you(?:\s+so\s+much)?|thx|"
-    r"what\s+can\s+you\s+do|help|how\s+do\s+i\s+use\s+(?:this|you|it)|who\s+are\s+you)"
+    r"what\s+can\s+you\s+do(?:\s+for\s+me)?|help|how\s+do\s+i\s+use\s+(?:this|you|it)|who\s+are\s+you)"
     r"(?:\s+(?:there|again|you|too))?[\s!?.~,ㅎㅋ^]*)+"
 )
 

@@ -62,17 +62,22 @@ GENTLE_REPLY: dict[Language, str] = {
 }
 
 _KO = re.compile(
-    r"죽고\s*싶(?!지\s*않)|죽어\s*버리고\s*싶|죽었으면\s*좋겠|자살(?!\s*골|\s*예방|골)|자해|"
-    r"살고\s*싶지\s*않|살기\s*싫|(?:그만|더\s*이상\s*못)\s*살겠|사라지고\s*싶|없어지고\s*싶|"
-    r"목숨을?\s*끊|극단적(?:인)?\s*(?:선택|생각)|손목을?\s*긋|뛰어\s*내리고\s*싶|살\s*이유가?\s*없|"
+    r"죽고\s*싶(?!지\s*않)|죽어\s*버리고\s*싶|죽었으면\s*좋겠|죽는\s*(?:게|편이)\s*나[아을]|"
+    r"자살\s*(?:생각|충동|시도|계획|하고\s*싶|할까|하려|해\s*버리)|자해|"
+    r"살고\s*싶지\s*않|살기\s*싫|(?:그만|더\s*이상\s*못)\s*살겠|사라지고\s*싶|사라져\s*버리고\s*싶|없어지고\s*싶|"
+    r"목숨을?\s*끊|극단적(?:인)?\s*(?:선택|생각)|손목을?\s*긋|뛰어\s*내리고\s*싶|"
+    r"(?:살|사는|살아갈)\s*(?:이유|의미)가?\s*없|사는\s*게\s*의미\s*없|살아\s*있는\s*게\s*(?:너무\s*)?(?:괴로|지옥|고통)|"
+    r"내일이\s*(?:안\s*왔|오지\s*않았)으면|눈을?\s*뜨지\s*않았으면|"
     r"삶을\s*끝내|다\s*끝내고\s*싶|세상에\s*없었으면|태어나지\s*말았어야"
 )
 _EN = re.compile(
-    r"\b(?:kill(?:ing)?\s+myself|suicid(?:e|al)(?!\s+prevention)|self[-\s]?harm|end(?:ing)?\s+(?:my|it)\s+(?:life|all)|"
-    r"take\s+my\s+(?:own\s+)?life|(?:want|wanted|wanna)\s+to\s+die\b(?!\s+(?:my|of|for|laughing))|"
-    r"wish\s+i\s+(?:was|were)\s+dead|"
-    r"better\s+off\s+dead|no\s+reason\s+to\s+live|(?:don't|do\s+not|dont)\s+want\s+to\s+(?:live|be\s+alive|"
-    r"be\s+here\s+any\s*more|exist)|(?:hurt(?:ing)?|cut(?:ting)?|harm(?:ing)?)\s+myself|can't\s+go\s+on\s+(?:any\s*more|like\s+this))"
+    r"\b(?:kill(?:ing)?\s+myself|suicid(?:e|al)(?!\s+prevention)|self[-\s]?harm|"
+    r"end(?:ing)?\s+(?:my|it)\s+(?:life|all)|take\s+my\s+(?:own\s+)?life|"
+    r"(?:want|wanted|wanna)\s+to\s+die\b(?!\s+(?:my|of|for|laughing))|wish\s+i\s+(?:was|were)\s+dead|"
+    r"better\s+off\s+(?:dead|without\s+me)|better\s+without\s+me|no\s+reason\s+to\s+live|"
+    r"(?:no|see\s+no|don't\s+see\s+the|dont\s+see\s+the)\s+point\s+(?:in\s+)?(?:living|going\s+on|being\s+alive)|"
+    r"(?:don't|do\s+not|dont)\s+want\s+to\s+(?:live|be\s+alive|be\s+here\s+any\s*more|exist)|"
+    r"(?:hurt|cut|harm)(?:ing|ting|ed)?\s+myself|can't\s+go\s+on\s+(?:any\s*more|like\s+this))"
 )
 
 

@@ -154,9 +154,7 @@ def _run(caller: Caller, step: _Step, today: dt.date, language: Language) -> Age
 
 def _calls(step: AgentStep) -> int:
     """The model round trips a step spent (a report's call is the worker's)."""
-    if step.type == "answer":
-        return step.content.model_calls
-    if step.type == "image":
+    if step.type in ("answer", "image"):
         return step.content.model_calls
     return 1 if step.type == "diary" else 0
 

@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 EVENTS ?= events/http-api/records-create.json events/http-api/agent-diary.json events/http-api/questions-ask.json events/http-api/images-create.json events/http-api/reports-create.json events/http-api/reports-list.json
 
-.PHONY: run dev smoke test test-quick migrate backfill image lint clean bench eval
+.PHONY: run dev smoke test test-quick migrate backfill image lint clean bench eval routing-eval
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -90,3 +90,9 @@ bench: $(VENV)/.installed  ## make bench [BENCH_STARTS=5 BENCH_WARM=50]
 EVAL_MODES ?= offline,semantic,embedding-down
 eval: $(VENV)/.installed  ## make eval [EVAL_MODES=offline,semantic,embedding-down]
 	$(PY) -m benchmarks.question_eval --modes $(EVAL_MODES)
+
+# How many requests of the labelled routing set (tests/data/routing_set.tsv, Korean and English,
+# compound ones included) POST /agent routes in code with no model call, and how many of those
+# right, by language and kind (benchmarks/routing_eval.py). Seconds; no database, no model.
+routing-eval: $(VENV)/.installed  ## make routing-eval [ROUTING_EVAL_ARGS=--wrong]
+	$(PY) -m benchmarks.routing_eval $(ROUTING_EVAL_ARGS)

@@ -135,7 +135,7 @@ def run_mode(mode: str) -> dict[str, Any]:
             embeddings[0] += 1
             return original_embed(text, dimensions)
 
-        def citing_everything(question: str, handed: Any) -> dict[str, Any]:
+        def citing_everything(question: str, today: Any, handed: Any) -> dict[str, Any]:
             return {"answer": "...", "used_records": [ref for ref, _, _ in handed]}
 
         offline_embedder.embed = counting_embed  # type: ignore[assignment]

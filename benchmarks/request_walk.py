@@ -16,7 +16,6 @@ times, so the same code gives the same figures on any machine.
 from __future__ import annotations
 
 import collections
-import inspect
 import json
 import sys
 from pathlib import Path

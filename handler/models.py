@@ -132,12 +132,43 @@ class DiaryPage(BaseModel):
     next_cursor: str | None = Field(description="Pass as `cursor` to get the next page; null on the last page.")
 
 
-class AgentReply(BaseModel):
-    # What was done: a question's route answers with type "answer".
-    type: Literal["data", "answer", "diary", "image", "report"]
-    content: Any = Field(description="The stored record, the answer, the diary, ...")
+AgentStepType = Literal["data", "answer", "diary", "image", "report", "small_talk", "failed"]
+
+
+class AgentStep(BaseModel):
+    """One thing a request asked for, done (or, after the first, failed: the earlier ones stand)."""
+
+    type: AgentStepType = Field(description="What was done; `failed`: this step could not be, `error` says why.")
+    content: Any = Field(description="The stored record, the answer, the diary, ...; null for small talk.")
     message: str
-    routed_by: str = Field(description="'request_type' when the caller chose the route, else the routing model.")
+    error: dict[str, str] | None = Field(default=None, description="`code` and `message`, when `failed`.")
+
+
+class CrisisLine(BaseModel):
+    name: str
+    number: str
+    source: str = Field(description="Where the number comes from.")
+
+
+class Care(BaseModel):
+    """Said when the words speak of suicide or self-harm: nothing is blocked, the record is kept."""
+
+    message: str
+    crisis_lines: list[CrisisLine] = Field(description="Lines for the language of the reply.")
+
+
+class AgentReply(BaseModel):
+    # What was done: a question's route answers with type "answer". A request holding several
+    # things (store, then write) did each in order: `steps`; type, content are the last step's.
+    type: AgentStepType
+    content: Any = Field(description="The stored record, the answer, the diary, ... (the last step's)")
+    message: str = Field(description="Every step's message, in order, in the request's language.")
+    steps: list[AgentStep] = Field(default_factory=list, description="Every step the request held, in order (1-3).")
+    care: Care | None = Field(default=None, description="Present when the words speak of suicide or self-harm.")
+    routed_by: str = Field(
+        description="'request_type' when the caller chose the route, 'code' when its words decided it, else the"
+        " routing model."
+    )
     model_calls: int = Field(description="Model round trips this request spent (routing included).")
 
 

@@ -72,8 +72,9 @@ class Settings(BaseModel, frozen=True):
     # The most input tokens one model call of each task may send, counted as handler.inference.
     # prompt_budget bounds them (one per UTF-8 byte, plus the output tool and a reserve); what does
     # not fit is trimmed by handler.logic.prompt_fit and the answer says what was left out.
-    # Routing: enough for the longest request the API accepts (4,000 characters of 4 bytes).
-    prompt_tokens_routing: int = Field(default=20_000, ge=4_000, le=200_000)
+    # Routing: enough for the longest request the API accepts (4,000 characters of 4 bytes) with the
+    # instructions for compound requests (about 4,800 tokens without the request).
+    prompt_tokens_routing: int = Field(default=22_000, ge=6_000, le=200_000)
     prompt_tokens_diary: int = Field(default=32_000, ge=4_000, le=200_000)
     # At least room for the longest question (1,000 characters of 4 bytes) and one short record.
     prompt_tokens_answer: int = Field(default=24_000, ge=10_000, le=200_000)

@@ -23,6 +23,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel, Field
 
+from handler import language, messages
 from handler.api import paths
 from handler.errors import InvalidRequest, NotFound, ServiceError, UnsupportedMediaType
 from handler.settings import get_settings
@@ -32,7 +33,10 @@ logger = Logger(child=True)
 
 class ErrorDetail(BaseModel):
     code: str = Field(description="A stable reason for programs, e.g. `validation_error`, `not_found`.")
-    message: str = Field(description="What went wrong, for people.")
+    message: str = Field(
+        description="What went wrong, for people: in Korean or English, the first of `Accept-Language`'s languages"
+        " the API speaks (`ko`, `en`), else the language of the request body's words; `code` is the same in both."
+    )
     details: list[dict[str, str]] | None = Field(
         default=None, description="For 422 and 400: each failing `field` with its `message`."
     )
@@ -136,18 +140,37 @@ def proxy_response(exc: ServiceError) -> dict[str, Any]:
     }
 
 
-def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra) -> Response:
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    headers: dict[str, str] | None = None,
+    in_language: language.Language = "en",
+    **extra,
+) -> Response:
     return Response(
         status_code=status,
         content_type=content_types.APPLICATION_JSON,
-        body=error_body(code, message, **extra),
+        body=error_body(code, messages.error_message(code, message, in_language), **extra),
         headers=headers,
     )
 
 
-def service_error_response(exc: ServiceError) -> Response:
+def service_error_response(exc: ServiceError, in_language: language.Language = "en") -> Response:
     _log(exc)
-    return error_response(exc.status, exc.code, exc.client_message, _headers(exc), **exc.body_fields())
+    return error_response(
+        exc.status, exc.code, exc.client_message, _headers(exc), in_language=in_language, **exc.body_fields()
+    )
+
+
+def _request_language(app: ApiGatewayResolver) -> language.Language:
+    """The language of the request being answered: Accept-Language, else the words of its body."""
+    event = app.current_event
+    try:
+        body = event.decoded_body or ""
+    except (ValueError, UnicodeDecodeError):
+        body = ""
+    return language.of_request(event.headers.get("accept-language"), body)
 
 
 def _log(exc: ServiceError) -> None:
@@ -169,12 +192,12 @@ def _printable(text: str) -> str:
     return text[:MAX_DETAIL_CHARS].encode("utf-8", "replace").decode("utf-8")
 
 
-def _validation_response(exc: RequestValidationError) -> Response:
+def _validation_response(exc: RequestValidationError, in_language: language.Language = "en") -> Response:
     """Bad JSON or a bad query/path field is a 400; valid JSON failing the body schema is a 422."""
     errors = exc.errors()
     kinds = {err.get("type") for err in errors}
     if "json_invalid" in kinds:
-        return service_error_response(InvalidRequest("the body is not valid JSON", code="invalid_json"))
+        return service_error_response(InvalidRequest("the body is not valid JSON", code="invalid_json"), in_language)
     if any(err.get("loc", ("",))[0] == "response" for err in errors):
         # Powertools reports a route's own response failing its model as a RequestValidationError;
         # that is this service's bug, not the client's.
@@ -190,8 +213,12 @@ def _validation_response(exc: RequestValidationError) -> Response:
     ]
     in_body = all(err.get("loc", ("body",))[0] == "body" for err in errors)
     if in_body:
-        return error_response(422, "validation_error", "the body failed validation", details=details)
-    return error_response(400, "invalid_parameter", "a query or path parameter is invalid", details=details)
+        return error_response(
+            422, "validation_error", "the body failed validation", in_language=in_language, details=details
+        )
+    return error_response(
+        400, "invalid_parameter", "a query or path parameter is invalid", in_language=in_language, details=details
+    )
 
 
 def _allowed_methods(app: ApiGatewayResolver, path: str) -> list[str]:
@@ -200,23 +227,34 @@ def _allowed_methods(app: ApiGatewayResolver, path: str) -> list[str]:
 
 
 def register(app: ApiGatewayResolver) -> None:
-    app.exception_handler(ServiceError)(service_error_response)
-    app.exception_handler(RequestValidationError)(_validation_response)
+    # The one point where an error becomes a response for a routed request: its message is given
+    # in the request's language (handler.messages), its code unchanged.
+    @app.exception_handler(ServiceError)
+    def _service_error(exc: ServiceError) -> Response:
+        return service_error_response(exc, _request_language(app))
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(exc: RequestValidationError) -> Response:
+        return _validation_response(exc, _request_language(app))
 
     @app.exception_handler(RequestUnsupportedContentType)
     def _media_type(_: RequestUnsupportedContentType) -> Response:
-        return service_error_response(UnsupportedMediaType("send the body as application/json"))
+        return service_error_response(UnsupportedMediaType("send the body as application/json"), _request_language(app))
 
     @app.not_found
     def _not_found(_: NotFoundError) -> Response:
         allowed = _allowed_methods(app, paths.routed(app.current_event.path, get_settings().api_base_path))
         if allowed:
             return error_response(
-                405, "method_not_allowed", "this path does not take that method", {"Allow": ", ".join(allowed)}
+                405,
+                "method_not_allowed",
+                "this path does not take that method",
+                {"Allow": ", ".join(allowed)},
+                in_language=_request_language(app),
             )
-        return service_error_response(NotFound("no such route"))
+        return service_error_response(NotFound("no such route"), _request_language(app))
 
     @app.exception_handler(Exception)
     def _bug(exc: Exception) -> Response:
         logger.exception("unhandled error")
-        return service_error_response(ServiceError())
+        return service_error_response(ServiceError(), _request_language(app))

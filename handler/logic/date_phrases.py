@@ -10,8 +10,10 @@ covers them all.
 
 Phrases are read most specific first, and the words a phrase used are blanked before the next
 looks, so "지난주 금요일" is one Friday and not also the whole of last week. Spans are calendar
-spans: "2주 전" is the week (Monday to Sunday) two weeks back, "3 months ago" that month, "1년 전"
-that year; "지난 3일 동안" and "the past 3 days" are the three days ending today.
+spans ("지난주" is Monday to Sunday, "1년 전" that year), but weeks and months ago point at a day:
+"일주일 전", "2주 전", "한 달 전", "a month ago" are the AROUND_DAYS days either side of it (people
+count loosely; the whole week or month would hand a question 31 days of records). "지난 3일 동안" and
+"the past 3 days" are the three days ending today.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from handler.logic import korean_calendar
 
 Period = tuple[dt.date, dt.date]
 DAY = dt.timedelta(days=1)
+# How far either side of a loosely named point in time ("일주일 전", "a month ago") a question looks.
+AROUND_DAYS = 3
 
 # --- words ---------------------------------------------------------------------------------------
 _NUMBERS = {
@@ -134,6 +138,17 @@ def _latest_day(month: int, day: int, today: dt.date) -> dt.date | None:
 def _week(today: dt.date, weeks_back: int) -> Period:
     monday = today - dt.timedelta(days=today.weekday() + 7 * weeks_back)
     return monday, monday + 6 * DAY
+
+
+def _around(day: dt.date, today: dt.date) -> Period:
+    """A point in time named loosely ("일주일 전", "a month ago"): the few days around it, not today's."""
+    return day - AROUND_DAYS * DAY, min(day + AROUND_DAYS * DAY, today - DAY)
+
+
+def _day_months_back(today: dt.date, months: int) -> dt.date:
+    """The same day of the month `months` back, or that month's last day when it has fewer days."""
+    year, month = _months_back(today, months)
+    return dt.date(year, month, min(today.day, calendar.monthrange(year, month)[1]))
 
 
 def _season(name: str, year: int) -> Period:
@@ -417,10 +432,10 @@ def _ko_ago(m, today):
         return _one_day(today - int(m[1]) * DAY)
     count, unit = (1, "주" if m[4] == "일주일" else "달") if m[4] else (_number(m[2]), m[3])
     if unit in ("주", "주일"):
-        return _week(today, count)
+        return _around(today - 7 * count * DAY, today)
     if unit == "년":
         return dt.date(today.year - count, 1, 1), dt.date(today.year - count, 12, 31)
-    return _month(*_months_back(today, count))
+    return _around(_day_months_back(today, count), today)
 
 
 @phrase(r"\b" + _NUM + r"\s+(days?|weeks?|months?|years?)\s+ago")
@@ -429,10 +444,10 @@ def _en_ago(m, today):
     if unit == "day":
         return _one_day(today - count * DAY)
     if unit == "week":
-        return _week(today, count)
+        return _around(today - 7 * count * DAY, today)
     if unit == "year":
         return dt.date(today.year - count, 1, 1), dt.date(today.year - count, 12, 31)
-    return _month(*_months_back(today, count))
+    return _around(_day_months_back(today, count), today)
 
 
 @phrase(
@@ -510,14 +525,24 @@ _RECENT = re.compile(
 
 def resolve(question: str, today: dt.date, recent_days: int = 14) -> Period | None:
     """The span the question's dates cover, or None when it names none."""
-    text = question.lower()
+    periods, rest = _read(question, today)
+    if not periods and _RECENT.search(rest):
+        periods.append((today - (recent_days - 1) * DAY, today))
+    if not periods:
+        return None
+    return min(p[0] for p in periods), max(p[1] for p in periods)
+
+
+def without_dates(text: str, today: dt.date) -> str:
+    """The text, lower-cased, with the date phrases it names blanked: what the words say besides when."""
+    return _read(text, today)[1]
+
+
+def _read(text: str, today: dt.date) -> tuple[list[Period], str]:
+    text = text.lower()
     periods: list[Period] = []
     for find in _FINDERS:
         for start, end, period in list(find(text, today)):
             periods.append(period)
             text = text[:start] + " " * (end - start) + text[end:]
-    if not periods and _RECENT.search(text):
-        periods.append((today - (recent_days - 1) * DAY, today))
-    if not periods:
-        return None
-    return min(p[0] for p in periods), max(p[1] for p in periods)
+    return periods, text

@@ -57,7 +57,9 @@ def test_agent_routes_to_diary_with_the_model_and_writes_it(fake_bedrock, user, 
         "DiaryDraft", {"title": "김치찌개와 요가", "content": "점심에 김치찌개를 먹고, 퇴근 후 요가를 했다."}
     )
 
-    reply = call("POST", "/agent", {"content": "오늘 하루 일기 써줘", "current_date": "2026-11-25"}, user=user)
+    # Words that do not decide alone (a command with more in it) go to the routing model.
+    request = "오늘 하루 정리해서 일기로 만들어줘"
+    reply = call("POST", "/agent", {"content": request, "current_date": "2026-11-25"}, user=user)
 
     assert reply.status == 200, reply.body
     assert reply.body["type"] == "diary"
@@ -78,7 +80,7 @@ def test_agent_routes_to_diary_with_the_model_and_writes_it(fake_bedrock, user, 
     assert "temperature" not in calls[0].body.get("inferenceConfig", {})
     assert calls[1].body["inferenceConfig"]["temperature"] == 0.7
     assert all(c.body["toolConfig"]["toolChoice"] == {"any": {}} for c in calls)
-    assert "오늘 하루 일기 써줘" in calls[0].prompt_text
+    assert request in calls[0].prompt_text
     diary_prompt = calls[1].prompt_text
     assert "김치찌개" in diary_prompt and "요가" in diary_prompt
     assert "ignore the above" not in diary_prompt
@@ -89,15 +91,23 @@ def test_agent_routes_to_diary_with_the_model_and_writes_it(fake_bedrock, user, 
     assert stored.body["content"] == "점심에 김치찌개를 먹고, 퇴근 후 요가를 했다."
 
 
-def test_agent_routes_a_statement_to_data_with_one_call(fake_bedrock, user, db):
-    fake_bedrock.answer("RouteDecision", {"type": "data"})
+def test_agent_routes_a_plain_statement_to_data_in_code_with_no_call(fake_bedrock, user, db):
     reply = call("POST", "/agent", {"content": "오늘 점심에 김치찌개 먹었어", "current_date": "2026-11-25"}, user=user)
     assert reply.status == 200
-    assert reply.body["type"] == "data"
-    assert reply.body["model_calls"] == 1
-    assert len(fake_bedrock.converse_calls()) == 1
+    assert (reply.body["type"], reply.body["routed_by"], reply.body["model_calls"]) == ("data", "code", 0)
+    assert fake_bedrock.model_calls() == []
     db.execute("SELECT content, record_date::text AS d FROM records WHERE user_id = %s", (user,))
     assert db.fetchall() == [{"content": "오늘 점심에 김치찌개 먹었어", "d": "2026-11-25"}]
+
+
+def test_agent_routes_an_undecided_statement_to_data_with_one_call(fake_bedrock, user, db):
+    fake_bedrock.answer("RouteDecision", {"type": "data"})
+    reply = call("POST", "/agent", {"content": "오늘 일기장 샀어", "current_date": "2026-11-25"}, user=user)
+    assert reply.status == 200
+    assert (reply.body["type"], reply.body["routed_by"], reply.body["model_calls"]) == ("data", ROUTING_MODEL_ID, 1)
+    assert len(fake_bedrock.converse_calls()) == 1
+    db.execute("SELECT content, record_date::text AS d FROM records WHERE user_id = %s", (user,))
+    assert db.fetchall() == [{"content": "오늘 일기장 샀어", "d": "2026-11-25"}]
 
 
 def test_request_type_skips_routing(fake_bedrock, user, db):
@@ -123,7 +133,7 @@ def test_request_type_skips_routing(fake_bedrock, user, db):
 
 def test_throttled_model_is_503_with_retry_after_and_stores_nothing(fake_bedrock, user, db):
     fake_bedrock.fail(429, "ThrottlingException", times=5)
-    reply = call("POST", "/agent", {"content": "오늘 영화 봤어", "current_date": "2026-11-25"}, user=user)
+    reply = call("POST", "/agent", {"content": "오늘 일기장 샀어", "current_date": "2026-11-25"}, user=user)
     assert reply.status == 503
     assert reply.headers["retry-after"].isdigit()
     assert reply.body["error"]["code"] == "model_unavailable"
@@ -173,7 +183,8 @@ def test_each_model_call_reports_its_tokens_as_a_metric_and_a_log_line_per_task(
     )
     capsys.readouterr()
 
-    assert call("POST", "/agent", {"content": "오늘 일기 써줘", "current_date": "2026-11-25"}, user=user).status == 200
+    request = {"content": "오늘 하루 정리해서 일기로 만들어줘", "current_date": "2026-11-25"}
+    assert call("POST", "/agent", request, user=user).status == 200
 
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
     # CloudWatch EMF: one record per call, the task and the model as its dimensions (the diary's
@@ -222,7 +233,7 @@ def test_a_calls_temperature_never_leaks_into_the_next_call_on_the_same_model(fa
     assert call("POST", "/diaries", {"date": "2026-11-25", "temperature": 0.9}, user=user).status == 201
     fake_bedrock.answer("RouteDecision", {"type": "data"})
     assert (
-        call("POST", "/agent", {"content": "오늘 커피 마셨어", "current_date": "2026-11-25"}, user=user).status == 200
+        call("POST", "/agent", {"content": "오늘 일기장 샀어", "current_date": "2026-11-25"}, user=user).status == 200
     )
 
     diary_call, routing_call = fake_bedrock.converse_calls()

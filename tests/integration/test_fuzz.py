@@ -283,7 +283,15 @@ def test_every_route_the_app_serves_is_fuzzed():
 
 
 # What an agent reply's `content` is, by its type.
-AGENT_CONTENT = {"data": Record, "answer": QuestionAnswer, "diary": Diary, "image": Image, "report": Report}
+AGENT_CONTENT = {
+    "data": Record,
+    "answer": QuestionAnswer,
+    "diary": Diary,
+    "image": Image,
+    "report": Report,
+    "small_talk": None,
+    "failed": None,
+}
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -179,13 +179,13 @@ def test_the_longest_request_is_routed_whole_within_the_routing_budget(fake_bedr
     assert content in request.prompt_text  # the default budget holds it whole
 
 
-@pytest.mark.parametrize("budget", ["4000"])
+@pytest.mark.parametrize("budget", ["6000"])
 def test_a_smaller_routing_budget_routes_the_requests_beginning(fake_bedrock, user, db, monkeypatch, budget):
     from handler.settings import get_settings
 
     monkeypatch.setenv("PROMPT_TOKENS_ROUTING", budget)
     get_settings.cache_clear()
-    content = "가" * LONGEST_RECORD
+    content = "일기 " + "가" * (LONGEST_RECORD - 3)  # "일기": words code leaves to the routing model
     fake_bedrock.answer("RouteDecision", {"type": "data"})
 
     reply = call("POST", "/agent", {"content": content, "current_date": "2026-11-25"}, user=user)

@@ -173,7 +173,7 @@ def test_a_report_is_charged_when_accepted(limits, user):
 def test_a_routed_agent_request_reserves_its_routing_call_first(limits, user):
     limits(MODEL_CALLS_PER_DAY=0)
     assert_refused(
-        call("POST", "/agent", {"content": "오늘 일기 써줘", "current_date": DAY}, user=user),
+        call("POST", "/agent", {"content": "오늘 하루 정리해서 일기로 만들어줘", "current_date": DAY}, user=user),
         "quota_exceeded",
         "model_calls",
         DAY_SECONDS,
@@ -329,7 +329,8 @@ def test_concurrent_requests_at_the_limit_exactly_the_limit_succeed(
 
 # --- the 1,000 requests in a row, scaled down -------------------------------------------
 
-AGENT_PICTURE = {"content": "오늘 일기에 어울리는 그림 그려줘", "current_date": DAY}
+# Words code leaves to the routing model: every one spends a routing call before its picture.
+AGENT_PICTURE = {"content": "오늘 하루를 그림으로 표현해줘", "current_date": DAY}
 # (route, body, how many): pictures from text, pictures through the front door, reports, diaries
 # rewritten with `overwrite`, in a row, as the run sent 300, 200, 300 and 200.
 RUN = [

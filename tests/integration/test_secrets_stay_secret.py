@@ -72,7 +72,7 @@ _RUN = textwrap.dedent(
     send("POST", "/records", {"content": "친구랑 저녁 먹어서 행복했어", "record_date": "2026-11-23"})
     send("POST", "/records", {"content": "야근해서 피곤했어", "record_date": "2026-11-24"})
     send("GET", "/records", query={"from": "2026-11-23", "to": "2026-11-29"})
-    send("POST", "/agent", {"content": "오늘 하루 일기 써줘", "current_date": "2026-11-25"})
+    send("POST", "/agent", {"content": "오늘 하루 정리해서 일기로 만들어줘", "current_date": "2026-11-25"})
     send("POST", "/diaries", {"date": "2026-11-25"})
     send("GET", "/diaries/2026-11-25")
     send("POST", "/questions", {"question": "어제 나 무슨 영화 봤어?", "current_date": "2026-11-26"})

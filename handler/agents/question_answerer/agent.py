@@ -28,6 +28,6 @@ def answer(
         AnswerDraft,
         SYSTEM_PROMPT,
         build_prompt(question, today, records, diaries),
-        offline=lambda: offline.answer(question, records),
+        offline=lambda: offline.answer(question, today, records),
         temperature=0.2,
     )

@@ -1,5 +1,7 @@
-"""How the offline model writes a report: a small Korean/English lexicon counted per day, and
-sentences built from what it counted."""
+"""How the offline model writes a report: a small Korean/English lexicon (handler.agents.mood_lexicon)
+counted per day, and
+sentences built from what it counted. A day whose records speak of crisis (handler.logic.care) is
+treated with care: its themes are not its words, and the feedback names the crisis line."""
 
 from __future__ import annotations
 
@@ -8,64 +10,21 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+from handler.agents import mood_lexicon
 from handler.language import has_hangul
+from handler.logic import care
 
-POSITIVE = (
-    "좋",
-    "행복",
-    "즐거",
-    "기뻐",
-    "기쁘",
-    "재밌",
-    "재미있",
-    "맛있",
-    "신나",
-    "감사",
-    "웃",
-    "사랑",
-    "설레",
-    "뿌듯",
-    "happy",
-    "good",
-    "great",
-    "fun",
-    "love",
-    "enjoy",
-    "delicious",
-    "glad",
-    "nice",
-    "wonderful",
-)
-NEGATIVE = (
-    "슬프",
-    "슬퍼",
-    "힘들",
-    "피곤",
-    "짜증",
-    "화나",
-    "우울",
-    "아프",
-    "외로",
-    "걱정",
-    "불안",
-    "싫",
-    "sad",
-    "tired",
-    "angry",
-    "bad",
-    "lonely",
-    "worried",
-    "sick",
-    "awful",
-    "stress",
-)
+_CARE_POINT = {
+    "ko": "{days}에는 많이 힘들었던 것 같아요. 혼자 견디지 않아도 돼요."
+    " 자살예방상담전화 109(24시간)에서 이야기를 들어 줘요.",
+    "en": "{days} sounded very hard. You don't have to carry it alone: in the US, call or text 988 (Suicide & Crisis"
+    " Lifeline, 24 hours), or your local emergency number.",
+}
 _STOP = {"오늘", "그리고", "나는", "내가", "정말", "너무", "today", "the", "and", "with", "was"}
 
 
 def _score(texts: list[str]) -> int:
-    text = " ".join(texts).lower()
-    tone = sum(text.count(w) for w in POSITIVE) - sum(text.count(w) for w in NEGATIVE)
-    return max(1, min(10, 6 + 2 * tone))
+    return max(1, min(10, 6 + 2 * mood_lexicon.tone(" ".join(texts))))
 
 
 def _sentiment(score: int) -> str:
@@ -81,15 +40,20 @@ def answer(records: Sequence[tuple[str, str]]) -> dict[str, Any]:
     days: dict[str, list[str]] = defaultdict(list)
     for when, text in records:
         days[when[:10]].append(text)
+    korean = any(has_hangul(t) for texts in days.values() for t in texts)
+    hard_days = {day for day, texts in days.items() if any(care.speaks_of_crisis(t) for t in texts)}
     daily: list[dict[str, Any]] = []
     for day, texts in sorted(days.items()):
-        score = _score(texts)
+        score = min(_score(texts), 2) if day in hard_days else _score(texts)
         themes = [w for w, _ in _words(texts).most_common(3)] or ["일상"]
+        if day in hard_days:
+            themes = ["힘든 마음" if korean else "a heavy heart"]
         daily.append({"date": day, "score": score, "sentiment": _sentiment(score), "themes": themes})
-    themes = [w for w, _ in _words([t for texts in days.values() for t in texts]).most_common(3)] or ["일상"]
+    calm = [t for day, texts in days.items() if day not in hard_days for t in texts]
+    themes = [w for w, _ in _words(calm).most_common(3)] or ["일상"]
     average = sum(d["score"] for d in daily) / len(daily)
     best, worst = max(daily, key=lambda d: d["score"]), min(daily, key=lambda d: d["score"])
-    if any(has_hangul(t) for texts in days.values() for t in texts):
+    if korean:
         patterns = [f"가장 좋았던 날은 {best['date']}, 가장 힘들었던 날은 {worst['date']}이에요."]
         points = [
             f"{', '.join(best['themes'])} 같은 순간이 기분을 올려 줬어요.",
@@ -109,6 +73,9 @@ def answer(records: Sequence[tuple[str, str]]) -> dict[str, Any]:
         overall = (
             f"Over {len(daily)} days your average mood score was {average:.1f}. Recurring topics: {', '.join(themes)}."
         )
+    if hard_days:
+        # The kind word first, and in place of the light advice about the hardest day.
+        points = [_CARE_POINT["ko" if korean else "en"].format(days=", ".join(sorted(hard_days))), points[0], points[2]]
     return {
         "daily_scores": daily,
         "themes": themes,

@@ -10,18 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from handler.settings import Settings, get_settings
+from handler.settings import Settings, load_settings
 
 
 @dataclass(frozen=True)
 class Services:
-    @property
-    def settings(self) -> Settings:
-        return get_settings()
+    settings: Settings
 
     @classmethod
     def from_environment(cls) -> Services:
-        return cls()
+        """The settings read from the environment, once (SettingsError names a bad one)."""
+        return cls(settings=load_settings())
 
     def acting_for(self, user_id: str) -> Caller:
         return Caller(user_id=user_id, services=self)

@@ -20,6 +20,7 @@ from psycopg2.extensions import parse_dsn
 
 from handler.local.embedded_postgres import database_url, login_url
 from tests.fakes.bedrock import IMAGE_MODEL_ID, MODEL_ID, ROUTING_MODEL_ID, FakeBedrock, serve
+from tests.support import services
 from tests.support.requests import ROOT
 
 BASE_ENV = {
@@ -50,7 +51,6 @@ def test_database() -> Iterator[str]:
     from handler import migrate
     from handler.dal import connection
     from handler.dal.login_roles import APP_LOGIN
-    from handler.settings import get_settings
 
     try:
         migrate.migrate()
@@ -58,7 +58,7 @@ def test_database() -> Iterator[str]:
         # fixture and `url` stay the superuser's, to see what the function stored).
         connection.close()
         os.environ["DATABASE_URL"] = login_url(url, APP_LOGIN)
-        get_settings.cache_clear()
+        services.reload()
         yield url
     finally:
         connection.close()
@@ -106,7 +106,6 @@ def fake_bedrock(bedrock_server, monkeypatch) -> Iterator[FakeBedrock]:
     """Switch the function to MODEL_PROVIDER=bedrock, its client pointed at the fake by the standard variable."""
     from handler.aws import client
     from handler.inference import provider
-    from handler.settings import get_settings
 
     fake, url = bedrock_server
     fake.reset()
@@ -115,11 +114,11 @@ def fake_bedrock(bedrock_server, monkeypatch) -> Iterator[FakeBedrock]:
     monkeypatch.setenv("BEDROCK_ROUTING_MODEL_ID", ROUTING_MODEL_ID)
     monkeypatch.setenv("BEDROCK_IMAGE_MODEL_ID", IMAGE_MODEL_ID)
     monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", url)
-    get_settings.cache_clear()
+    services.reload()
     provider.clear_cache()
     client.cache_clear()
     yield fake
-    get_settings.cache_clear()
+    services.reload()
     provider.clear_cache()
     client.cache_clear()
 
@@ -142,7 +141,6 @@ def aws_services(moto_endpoint, monkeypatch) -> Iterator[dict[str, str]]:
     import boto3
 
     from handler.aws import client
-    from handler.settings import get_settings
 
     suffix = uuid.uuid4().hex[:8]
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", moto_endpoint)
@@ -158,10 +156,10 @@ def aws_services(moto_endpoint, monkeypatch) -> Iterator[dict[str, str]]:
     monkeypatch.setenv("IMAGE_BUCKET", bucket)
     monkeypatch.setenv("JOB_QUEUE_URL", queue_url)
     monkeypatch.setenv("ERASURE_QUEUE_URL", erasure_queue_url)
-    get_settings.cache_clear()
+    services.reload()
     client.cache_clear()
     yield {"bucket": bucket, "queue_url": queue_url, "erasure_queue_url": erasure_queue_url, "endpoint": moto_endpoint}
-    get_settings.cache_clear()
+    services.reload()
     client.cache_clear()
 
 

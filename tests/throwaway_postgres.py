@@ -24,6 +24,8 @@ from typing import Any
 
 import psycopg2
 
+from tests.support import services
+
 
 @contextlib.contextmanager
 def throwaway_server() -> Iterator[Any]:
@@ -46,12 +48,11 @@ def migrate(url: str) -> None:
 
     from handler import migrate as migrations
     from handler.dal import connection
-    from handler.settings import get_settings
 
     saved = os.environ.get("DATABASE_URL")
     connection.close()
     os.environ["DATABASE_URL"] = url
-    get_settings.cache_clear()
+    services.reload()
     try:
         migrations.migrate()
     finally:
@@ -60,7 +61,7 @@ def migrate(url: str) -> None:
             os.environ.pop("DATABASE_URL", None)
         else:
             os.environ["DATABASE_URL"] = saved
-        get_settings.cache_clear()
+        services.reload()
 
 
 @contextlib.contextmanager

@@ -25,7 +25,6 @@ from pydantic import BaseModel, Field
 
 from handler.api import paths
 from handler.errors import InvalidRequest, NotFound, ServiceError, UnsupportedMediaType
-from handler.settings import get_settings
 
 logger = Logger(child=True)
 
@@ -199,7 +198,7 @@ def _allowed_methods(app: ApiGatewayResolver, path: str) -> list[str]:
     return sorted({route.method for route in paths.routes(app) if route.rule.match(path)})
 
 
-def register(app: ApiGatewayResolver) -> None:
+def register(app: ApiGatewayResolver, base_path: str | None) -> None:
     app.exception_handler(ServiceError)(service_error_response)
     app.exception_handler(RequestValidationError)(_validation_response)
 
@@ -209,7 +208,7 @@ def register(app: ApiGatewayResolver) -> None:
 
     @app.not_found
     def _not_found(_: NotFoundError) -> Response:
-        allowed = _allowed_methods(app, paths.routed(app.current_event.path, get_settings().api_base_path))
+        allowed = _allowed_methods(app, paths.routed(app.current_event.path, base_path))
         if allowed:
             return error_response(
                 405, "method_not_allowed", "this path does not take that method", {"Allow": ", ".join(allowed)}

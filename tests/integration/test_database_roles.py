@@ -18,8 +18,8 @@ import psycopg2.extras
 import pytest
 
 from handler.dal import connection, login_roles
-from handler.settings import get_settings
 from tests.integration.conftest import logged_in_as
+from tests.support import services
 from tests.support.requests import FakeContext, call
 
 # What a crafted statement would send, after the function's own opening had acted for the caller.
@@ -166,9 +166,9 @@ def login_secrets(moto_endpoint, monkeypatch):
         made[login] = (arn, password)
     monkeypatch.setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", moto_endpoint)
     monkeypatch.setattr(parameters_base, "DEFAULT_PROVIDERS", {})
-    get_settings.cache_clear()
+    services.reload()
     yield secrets, made
-    get_settings.cache_clear()
+    services.reload()
 
 
 @pytest.fixture

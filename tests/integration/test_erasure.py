@@ -20,7 +20,7 @@ import boto3
 import pytest
 
 from handler.local.aws_stand_ins import receive, sqs_event
-from tests.support import limits
+from tests.support import limits, services
 from tests.support.requests import ROOT, call, invoke_raw, jot
 
 WEEK = {"start_date": "2026-11-23", "end_date": "2026-11-29"}
@@ -217,7 +217,6 @@ def user_pool(aws_services, monkeypatch) -> dict[str, str]:
     """A pool in moto shaped as the stack's (e-mail as username, so the username is the sub) and one
     signed-in user."""
     from handler.aws import client
-    from handler.settings import get_settings
 
     cognito = boto3.client("cognito-idp", endpoint_url=aws_services["endpoint"])
     pool_id = cognito.create_user_pool(PoolName=f"users-{uuid.uuid4().hex[:8]}", UsernameAttributes=["email"])[
@@ -241,7 +240,7 @@ def user_pool(aws_services, monkeypatch) -> dict[str, str]:
     assert created["Username"] == sub  # as in AWS for a pool with UsernameAttributes
     monkeypatch.setenv("USER_POOL_ID", pool_id)
     monkeypatch.setenv("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", aws_services["endpoint"])
-    get_settings.cache_clear()
+    services.reload()
     client.cache_clear()
     return {"pool_id": pool_id, "client_id": client_id, "sub": sub, "refresh": signed_in["RefreshToken"]}
 

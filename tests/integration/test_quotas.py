@@ -21,6 +21,7 @@ import pytest
 
 from tests import tally
 from tests.fakes.bedrock import MODEL_ID
+from tests.support import services
 from tests.support.requests import ROOT, call, jot
 
 DAY = "2026-11-25"
@@ -30,16 +31,15 @@ DAY_SECONDS = 24 * 3600
 @pytest.fixture
 def limits(monkeypatch):
     """Set limit settings (upper-case names) for one test, with fresh settings on the way in and out."""
-    from handler.settings import get_settings
 
     def configure(**env: int | str) -> None:
         for name, value in env.items():
             monkeypatch.setenv(name, str(value))
-        get_settings.cache_clear()
+        services.reload()
 
     yield configure
     monkeypatch.undo()
-    get_settings.cache_clear()
+    services.reload()
 
 
 def usage_of(user: str) -> dict:
@@ -393,9 +393,8 @@ def test_a_run_of_requests_in_a_row_meets_the_default_days_limits(aws_services, 
 def test_a_run_of_requests_in_a_row_meets_the_default_rate(aws_services, user):
     """Every default: the short-window rate holds first. The run takes seconds, so a few requests
     refill (one every RATE_LIMIT_WINDOW_S / RATE_LIMIT_REQUESTS s); bounded by the time it took."""
-    from handler.settings import get_settings
 
-    settings = get_settings()
+    settings = services.current().settings
     step_s = settings.rate_limit_window_s / settings.rate_limit_requests
     started = time.monotonic()
     replies = _run_in_a_row(user)

@@ -27,7 +27,7 @@ from handler import aws
 print(json.dumps({
     "strands": "strands.models.bedrock" in sys.modules,
     "worker": "handler.worker" in sys.modules,
-    "resolvers": app._resolver_for_shape.cache_info().currsize,
+    "resolvers": app._resolver_for.cache_info().currsize,
     "hooks": [len(get_before_snapshot()), len(get_after_restore())],
     # What the session resolved at init: nothing (placeholder keys only). botocore keeps it here.
     "credentials": aws.session()._session._credentials is not None,

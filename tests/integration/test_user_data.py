@@ -23,6 +23,7 @@ import boto3
 import pytest
 
 from handler.local.aws_stand_ins import receive, sqs_event
+from tests.support import services
 from tests.support.presigned import works_until
 from tests.support.requests import ROOT, call, invoke_raw, jot
 
@@ -61,9 +62,8 @@ def _account(user: str, aws_services: dict[str, str], token: str) -> None:
 
 
 def _fresh_settings() -> None:
-    from handler.settings import get_settings
 
-    get_settings.cache_clear()
+    services.reload()
 
 
 def _work(aws_services: dict[str, str], queue: str = "queue_url") -> None:

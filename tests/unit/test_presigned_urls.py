@@ -25,7 +25,7 @@ import pytest
 
 from handler import aws
 from handler.aws import object_store
-from handler.settings import get_settings
+from tests.support import services
 from tests.support.presigned import query, works_until
 
 BUCKET = "diary-images-abc123"
@@ -51,10 +51,10 @@ def aws_mode(monkeypatch, tmp_path) -> Iterator[None]:
     monkeypatch.setenv("DATABASE_URL", "postgresql://unused@127.0.0.1/unused")  # settings need one; never used
     monkeypatch.setenv("IMAGE_BUCKET", BUCKET)
     monkeypatch.setenv("IMAGE_URL_EXPIRY_S", str(WEEK_S))
-    get_settings.cache_clear()
+    services.reload()
     aws.forget_clients()
     yield
-    get_settings.cache_clear()
+    services.reload()
     aws.forget_clients()
 
 

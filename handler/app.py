@@ -119,7 +119,7 @@ if snap_start.will_be_snapshotted():
     for _shape in (APIGatewayHttpResolver, APIGatewayRestResolver):
         _resolver_for(_shape, services.settings.api_base_path)
     snap_start.load_ahead()
-    snap_start.register_hooks()
+    snap_start.register_hooks(services)
 
 
 def _parse(event: dict, base_path: str | None) -> tuple[ApiGatewayResolver, BaseProxyEvent]:
@@ -165,5 +165,5 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     # Routes read it with Depends(identity.current_caller); Powertools clears the context after resolving.
     app.append_context(**{identity.CONTEXT_KEY: caller})
     # Every model call of the request names its caller, as a pseudonym, in its usage line and metric.
-    with usage.calls_for(user_id):
+    with usage.calls_for(user_id, settings.caller_id_salt):
         return app.resolve(event, context)

@@ -12,11 +12,14 @@ from __future__ import annotations
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from handler import deadline
+from handler.composition import Services
 from handler.dal import connection
 from handler.function_logger import function_logger
 from handler.logic import embedding_index
 
 logger = function_logger()
+# Built once, at init: a bad setting stops the container at start, with its name.
+services = Services.from_environment()
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -24,7 +27,7 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict[str, int]:
     """One run: up to a batch of records and of diaries, while the invocation's time lasts."""
     deadline.start(context.get_remaining_time_in_millis())
     try:
-        return embedding_index.backfill()
+        return embedding_index.backfill(services)
     finally:
         # Runs every few hours at most: no reason to hold a connection to the proxy in between.
         connection.close()

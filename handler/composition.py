@@ -8,8 +8,11 @@ asking, and what acts for them; the use cases in handler.logic take it first.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
+from handler.aws import Clients
+from handler.inference.provider import Models
 from handler.settings import Settings, load_settings
 
 
@@ -21,6 +24,15 @@ class Services:
     def from_environment(cls) -> Services:
         """The settings read from the environment, once (SettingsError names a bad one)."""
         return cls(settings=load_settings())
+
+    # Made on first use, once per Services (cached_property writes the instance's own __dict__).
+    @functools.cached_property
+    def aws(self) -> Clients:
+        return Clients()
+
+    @functools.cached_property
+    def models(self) -> Models:
+        return Models(self.aws, self.settings)
 
     def acting_for(self, user_id: str) -> Caller:
         return Caller(user_id=user_id, services=self)

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from handler.dal import connection, login_roles
-from handler.settings import get_settings
+from handler.settings import Settings, load_settings
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # Any constant shared by every migrating process; "diary" in ASCII.
@@ -39,8 +39,9 @@ def pending_files(applied: set[str]) -> list[Path]:
     return [p for p in sorted(MIGRATIONS_DIR.glob("*.sql")) if p.stem not in applied]
 
 
-def migrate() -> list[str]:
-    """Apply what is missing; return the versions applied by this call."""
+def migrate(settings: Settings) -> list[str]:
+    """Apply what is missing; return the versions applied by this call. `settings`: the migrating
+    function's (the logins' secrets)."""
     with connection.transaction(None, bootstrap=True) as cur:
         cur.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'")
         if cur.fetchone() is None:
@@ -62,7 +63,7 @@ def migrate() -> list[str]:
                 cur.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (path.stem,))
             done.append(path.stem)
         # Every run, not once: a login's secret may have a new value since the last one.
-        logins = login_roles.secrets_of(get_settings())
+        logins = login_roles.secrets_of(settings)
         if logins:
             with connection.transaction(None, bootstrap=True) as cur:
                 login_roles.set_passwords(cur, logins)
@@ -74,7 +75,7 @@ def migrate() -> list[str]:
 
 def main() -> int:
     try:
-        done = migrate()
+        done = migrate(load_settings())
     except PgvectorMissing as exc:
         print(f"migrate: {exc}", file=sys.stderr)
         return 1

@@ -250,4 +250,7 @@ def load_settings(environ: dict[str, str] | os._Environ[str] = os.environ) -> Se
 
 @functools.cache
 def get_settings() -> Settings:
+    """The settings as handler.dal.connection reads them, the one module that still does so itself:
+    the entry points build theirs once, in their Services (handler.composition), and hand them
+    down; the caller-bound store (issue 24, item 1) is to take the connection's from there too."""
     return load_settings()

@@ -24,6 +24,10 @@ from __future__ import annotations
 
 import os
 import random
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from handler.composition import Services
 
 INITIALIZATION_TYPE = "AWS_LAMBDA_INITIALIZATION_TYPE"
 SNAP_START = "snap-start"
@@ -46,24 +50,24 @@ def load_ahead() -> None:
     aws.load_service_models(SERVICES)
 
 
-def register_hooks() -> None:
+def register_hooks(services: Services) -> None:
+    """`services`: the entry point's, whose clients the snapshot must not carry."""
     from snapshot_restore_py import register_after_restore, register_before_snapshot
 
-    register_before_snapshot(before_snapshot)
+    register_before_snapshot(before_snapshot, services)
     register_after_restore(after_restore)
 
 
-def before_snapshot() -> None:
+def before_snapshot(services: Services) -> None:
     from aws_lambda_powertools.utilities import parameters
 
-    from handler import aws, deadline
+    from handler import deadline
     from handler.dal import connection
-    from handler.inference import provider
 
     connection.close()
     parameters.clear_caches()
-    provider.clear_cache()
-    aws.forget_clients()
+    services.models.forget()
+    services.aws.forget()
     deadline.start(None)
 
 

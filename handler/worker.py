@@ -35,7 +35,7 @@ def _job(message: dict, last_try: bool, services: Services) -> Callable[[], obje
     """What to run for a message; KeyError, TypeError or ValueError for one that is not ours."""
     job = message.get("job", reports.REPORT)
     if job == retention.JOB:
-        return retention.purge
+        return lambda: retention.purge(services)
     if job == erasure.REDRIVE:
         return lambda: erasure.redrive(services)
     user_id = message["user_id"]

@@ -51,9 +51,10 @@ def test_database() -> Iterator[str]:
     from handler import migrate
     from handler.dal import connection
     from handler.dal.login_roles import APP_LOGIN
+    from handler.settings import load_settings
 
     try:
-        migrate.migrate()
+        migrate.migrate(load_settings())
         # The superuser migrated; the function logs in as its own login, as in AWS (the `db`
         # fixture and `url` stay the superuser's, to see what the function stored).
         connection.close()
@@ -70,6 +71,18 @@ def test_database() -> Iterator[str]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+@pytest.fixture(autouse=True)
+def _services_follow_the_environment() -> Iterator[None]:
+    """A test or fixture that changes settings sets them with monkeypatch and makes the services
+    again (tests/support/services.py); monkeypatch restores the environment after every fixture's
+    teardown but this one's (autouse: set up first, torn down last), and the services are made
+    again from the restored environment here."""
+    before = services.reloads
+    yield
+    if services.reloads != before:
+        services.reload()
 
 
 @pytest.fixture
@@ -104,8 +117,6 @@ def bedrock_server() -> Iterator[tuple[FakeBedrock, str]]:
 @pytest.fixture
 def fake_bedrock(bedrock_server, monkeypatch) -> Iterator[FakeBedrock]:
     """Switch the function to MODEL_PROVIDER=bedrock, its client pointed at the fake by the standard variable."""
-    from handler.aws import client
-    from handler.inference import provider
 
     fake, url = bedrock_server
     fake.reset()
@@ -115,12 +126,8 @@ def fake_bedrock(bedrock_server, monkeypatch) -> Iterator[FakeBedrock]:
     monkeypatch.setenv("BEDROCK_IMAGE_MODEL_ID", IMAGE_MODEL_ID)
     monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", url)
     services.reload()
-    provider.clear_cache()
-    client.cache_clear()
     yield fake
     services.reload()
-    provider.clear_cache()
-    client.cache_clear()
 
 
 @pytest.fixture(scope="session")
@@ -140,8 +147,6 @@ def aws_services(moto_endpoint, monkeypatch) -> Iterator[dict[str, str]]:
     """A fresh versioned bucket, job queue and erasure queue in the local moto server."""
     import boto3
 
-    from handler.aws import client
-
     suffix = uuid.uuid4().hex[:8]
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", moto_endpoint)
     monkeypatch.setenv("AWS_ENDPOINT_URL_SQS", moto_endpoint)
@@ -157,10 +162,8 @@ def aws_services(moto_endpoint, monkeypatch) -> Iterator[dict[str, str]]:
     monkeypatch.setenv("JOB_QUEUE_URL", queue_url)
     monkeypatch.setenv("ERASURE_QUEUE_URL", erasure_queue_url)
     services.reload()
-    client.cache_clear()
     yield {"bucket": bucket, "queue_url": queue_url, "erasure_queue_url": erasure_queue_url, "endpoint": moto_endpoint}
     services.reload()
-    client.cache_clear()
 
 
 def pytest_terminal_summary(terminalreporter) -> None:

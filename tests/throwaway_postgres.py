@@ -48,13 +48,14 @@ def migrate(url: str) -> None:
 
     from handler import migrate as migrations
     from handler.dal import connection
+    from handler.settings import load_settings
 
     saved = os.environ.get("DATABASE_URL")
     connection.close()
     os.environ["DATABASE_URL"] = url
     services.reload()
     try:
-        migrations.migrate()
+        migrations.migrate(load_settings())
     finally:
         connection.close()
         if saved is None:

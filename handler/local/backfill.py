@@ -23,19 +23,22 @@ def main() -> int:
     os.environ.setdefault("MODEL_PROVIDER", "offline")
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     from handler import migrate
+    from handler.composition import Services
     from handler.dal import connection
     from handler.dal.login_roles import BACKFILL_LOGIN
     from handler.logic import embedding_index
-    from handler.settings import get_settings
+    from handler.settings import get_settings, load_settings
 
-    migrate.migrate()
+    migrate.migrate(load_settings())
     # Migrated as DATABASE_URL's user; embedded as the backfill's own login, as in AWS.
     connection.close()
     os.environ["DATABASE_URL"] = login_url(admin_url, BACKFILL_LOGIN)
+    # The connection (handler.dal.connection) reads the settings again for the new login.
     get_settings.cache_clear()
+    services = Services.from_environment()  # the backfill login's, once
     total = {"records": 0, "diaries": 0, "failed": 0}
     while True:
-        done = embedding_index.backfill()
+        done = embedding_index.backfill(services)
         for key, value in done.items():
             total[key] += value
         if done["records"] + done["diaries"] == 0:

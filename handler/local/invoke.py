@@ -72,10 +72,11 @@ def start_local_services() -> None:
     from handler import migrate
     from handler.dal import connection
     from handler.dal.login_roles import APP_LOGIN
-    from handler.settings import get_settings
+    from handler.settings import get_settings, load_settings
 
-    migrate.migrate()
-    # Migrated as DATABASE_URL's user; the function logs in as its own login, as in AWS.
+    migrate.migrate(load_settings())
+    # Migrated as DATABASE_URL's user; the function logs in as its own login, as in AWS (the app
+    # reads its settings when it is imported, after this; the connection reads them again).
     connection.close()
     os.environ["DATABASE_URL"] = login_url(os.environ["DATABASE_URL"], APP_LOGIN)
     get_settings.cache_clear()

@@ -14,7 +14,6 @@ from handler.composition import Caller
 from handler.language import has_hangul
 from handler.logic import calendar, date_phrases, diaries, images, prompt_fit, questions, quotas, records, reports
 from handler.models import AgentReply, RequestType
-from handler.settings import get_settings
 
 DEFAULT_REPORT_DAYS = 7
 MESSAGES = {
@@ -36,7 +35,7 @@ MESSAGES = {
 def handle(
     caller: Caller, content: str, current_date: dt.date | None = None, request_type: RequestType | None = None
 ) -> AgentReply:
-    today = current_date or calendar.today()
+    today = current_date or calendar.today(caller.settings.timezone)
     # Dates the request's own words name; the routing model may resolve more, and wins when it does.
     period = date_phrases.resolve(content, today)
     start, end = period or (None, None)
@@ -45,7 +44,9 @@ def handle(
     routed_period = None
     if request_type is None:
         with quotas.spending(caller, calls=1):
-            decision = router.decide(_routable(content, today), today)
+            decision = router.decide(
+                caller.services, _routable(content, today, caller.settings.prompt_tokens_routing), today
+            )
         route, routed_by, routing_calls = decision.output.type, decision.model, 1
         day = decision.output.date or day
         start, end = decision.output.start_date or start, decision.output.end_date or end
@@ -77,13 +78,13 @@ def handle(
     return reply("report", report, messages["report"].format(start=start, end=end, status=report.status), 0)
 
 
-def _routable(content: str, today: dt.date) -> str:
+def _routable(content: str, today: dt.date, budget: int) -> str:
     """The request as the routing model reads it: whole by default (PROMPT_TOKENS_ROUTING holds the
     longest request the API accepts); its beginning under a smaller budget. Only the classification
     sees less: the route itself gets the whole request."""
     fitted = prompt_fit.fit(
         [prompt_fit.Group([content])],
         lambda kept: router.prompt_tokens(kept[0][0][1], today),
-        get_settings().prompt_tokens_routing,
+        budget,
     )
     return fitted.kept[0][0][1]

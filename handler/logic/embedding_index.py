@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger
 
+from handler.composition import Services
 from handler.dal import connection
 from handler.dal import diaries as diaries_dal
 from handler.dal import records as records_dal
@@ -25,17 +26,17 @@ BATCH = 100
 ROW_MARGIN_S = 5.0
 
 
-def for_storage(text: str) -> list[float] | None:
+def for_storage(services: Services, text: str) -> list[float] | None:
     """The embedding to store with a new or edited text, or None (the model failed)."""
-    return embeddings.embed(text, "document")
+    return embeddings.embed(services.aws, services.settings, text, "document")
 
 
-def for_question(question: str) -> list[float] | None:
+def for_question(services: Services, question: str) -> list[float] | None:
     """The question's embedding, or None (the model failed: retrieval by words only)."""
-    return embeddings.embed(question, "query")
+    return embeddings.embed(services.aws, services.settings, question, "query")
 
 
-def backfill(batch: int = BATCH) -> dict[str, int]:
+def backfill(services: Services, batch: int = BATCH) -> dict[str, int]:
     """Embed up to `batch` records and `batch` diaries that have no embedding, while time lasts.
     A row whose embedding fails again stays as it is, for the next run."""
     done = {"records": 0, "diaries": 0, "failed": 0}
@@ -46,7 +47,7 @@ def backfill(batch: int = BATCH) -> dict[str, int]:
     try:
         for record_id, content in records:
             seconds_left(ROW_MARGIN_S)
-            vector = embeddings.embed(content, "document")
+            vector = embeddings.embed(services.aws, services.settings, content, "document")
             if vector is None:
                 done["failed"] += 1
                 continue
@@ -55,7 +56,7 @@ def backfill(batch: int = BATCH) -> dict[str, int]:
             done["records"] += 1
         for user_id, day, text in diaries:
             seconds_left(ROW_MARGIN_S)
-            vector = embeddings.embed(text, "document")
+            vector = embeddings.embed(services.aws, services.settings, text, "document")
             if vector is None:
                 done["failed"] += 1
                 continue

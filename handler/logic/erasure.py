@@ -34,7 +34,6 @@ from handler.dal import erasures as erasures_dal
 from handler.errors import AccountErased, AwsUnavailable
 from handler.logic import jobs, user_data
 from handler.models import Erasure
-from handler.settings import get_settings
 
 logger = Logger(child=True)
 metrics = Metrics()
@@ -72,7 +71,7 @@ def request(caller: Caller) -> Erasure:
     user_id = caller.user_id
     with connection.statement(None) as cur:
         state = erasures_dal.ask(cur, subject_of(user_id), user_id)
-    queue_url = get_settings().erasure_queue_url
+    queue_url = caller.settings.erasure_queue_url
     try:
         queued = _submit(queue_url, caller)
     except AwsUnavailable:
@@ -85,7 +84,7 @@ def request(caller: Caller) -> Erasure:
 
 
 def _submit(queue_url: str | None, caller: Caller) -> bool:
-    return jobs.submit(queue_url, ERASE, lambda _: run(caller), user_id=caller.user_id)
+    return jobs.submit(caller.services.aws, queue_url, ERASE, lambda _: run(caller), user_id=caller.user_id)
 
 
 def run(caller: Caller) -> None:
@@ -97,9 +96,9 @@ def run(caller: Caller) -> None:
         # job queue, which the worker still reads): then from now on it is refused and re-driven too.
         erasures_dal.ask(cur, subject_of(user_id), user_id)
     erased = user_data.erase(caller)
-    pool_id = get_settings().user_pool_id
+    pool_id = caller.settings.user_pool_id
     if pool_id:
-        erased["accounts"] = user_pool.sign_out_and_delete(pool_id, user_id)
+        erased["accounts"] = user_pool.sign_out_and_delete(caller.services.aws, pool_id, user_id)
     else:
         logger.info("no user pool configured: no account to delete")
     with connection.statement(None) as cur:
@@ -110,7 +109,7 @@ def run(caller: Caller) -> None:
 def redrive(services: Services) -> dict[str, int]:
     """The schedule's job: send again every erasure pending since RESEND_AFTER, and count those past
     the deadline (OverdueErasures, always emitted, so that its alarm sees a value on every run)."""
-    settings = get_settings()
+    settings = services.settings
     with connection.statement(None) as cur:
         unsent = erasures_dal.take_unsent(cur, RESEND_AFTER, RESEND_BATCH)
     for pending in unsent:

@@ -19,7 +19,6 @@ from handler.errors import NotFound, Unprocessable
 from handler.inference import image_models
 from handler.logic import cursors, prompt_fit, quotas
 from handler.models import Image, ImagePage
-from handler.settings import get_settings
 
 
 def create_image(caller: Caller, day: dt.date | None = None, text: str | None = None) -> Image:
@@ -37,18 +36,20 @@ def create_image(caller: Caller, day: dt.date | None = None, text: str | None = 
     fitted = prompt_fit.fit(
         [prompt_fit.Group([text], kind="diaries")],
         lambda kept: image_prompter.prompt_tokens(kept[0][0][1]),
-        get_settings().prompt_tokens_image_prompt,
+        caller.settings.prompt_tokens_image_prompt,
     )
     with quotas.spending(caller, calls=1, pictures=1):
-        draft = image_prompter.write(fitted.kept[0][0][1])
-        png, image_model = image_models.draw(draft.output.prompt, draft.output.negative_prompt)
+        draft = image_prompter.write(caller.services, fitted.kept[0][0][1])
+        png, image_model = image_models.draw(
+            caller.services.aws, caller.settings, draft.output.prompt, draft.output.negative_prompt
+        )
 
     image_id = uuid.uuid4()
     key = object_store.key_for(user_id, image_id)
-    object_store.put_png(key, png)
+    object_store.of(caller.services).put_png(key, png)
     with connection.statement(user_id) as cur:
         stored = images_dal.insert(cur, image_id, user_id, day, draft.output.prompt, key, image_model)
-    return _shown(stored, model_calls=2, source_truncated=fitted.left_out.truncated_diaries > 0)
+    return _shown(caller, stored, model_calls=2, source_truncated=fitted.left_out.truncated_diaries > 0)
 
 
 def list_images(caller: Caller, limit: int, cursor: str | None = None) -> ImagePage:
@@ -60,7 +61,7 @@ def list_images(caller: Caller, limit: int, cursor: str | None = None) -> ImageP
     items = rows[:limit]
     last = items[-1] if len(rows) > limit else None
     return ImagePage(
-        items=[_shown(image) for image in items],
+        items=[_shown(caller, image) for image in items],
         next_cursor=cursors.encode(last.created_at.isoformat(), str(last.id)) if last else None,
     )
 
@@ -71,7 +72,7 @@ def get_image(caller: Caller, image_id: uuid.UUID) -> Image:
         stored = images_dal.get(cur, user_id, image_id)
     if stored is None:
         raise NotFound("no such image")
-    return _shown(stored)
+    return _shown(caller, stored)
 
 
 def delete_image(caller: Caller, image_id: uuid.UUID) -> None:
@@ -85,11 +86,11 @@ def delete_image(caller: Caller, image_id: uuid.UUID) -> None:
             raise NotFound("no such image")
         # A remembered POST /images answer holds its prompt, made from the user's words.
         idempotency_dal.forget(cur, user_id, idempotency_dal.resource("images", image_id))
-        object_store.delete_everything(key)
+        object_store.of(caller.services).delete_everything(key)
 
 
-def _shown(stored: StoredImage, model_calls: int = 0, source_truncated: bool = False) -> Image:
-    signed = object_store.presigned_url(stored.s3_key)
+def _shown(caller: Caller, stored: StoredImage, model_calls: int = 0, source_truncated: bool = False) -> Image:
+    signed = object_store.of(caller.services).presigned_url(stored.s3_key)
     return Image(
         **dataclasses.asdict(stored),
         url=signed.url,

@@ -38,7 +38,7 @@ from handler.dal.quotas import DayLimits, DayUsage
 from handler.errors import DatabaseUnavailable, DeadlineExceeded, QuotaExceeded, RateLimited
 from handler.inference import usage
 from handler.models import Allowance, RateAllowance, Usage
-from handler.settings import get_settings
+from handler.settings import Settings
 
 logger = Logger(child=True)
 
@@ -46,7 +46,7 @@ logger = Logger(child=True)
 def admit_request(caller: Caller) -> None:
     """Count one request to a route that calls a model against the caller's rate; RateLimited past it."""
     user_id = caller.user_id
-    settings = get_settings()
+    settings = caller.settings
     window_s = settings.rate_limit_window_s
     with connection.statement(user_id) as cur:
         wait_s = quotas_dal.take_request(cur, user_id, window_s / settings.rate_limit_requests, window_s)
@@ -63,38 +63,38 @@ def spending(caller: Caller, calls: int = 0, pictures: int = 0) -> Iterator[None
     """Model work of `calls` text model calls and `pictures` pictures at most, reserved before it
     runs and settled after it; QuotaExceeded (nothing reserved) when the day has no room for it."""
     user_id = caller.user_id
-    day = _reserve(user_id, calls, pictures)
-    with usage.tally_for(user_id) as tally:
+    day = _reserve(caller.settings, user_id, calls, pictures)
+    with usage.tally_for(user_id, caller.settings.caller_id_salt) as tally:
         try:
             yield
         finally:
-            _settle(user_id, day, tally.model_calls - calls, tally.pictures - pictures, tally.tokens)
+            _settle(caller.settings, user_id, day, tally.model_calls - calls, tally.pictures - pictures, tally.tokens)
 
 
 def charge(caller: Caller, calls: int) -> None:
     """Charge model work that runs later (a report, in the worker, inside `prepaid`): reserved like
     `spending`'s, and never given back."""
     user_id = caller.user_id
-    _reserve(user_id, calls, 0)
+    _reserve(caller.settings, user_id, calls, 0)
 
 
 @contextlib.contextmanager
 def prepaid(caller: Caller) -> Iterator[None]:
     """Model work charged already (`charge`): its calls are not counted again, its tokens are."""
     user_id = caller.user_id
-    day = _now().date()
-    with usage.tally_for(user_id) as tally:
+    day = _now(caller.settings).date()
+    with usage.tally_for(user_id, caller.settings.caller_id_salt) as tally:
         try:
             yield
         finally:
-            _settle(user_id, day, 0, 0, tally.tokens)
+            _settle(caller.settings, user_id, day, 0, 0, tally.tokens)
 
 
 def today_usage(caller: Caller) -> Usage:
     user_id = caller.user_id
-    settings = get_settings()
-    now = _now()
-    limits = _limits()
+    settings = caller.settings
+    now = _now(settings)
+    limits = _limits(settings)
     with connection.statement(user_id) as cur:
         used = quotas_dal.day_usage(cur, user_id, now.date())
     with connection.statement(user_id) as cur:
@@ -116,10 +116,10 @@ def today_usage(caller: Caller) -> Usage:
     )
 
 
-def _reserve(user_id: str, calls: int, pictures: int) -> dt.date:
+def _reserve(settings: Settings, user_id: str, calls: int, pictures: int) -> dt.date:
     """Reserve on today's counts; the day reserved on, or QuotaExceeded."""
-    now = _now()
-    limits = _limits()
+    now = _now(settings)
+    limits = _limits(settings)
     with connection.statement(user_id) as cur:
         reserved = quotas_dal.reserve(cur, user_id, now.date(), calls, pictures, limits)
     if reserved is not None:
@@ -128,14 +128,13 @@ def _reserve(user_id: str, calls: int, pictures: int) -> dt.date:
         used = quotas_dal.day_usage(cur, user_id, now.date())
     limit = _reached(used, limits, calls)
     raise QuotaExceeded(
-        f"today's {limit.replace('_', ' ')} are used up; they start again at midnight "
-        f"({get_settings().default_timezone})",
+        f"today's {limit.replace('_', ' ')} are used up; they start again at midnight ({settings.default_timezone})",
         limit=limit,
         retry_after_s=seconds_to_midnight(now),
     )
 
 
-def _settle(user_id: str, day: dt.date, calls: int, pictures: int, tokens: int) -> None:
+def _settle(settings: Settings, user_id: str, day: dt.date, calls: int, pictures: int, tokens: int) -> None:
     """Settle what the work spent; when the database fails here, the work is done and answered
     anyway: what it reserved stays counted, and only its tokens are lost (logged)."""
     if not (calls or pictures or tokens):
@@ -144,9 +143,8 @@ def _settle(user_id: str, day: dt.date, calls: int, pictures: int, tokens: int) 
         with connection.statement(user_id) as cur:
             quotas_dal.settle(cur, user_id, day, calls, pictures, tokens)
     except (DatabaseUnavailable, DeadlineExceeded) as exc:
-        logger.warning(
-            "model usage not settled", extra={"caller": usage.pseudonym(user_id), "tokens": tokens, "reason": str(exc)}
-        )
+        who = usage.pseudonym(user_id, settings.caller_id_salt)
+        logger.warning("model usage not settled", extra={"caller": who, "tokens": tokens, "reason": str(exc)})
 
 
 def _reached(used: DayUsage, limits: DayLimits, calls: int) -> str:
@@ -162,8 +160,7 @@ def _allowance(used: int, limit: int) -> Allowance:
     return Allowance(used=used, limit=limit, remaining=max(0, limit - used))
 
 
-def _limits() -> DayLimits:
-    settings = get_settings()
+def _limits(settings: Settings) -> DayLimits:
     return DayLimits(
         model_calls=settings.model_calls_per_day,
         pictures=settings.pictures_per_day,
@@ -171,8 +168,8 @@ def _limits() -> DayLimits:
     )
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(get_settings().timezone)
+def _now(settings: Settings) -> dt.datetime:
+    return dt.datetime.now(settings.timezone)
 
 
 def seconds_to_midnight(now: dt.datetime) -> int:

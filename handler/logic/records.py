@@ -19,14 +19,14 @@ MAX_RANGE_DAYS = 366
 
 def add_record(caller: Caller, content: str, record_date: dt.date | None = None) -> Record:
     user_id = caller.user_id
-    embedding = embedding_index.for_storage(content)
+    embedding = embedding_index.for_storage(caller.services, content)
     with connection.statement(user_id) as cur:
         return records_dal.insert(
             cur,
             user_id,
             uuid.uuid4(),
             content,
-            record_date or calendar.today(),
+            record_date or calendar.today(caller.settings.timezone),
             search_terms.document(content),
             embedding,
         )
@@ -54,7 +54,7 @@ def edit_record(
 ) -> Record:
     """A new text is indexed for search and embedded again, in the same statement that stores it."""
     user_id = caller.user_id
-    embedding = embedding_index.for_storage(content) if content is not None else None
+    embedding = embedding_index.for_storage(caller.services, content) if content is not None else None
     with connection.statement(user_id) as cur:
         record = records_dal.update(
             cur,

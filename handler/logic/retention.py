@@ -19,13 +19,13 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger
 
 from handler.aws import object_store
+from handler.composition import Services
 from handler.dal import connection
 from handler.dal import exports as exports_dal
 from handler.dal import idempotency as idempotency_dal
 from handler.dal import quotas as quotas_dal
 from handler.deadline import seconds_left
 from handler.errors import DeadlineExceeded
-from handler.settings import get_settings
 
 logger = Logger(child=True)
 
@@ -37,13 +37,13 @@ EXPORT_BATCH = 100
 BATCH_MARGIN_S = 10.0
 
 
-def purge() -> dict[str, int]:
+def purge(services: Services) -> dict[str, int]:
     """Delete what has expired; how many of each went."""
     done = {"remembered_responses": 0, "exports": 0, "usage_days": 0}
     try:
         while _purge_responses(done) == BATCH:
             pass
-        while _purge_exports(done) == EXPORT_BATCH:
+        while _purge_exports(services, done) == EXPORT_BATCH:
             pass
         _purge_usage(done)
     except DeadlineExceeded:
@@ -60,14 +60,14 @@ def _purge_responses(done: dict[str, int]) -> int:
     return deleted
 
 
-def _purge_exports(done: dict[str, int]) -> int:
+def _purge_exports(services: Services, done: dict[str, int]) -> int:
     seconds_left(BATCH_MARGIN_S)
-    settings = get_settings()
+    settings = services.settings
     with connection.transaction(None, role=connection.RETENTION_ROLE) as cur:
         keys = exports_dal.delete_expired(cur, settings.export_retention_days, EXPORT_BATCH)
         for key in keys:
             if key:  # a document was written (an export that failed or never ran has none)
-                object_store.delete_everything(key)
+                object_store.of(services).delete_everything(key)
     done["exports"] += len(keys)
     return len(keys)
 

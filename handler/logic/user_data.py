@@ -35,7 +35,6 @@ from handler.dal.images import StoredImage
 from handler.errors import NotFound
 from handler.logic import jobs
 from handler.models import Export, Image, UserData
-from handler.settings import get_settings
 
 EXPORT = "export"
 LOST = "the export was not written while its job could wait on the queue; ask again"
@@ -44,7 +43,7 @@ LOST = "the export was not written while its job could wait on the queue; ask ag
 def export(caller: Caller) -> UserData | Export:
     """The whole document at once, or, for a large account, an export to poll."""
     user_id = caller.user_id
-    settings = get_settings()
+    settings = caller.settings
     with connection.statement(user_id) as cur:
         size = exports_dal.estimated_bytes(cur, user_id)
     if size <= settings.export_inline_max_bytes:
@@ -53,6 +52,7 @@ def export(caller: Caller) -> UserData | Export:
     with connection.statement(user_id) as cur:
         stored = exports_dal.insert(cur, export_id, user_id)
     queued = jobs.submit(
+        caller.services.aws,
         settings.job_queue_url,
         EXPORT,
         lambda last_try: run_export(caller, export_id, last_try),
@@ -60,7 +60,7 @@ def export(caller: Caller) -> UserData | Export:
         user_id=user_id,
         export_id=str(export_id),
     )
-    return _shown(stored) if queued else get_export(caller, export_id)
+    return _shown(caller, stored) if queued else get_export(caller, export_id)
 
 
 def get_export(caller: Caller, export_id: uuid.UUID) -> Export:
@@ -69,7 +69,7 @@ def get_export(caller: Caller, export_id: uuid.UUID) -> Export:
         stored = exports_dal.get(cur, user_id, export_id)
     if stored is None:
         raise NotFound("no such export")
-    return _shown(stored)
+    return _shown(caller, stored)
 
 
 def document(caller: Caller) -> UserData:
@@ -85,12 +85,12 @@ def document(caller: Caller) -> UserData:
         records=records,
         diaries=diaries,
         reports=reports,
-        images=[_image(i) for i in images],
+        images=[_image(caller, i) for i in images],
     )
 
 
-def _image(stored: StoredImage) -> Image:
-    signed = object_store.presigned_url(stored.s3_key)
+def _image(caller: Caller, stored: StoredImage) -> Image:
+    signed = object_store.of(caller.services).presigned_url(stored.s3_key)
     return Image(**dataclasses.asdict(stored), url=signed.url, url_expires_at=signed.expires_at, model_calls=0)
 
 
@@ -104,11 +104,11 @@ def run_export(caller: Caller, export_id: uuid.UUID, last_try: bool) -> None:
 
     def write() -> None:
         key = object_store.export_key_for(user_id, export_id)
-        object_store.put_export(key, document(caller).model_dump_json().encode())
+        object_store.of(caller.services).put_export(key, document(caller).model_dump_json().encode())
         with connection.statement(user_id) as cur:
             completed = exports_dal.complete(cur, user_id, export_id, key)
         if not completed:  # the user was erased while it was being written: so is the document
-            object_store.delete_everything(key)
+            object_store.of(caller.services).delete_everything(key)
 
     jobs.attempt(
         write,
@@ -122,7 +122,8 @@ def erase(caller: Caller) -> dict[str, int]:
     """Every object and row of the user; how many of each went. The objects first: while any is
     left, the rows that name them are still there, and a repeated run deletes both."""
     user_id = caller.user_id
-    erased = {"objects": object_store.delete_everything(object_store.prefix_for(user_id)) if _has_bucket() else 0}
+    objects = object_store.of(caller.services)
+    erased = {"objects": objects.delete_everything(object_store.prefix_for(user_id)) if _has_bucket(caller) else 0}
     with connection.transaction(user_id) as cur:
         erased["images"] = images_dal.erase_user(cur, user_id)
         erased["diaries"] = diaries_dal.erase_user(cur, user_id)
@@ -135,17 +136,17 @@ def erase(caller: Caller) -> dict[str, int]:
     return erased
 
 
-def _has_bucket() -> bool:
+def _has_bucket(caller: Caller) -> bool:
     # A deployment without a bucket (local runs) has drawn no picture and written no export to erase.
-    return bool(get_settings().image_bucket)
+    return bool(caller.settings.image_bucket)
 
 
-def _shown(stored: StoredExport) -> Export:
+def _shown(caller: Caller, stored: StoredExport) -> Export:
     now = dt.datetime.now(dt.UTC)
-    retention = dt.timedelta(days=get_settings().export_retention_days)
+    retention = dt.timedelta(days=caller.settings.export_retention_days)
     expires_at = stored.updated_at + retention if stored.status == "completed" else None
     expired = expires_at is not None and expires_at <= now
-    signed = object_store.presigned_url(stored.s3_key) if stored.s3_key and not expired else None
+    signed = object_store.of(caller.services).presigned_url(stored.s3_key) if stored.s3_key and not expired else None
     # Unfinished for longer than the queue keeps its message: no worker will ever see it again.
     lost = stored.status in ("pending", "running") and stored.created_at + jobs.QUEUE_RETENTION <= now
     return Export(

@@ -138,7 +138,7 @@ def test_the_app_login_cannot_run_the_backfill(alice_and_bob):
     from handler.logic import embedding_index
 
     with pytest.raises(psycopg2.errors.InsufficientPrivilege):
-        embedding_index.backfill()
+        embedding_index.backfill(services.current())
 
 
 @pytest.fixture

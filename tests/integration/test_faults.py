@@ -57,14 +57,11 @@ def _reports(db, user) -> list[dict]:
 @pytest.fixture
 def missing_queue(aws_services, monkeypatch):
     """JOB_QUEUE_URL pointing at a queue that does not exist in moto: SendMessage fails."""
-    from handler.aws import client
 
     monkeypatch.setenv("JOB_QUEUE_URL", f"{aws_services['endpoint']}/000000000000/no-such-queue")
     services.reload()
-    client.cache_clear()
     yield aws_services
     services.reload()
-    client.cache_clear()
 
 
 def _restore_queue(aws_services, monkeypatch) -> None:

@@ -188,7 +188,7 @@ def test_yesterdays_counts_do_not_limit_today(db, limits, user):
     from handler.logic import calendar
 
     limits(MODEL_CALLS_PER_DAY=1, PICTURES_PER_DAY=1, MODEL_TOKENS_PER_DAY=10)
-    yesterday = calendar.today() - dt.timedelta(days=1)
+    yesterday = calendar.today(services.current().settings.timezone) - dt.timedelta(days=1)
     db.execute(
         "INSERT INTO model_usage (user_id, day, model_calls, pictures, tokens) VALUES (%s, %s, 1, 1, 10)",
         (user, yesterday),
@@ -240,7 +240,7 @@ def test_pictures_have_a_usage_line_with_their_caller(fake_bedrock, aws_services
     assert call("POST", "/images", {"text": "조용한 바닷가"}, user=user).status == 201
     lines = [json.loads(line) for line in log.getvalue().splitlines()]
     (picture,) = [line for line in lines if line.get("message") == "model call" and line["task"] == "image"]
-    assert picture["caller"] == usage.pseudonym(user) != user
+    assert picture["caller"] == usage.pseudonym(user, services.current().settings.caller_id_salt) != user
 
 
 # --- concurrent Lambda containers -------------------------------------------------------------
@@ -462,7 +462,7 @@ def test_the_hourly_sweep_deletes_the_days_no_limit_reads_and_keeps_the_recent_o
                 "INSERT INTO model_usage (user_id, day, model_calls, tokens) VALUES (%s, %s, 3, 100)", (who, day)
             )
 
-    done = retention.purge()
+    done = retention.purge(services.current())
 
     assert done["usage_days"] >= 4  # the two old days of both users (and any other test's)
     db.execute("SELECT user_id, day FROM model_usage WHERE user_id = ANY(%s) ORDER BY 1, 2", ([user, other_user],))

@@ -204,7 +204,8 @@ def test_without_a_queue_the_erasure_runs_inline(user, db):
 _CUT_OFF_WORKER = textwrap.dedent(
     """
     import json, os, sys
-    from handler.aws import client, object_store
+    from handler import app
+    from handler.aws import object_store
     from handler.dal import images
 
     def killed(*args, **kwargs):
@@ -214,7 +215,7 @@ _CUT_OFF_WORKER = textwrap.dedent(
         images.erase_user = killed
     else:  # "among the objects": the second batch of deletes never happens
         object_store._DELETE_BATCH = 2
-        s3 = client("s3")
+        s3 = app.services.aws.client("s3")
         real, calls = s3.delete_objects, []
         def delete_objects(**kwargs):
             calls.append(1)
@@ -222,9 +223,8 @@ _CUT_OFF_WORKER = textwrap.dedent(
                 killed()
             return real(**kwargs)
         s3.delete_objects = delete_objects
-    from handler.app import lambda_handler
     from tests.support.requests import FakeContext
-    lambda_handler(json.loads(sys.stdin.read()), FakeContext())
+    app.lambda_handler(json.loads(sys.stdin.read()), FakeContext())
     """
 )
 

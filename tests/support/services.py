@@ -1,6 +1,6 @@
 """The function's services as a test configured them: built from the environment as it is now, in
-place of the ones handler.app made at import (a test changes a setting with monkeypatch's setenv,
-then calls `reload()`; again after undoing it).
+place of the ones the entry points (handler.app, handler.backfill) made at import (a test changes a
+setting with monkeypatch's setenv, then calls `reload()`; again after undoing it).
 
 handler.dal.connection still reads its settings through handler.settings.get_settings (the store
 bound to the caller takes them over), so its cache is cleared here too, and nowhere else.
@@ -13,20 +13,29 @@ import sys
 from handler.composition import Services
 from handler.settings import SettingsError, get_settings
 
+ENTRY_POINTS = ("handler.app", "handler.backfill")
+# How many times the services were made again (tests/conftest.py makes them once more after a test
+# that did, once monkeypatch has restored the environment).
+reloads = 0
+
 
 def reload() -> Services | None:
-    """The app's services made again from the environment; None before handler.app is imported
-    (its import makes them)."""
+    """The entry points' services made again from the environment; None when none is imported yet
+    (its import makes them) or the environment configures none."""
+    global reloads
+    reloads += 1
     get_settings.cache_clear()
-    app = sys.modules.get("handler.app")
-    if app is None:
+    entry_points = [sys.modules[name] for name in ENTRY_POINTS if name in sys.modules]
+    if not entry_points:
         return None
     try:
-        app.services = Services.from_environment()  # type: ignore[attr-defined]
+        services = Services.from_environment()
     except SettingsError:
         # A unit test's environment, restored, configures no database: no request runs in it.
         return None
-    return app.services  # type: ignore[attr-defined]
+    for module in entry_points:
+        module.services = services  # type: ignore[attr-defined]
+    return services
 
 
 def current() -> Services:

@@ -217,7 +217,7 @@ def test_a_hung_migration_is_answered_failed_once_before_the_timeout(point_at, r
     point_at(UNREACHABLE)
     release = threading.Event()
 
-    def hang() -> list[str]:
+    def hang(settings) -> list[str]:
         release.wait(10)
         return []
 

@@ -82,6 +82,10 @@ class Settings(BaseModel, frozen=True):
     prompt_tokens_image_prompt: int = Field(default=12_000, ge=4_000, le=200_000)
 
     image_bucket: str | None = None
+    # botocore's own endpoint variables, which its clients read themselves; read here as well only to
+    # address a local S3 by path (handler.aws, Clients). Unset in AWS.
+    aws_endpoint_url_s3: str | None = None
+    aws_endpoint_url: str | None = None
     # How long a presigned URL lives at most; sooner when the credentials that sign it expire first
     # (handler.aws.credentials_expiry). SigV4 allows at most 604800 s, 7 days
     # (https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html).

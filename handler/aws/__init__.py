@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import os
 from typing import Any
 
 # Temporary credentials whose expiry botocore was not given: Lambda's execution-role credentials in
@@ -44,9 +43,11 @@ def _new_session() -> Any:
 
 
 class Clients:
-    """The session and the clients made from it, each made once, on first use."""
+    """The session and the clients made from it, each made once, on first use. `local_s3`: S3's
+    endpoint is a local one (the settings AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL, _s3_config)."""
 
-    def __init__(self) -> None:
+    def __init__(self, local_s3: bool = False) -> None:
+        self._local_s3 = local_s3
         self._session: Any = None
         self._clients: dict[tuple, Any] = {}
 
@@ -70,7 +71,7 @@ class Clients:
             connect_timeout=3, read_timeout=read_timeout_s, retries={"mode": "standard", "total_max_attempts": attempts}
         )
         if service == "s3":
-            config = config.merge(_s3_config())
+            config = config.merge(_s3_config(self._local_s3))
         return self.session().client(service, region_name=region, config=config)
 
     def credentials_expiry(self, now: dt.datetime) -> dt.datetime | None:
@@ -83,7 +84,7 @@ class Clients:
         self._session = None
 
 
-def _s3_config() -> Any:
+def _s3_config(local: bool) -> Any:
     """How S3 requests and presigned URLs are signed and addressed.
 
     SigV4 (`s3v4`): botocore presigns with Signature Version 2 unless told, and S3 refuses SigV2 for
@@ -104,7 +105,6 @@ def _s3_config() -> Any:
     """
     from botocore.config import Config
 
-    local = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
     return Config(
         signature_version="s3v4",
         s3={"addressing_style": "path" if local else "virtual", "us_east_1_regional_endpoint": "regional"},

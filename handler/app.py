@@ -113,7 +113,7 @@ def _without_default_422(document: dict) -> dict:
 # its arguments alone (the routers are fixed at import), so a cache of it holds nothing else.
 _resolver_for = functools.cache(_build)
 
-if snap_start.will_be_snapshotted():
+if snap_start.will_be_snapshotted(services.settings):
     # Init runs once, when Lambda publishes the version, and is then restored from its snapshot:
     # build now what the first requests would, and keep out of the snapshot what must not be shared.
     for _shape in (APIGatewayHttpResolver, APIGatewayRestResolver):

@@ -136,6 +136,8 @@ class Settings(BaseModel, frozen=True):
     max_body_bytes: int = 64 * 1024
     # Local runs only: trust an X-User-Id header when no authorizer claim is present.
     allow_user_id_header: bool = False
+    # Lambda's own: "snap-start" for an init that will be snapshotted (handler.snap_start).
+    aws_lambda_initialization_type: str | None = None
     # Powertools' own variable, read here too so every metric set shares one default.
     powertools_metrics_namespace: str = "Diary"
 

@@ -22,22 +22,22 @@ fresh in every copy; connections and the secret are made and read on first use, 
 
 from __future__ import annotations
 
-import os
 import random
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from handler.composition import Services
+    from handler.settings import Settings
 
-INITIALIZATION_TYPE = "AWS_LAMBDA_INITIALIZATION_TYPE"
+# AWS_LAMBDA_INITIALIZATION_TYPE's value (the setting aws_lambda_initialization_type) for such an init.
 SNAP_START = "snap-start"
 # The services of the function's own clients (handler.aws): Bedrock's runtime, S3 and SQS. The
 # database secret is read by Powertools' parameters, whose client is its own.
 SERVICES = ("bedrock-runtime", "s3", "sqs")
 
 
-def will_be_snapshotted() -> bool:
-    return os.environ.get(INITIALIZATION_TYPE) == SNAP_START
+def will_be_snapshotted(settings: Settings) -> bool:
+    return settings.aws_lambda_initialization_type == SNAP_START
 
 
 def load_ahead() -> None:

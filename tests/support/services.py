@@ -1,6 +1,8 @@
 """The function's services as a test configured them: built from the environment as it is now, in
-place of the ones the entry points (handler.app, handler.backfill) made at import (a test changes a
-setting with monkeypatch's setenv, then calls `reload()`; again after undoing it).
+place of the ones the entry points (handler.app, handler.backfill) made at import. A test changes a
+setting with monkeypatch's setenv and calls `reload()`; after the test, once monkeypatch has
+restored the environment, tests/conftest.py makes them again (a fixture that reloads on its way out
+runs before monkeypatch's undo).
 
 handler.dal.connection still reads its settings through handler.settings.get_settings (the store
 bound to the caller takes them over), so its cache is cleared here too, and nowhere else.

@@ -105,15 +105,12 @@ def _models(mode: str) -> Iterator[Any]:
 
 
 def _reset_caches() -> None:
-    from handler.aws import client
+    """A fresh connection, and the app's services made again from this mode's environment."""
     from handler.dal.store import container_store
-    from handler.inference import provider
-    from handler.settings import get_settings
+    from tests.support import services
 
     container_store.close()
-    get_settings.cache_clear()
-    provider.clear_cache()
-    client.cache_clear()
+    services.reload()
 
 
 def run_mode(mode: str) -> dict[str, Any]:
@@ -124,9 +121,10 @@ def run_mode(mode: str) -> dict[str, Any]:
         from handler.agents.question_answerer import offline as offline_answerer
         from handler.dal.store import container_store
         from handler.inference import offline_embedder
+        from handler.settings import load_settings
         from tests.support.requests import call
 
-        migrate.migrate(container_store)
+        migrate.migrate(container_store, load_settings())
         embeddings = [0]
         original_embed = offline_embedder.embed
         original_answer = offline_answerer.answer

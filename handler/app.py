@@ -57,9 +57,9 @@ for _noisy in ("botocore", "boto3", "urllib3"):
 logger = function_logger()
 # Fail the container at start, with the setting's name, rather than on the first request (after the
 # logger is made: a deprecated setting's name is logged through it).
+# Tests replace `services` with their own (tests/support/services.py); every request reads it here.
 services = Services.from_environment()
-settings = services.settings
-metrics = Metrics(namespace=settings.powertools_metrics_namespace)
+metrics = Metrics(namespace=services.settings.powertools_metrics_namespace)
 
 _ROUTERS = (
     health_routes.router,
@@ -74,15 +74,15 @@ _ROUTERS = (
 _serialize = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
 
 
-def _build(resolver_class: type[ApiGatewayResolver]) -> ApiGatewayResolver:
+def _build(resolver_class: type[ApiGatewayResolver], base_path: str | None) -> ApiGatewayResolver:
     app = resolver_class(
         enable_validation=True,
         serializer=_serialize,
-        strip_prefixes=[settings.api_base_path] if settings.api_base_path else None,
+        strip_prefixes=[base_path] if base_path else None,
     )
     for router in _ROUTERS:
         app.include_router(router)
-    errors.register(app)
+    errors.register(app, base_path)
 
     @app.get("/openapi.json", summary="This API's OpenAPI document", include_in_schema=False)
     @identity.public
@@ -109,23 +109,24 @@ def _without_default_422(document: dict) -> dict:
     return document
 
 
-# One resolver per event shape, built on the first event of that shape.
-_resolver_for_shape = functools.cache(_build)
+# One resolver per event shape and base path, built on the first event of that shape: a function of
+# its arguments alone (the routers are fixed at import), so a cache of it holds nothing else.
+_resolver_for = functools.cache(_build)
 
-if snap_start.will_be_snapshotted():
+if snap_start.will_be_snapshotted(services.settings):
     # Init runs once, when Lambda publishes the version, and is then restored from its snapshot:
     # build now what the first requests would, and keep out of the snapshot what must not be shared.
     for _shape in (APIGatewayHttpResolver, APIGatewayRestResolver):
-        _resolver_for_shape(_shape)
+        _resolver_for(_shape, services.settings.api_base_path)
     snap_start.load_ahead()
-    snap_start.register_hooks()
+    snap_start.register_hooks(services)
 
 
-def _parse(event: dict) -> tuple[ApiGatewayResolver, BaseProxyEvent]:
+def _parse(event: dict, base_path: str | None) -> tuple[ApiGatewayResolver, BaseProxyEvent]:
     if event.get("version") == "2.0":
-        return _resolver_for_shape(APIGatewayHttpResolver), APIGatewayProxyEventV2(event)
+        return _resolver_for(APIGatewayHttpResolver, base_path), APIGatewayProxyEventV2(event)
     if "httpMethod" in event:
-        return _resolver_for_shape(APIGatewayRestResolver), APIGatewayProxyEvent(event)
+        return _resolver_for(APIGatewayRestResolver, base_path), APIGatewayProxyEvent(event)
     raise ValueError("unsupported event: expected an API Gateway 2.0 or 1.0 proxy event, or an SQS batch")
 
 
@@ -144,12 +145,13 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         from handler import worker
 
         return worker.handle_batch(event, context, services)
+    settings = services.settings
     paths.without_trailing_slash(event)
-    app, request = _parse(event)
+    app, request = _parse(event, settings.api_base_path)
     try:
         request_body.check_size(request, settings.max_body_bytes)
         public = identity.is_public(app, request, settings.api_base_path)
-        user_id = None if public else identity.verified_caller(request)
+        user_id = None if public else identity.verified_caller(request, settings.allow_user_id_header)
         if not public and user_id is None:
             raise Unauthorized("a verified identity is required")
         caller = None if user_id is None else services.acting_for(user_id)
@@ -163,5 +165,5 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     # Routes read it with Depends(identity.current_caller); Powertools clears the context after resolving.
     app.append_context(**{identity.CONTEXT_KEY: caller})
     # Every model call of the request names its caller, as a pseudonym, in its usage line and metric.
-    with usage.calls_for(user_id):
+    with usage.calls_for(user_id, settings.caller_id_salt):
         return app.resolve(event, context)

@@ -17,6 +17,7 @@ from handler.function_logger import function_logger
 from handler.logic import embedding_index
 
 logger = function_logger()
+# Built once, at init: a bad setting stops the container at start, with its name.
 services = Services.from_environment()
 
 

@@ -1,24 +1,27 @@
 """The composition root: what the function is made of, built once per container and handed down.
 
-`Services` holds the settings, the store and the clients; the entry points (handler.app, the
-worker, the backfill, the migrations) build it at init, SnapStart-aware, and nothing below reads
-the environment or keeps a client of its own. `Caller` is one request's or job's view of it: who is
+`Services` holds the settings (read once, by `from_environment`), the AWS clients and the models
+(made on first use, so that a SnapStart snapshot holds none: handler.snap_start drops them before
+it); the entry points (handler.app, which hands its own to the worker, and handler.backfill) build
+it at init, and nothing below reads the environment or keeps a client of its own (the database
+connection, handler.dal.connection, is the store's to take over). `Caller` is one request's or job's view of it: who is
 asking, and what acts for them; the use cases in handler.logic take it first.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
+from handler.aws import Clients
 from handler.dal.store import BoundStore, Store, container_store
-from handler.settings import Settings, get_settings
+from handler.inference.provider import Models
+from handler.settings import Settings, load_settings
 
 
 @dataclass(frozen=True)
 class Services:
-    @property
-    def settings(self) -> Settings:
-        return get_settings()
+    settings: Settings
 
     @property
     def store(self) -> Store:
@@ -27,7 +30,17 @@ class Services:
 
     @classmethod
     def from_environment(cls) -> Services:
-        return cls()
+        """The settings read from the environment, once (SettingsError names a bad one)."""
+        return cls(settings=load_settings())
+
+    # Made on first use, once per Services (cached_property writes the instance's own __dict__).
+    @functools.cached_property
+    def aws(self) -> Clients:
+        return Clients(local_s3=bool(self.settings.aws_endpoint_url_s3 or self.settings.aws_endpoint_url))
+
+    @functools.cached_property
+    def models(self) -> Models:
+        return Models(self.aws, self.settings)
 
     def acting_for(self, user_id: str) -> Caller:
         return Caller(user_id=user_id, services=self)

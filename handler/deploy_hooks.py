@@ -7,7 +7,7 @@ Create or Update and waits for the answer, which the function PUTs to the presig
 deploy and rolls the stack back before the API function is updated.
 
 `migrate_on_deploy` (`Custom::DatabaseMigration`, inside the VPC, with the same `DB_*` settings):
-- Create, Update: `handler.migrate.migrate()`, which is safe to run again and concurrently. A
+- Create, Update: `handler.migrate.migrate(settings)`, which is safe to run again and concurrently. A
   database that does not answer yet (a proxy still registering its target) is retried while the
   remaining time still fits a statement.
 - Delete: nothing. The schema lives and dies with the database.
@@ -147,13 +147,15 @@ def _migrate_with_retries(context: Any) -> list[str]:
     from handler import migrate
     from handler.dal.store import container_store
     from handler.errors import DatabaseUnavailable
-    from handler.settings import get_settings
+    from handler.settings import load_settings
 
-    statement_budget_ms = get_settings().db_statement_timeout_ms + RETRY_MARGIN_MS
+    # Read once per invocation: the hook's function has the migrating login's settings.
+    settings = load_settings()
+    statement_budget_ms = settings.db_statement_timeout_ms + RETRY_MARGIN_MS
     delay = 1.0
     while True:
         try:
-            return migrate.migrate(container_store)
+            return migrate.migrate(container_store, settings)
         except DatabaseUnavailable:
             remaining = _remaining_ms(context)
             if remaining is None or remaining - delay * 1000 < statement_budget_ms:
@@ -258,7 +260,7 @@ def prune_versions_on_deploy(event: dict[str, Any], context: Any) -> dict[str, A
             return SUCCESS, "rollback: no version is deleted", {"Summary": "nothing pruned: a rollback"}
         try:
             result = version_pruning.prune(
-                aws.client("lambda", read_timeout_s=10, attempts=3),
+                aws.Clients().client("lambda", read_timeout_s=10, attempts=3),
                 str(properties["FunctionArn"]),
                 int(properties["Keep"]),
                 seconds_left,

@@ -20,7 +20,7 @@ from pathlib import Path
 from handler.composition import Services
 from handler.dal import login_roles
 from handler.dal.store import Store
-from handler.settings import get_settings
+from handler.settings import Settings
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # Any constant shared by every migrating process; "diary" in ASCII.
@@ -41,8 +41,9 @@ def pending_files(applied: set[str]) -> list[Path]:
     return [p for p in sorted(MIGRATIONS_DIR.glob("*.sql")) if p.stem not in applied]
 
 
-def migrate(store: Store) -> list[str]:
-    """Apply what is missing; return the versions applied by this call."""
+def migrate(store: Store, settings: Settings) -> list[str]:
+    """Apply what is missing; return the versions applied by this call. `settings`: the migrating
+    function's (the logins' secrets)."""
     with store.bootstrap() as cur:
         cur.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'")
         if cur.fetchone() is None:
@@ -64,7 +65,7 @@ def migrate(store: Store) -> list[str]:
                 cur.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (path.stem,))
             done.append(path.stem)
         # Every run, not once: a login's secret may have a new value since the last one.
-        logins = login_roles.secrets_of(get_settings())
+        logins = login_roles.secrets_of(settings)
         if logins:
             with store.bootstrap() as cur:
                 login_roles.set_passwords(cur, logins)
@@ -75,9 +76,10 @@ def migrate(store: Store) -> list[str]:
 
 
 def main() -> int:
-    store = Services.from_environment().store
+    services = Services.from_environment()
+    store = services.store
     try:
-        done = migrate(store)
+        done = migrate(store, services.settings)
     except PgvectorMissing as exc:
         print(f"migrate: {exc}", file=sys.stderr)
         return 1

@@ -83,6 +83,10 @@ class Settings(BaseModel, frozen=True):
     prompt_tokens_image_prompt: int = Field(default=12_000, ge=4_000, le=200_000)
 
     image_bucket: str | None = None
+    # botocore's own endpoint variables, which its clients read themselves; read here as well only to
+    # address a local S3 by path (handler.aws, Clients). Unset in AWS.
+    aws_endpoint_url_s3: str | None = None
+    aws_endpoint_url: str | None = None
     # How long a presigned URL lives at most; sooner when the credentials that sign it expire first
     # (handler.aws.credentials_expiry). SigV4 allows at most 604800 s, 7 days
     # (https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html).
@@ -133,6 +137,8 @@ class Settings(BaseModel, frozen=True):
     max_body_bytes: int = 64 * 1024
     # Local runs only: trust an X-User-Id header when no authorizer claim is present.
     allow_user_id_header: bool = False
+    # Lambda's own: "snap-start" for an init that will be snapshotted (handler.snap_start).
+    aws_lambda_initialization_type: str | None = None
     # Powertools' own variable, read here too so every metric set shares one default.
     powertools_metrics_namespace: str = "Diary"
 
@@ -251,4 +257,7 @@ def load_settings(environ: dict[str, str] | os._Environ[str] = os.environ) -> Se
 
 @functools.cache
 def get_settings() -> Settings:
+    """The settings as handler.dal.connection reads them, the one module that still does so itself:
+    the entry points build theirs once, in their Services (handler.composition), and hand them
+    down; the caller-bound store (issue 24, item 1) is to take the connection's from there too."""
     return load_settings()

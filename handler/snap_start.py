@@ -22,18 +22,22 @@ fresh in every copy; connections and the secret are made and read on first use, 
 
 from __future__ import annotations
 
-import os
 import random
+from typing import TYPE_CHECKING
 
-INITIALIZATION_TYPE = "AWS_LAMBDA_INITIALIZATION_TYPE"
+if TYPE_CHECKING:
+    from handler.composition import Services
+    from handler.settings import Settings
+
+# AWS_LAMBDA_INITIALIZATION_TYPE's value (the setting aws_lambda_initialization_type) for such an init.
 SNAP_START = "snap-start"
 # The services of the function's own clients (handler.aws): Bedrock's runtime, S3 and SQS. The
 # database secret is read by Powertools' parameters, whose client is its own.
 SERVICES = ("bedrock-runtime", "s3", "sqs")
 
 
-def will_be_snapshotted() -> bool:
-    return os.environ.get(INITIALIZATION_TYPE) == SNAP_START
+def will_be_snapshotted(settings: Settings) -> bool:
+    return settings.aws_lambda_initialization_type == SNAP_START
 
 
 def load_ahead() -> None:
@@ -46,24 +50,23 @@ def load_ahead() -> None:
     aws.load_service_models(SERVICES)
 
 
-def register_hooks() -> None:
+def register_hooks(services: Services) -> None:
+    """`services`: the entry point's, whose clients the snapshot must not carry."""
     from snapshot_restore_py import register_after_restore, register_before_snapshot
 
-    register_before_snapshot(before_snapshot)
+    register_before_snapshot(before_snapshot, services)
     register_after_restore(after_restore)
 
 
-def before_snapshot() -> None:
+def before_snapshot(services: Services) -> None:
     from aws_lambda_powertools.utilities import parameters
 
-    from handler import aws, deadline
-    from handler.dal.store import container_store
-    from handler.inference import provider
+    from handler import deadline
 
-    container_store.close()
+    services.store.close()
     parameters.clear_caches()
-    provider.clear_cache()
-    aws.forget_clients()
+    services.models.forget()
+    services.aws.forget()
     deadline.start(None)
 
 

@@ -20,6 +20,7 @@ from psycopg2.extensions import parse_dsn
 
 from handler.local.embedded_postgres import database_url, login_url
 from tests.fakes.bedrock import IMAGE_MODEL_ID, MODEL_ID, ROUTING_MODEL_ID, FakeBedrock, serve
+from tests.support import services
 from tests.support.requests import ROOT
 
 BASE_ENV = {
@@ -50,15 +51,15 @@ def test_database() -> Iterator[str]:
     from handler import migrate
     from handler.dal import store
     from handler.dal.login_roles import APP_LOGIN
-    from handler.settings import get_settings
+    from handler.settings import load_settings
 
     try:
-        migrate.migrate(store.container_store)
+        migrate.migrate(store.container_store, load_settings())
         # The superuser migrated; the function logs in as its own login, as in AWS (the `db`
         # fixture and `url` stay the superuser's, to see what the function stored).
         store.container_store.close()
         os.environ["DATABASE_URL"] = login_url(url, APP_LOGIN)
-        get_settings.cache_clear()
+        services.reload()
         yield url
     finally:
         store.container_store.close()
@@ -70,6 +71,18 @@ def test_database() -> Iterator[str]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+@pytest.fixture(autouse=True)
+def _services_follow_the_environment() -> Iterator[None]:
+    """A test or fixture that changes settings sets them with monkeypatch and makes the services
+    again (tests/support/services.py); monkeypatch restores the environment after every fixture's
+    teardown but this one's (autouse: set up first, torn down last), and the services are made
+    again from the restored environment here."""
+    before = services.reloads
+    yield
+    if services.reloads != before:
+        services.reload()
 
 
 @pytest.fixture
@@ -104,9 +117,6 @@ def bedrock_server() -> Iterator[tuple[FakeBedrock, str]]:
 @pytest.fixture
 def fake_bedrock(bedrock_server, monkeypatch) -> Iterator[FakeBedrock]:
     """Switch the function to MODEL_PROVIDER=bedrock, its client pointed at the fake by the standard variable."""
-    from handler.aws import client
-    from handler.inference import provider
-    from handler.settings import get_settings
 
     fake, url = bedrock_server
     fake.reset()
@@ -115,13 +125,9 @@ def fake_bedrock(bedrock_server, monkeypatch) -> Iterator[FakeBedrock]:
     monkeypatch.setenv("BEDROCK_ROUTING_MODEL_ID", ROUTING_MODEL_ID)
     monkeypatch.setenv("BEDROCK_IMAGE_MODEL_ID", IMAGE_MODEL_ID)
     monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", url)
-    get_settings.cache_clear()
-    provider.clear_cache()
-    client.cache_clear()
+    services.reload()
     yield fake
-    get_settings.cache_clear()
-    provider.clear_cache()
-    client.cache_clear()
+    services.reload()
 
 
 @pytest.fixture(scope="session")
@@ -141,9 +147,6 @@ def aws_services(moto_endpoint, monkeypatch) -> Iterator[dict[str, str]]:
     """A fresh versioned bucket, job queue and erasure queue in the local moto server."""
     import boto3
 
-    from handler.aws import client
-    from handler.settings import get_settings
-
     suffix = uuid.uuid4().hex[:8]
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", moto_endpoint)
     monkeypatch.setenv("AWS_ENDPOINT_URL_SQS", moto_endpoint)
@@ -158,11 +161,9 @@ def aws_services(moto_endpoint, monkeypatch) -> Iterator[dict[str, str]]:
     monkeypatch.setenv("IMAGE_BUCKET", bucket)
     monkeypatch.setenv("JOB_QUEUE_URL", queue_url)
     monkeypatch.setenv("ERASURE_QUEUE_URL", erasure_queue_url)
-    get_settings.cache_clear()
-    client.cache_clear()
+    services.reload()
     yield {"bucket": bucket, "queue_url": queue_url, "erasure_queue_url": erasure_queue_url, "endpoint": moto_endpoint}
-    get_settings.cache_clear()
-    client.cache_clear()
+    services.reload()
 
 
 def pytest_terminal_summary(terminalreporter) -> None:

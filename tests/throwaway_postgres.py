@@ -24,6 +24,8 @@ from typing import Any
 
 import psycopg2
 
+from tests.support import services
+
 
 @contextlib.contextmanager
 def throwaway_server() -> Iterator[Any]:
@@ -46,21 +48,21 @@ def migrate(url: str) -> None:
 
     from handler import migrate as migrations
     from handler.dal import store
-    from handler.settings import get_settings
+    from handler.settings import load_settings
 
     saved = os.environ.get("DATABASE_URL")
     store.container_store.close()
     os.environ["DATABASE_URL"] = url
-    get_settings.cache_clear()
+    services.reload()
     try:
-        migrations.migrate(store.container_store)
+        migrations.migrate(store.container_store, load_settings())
     finally:
         store.container_store.close()
         if saved is None:
             os.environ.pop("DATABASE_URL", None)
         else:
             os.environ["DATABASE_URL"] = saved
-        get_settings.cache_clear()
+        services.reload()
 
 
 @contextlib.contextmanager

@@ -26,7 +26,6 @@ from pydantic import BaseModel, Field
 from handler import language, messages
 from handler.api import paths
 from handler.errors import InvalidRequest, NotFound, ServiceError, UnsupportedMediaType
-from handler.settings import get_settings
 
 logger = Logger(child=True)
 
@@ -226,7 +225,7 @@ def _allowed_methods(app: ApiGatewayResolver, path: str) -> list[str]:
     return sorted({route.method for route in paths.routes(app) if route.rule.match(path)})
 
 
-def register(app: ApiGatewayResolver) -> None:
+def register(app: ApiGatewayResolver, base_path: str | None) -> None:
     # The one point where an error becomes a response for a routed request: its message is given
     # in the request's language (handler.messages), its code unchanged.
     @app.exception_handler(ServiceError)
@@ -243,7 +242,7 @@ def register(app: ApiGatewayResolver) -> None:
 
     @app.not_found
     def _not_found(_: NotFoundError) -> Response:
-        allowed = _allowed_methods(app, paths.routed(app.current_event.path, get_settings().api_base_path))
+        allowed = _allowed_methods(app, paths.routed(app.current_event.path, base_path))
         if allowed:
             return error_response(
                 405,

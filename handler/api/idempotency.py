@@ -16,14 +16,14 @@ after the delete gets 410 `deleted`, neither the deleted words nor a new copy of
 request again would bring back what the user deleted, from a retry they may not even know their
 app sent).
 
-The idempotent function and its configuration are made on the first request that carries the
-header. (Powertools' idempotency package itself is imported at start-up with handler.dal.idempotency,
-which the deletes and the erasure use.)
+The idempotent function, its configuration and its store are made for each request that carries the
+header: the store keeps whose row it writes, which must not outlive the request. (Powertools'
+idempotency package itself is imported at start-up with handler.dal.idempotency, which the deletes
+and the erasure use.)
 """
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import Any
 
@@ -66,7 +66,6 @@ class _NotRemembered(Exception):
         self.response = response
 
 
-@functools.cache
 def _remembering() -> tuple:
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 

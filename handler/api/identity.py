@@ -10,7 +10,6 @@ from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 
 from handler import composition
 from handler.api import paths
-from handler.settings import get_settings
 
 MAX_USER_ID_CHARS = 128
 View = TypeVar("View", bound=Callable[..., object])
@@ -30,10 +29,11 @@ def is_public_route(route: Route) -> bool:
     return getattr(route.func, _PUBLIC, False) is True
 
 
-def verified_caller(event: BaseProxyEvent) -> str | None:
-    """The caller's id, or None when the event carries no usable identity."""
+def verified_caller(event: BaseProxyEvent, allow_user_id_header: bool) -> str | None:
+    """The caller's id, or None when the event carries no usable identity (`allow_user_id_header`:
+    the setting ALLOW_USER_ID_HEADER, local runs only)."""
     user_id = _claims(event.raw_event).get("sub")
-    if not user_id and get_settings().allow_user_id_header:
+    if not user_id and allow_user_id_header:
         user_id = event.headers.get("x-user-id")
     if isinstance(user_id, str) and 0 < len(user_id) <= MAX_USER_ID_CHARS and _usable(user_id):
         return user_id

@@ -8,12 +8,12 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from handler.aws import client
+from handler.aws import Clients
 from handler.errors import AwsUnavailable
 
 
-def send(queue_url: str, job: str, **fields: Any) -> None:
+def send(clients: Clients, queue_url: str, job: str, **fields: Any) -> None:
     try:
-        client("sqs").send_message(QueueUrl=queue_url, MessageBody=json.dumps({"job": job, **fields}))
+        clients.client("sqs").send_message(QueueUrl=queue_url, MessageBody=json.dumps({"job": job, **fields}))
     except (BotoCoreError, ClientError) as exc:
         raise AwsUnavailable("the job queue failed; retry later") from exc

@@ -3,6 +3,9 @@
 Shared by presigned GET URLs. The bucket is versioned (a mistaken overwrite can be undone), so a
 delete here removes every version of the object and its delete markers: when a user deletes a
 picture, or erases their account, nothing of it stays behind in the bucket's history.
+
+`of(services)`: the object store of the function's Services (handler.composition), from its clients
+and settings (IMAGE_BUCKET, IMAGE_URL_EXPIRY_S).
 """
 
 from __future__ import annotations
@@ -10,13 +13,17 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import uuid
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, quote, urlsplit
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from handler.aws import client, credentials_expiry
+from handler.aws import Clients
 from handler.errors import AwsUnavailable, NotConfigured
-from handler.settings import get_settings
+from handler.settings import Settings
+
+if TYPE_CHECKING:
+    from handler.composition import Services
 
 # S3's DeleteObjects takes at most 1,000 keys a call.
 _DELETE_BATCH = 1000
@@ -35,31 +42,9 @@ def export_key_for(user_id: str, export_id: uuid.UUID) -> str:
     return f"{prefix_for(user_id)}exports/{export_id}.json"
 
 
-def _bucket() -> str:
-    bucket = get_settings().image_bucket
-    if not bucket:
-        raise NotConfigured("image storage is not configured (IMAGE_BUCKET)")
-    return bucket
-
-
 # Exports carry this tag: the stack's lifecycle rule expires them after EXPORT_RETENTION_DAYS, a
 # backstop to the retention sweep, which deletes them with their rows (handler.logic.retention).
 EXPORT_TAG = "kind=export"
-
-
-def _put(key: str, body: bytes, content_type: str, **extra: str) -> None:
-    try:
-        client("s3").put_object(Bucket=_bucket(), Key=key, Body=body, ContentType=content_type, **extra)
-    except (BotoCoreError, ClientError) as exc:
-        raise AwsUnavailable("image storage failed; retry later") from exc
-
-
-def put_png(key: str, png: bytes) -> None:
-    _put(key, png, "image/png")
-
-
-def put_export(key: str, document: bytes) -> None:
-    _put(key, document, "application/json", Tagging=EXPORT_TAG)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,42 +55,71 @@ class PresignedUrl:
     expires_at: dt.datetime
 
 
-def presigned_url(key: str) -> PresignedUrl:
-    bucket = _bucket()
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    try:
-        s3 = client("s3")
-        expiry = credentials_expiry(now)
-        expires_in = get_settings().image_url_expiry_s
-        if expiry is not None:
-            expires_in = max(1, min(expires_in, int((expiry - now).total_seconds())))
-        url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires_in)
-    except (BotoCoreError, ClientError) as exc:
-        raise AwsUnavailable("image storage failed; retry later") from exc
-    # The URL's window starts at its X-Amz-Date, the signing time, which can be a second after `now`.
-    signed_at = dt.datetime.strptime(parse_qs(urlsplit(url).query)["X-Amz-Date"][0], "%Y%m%dT%H%M%SZ")
-    works_until = signed_at.replace(tzinfo=dt.UTC) + dt.timedelta(seconds=expires_in)
-    return PresignedUrl(url, works_until if expiry is None else min(works_until, expiry))
+class ObjectStore:
+    def __init__(self, clients: Clients, settings: Settings) -> None:
+        self._clients = clients
+        self._bucket_name = settings.image_bucket
+        self._url_expiry_s = settings.image_url_expiry_s
+
+    def _bucket(self) -> str:
+        if not self._bucket_name:
+            raise NotConfigured("image storage is not configured (IMAGE_BUCKET)")
+        return self._bucket_name
+
+    def _put(self, key: str, body: bytes, content_type: str, **extra: str) -> None:
+        try:
+            s3 = self._clients.client("s3")
+            s3.put_object(Bucket=self._bucket(), Key=key, Body=body, ContentType=content_type, **extra)
+        except (BotoCoreError, ClientError) as exc:
+            raise AwsUnavailable("image storage failed; retry later") from exc
+
+    def put_png(self, key: str, png: bytes) -> None:
+        self._put(key, png, "image/png")
+
+    def put_export(self, key: str, document: bytes) -> None:
+        self._put(key, document, "application/json", Tagging=EXPORT_TAG)
+
+    def presigned_url(self, key: str) -> PresignedUrl:
+        bucket = self._bucket()
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        try:
+            s3 = self._clients.client("s3")
+            expiry = self._clients.credentials_expiry(now)
+            expires_in = self._url_expiry_s
+            if expiry is not None:
+                expires_in = max(1, min(expires_in, int((expiry - now).total_seconds())))
+            url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires_in)
+        except (BotoCoreError, ClientError) as exc:
+            raise AwsUnavailable("image storage failed; retry later") from exc
+        # The URL's window starts at its X-Amz-Date, the signing time, which can be a second after `now`.
+        signed_at = dt.datetime.strptime(parse_qs(urlsplit(url).query)["X-Amz-Date"][0], "%Y%m%dT%H%M%SZ")
+        works_until = signed_at.replace(tzinfo=dt.UTC) + dt.timedelta(seconds=expires_in)
+        return PresignedUrl(url, works_until if expiry is None else min(works_until, expiry))
+
+    def delete_everything(self, prefix: str) -> int:
+        """Delete every version and delete marker of every object whose key starts with `prefix` (one
+        object's key, or a user's whole prefix: it ends in "/", so "users/a/" never reaches "users/ab/");
+        how many were deleted. Safe to run again."""
+        s3, bucket, deleted = self._clients.client("s3"), self._bucket(), 0
+        try:
+            pages = s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=prefix)
+            versions = [
+                {"Key": item["Key"], "VersionId": item["VersionId"]}
+                for page in pages
+                for item in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]
+            ]
+            for start in range(0, len(versions), _DELETE_BATCH):
+                batch = versions[start : start + _DELETE_BATCH]
+                answer = s3.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
+                if answer.get("Errors"):
+                    raise AwsUnavailable("image storage failed to delete; retry later")
+                deleted += len(batch)
+        except (BotoCoreError, ClientError) as exc:
+            raise AwsUnavailable("image storage failed; retry later") from exc
+        return deleted
 
 
-def delete_everything(prefix: str) -> int:
-    """Delete every version and delete marker of every object whose key starts with `prefix` (one
-    object's key, or a user's whole prefix: it ends in "/", so "users/a/" never reaches "users/ab/");
-    how many were deleted. Safe to run again."""
-    s3, bucket, deleted = client("s3"), _bucket(), 0
-    try:
-        pages = s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=prefix)
-        versions = [
-            {"Key": item["Key"], "VersionId": item["VersionId"]}
-            for page in pages
-            for item in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]
-        ]
-        for start in range(0, len(versions), _DELETE_BATCH):
-            batch = versions[start : start + _DELETE_BATCH]
-            answer = s3.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
-            if answer.get("Errors"):
-                raise AwsUnavailable("image storage failed to delete; retry later")
-            deleted += len(batch)
-    except (BotoCoreError, ClientError) as exc:
-        raise AwsUnavailable("image storage failed; retry later") from exc
-    return deleted
+def of(services: Services) -> ObjectStore:
+    """Made where it is used rather than held by Services: a function that never touches S3 (the
+    embedding backfill) reaches no S3 call through its Services (tests/support/aws_calls.py)."""
+    return ObjectStore(services.aws, services.settings)

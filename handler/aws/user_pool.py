@@ -16,13 +16,13 @@ from __future__ import annotations
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from handler.aws import client
+from handler.aws import Clients
 from handler.errors import AwsUnavailable
 
 
-def sign_out_and_delete(pool_id: str, user_id: str) -> int:
+def sign_out_and_delete(clients: Clients, pool_id: str, user_id: str) -> int:
     """1 when the user was deleted now, 0 when they were gone already (an earlier delivery)."""
-    cognito = client("cognito-idp")
+    cognito = clients.client("cognito-idp")
     try:
         cognito.admin_user_global_sign_out(UserPoolId=pool_id, Username=user_id)
         cognito.admin_delete_user(UserPoolId=pool_id, Username=user_id)

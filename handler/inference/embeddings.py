@@ -17,12 +17,12 @@ from typing import Any, Literal, Protocol
 
 from aws_lambda_powertools import Logger
 
-from handler.aws import client
+from handler.aws import Clients
 from handler.deadline import seconds_left
 from handler.errors import ServiceError
 from handler.inference import offline_embedder, usage
 from handler.inference.model_call import model_call
-from handler.settings import EmbeddingFormatName, get_settings
+from handler.settings import EmbeddingFormatName, Settings
 
 logger = Logger(child=True)
 
@@ -33,7 +33,7 @@ MARGIN_S = 2.0
 
 
 class EmbeddingFormat(Protocol):
-    def request(self, text: str, purpose: Purpose) -> dict[str, Any]: ...
+    def request(self, text: str, purpose: Purpose, model_id: str) -> dict[str, Any]: ...
 
     def vector(self, answer: dict[str, Any]) -> list[float]: ...
 
@@ -45,7 +45,7 @@ class TitanFormat:
 
     MAX_CHARS = 50_000
 
-    def request(self, text: str, purpose: Purpose) -> dict[str, Any]:
+    def request(self, text: str, purpose: Purpose, model_id: str) -> dict[str, Any]:
         return {"inputText": text[: self.MAX_CHARS], "dimensions": DIMENSIONS, "normalize": True}
 
     def vector(self, answer: dict[str, Any]) -> list[float]:
@@ -60,13 +60,13 @@ class CohereFormat:
 
     MAX_CHARS = 2048
 
-    def request(self, text: str, purpose: Purpose) -> dict[str, Any]:
+    def request(self, text: str, purpose: Purpose, model_id: str) -> dict[str, Any]:
         body: dict[str, Any] = {
             "texts": [text[: self.MAX_CHARS]],
             "input_type": "search_document" if purpose == "document" else "search_query",
             "embedding_types": ["float"],
         }
-        if "embed-v4" in get_settings().bedrock_embedding_model_id:
+        if "embed-v4" in model_id:
             body["output_dimension"] = DIMENSIONS  # v3's are 1024 already
         return body
 
@@ -81,9 +81,8 @@ class CohereFormat:
 _FORMATS: dict[EmbeddingFormatName, EmbeddingFormat] = {"titan": TitanFormat(), "cohere": CohereFormat()}
 
 
-def embed(text: str, purpose: Purpose) -> list[float] | None:
+def embed(clients: Clients, settings: Settings, text: str, purpose: Purpose) -> list[float] | None:
     """The text's vector, or None when the model could not give one in time."""
-    settings = get_settings()
     if settings.model_provider == "offline":
         return offline_embedder.embed(text, DIMENSIONS)
     model_id = settings.bedrock_embedding_model_id
@@ -91,11 +90,11 @@ def embed(text: str, purpose: Purpose) -> list[float] | None:
     try:
         left = seconds_left(MARGIN_S)
         timeout_s = max(1, math.ceil(min(settings.embedding_timeout_s, left if left is not None else math.inf)))
-        runtime = client("bedrock-runtime", timeout_s, attempts=1)
+        runtime = clients.client("bedrock-runtime", timeout_s, attempts=1)
         with model_call("embedding"):
             response = runtime.invoke_model(
                 modelId=model_id,
-                body=json.dumps(embedding_format.request(text, purpose)),
+                body=json.dumps(embedding_format.request(text, purpose, model_id)),
                 contentType="application/json",
                 accept="application/json",
             )
@@ -108,5 +107,5 @@ def embed(text: str, purpose: Purpose) -> list[float] | None:
         return None
     tokens = embedding_format.tokens(answer)
     if tokens is not None:
-        usage.record("embedding", model_id, {"inputTokens": tokens})
+        usage.record("embedding", model_id, {"inputTokens": tokens}, settings.powertools_metrics_namespace)
     return vector

@@ -21,13 +21,13 @@ from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 
-from handler.aws import client
+from handler.aws import Clients
 from handler.deadline import seconds_left
 from handler.errors import ImageRefused, ModelUnavailable
 from handler.inference import usage
 from handler.inference.model_call import model_call
 from handler.inference.structured_call import ANSWER_MARGIN_S
-from handler.settings import ImageFormatName, get_settings
+from handler.settings import ImageFormatName, Settings
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # Portrait 4:5 for Nova Canvas, which takes pixel sizes: both sides multiples of 16, under its
@@ -96,9 +96,8 @@ class NovaCanvasFormat:
 _FORMATS: dict[ImageFormatName, ImageFormat] = {"stability": StabilityFormat(), "nova-canvas": NovaCanvasFormat()}
 
 
-def draw(prompt: str, negative_prompt: str) -> tuple[bytes, str]:
+def draw(clients: Clients, settings: Settings, prompt: str, negative_prompt: str) -> tuple[bytes, str]:
     """(PNG bytes, the model that drew it)."""
-    settings = get_settings()
     if settings.model_provider == "offline":
         # Counted as a model round trip, as the offline text model's answers are.
         with model_call("image"):
@@ -106,7 +105,7 @@ def draw(prompt: str, negative_prompt: str) -> tuple[bytes, str]:
     model_id = settings.bedrock_image_model_id
     image_format = _FORMATS[settings.image_format]
     seconds_left(ANSWER_MARGIN_S)
-    runtime = client("bedrock-runtime", settings.bedrock_image_timeout_s, settings.bedrock_image_region)
+    runtime = clients.client("bedrock-runtime", settings.bedrock_image_timeout_s, settings.bedrock_image_region)
     with model_call("image"):
         try:
             response = runtime.invoke_model(
@@ -121,7 +120,7 @@ def draw(prompt: str, negative_prompt: str) -> tuple[bytes, str]:
             raise
         png = base64.b64decode(image_format.picture(json.loads(response["body"].read())), validate=True)
     # The picture's line and metric, with whom it was drawn for.
-    usage.record("image", model_id, {})
+    usage.record("image", model_id, {}, settings.powertools_metrics_namespace)
     if not png.startswith(PNG_SIGNATURE):
         raise ModelUnavailable("the image model returned something that is not a PNG")
     return png, model_id

@@ -22,7 +22,7 @@ import json
 from pydantic import BaseModel
 
 from handler.inference.provider import Task
-from handler.settings import get_settings
+from handler.settings import Settings
 
 # The tool-use system prompt (281-340 tokens in Anthropic's table for forced tool choice) and the
 # message framing around system, user message and tool spec, with room to spare.
@@ -38,6 +38,7 @@ def tokens(text: str) -> int:
     return len(text.encode("utf-8"))
 
 
+# A function of the output model alone (its JSON schema): a pure cache, nothing of the environment.
 @functools.cache
 def _tool_spec_tokens(output_model: type[BaseModel]) -> int:
     """The output tool as Strands offers it (imported here, so routes without a model never load Strands)."""
@@ -51,13 +52,13 @@ def call_tokens(system_prompt: str, output_model: type[BaseModel], prompt: str) 
     return tokens(system_prompt) + tokens(prompt) + _tool_spec_tokens(output_model) + TOOL_USE_RESERVE
 
 
-def budget(task: Task) -> int:
+def budget(settings: Settings, task: Task) -> int:
     """The most input tokens one call of `task` may send (PROMPT_TOKENS_<TASK>)."""
-    return getattr(get_settings(), f"prompt_tokens_{task}")
+    return getattr(settings, f"prompt_tokens_{task}")
 
 
-def check(task: Task, system_prompt: str, output_model: type[BaseModel], prompt: str) -> None:
+def check(settings: Settings, task: Task, system_prompt: str, output_model: type[BaseModel], prompt: str) -> None:
     """Refuse to send a prompt over budget: the last wall behind the trimming in handler.logic."""
     used = call_tokens(system_prompt, output_model, prompt)
-    if used > budget(task):
-        raise PromptOverBudget(f"{task} prompt of {used} tokens over its budget of {budget(task)}")
+    if used > budget(settings, task):
+        raise PromptOverBudget(f"{task} prompt of {used} tokens over its budget of {budget(settings, task)}")

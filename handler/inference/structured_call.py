@@ -10,27 +10,24 @@ its answer is validated into the same output model as the real model's.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
 from handler.deadline import seconds_left
 from handler.inference import prompt_budget, usage
 from handler.inference.model_call import model_call
-from handler.inference.provider import OFFLINE, Task, bedrock_model, model_id_for
+from handler.inference.provider import OFFLINE, Task, model_id_for
+
+if TYPE_CHECKING:
+    from handler.composition import Services
 
 T = TypeVar("T", bound=BaseModel)
 
 # Time kept back to turn a late model answer into a clean 504 before Lambda's own timeout.
 ANSWER_MARGIN_S = 1.5
-
-# Strands runs the blocking botocore call in a worker thread. A loop that lives as long as the
-# container lets a timed-out call be abandoned without waiting for that thread (asyncio.run would
-# wait for it on shutdown); botocore's read timeout bounds the abandoned thread.
-_loop = asyncio.new_event_loop()
 
 
 @dataclass(frozen=True)
@@ -40,6 +37,7 @@ class Answer(Generic[T]):
 
 
 def ask(
+    services: Services,
     task: Task,
     output_model: type[T],
     system_prompt: str,
@@ -49,22 +47,21 @@ def ask(
     temperature: float | None = None,
 ) -> Answer[T]:
     """`temperature` None: the model's default, and no sampling parameter is sent. A prompt over the
-    task's token budget is refused before any call (PromptOverBudget), offline too."""
-    prompt_budget.check(task, system_prompt, output_model, prompt)
-    model_id = model_id_for(task)
+    task's token budget is refused before any call (PromptOverBudget), offline too. `services`: the
+    settings and the models of the function that asks."""
+    prompt_budget.check(services.settings, task, system_prompt, output_model, prompt)
+    model_id = model_id_for(services.settings, task)
     if model_id == OFFLINE:
         # Counted and validated as a model round trip, so offline runs report what Bedrock would.
         with model_call(task):
             return Answer(output=output_model(**offline()), model=OFFLINE)
-    model = bedrock_model(model_id, temperature)
+    model = services.models.bedrock(model_id, temperature)
     messages = [{"role": "user", "content": [{"text": prompt}]}]
     timeout_s = seconds_left(ANSWER_MARGIN_S)
     with model_call(task):
-        output, tokens = _loop.run_until_complete(
-            asyncio.wait_for(_collect(model, output_model, messages, system_prompt), timeout=timeout_s)
-        )
+        output, tokens = services.models.run(_collect(model, output_model, messages, system_prompt), timeout_s)
     if tokens is not None:
-        usage.record(task, model_id, tokens)
+        usage.record(task, model_id, tokens, services.settings.powertools_metrics_namespace)
     return Answer(output=output, model=model_id)
 
 

@@ -26,8 +26,6 @@ from dataclasses import dataclass
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
-from handler.settings import get_settings
-
 logger = Logger(child=True)
 
 # Converse's usage fields, each with the metric it becomes.
@@ -63,16 +61,17 @@ _tally: contextvars.ContextVar[Tally | None] = contextvars.ContextVar("model_wor
 _caller: contextvars.ContextVar[str | None] = contextvars.ContextVar("model_work_caller", default=None)
 
 
-def pseudonym(user_id: str) -> str:
-    """The same user gives the same pseudonym within a deployment; without the salt, it gives nothing back."""
-    key = (get_settings().caller_id_salt or "").encode()
+def pseudonym(user_id: str, salt: str | None) -> str:
+    """The same user gives the same pseudonym within a deployment (`salt`: its CALLER_ID_SALT);
+    without the salt, it gives nothing back."""
+    key = (salt or "").encode()
     return hmac.new(key, user_id.encode(), hashlib.sha256).hexdigest()[:PSEUDONYM_CHARS]
 
 
 @contextlib.contextmanager
-def calls_for(user_id: str | None) -> Iterator[None]:
+def calls_for(user_id: str | None, salt: str | None) -> Iterator[None]:
     """Attribute the model calls made inside the block to `user_id` (None: the service's own)."""
-    token = _caller.set(pseudonym(user_id) if user_id else None)
+    token = _caller.set(pseudonym(user_id, salt) if user_id else None)
     try:
         yield
     finally:
@@ -80,9 +79,9 @@ def calls_for(user_id: str | None) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def tally_for(user_id: str) -> Iterator[Tally]:
+def tally_for(user_id: str, salt: str | None) -> Iterator[Tally]:
     """Count the model calls made inside the block as `user_id`'s."""
-    tally = Tally(caller=pseudonym(user_id))
+    tally = Tally(caller=pseudonym(user_id, salt))
     token = _tally.set(tally)
     try:
         yield tally
@@ -101,7 +100,8 @@ def count_call(task: str) -> None:
         tally.model_calls += 1
 
 
-def record(task: str, model_id: str, usage: Mapping[str, int]) -> None:
+def record(task: str, model_id: str, usage: Mapping[str, int], namespace: str) -> None:
+    """One call's usage line, and its metrics in `namespace` (POWERTOOLS_METRICS_NAMESPACE's setting)."""
     counts = {field: int(usage.get(field) or 0) for field in USAGE_METRICS}
     tally = _tally.get()
     caller = tally.caller if tally else _caller.get()
@@ -109,7 +109,7 @@ def record(task: str, model_id: str, usage: Mapping[str, int]) -> None:
         tally.tokens += sum(counts.values())
     logger.info("model call", extra={"task": task, "model": model_id, "caller": caller, **counts})
     # Ephemeral: dimensions of its own (the entry point's metric set has none per task), flushed now.
-    metrics = EphemeralMetrics(namespace=get_settings().powertools_metrics_namespace)
+    metrics = EphemeralMetrics(namespace=namespace)
     metrics.add_dimension(name="task", value=task)
     metrics.add_dimension(name="model", value=model_id)
     if caller:

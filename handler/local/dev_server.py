@@ -143,11 +143,11 @@ class _Request(BaseHTTPRequestHandler):
             shape=self.server.shape,
             is_base64=is_base64,
         )
-        from handler.app import lambda_handler
+        from handler.app import lambda_handler, services
 
         with self.server.function_lock:
             response = lambda_handler(event, LocalContext())
-            run_queued_jobs(lambda_handler)
+            run_queued_jobs(services, lambda_handler)
         self._reply(response)
 
     def _reply(self, response: dict[str, Any]) -> None:

@@ -18,10 +18,13 @@ import sys
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from handler.local import aws_stand_ins
 from handler.local.embedded_postgres import PGDATA, database_url, login_url
+
+if TYPE_CHECKING:
+    from handler.composition import Services
 
 IMAGES_DIR = PGDATA.parent / "images"
 
@@ -47,13 +50,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("events", nargs="+", type=Path, help="API Gateway event JSON files")
     args = parser.parse_args(argv)
     start_local_services()
-    from handler.app import lambda_handler  # after the environment is set: settings load at import
+    from handler.app import lambda_handler, services  # after the environment is set: settings load at import
 
     for path in args.events:
         response = lambda_handler(json.loads(path.read_text(encoding="utf-8")), LocalContext())
         _show(path.name, response)
         _keep_image(response)
-        run_queued_jobs(lambda_handler, lambda batch: _show("worker (SQS batch)", batch))
+        run_queued_jobs(services, lambda_handler, lambda batch: _show("worker (SQS batch)", batch))
     return 0
 
 
@@ -72,18 +75,22 @@ def start_local_services() -> None:
     from handler import migrate
     from handler.dal.login_roles import APP_LOGIN
     from handler.dal.store import container_store
-    from handler.settings import get_settings
+    from handler.settings import get_settings, load_settings
 
-    migrate.migrate(container_store)
-    # Migrated as DATABASE_URL's user; the function logs in as its own login, as in AWS.
+    migrate.migrate(container_store, load_settings())
+    # Migrated as DATABASE_URL's user; the function logs in as its own login, as in AWS (the app
+    # reads its settings when it is imported, after this; the connection reads them again).
     container_store.close()
     os.environ["DATABASE_URL"] = login_url(os.environ["DATABASE_URL"], APP_LOGIN)
     get_settings.cache_clear()
 
 
-def run_queued_jobs(lambda_handler: Callable[[dict, Any], dict], shown: Callable[[dict], None] | None = None) -> None:
-    """What the SQS event source mapping does in AWS: hand the queued jobs to the worker."""
-    for queue_url in filter(None, (os.environ.get("ERASURE_QUEUE_URL"), os.environ.get("JOB_QUEUE_URL"))):
+def run_queued_jobs(
+    services: Services, lambda_handler: Callable[[dict, Any], dict], shown: Callable[[dict], None] | None = None
+) -> None:
+    """What the SQS event source mapping does in AWS: hand the queued jobs (on the queues of the app's
+    `services`) to the worker."""
+    for queue_url in filter(None, (services.settings.erasure_queue_url, services.settings.job_queue_url)):
         while messages := aws_stand_ins.receive(queue_url):
             answer = lambda_handler(aws_stand_ins.sqs_event(messages), LocalContext())
             if shown:

@@ -29,7 +29,6 @@ from handler.language import Language, of_text
 from handler.logic import calendar, care, date_phrases, diaries, images, prompt_fit, questions, quotas, records, reports
 from handler.messages import AGENT, SMALL_TALK, error_message
 from handler.models import AgentReply, AgentStep, Care, CrisisLine, RequestType
-from handler.settings import get_settings
 
 DEFAULT_REPORT_DAYS = 7
 Period = tuple[dt.date, dt.date]
@@ -51,7 +50,7 @@ def handle(
     request_type: RequestType | None = None,
     language: Language | None = None,
 ) -> AgentReply:
-    today = current_date or calendar.today()
+    today = current_date or calendar.today(caller.settings.timezone)
     language = language or of_text(content)
     crisis = care.speaks_of_crisis(content)
     routing_calls = 0
@@ -67,7 +66,9 @@ def handle(
         routed_by = "code"
     else:
         with quotas.spending(caller, calls=1):
-            decision = router.decide(_routable(content, today), today)
+            decision = router.decide(
+                caller.services, _routable(content, today, caller.settings.prompt_tokens_routing), today
+            )
         steps, routed_by, routing_calls = _steps(decision.output, content), decision.model, 1
         crisis = crisis or decision.output.crisis
     done = [_carry_out(caller, step, today, language, first=i == 0) for i, step in enumerate(steps)]
@@ -171,13 +172,13 @@ def _small_talk(text: str, language: Language) -> str:
     return SMALL_TALK[language]["greeting"]
 
 
-def _routable(content: str, today: dt.date) -> str:
+def _routable(content: str, today: dt.date, budget: int) -> str:
     """The request as the routing model reads it: whole by default (PROMPT_TOKENS_ROUTING holds the
     longest request the API accepts); its beginning under a smaller budget. Only the classification
     sees less: the route itself gets the whole request."""
     fitted = prompt_fit.fit(
         [prompt_fit.Group([content])],
         lambda kept: router.prompt_tokens(kept[0][0][1], today),
-        get_settings().prompt_tokens_routing,
+        budget,
     )
     return fitted.kept[0][0][1]

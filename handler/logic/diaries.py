@@ -17,7 +17,6 @@ from handler.dal.idempotency import resource
 from handler.errors import Conflict, NotFound, Unprocessable
 from handler.logic import calendar, cursors, embedding_index, prompt_fit, quotas
 from handler.models import Diary, DiaryPage, LeftOut
-from handler.settings import get_settings
 
 DEFAULT_TEMPERATURE = 0.7
 # Records of a day read for its diary at most, spread over the day; the token budget
@@ -39,20 +38,23 @@ def write_diary(caller: Caller, day: dt.date, temperature: float | None = None, 
         existing = caller.store.diaries.get(day)
         if existing is not None and existing.edited:
             raise Conflict(_EDITED.format(day=day.isoformat()), code="diary_edited")
-    times = [calendar.local_time(r.created_at) for r in records]
+    times = [calendar.local_time(r.created_at, caller.settings.timezone) for r in records]
     fitted = prompt_fit.fit(
         [prompt_fit.Group([r.content for r in records])],
         lambda kept: diary_writer.prompt_tokens(day, [(times[i], text) for i, text in kept[0]]),
-        get_settings().prompt_tokens_diary,
+        caller.settings.prompt_tokens_diary,
     )
     shown = fitted.kept[0]
     with quotas.spending(caller, calls=1):
         answer = diary_writer.write(
-            day, [(times[i], text) for i, text in shown], DEFAULT_TEMPERATURE if temperature is None else temperature
+            caller.services,
+            day,
+            [(times[i], text) for i, text in shown],
+            DEFAULT_TEMPERATURE if temperature is None else temperature,
         )
     # Records past the read cap were never offered either.
     left_out = fitted.left_out + LeftOut(omitted_records=total - len(records))
-    embedding = embedding_index.for_storage(f"{answer.output.title}\n{answer.output.content}")
+    embedding = embedding_index.for_storage(caller.services, f"{answer.output.title}\n{answer.output.content}")
     draft = DiaryDraft(
         day=day,
         title=answer.output.title,
@@ -70,7 +72,7 @@ def write_diary(caller: Caller, day: dt.date, temperature: float | None = None, 
 
 def put_diary(caller: Caller, day: dt.date, title: str, content: str, tags: list[str]) -> tuple[Diary, bool]:
     """The user's own diary for the day, replacing what is there; (the diary, whether it is new)."""
-    embedding = embedding_index.for_storage(f"{title}\n{content}")
+    embedding = embedding_index.for_storage(caller.services, f"{title}\n{content}")
     return caller.store.diaries.put(OwnDiary(day, title, content, tags, embedding))
 
 
@@ -112,4 +114,4 @@ def delete_diary(caller: Caller, day: dt.date) -> None:
         tx.remembered.forget(resource("diaries", day.isoformat()))
         for image_id, key in pictures:
             tx.remembered.forget(resource("images", image_id))
-            object_store.delete_everything(key)
+            object_store.of(caller.services).delete_everything(key)

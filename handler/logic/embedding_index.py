@@ -23,14 +23,14 @@ BATCH = 100
 ROW_MARGIN_S = 5.0
 
 
-def for_storage(text: str) -> list[float] | None:
+def for_storage(services: Services, text: str) -> list[float] | None:
     """The embedding to store with a new or edited text, or None (the model failed)."""
-    return embeddings.embed(text, "document")
+    return embeddings.embed(services.aws, services.settings, text, "document")
 
 
-def for_question(question: str) -> list[float] | None:
+def for_question(services: Services, question: str) -> list[float] | None:
     """The question's embedding, or None (the model failed: retrieval by words only)."""
-    return embeddings.embed(question, "query")
+    return embeddings.embed(services.aws, services.settings, question, "query")
 
 
 def backfill(services: Services, batch: int = BATCH) -> dict[str, int]:
@@ -43,7 +43,7 @@ def backfill(services: Services, batch: int = BATCH) -> dict[str, int]:
     try:
         for record in records:
             seconds_left(ROW_MARGIN_S)
-            vector = embeddings.embed(record.content, "document")
+            vector = embeddings.embed(services.aws, services.settings, record.content, "document")
             if vector is None:
                 done["failed"] += 1
                 continue
@@ -51,7 +51,7 @@ def backfill(services: Services, batch: int = BATCH) -> dict[str, int]:
             done["records"] += 1
         for diary in diaries:
             seconds_left(ROW_MARGIN_S)
-            vector = embeddings.embed(diary.text, "document")
+            vector = embeddings.embed(services.aws, services.settings, diary.text, "document")
             if vector is None:
                 done["failed"] += 1
                 continue

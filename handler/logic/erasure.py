@@ -32,7 +32,6 @@ from handler.composition import Caller, Services
 from handler.errors import AccountErased, AwsUnavailable
 from handler.logic import jobs, user_data
 from handler.models import Erasure
-from handler.settings import get_settings
 
 logger = Logger(child=True)
 metrics = Metrics()
@@ -66,7 +65,7 @@ def request(caller: Caller) -> Erasure:
     """Record the erasure, then queue it (or run it, without a queue). Once recorded it cannot be lost:
     a send that fails is left to the schedule, and the caller is still told `erasing`."""
     state = caller.services.store.as_service().erasures.ask(subject_of(caller.user_id), caller.user_id)
-    queue_url = get_settings().erasure_queue_url
+    queue_url = caller.settings.erasure_queue_url
     try:
         queued = _submit(queue_url, caller)
     except AwsUnavailable:
@@ -79,7 +78,7 @@ def request(caller: Caller) -> Erasure:
 
 
 def _submit(queue_url: str | None, caller: Caller) -> bool:
-    return jobs.submit(queue_url, ERASE, lambda _: run(caller), user_id=caller.user_id)
+    return jobs.submit(caller.services.aws, queue_url, ERASE, lambda _: run(caller), user_id=caller.user_id)
 
 
 def run(caller: Caller) -> None:
@@ -91,9 +90,9 @@ def run(caller: Caller) -> None:
     # job queue, which the worker still reads): then from now on it is refused and re-driven too.
     erasures.ask(subject, caller.user_id)
     erased = user_data.erase(caller)
-    pool_id = get_settings().user_pool_id
+    pool_id = caller.settings.user_pool_id
     if pool_id:
-        erased["accounts"] = user_pool.sign_out_and_delete(pool_id, caller.user_id)
+        erased["accounts"] = user_pool.sign_out_and_delete(caller.services.aws, pool_id, caller.user_id)
     else:
         logger.info("no user pool configured: no account to delete")
     erasures.complete(subject, erased)
@@ -103,7 +102,7 @@ def run(caller: Caller) -> None:
 def redrive(services: Services) -> dict[str, int]:
     """The schedule's job: send again every erasure pending since RESEND_AFTER, and count those past
     the deadline (OverdueErasures, always emitted, so that its alarm sees a value on every run)."""
-    settings = get_settings()
+    settings = services.settings
     erasures = services.store.as_service().erasures
     unsent = erasures.take_unsent(RESEND_AFTER, RESEND_BATCH)
     for pending in unsent:

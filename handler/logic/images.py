@@ -16,7 +16,6 @@ from handler.errors import NotFound, Unprocessable
 from handler.inference import image_models
 from handler.logic import cursors, prompt_fit, quotas
 from handler.models import Image, ImagePage
-from handler.settings import get_settings
 
 
 def create_image(caller: Caller, day: dt.date | None = None, text: str | None = None) -> Image:
@@ -32,17 +31,19 @@ def create_image(caller: Caller, day: dt.date | None = None, text: str | None = 
     fitted = prompt_fit.fit(
         [prompt_fit.Group([text], kind="diaries")],
         lambda kept: image_prompter.prompt_tokens(kept[0][0][1]),
-        get_settings().prompt_tokens_image_prompt,
+        caller.settings.prompt_tokens_image_prompt,
     )
     with quotas.spending(caller, calls=1, pictures=1):
-        draft = image_prompter.write(fitted.kept[0][0][1])
-        png, image_model = image_models.draw(draft.output.prompt, draft.output.negative_prompt)
+        draft = image_prompter.write(caller.services, fitted.kept[0][0][1])
+        png, image_model = image_models.draw(
+            caller.services.aws, caller.settings, draft.output.prompt, draft.output.negative_prompt
+        )
 
     image_id = uuid.uuid4()
     key = object_store.key_for(caller.user_id, image_id)
-    object_store.put_png(key, png)
+    object_store.of(caller.services).put_png(key, png)
     stored = caller.store.images.insert(ImageDraft(image_id, day, draft.output.prompt, key, image_model))
-    return _shown(stored, model_calls=2, source_truncated=fitted.left_out.truncated_diaries > 0)
+    return _shown(caller, stored, model_calls=2, source_truncated=fitted.left_out.truncated_diaries > 0)
 
 
 def list_images(caller: Caller, limit: int, cursor: str | None = None) -> ImagePage:
@@ -52,7 +53,7 @@ def list_images(caller: Caller, limit: int, cursor: str | None = None) -> ImageP
     items = rows[:limit]
     last = items[-1] if len(rows) > limit else None
     return ImagePage(
-        items=[_shown(image) for image in items],
+        items=[_shown(caller, image) for image in items],
         next_cursor=cursors.encode(last.created_at.isoformat(), str(last.id)) if last else None,
     )
 
@@ -61,7 +62,7 @@ def get_image(caller: Caller, image_id: uuid.UUID) -> Image:
     stored = caller.store.images.get(image_id)
     if stored is None:
         raise NotFound("no such image")
-    return _shown(stored)
+    return _shown(caller, stored)
 
 
 def delete_image(caller: Caller, image_id: uuid.UUID) -> None:
@@ -74,11 +75,11 @@ def delete_image(caller: Caller, image_id: uuid.UUID) -> None:
             raise NotFound("no such image")
         # A remembered POST /images answer holds its prompt, made from the user's words.
         tx.remembered.forget(resource("images", image_id))
-        object_store.delete_everything(key)
+        object_store.of(caller.services).delete_everything(key)
 
 
-def _shown(stored: StoredImage, model_calls: int = 0, source_truncated: bool = False) -> Image:
-    signed = object_store.presigned_url(stored.s3_key)
+def _shown(caller: Caller, stored: StoredImage, model_calls: int = 0, source_truncated: bool = False) -> Image:
+    signed = object_store.of(caller.services).presigned_url(stored.s3_key)
     return Image(
         **dataclasses.asdict(stored),
         url=signed.url,

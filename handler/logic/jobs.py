@@ -15,7 +15,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from handler.aws import job_queue
+from handler.aws import Clients, job_queue
 from handler.errors import AwsUnavailable
 
 logger = Logger(child=True)
@@ -29,7 +29,12 @@ Run = Callable[[bool], None]
 
 
 def submit(
-    queue_url: str | None, job: str, run: Run, unqueued: Callable[[], None] | None = None, **fields: Any
+    clients: Clients,
+    queue_url: str | None,
+    job: str,
+    run: Run,
+    unqueued: Callable[[], None] | None = None,
+    **fields: Any,
 ) -> bool:
     """Queue `job` with `fields` on `queue_url`; without a queue, run it now, as its last try.
     True when queued. A send that fails calls `unqueued` (no worker will ever see the job) and raises."""
@@ -37,7 +42,7 @@ def submit(
         run(True)
         return False
     try:
-        job_queue.send(queue_url, job, **fields)
+        job_queue.send(clients, queue_url, job, **fields)
     except AwsUnavailable:
         if unqueued is not None:
             unqueued()

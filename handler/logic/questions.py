@@ -25,7 +25,7 @@ from handler.composition import Caller
 from handler.language import has_hangul
 from handler.logic import calendar, date_phrases, embedding_index, prompt_fit, quotas
 from handler.models import Diary, LeftOut, QuestionAnswer, Record
-from handler.settings import get_settings
+from handler.settings import Settings
 
 MAX_RECORDS = 40
 MAX_UNDATED = 20
@@ -39,8 +39,8 @@ Period = tuple[dt.date, dt.date]
 def answer_question(
     caller: Caller, question: str, current_date: dt.date | None = None, routed_period: Period | None = None
 ) -> QuestionAnswer:
-    today = current_date or calendar.today()
-    period = date_phrases.resolve(question, today, get_settings().question_recent_days) or routed_period
+    today = current_date or calendar.today(caller.settings.timezone)
+    period = date_phrases.resolve(question, today, caller.settings.question_recent_days) or routed_period
     terms = search_terms.query(question)
     # Nothing at all to read: said at once, with no embedding and no model call.
     if not caller.store.records.exists(period):
@@ -54,7 +54,7 @@ def answer_question(
 def _answer_from_records(
     caller: Caller, question: str, today: dt.date, period: Period | None, terms: list[str]
 ) -> QuestionAnswer:
-    meaning = embedding_index.for_question(question)
+    meaning = embedding_index.for_question(caller.services, question)
     with caller.store.transaction() as tx:
         limit = MAX_RECORDS if period else MAX_UNDATED
         records = tx.records.search(terms, period, limit, meaning)
@@ -64,12 +64,14 @@ def _answer_from_records(
             diaries = tx.diaries.list_between(*period)
         else:
             diaries = tx.diaries.nearest(meaning, NEAREST_DIARIES) if meaning else []
-    record_lines, diary_lines, shown, left_out = _within_budget(question, today, records, diaries, ranked=not period)
+    record_lines, diary_lines, shown, left_out = _within_budget(
+        caller.settings, question, today, records, diaries, ranked=not period
+    )
 
     # The model cites short refs, which it copies more reliably than UUIDs; code maps them back.
     # Best first: the order is the ranking.
     refs = {ref: records[i] for ref, i in shown.items()}
-    draft = question_answerer.answer(question, today, record_lines, diary_lines)
+    draft = question_answerer.answer(caller.services, question, today, record_lines, diary_lines)
     # Only refs that were offered can come back: a model cannot point at anyone else's record.
     sources = [refs[ref].id for ref in dict.fromkeys(draft.output.used_records) if ref in refs]
     return QuestionAnswer(
@@ -78,12 +80,12 @@ def _answer_from_records(
 
 
 def _within_budget(
-    question: str, today: dt.date, records: list[Record], diaries: list[Diary], ranked: bool
+    settings: Settings, question: str, today: dt.date, records: list[Record], diaries: list[Diary], ranked: bool
 ) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]], dict[str, int], LeftOut]:
     """The record and diary lines the model is shown, within PROMPT_TOKENS_ANSWER; which record each
     ref names (its index in `records`); and what was left out. Records are ranked (the best kept);
     diaries are ranked when found by meaning, or spread over the question's period."""
-    whens = [f"{r.record_date} {calendar.local_time(r.created_at)}" for r in records]
+    whens = [f"{r.record_date} {calendar.local_time(r.created_at, settings.timezone)}" for r in records]
 
     def lines(kept: prompt_fit.Kept) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
         record_lines = [(f"r{n}", whens[i], text) for n, (i, text) in enumerate(kept[0], start=1)]
@@ -96,7 +98,7 @@ def _within_budget(
             prompt_fit.Group([d.content for d in diaries], kind="diaries", ranked=ranked),
         ],
         lambda kept: question_answerer.prompt_tokens(question, today, *lines(kept)),
-        get_settings().prompt_tokens_answer,
+        settings.prompt_tokens_answer,
     )
     shown = {f"r{n}": i for n, (i, _) in enumerate(fitted.kept[0], start=1)}
     return *lines(fitted.kept), shown, fitted.left_out

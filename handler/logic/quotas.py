@@ -36,14 +36,14 @@ from handler.dal.quotas import DayLimits, DayUsage
 from handler.errors import DatabaseUnavailable, DeadlineExceeded, QuotaExceeded, RateLimited
 from handler.inference import usage
 from handler.models import Allowance, RateAllowance, Usage
-from handler.settings import get_settings
+from handler.settings import Settings
 
 logger = Logger(child=True)
 
 
 def admit_request(caller: Caller) -> None:
     """Count one request to a route that calls a model against the caller's rate; RateLimited past it."""
-    settings = get_settings()
+    settings = caller.settings
     window_s = settings.rate_limit_window_s
     wait_s = caller.store.quotas.take_request(window_s / settings.rate_limit_requests, window_s)
     if wait_s is not None:
@@ -59,7 +59,7 @@ def spending(caller: Caller, calls: int = 0, pictures: int = 0) -> Iterator[None
     """Model work of `calls` text model calls and `pictures` pictures at most, reserved before it
     runs and settled after it; QuotaExceeded (nothing reserved) when the day has no room for it."""
     day = _reserve(caller, calls, pictures)
-    with usage.tally_for(caller.user_id) as tally:
+    with usage.tally_for(caller.user_id, caller.settings.caller_id_salt) as tally:
         try:
             yield
         finally:
@@ -75,8 +75,8 @@ def charge(caller: Caller, calls: int) -> None:
 @contextlib.contextmanager
 def prepaid(caller: Caller) -> Iterator[None]:
     """Model work charged already (`charge`): its calls are not counted again, its tokens are."""
-    day = _now().date()
-    with usage.tally_for(caller.user_id) as tally:
+    day = _now(caller.settings).date()
+    with usage.tally_for(caller.user_id, caller.settings.caller_id_salt) as tally:
         try:
             yield
         finally:
@@ -84,9 +84,9 @@ def prepaid(caller: Caller) -> Iterator[None]:
 
 
 def today_usage(caller: Caller) -> Usage:
-    settings = get_settings()
-    now = _now()
-    limits = _limits()
+    settings = caller.settings
+    now = _now(settings)
+    limits = _limits(settings)
     used = caller.store.quotas.day_usage(now.date())
     ahead_s = caller.store.quotas.rate_ahead_s()
     step_s = settings.rate_limit_window_s / settings.rate_limit_requests
@@ -108,16 +108,16 @@ def today_usage(caller: Caller) -> Usage:
 
 def _reserve(caller: Caller, calls: int, pictures: int) -> dt.date:
     """Reserve on today's counts; the day reserved on, or QuotaExceeded."""
-    now = _now()
-    limits = _limits()
+    settings = caller.settings
+    now = _now(settings)
+    limits = _limits(settings)
     reserved = caller.store.quotas.reserve(now.date(), calls, pictures, limits)
     if reserved is not None:
         return now.date()
     used = caller.store.quotas.day_usage(now.date())
     limit = _reached(used, limits, calls)
     raise QuotaExceeded(
-        f"today's {limit.replace('_', ' ')} are used up; they start again at midnight "
-        f"({get_settings().default_timezone})",
+        f"today's {limit.replace('_', ' ')} are used up; they start again at midnight ({settings.default_timezone})",
         limit=limit,
         retry_after_s=seconds_to_midnight(now),
     )
@@ -131,10 +131,8 @@ def _settle(caller: Caller, day: dt.date, calls: int, pictures: int, tokens: int
     try:
         caller.store.quotas.settle(day, calls, pictures, tokens)
     except (DatabaseUnavailable, DeadlineExceeded) as exc:
-        logger.warning(
-            "model usage not settled",
-            extra={"caller": usage.pseudonym(caller.user_id), "tokens": tokens, "reason": str(exc)},
-        )
+        who = usage.pseudonym(caller.user_id, caller.settings.caller_id_salt)
+        logger.warning("model usage not settled", extra={"caller": who, "tokens": tokens, "reason": str(exc)})
 
 
 def _reached(used: DayUsage, limits: DayLimits, calls: int) -> str:
@@ -150,8 +148,7 @@ def _allowance(used: int, limit: int) -> Allowance:
     return Allowance(used=used, limit=limit, remaining=max(0, limit - used))
 
 
-def _limits() -> DayLimits:
-    settings = get_settings()
+def _limits(settings: Settings) -> DayLimits:
     return DayLimits(
         model_calls=settings.model_calls_per_day,
         pictures=settings.pictures_per_day,
@@ -159,8 +156,8 @@ def _limits() -> DayLimits:
     )
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(get_settings().timezone)
+def _now(settings: Settings) -> dt.datetime:
+    return dt.datetime.now(settings.timezone)
 
 
 def seconds_to_midnight(now: dt.datetime) -> int:

@@ -17,11 +17,11 @@ MAX_RANGE_DAYS = 366
 
 
 def add_record(caller: Caller, content: str, record_date: dt.date | None = None) -> Record:
-    embedding = embedding_index.for_storage(content)
+    embedding = embedding_index.for_storage(caller.services, content)
     draft = RecordDraft(
         id=uuid.uuid4(),
         content=content,
-        record_date=record_date or calendar.today(),
+        record_date=record_date or calendar.today(caller.settings.timezone),
         search_document=search_terms.document(content),
         embedding=embedding,
     )
@@ -47,7 +47,7 @@ def edit_record(
     caller: Caller, record_id: uuid.UUID, content: str | None = None, record_date: dt.date | None = None
 ) -> Record:
     """A new text is indexed for search and embedded again, in the same statement that stores it."""
-    embedding = embedding_index.for_storage(content) if content is not None else None
+    embedding = embedding_index.for_storage(caller.services, content) if content is not None else None
     change = RecordChange(
         content=content,
         record_date=record_date,

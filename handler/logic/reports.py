@@ -21,7 +21,7 @@ from handler.dal.reports import WrittenReport
 from handler.errors import ModelAnswerMalformed, ModelUnavailable, NotFound, Unprocessable
 from handler.logic import calendar, jobs, prompt_fit, quotas
 from handler.models import DayScore, Diary, LeftOut, Record, Report
-from handler.settings import get_settings
+from handler.settings import Settings
 
 REPORT = "report"
 # Records of a period read for its report at most, the same number from each day, spread over the
@@ -31,7 +31,7 @@ RECENT_REPORTS = 50
 
 
 def request_report(caller: Caller, start: dt.date, end: dt.date) -> Report:
-    settings = get_settings()
+    settings = caller.settings
     if end < start:
         raise Unprocessable("`end_date` must not be before `start_date`", code="invalid_range")
     if (end - start).days + 1 > settings.report_max_days:
@@ -44,6 +44,7 @@ def request_report(caller: Caller, start: dt.date, end: dt.date) -> Report:
     quotas.charge(caller, calls=1)
     report = caller.store.reports.insert(report_id, start, end)
     queued = jobs.submit(
+        caller.services.aws,
         settings.job_queue_url,
         REPORT,
         lambda last_try: run_report(caller, report_id, last_try),
@@ -105,12 +106,12 @@ def _write(
         _fail(caller, report_id, "there are no records in the period")
         return
     days_with_records = {r.record_date for r in records}
-    record_lines, diary_lines, left_out = _within_budget(report, records, diaries)
+    record_lines, diary_lines, left_out = _within_budget(caller.settings, report, records, diaries)
     left_out += LeftOut(omitted_records=unread)
     problem = ""
     for _ in range(2):  # a malformed answer is retried once
         try:
-            answer = reporter.write(report.start_date, report.end_date, record_lines, diary_lines)
+            answer = reporter.write(caller.services, report.start_date, report.end_date, record_lines, diary_lines)
         except ModelAnswerMalformed:
             problem = "the model's answer did not match the report format"
             continue
@@ -124,7 +125,7 @@ def _write(
 
 
 def _within_budget(
-    report: Report, records: list[Record], diaries: list[Diary]
+    settings: Settings, report: Report, records: list[Record], diaries: list[Diary]
 ) -> tuple[list[tuple[str, str]], list[tuple[str, str]], LeftOut]:
     """The record and diary lines the reporter is shown, within PROMPT_TOKENS_REPORT: each day's
     records a group and each diary one, so that trimming gives every day the same share and no day
@@ -133,7 +134,7 @@ def _within_budget(
     for record in records:
         by_day.setdefault(record.record_date, []).append(record)
     days = list(by_day.values())
-    whens = [[f"{r.record_date} {calendar.local_time(r.created_at)}" for r in day] for day in days]
+    whens = [[f"{r.record_date} {calendar.local_time(r.created_at, settings.timezone)}" for r in day] for day in days]
     groups = [prompt_fit.Group([r.content for r in day]) for day in days]
     groups += [prompt_fit.Group([d.content], kind="diaries") for d in diaries]
 
@@ -147,7 +148,7 @@ def _within_budget(
     fitted = prompt_fit.fit(
         groups,
         lambda kept: reporter.prompt_tokens(report.start_date, report.end_date, *lines(kept)),
-        get_settings().prompt_tokens_report,
+        settings.prompt_tokens_report,
     )
     return *lines(fitted.kept), fitted.left_out
 

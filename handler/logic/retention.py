@@ -23,7 +23,6 @@ from handler.composition import Services
 from handler.dal.store import BoundStore
 from handler.deadline import seconds_left
 from handler.errors import DeadlineExceeded
-from handler.settings import get_settings
 
 logger = Logger(child=True)
 
@@ -42,7 +41,7 @@ def purge(services: Services) -> dict[str, int]:
     try:
         while _purge_responses(store, done) == BATCH:
             pass
-        while _purge_exports(store, done) == EXPORT_BATCH:
+        while _purge_exports(services, store, done) == EXPORT_BATCH:
             pass
         _purge_usage(store, done)
     except DeadlineExceeded:
@@ -58,14 +57,14 @@ def _purge_responses(store: BoundStore, done: dict[str, int]) -> int:
     return deleted
 
 
-def _purge_exports(store: BoundStore, done: dict[str, int]) -> int:
+def _purge_exports(services: Services, store: BoundStore, done: dict[str, int]) -> int:
     seconds_left(BATCH_MARGIN_S)
-    settings = get_settings()
+    settings = services.settings
     with store.transaction() as tx:
         keys = tx.exports.delete_expired(settings.export_retention_days, EXPORT_BATCH)
         for key in keys:
             if key:  # a document was written (an export that failed or never ran has none)
-                object_store.delete_everything(key)
+                object_store.of(services).delete_everything(key)
     done["exports"] += len(keys)
     return len(keys)
 

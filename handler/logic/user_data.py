@@ -27,7 +27,6 @@ from handler.dal.images import StoredImage
 from handler.errors import NotFound
 from handler.logic import jobs
 from handler.models import Export, Image, UserData
-from handler.settings import get_settings
 
 EXPORT = "export"
 LOST = "the export was not written while its job could wait on the queue; ask again"
@@ -35,13 +34,14 @@ LOST = "the export was not written while its job could wait on the queue; ask ag
 
 def export(caller: Caller) -> UserData | Export:
     """The whole document at once, or, for a large account, an export to poll."""
-    settings = get_settings()
+    settings = caller.settings
     size = caller.store.exports.estimated_bytes()
     if size <= settings.export_inline_max_bytes:
         return document(caller)
     export_id = uuid.uuid4()
     stored = caller.store.exports.insert(export_id)
     queued = jobs.submit(
+        caller.services.aws,
         settings.job_queue_url,
         EXPORT,
         lambda last_try: run_export(caller, export_id, last_try),
@@ -49,14 +49,14 @@ def export(caller: Caller) -> UserData | Export:
         user_id=caller.user_id,
         export_id=str(export_id),
     )
-    return _shown(stored) if queued else get_export(caller, export_id)
+    return _shown(caller, stored) if queued else get_export(caller, export_id)
 
 
 def get_export(caller: Caller, export_id: uuid.UUID) -> Export:
     stored = caller.store.exports.get(export_id)
     if stored is None:
         raise NotFound("no such export")
-    return _shown(stored)
+    return _shown(caller, stored)
 
 
 def document(caller: Caller) -> UserData:
@@ -71,12 +71,12 @@ def document(caller: Caller) -> UserData:
         records=records,
         diaries=diaries,
         reports=reports,
-        images=[_image(i) for i in images],
+        images=[_image(caller, i) for i in images],
     )
 
 
-def _image(stored: StoredImage) -> Image:
-    signed = object_store.presigned_url(stored.s3_key)
+def _image(caller: Caller, stored: StoredImage) -> Image:
+    signed = object_store.of(caller.services).presigned_url(stored.s3_key)
     return Image(**dataclasses.asdict(stored), url=signed.url, url_expires_at=signed.expires_at, model_calls=0)
 
 
@@ -88,10 +88,10 @@ def run_export(caller: Caller, export_id: uuid.UUID, last_try: bool) -> None:
 
     def write() -> None:
         key = object_store.export_key_for(caller.user_id, export_id)
-        object_store.put_export(key, document(caller).model_dump_json().encode())
+        object_store.of(caller.services).put_export(key, document(caller).model_dump_json().encode())
         if not caller.store.exports.complete(export_id, key):
             # The user was erased while it was being written: so is the document.
-            object_store.delete_everything(key)
+            object_store.of(caller.services).delete_everything(key)
 
     jobs.attempt(
         write,
@@ -105,7 +105,7 @@ def erase(caller: Caller) -> dict[str, int]:
     """Every object and row of the user; how many of each went. The objects first: while any is
     left, the rows that name them are still there, and a repeated run deletes both."""
     prefix = object_store.prefix_for(caller.user_id)
-    erased = {"objects": object_store.delete_everything(prefix) if _has_bucket() else 0}
+    erased = {"objects": object_store.of(caller.services).delete_everything(prefix) if _has_bucket(caller) else 0}
     with caller.store.transaction() as tx:
         erased["images"] = tx.images.erase()
         erased["diaries"] = tx.diaries.erase()
@@ -118,17 +118,17 @@ def erase(caller: Caller) -> dict[str, int]:
     return erased
 
 
-def _has_bucket() -> bool:
+def _has_bucket(caller: Caller) -> bool:
     # A deployment without a bucket (local runs) has drawn no picture and written no export to erase.
-    return bool(get_settings().image_bucket)
+    return bool(caller.settings.image_bucket)
 
 
-def _shown(stored: StoredExport) -> Export:
+def _shown(caller: Caller, stored: StoredExport) -> Export:
     now = dt.datetime.now(dt.UTC)
-    retention = dt.timedelta(days=get_settings().export_retention_days)
+    retention = dt.timedelta(days=caller.settings.export_retention_days)
     expires_at = stored.updated_at + retention if stored.status == "completed" else None
     expired = expires_at is not None and expires_at <= now
-    signed = object_store.presigned_url(stored.s3_key) if stored.s3_key and not expired else None
+    signed = object_store.of(caller.services).presigned_url(stored.s3_key) if stored.s3_key and not expired else None
     # Unfinished for longer than the queue keeps its message: no worker will ever see it again.
     lost = stored.status in ("pending", "running") and stored.created_at + jobs.QUEUE_RETENTION <= now
     return Export(

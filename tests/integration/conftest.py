@@ -7,6 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.support import services
+
 
 @pytest.fixture(autouse=True)
 def _migrated_database(test_database: str) -> str:
@@ -22,7 +24,6 @@ def configured_as_in_aws(monkeypatch: pytest.MonkeyPatch, moto_endpoint: str, **
     from aws_lambda_powertools.utilities.parameters import base as parameters_base
 
     from handler.dal import store
-    from handler.settings import get_settings
 
     store.container_store.close()
     monkeypatch.delenv("DATABASE_URL", raising=False)
@@ -30,13 +31,13 @@ def configured_as_in_aws(monkeypatch: pytest.MonkeyPatch, moto_endpoint: str, **
         monkeypatch.setenv(name, value)
     # Powertools keeps one secrets client per process: a fresh one that sees this endpoint.
     monkeypatch.setattr(parameters_base, "DEFAULT_PROVIDERS", {})
-    get_settings.cache_clear()
+    services.reload()
     try:
         yield
     finally:
         store.container_store.close()
         monkeypatch.undo()
-        get_settings.cache_clear()
+        services.reload()
 
 
 @contextlib.contextmanager
@@ -48,15 +49,14 @@ def logged_in_as(login: str) -> Iterator[None]:
 
     from handler.dal import store
     from handler.local.embedded_postgres import login_url
-    from handler.settings import get_settings
 
     store.container_store.close()
     saved = os.environ["DATABASE_URL"]
     os.environ["DATABASE_URL"] = login_url(saved, login)
-    get_settings.cache_clear()
+    services.reload()
     try:
         yield
     finally:
         store.container_store.close()
         os.environ["DATABASE_URL"] = saved
-        get_settings.cache_clear()
+        services.reload()

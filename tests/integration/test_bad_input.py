@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from tests.support import services
 from tests.support.requests import call, http_event, invoke
 
 
@@ -83,15 +84,14 @@ def test_x_user_id_header_is_ignored_unless_enabled(db):
 
 
 def test_x_user_id_header_works_when_enabled_for_local_runs(monkeypatch, db):
-    from handler.settings import get_settings
 
     monkeypatch.setenv("ALLOW_USER_ID_HEADER", "true")
-    get_settings.cache_clear()
+    services.reload()
     try:
         reply = call("POST", "/records", {"content": "로컬 사용자"}, headers={"x-user-id": "local-dev"})
     finally:
         monkeypatch.delenv("ALLOW_USER_ID_HEADER")
-        get_settings.cache_clear()
+        services.reload()
     assert reply.status == 201
     db.execute("DELETE FROM records WHERE user_id = 'local-dev'")
 

@@ -9,6 +9,7 @@ import pytest
 
 from handler.local.aws_stand_ins import receive, sqs_event
 from tests.fakes.bedrock import IMAGE_MODEL_ID, MODEL_ID, NOVA_CANVAS_FILTERED, PNG, stability_problem
+from tests.support import services
 from tests.support.requests import call, invoke_raw, jot
 
 # --- questions -------------------------------------------------------------------------------
@@ -115,10 +116,9 @@ def test_image_for_a_diary_lands_in_s3_under_the_callers_prefix(fake_bedrock, aw
 def test_a_picture_the_model_filters_is_422_image_refused_with_nothing_stored(
     fake_bedrock, aws_services, user, db, monkeypatch, model_id, refusal
 ):
-    from handler.settings import get_settings
 
     monkeypatch.setenv("BEDROCK_IMAGE_MODEL_ID", model_id)
-    get_settings.cache_clear()
+    services.reload()
     fake_bedrock.answer("ImagePrompt", {"prompt": "A crowded street at night"})
     fake_bedrock.filter_next(refusal)
 
@@ -137,10 +137,9 @@ def test_a_picture_the_model_filters_is_422_image_refused_with_nothing_stored(
 
 
 def test_nova_canvas_stays_selectable_for_accounts_that_still_have_it(fake_bedrock, aws_services, user, monkeypatch):
-    from handler.settings import get_settings
 
     monkeypatch.setenv("BEDROCK_IMAGE_MODEL_ID", "amazon.nova-canvas-v1:0")
-    get_settings.cache_clear()
+    services.reload()
     fake_bedrock.answer("ImagePrompt", {"prompt": "Two cups of tea on a windowsill"})
     reply = call("POST", "/images", {"text": "친구랑 차 마셨어"}, user=user)
     assert reply.status == 201, reply.body
@@ -150,10 +149,9 @@ def test_nova_canvas_stays_selectable_for_accounts_that_still_have_it(fake_bedro
 
 
 def test_an_image_model_in_another_region_is_called_there(fake_bedrock, aws_services, user, monkeypatch):
-    from handler.settings import get_settings
 
     monkeypatch.setenv("BEDROCK_IMAGE_REGION", "us-west-2")
-    get_settings.cache_clear()
+    services.reload()
     fake_bedrock.answer("ImagePrompt", {"prompt": "A lighthouse at dawn"})
     assert call("POST", "/images", {"text": "바다 봤어"}, user=user).status == 201
     converse, invoke = fake_bedrock.model_calls()
@@ -184,10 +182,9 @@ def test_bad_image_requests(body, aws_services, user):
 
 
 def test_s3_failure_is_503_and_stores_no_row(fake_bedrock, aws_services, monkeypatch, user, db):
-    from handler.settings import get_settings
 
     monkeypatch.setenv("IMAGE_BUCKET", "no-such-bucket-here")
-    get_settings.cache_clear()
+    services.reload()
     fake_bedrock.answer("ImagePrompt", {"prompt": "sea"})
     reply = call("POST", "/images", {"text": "바다"}, user=user)
     assert reply.status == 503
@@ -296,7 +293,6 @@ def test_an_answer_that_scores_no_day_with_records_is_retried_then_fails(fake_be
 
 
 def test_throttled_worker_retries_the_message_then_fails_on_the_last_attempt(fake_bedrock, aws_services, user):
-    from handler.settings import get_settings
 
     _week(user)
     created = call("POST", "/reports", {"start_date": "2026-11-23", "end_date": "2026-11-29"}, user=user)
@@ -308,7 +304,7 @@ def test_throttled_worker_retries_the_message_then_fails_on_the_last_attempt(fak
     assert call("GET", f"/reports/{created.body['report_id']}", user=user).body["status"] == "running"
 
     # The last delivery before the dead-letter queue (the queue's maxReceiveCount, the setting's default).
-    message["Attributes"]["ApproximateReceiveCount"] = str(get_settings().job_max_receives)
+    message["Attributes"]["ApproximateReceiveCount"] = str(services.current().settings.job_max_receives)
     assert invoke_raw(sqs_event([message])) == {"batchItemFailures": []}
     report = call("GET", f"/reports/{created.body['report_id']}", user=user).body
     assert report["status"] == "failed"

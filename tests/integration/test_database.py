@@ -14,6 +14,7 @@ import pytest
 from handler.dal import store
 from handler.errors import DeadlineExceeded
 from handler.migrate import pending_files
+from tests.support import services
 from tests.support.requests import ROOT, call
 
 
@@ -61,18 +62,17 @@ def test_the_connection_is_reused_across_invocations(user):
 
 
 def test_an_unreachable_database_is_503_with_retry_after(monkeypatch, user):
-    from handler.settings import get_settings
 
     store.container_store.close()
     monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:1/none")
     monkeypatch.setenv("DB_CONNECT_TIMEOUT_S", "2")
-    get_settings.cache_clear()
+    services.reload()
     try:
         health = call("GET", "/health")
         stored = call("POST", "/records", {"content": "못 저장"}, user=user)
     finally:
         monkeypatch.undo()
-        get_settings.cache_clear()
+        services.reload()
         store.container_store.close()
     assert health.status == 503
     assert health.body == {"status": "unavailable", "database": "unreachable"}
@@ -82,10 +82,9 @@ def test_an_unreachable_database_is_503_with_retry_after(monkeypatch, user):
 
 
 def test_a_statement_past_the_timeout_is_504(monkeypatch):
-    from handler.settings import get_settings
 
     monkeypatch.setenv("DB_STATEMENT_TIMEOUT_MS", "100")
-    get_settings.cache_clear()
+    services.reload()
     try:
         try:
             with store.container_store.transaction_cursor("someone") as cur:
@@ -96,7 +95,7 @@ def test_a_statement_past_the_timeout_is_504(monkeypatch):
             timed_out = False
     finally:
         monkeypatch.undo()
-        get_settings.cache_clear()
+        services.reload()
     assert timed_out
     # The connection is still usable afterwards.
     assert call("GET", "/health").status == 200

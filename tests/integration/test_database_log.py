@@ -17,6 +17,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 
+from tests.support import services
 from tests.support.requests import call
 from tests.throwaway_postgres import migrate, server_with_settings
 from tests.unit.test_template import load_template
@@ -31,18 +32,17 @@ def _stack_settings() -> dict[str, str]:
 def function_on(monkeypatch) -> Iterator[object]:
     """Point the function at another database (a URL) for the rest of the test."""
     from handler.dal import store
-    from handler.settings import get_settings
 
     def use(url: str) -> None:
         store.container_store.close()
         monkeypatch.setenv("DATABASE_URL", url)
         monkeypatch.setenv("DB_STATEMENT_TIMEOUT_MS", "300")
-        get_settings.cache_clear()
+        services.reload()
 
     yield use
     store.container_store.close()
     monkeypatch.undo()
-    get_settings.cache_clear()
+    services.reload()
 
 
 def _fail_two_writes(url: str, user: str, words: tuple[str, str]) -> None:

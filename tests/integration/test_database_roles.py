@@ -18,8 +18,8 @@ import psycopg2.extras
 import pytest
 
 from handler.dal import login_roles, store
-from handler.settings import get_settings
 from tests.integration.conftest import logged_in_as
+from tests.support import services
 from tests.support.requests import FakeContext, call
 
 # What a crafted statement would send, after the function's own opening had acted for the caller.
@@ -147,11 +147,10 @@ def test_the_backfill_login_embeds_every_users_rows_and_cannot_act_as_the_app(al
 
 def test_the_app_login_cannot_run_the_backfill(alice_and_bob):
     """The worker's old backfill job, run by the app login, is refused before it reads anything."""
-    from handler.composition import Services
     from handler.logic import embedding_index
 
     with pytest.raises(psycopg2.errors.InsufficientPrivilege):
-        embedding_index.backfill(Services.from_environment())
+        embedding_index.backfill(services.current())
 
 
 @pytest.fixture
@@ -179,9 +178,9 @@ def login_secrets(moto_endpoint, monkeypatch):
         made[login] = (arn, password)
     monkeypatch.setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", moto_endpoint)
     monkeypatch.setattr(parameters_base, "DEFAULT_PROVIDERS", {})
-    get_settings.cache_clear()
+    services.reload()
     yield secrets, made
-    get_settings.cache_clear()
+    services.reload()
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ import pytest
 from psycopg2.extensions import parse_dsn
 
 from tests.integration.conftest import configured_as_in_aws
+from tests.support import services
 from tests.support.requests import call
 from tests.tls_proxy import TlsProxy, make_certificates, upstream_of
 
@@ -52,10 +53,9 @@ def tls_proxy(test_database, moto_endpoint, monkeypatch, tmp_path):
 
 def _reconfigure(monkeypatch, name: str, value: str) -> None:
     from handler.dal import store
-    from handler.settings import get_settings
 
     monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
+    services.reload()
     store.container_store.close()
 
 

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from tests.fakes.bedrock import MODEL_ID, ROUTING_MODEL_ID
+from tests.support import services
 from tests.support.requests import call, jot
 
 
@@ -224,10 +225,9 @@ def test_the_offline_model_reports_no_tokens(user, capsys):
 
 def test_a_calls_temperature_never_leaks_into_the_next_call_on_the_same_model(fake_bedrock, user, monkeypatch):
     """One model for every task: a diary's temperature must not reach the routing call after it."""
-    from handler.settings import get_settings
 
     monkeypatch.setenv("BEDROCK_ROUTING_MODEL_ID", MODEL_ID)
-    get_settings.cache_clear()
+    services.reload()
     jot(user, "2026-11-25", "비 오는 날 산책했어")
     fake_bedrock.answer("DiaryDraft", {"title": "산책", "content": "비 오는 날 산책을 했다."})
     assert call("POST", "/diaries", {"date": "2026-11-25", "temperature": 0.9}, user=user).status == 201

@@ -20,7 +20,7 @@ import boto3
 import pytest
 
 from handler.local.aws_stand_ins import receive, sqs_event
-from tests.support import limits
+from tests.support import limits, services
 from tests.support.requests import ROOT, call, invoke_raw, jot
 
 WEEK = {"start_date": "2026-11-23", "end_date": "2026-11-29"}
@@ -216,8 +216,6 @@ def test_a_worker_killed_after_the_data_before_the_proof_is_finished_by_the_rede
 def user_pool(aws_services, monkeypatch) -> dict[str, str]:
     """A pool in moto shaped as the stack's (e-mail as username, so the username is the sub) and one
     signed-in user."""
-    from handler.aws import client
-    from handler.settings import get_settings
 
     cognito = boto3.client("cognito-idp", endpoint_url=aws_services["endpoint"])
     pool_id = cognito.create_user_pool(PoolName=f"users-{uuid.uuid4().hex[:8]}", UsernameAttributes=["email"])[
@@ -241,8 +239,7 @@ def user_pool(aws_services, monkeypatch) -> dict[str, str]:
     assert created["Username"] == sub  # as in AWS for a pool with UsernameAttributes
     monkeypatch.setenv("USER_POOL_ID", pool_id)
     monkeypatch.setenv("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", aws_services["endpoint"])
-    get_settings.cache_clear()
-    client.cache_clear()
+    services.reload()
     return {"pool_id": pool_id, "client_id": client_id, "sub": sub, "refresh": signed_in["RefreshToken"]}
 
 
@@ -255,14 +252,13 @@ def _refresh(cognito, user_pool: dict[str, str]) -> dict:
 
 
 def test_the_erased_user_is_signed_out_and_deleted_from_the_user_pool(aws_services, user_pool, db):
-    from handler.aws import client
 
     cognito = boto3.client("cognito-idp", endpoint_url=aws_services["endpoint"])
     sub = user_pool["sub"]
     jot(sub, "2026-11-25", "기록")
     assert "AccessToken" in _refresh(cognito, user_pool)["AuthenticationResult"]  # signed in until the erasure
     sent: list[tuple[str, dict]] = []
-    client("cognito-idp").meta.events.register(
+    services.current().aws.client("cognito-idp").meta.events.register(
         "provide-client-params.cognito-identity-provider.*",
         lambda params, model, **_: sent.append((model.name, dict(params))),
     )

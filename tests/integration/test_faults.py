@@ -27,6 +27,7 @@ import pytest
 
 from handler.local.aws_stand_ins import receive, sqs_event
 from tests import tally
+from tests.support import services
 from tests.support.requests import ROOT, call, invoke_raw, jot
 from tests.throwaway_postgres import migrate, throwaway_server
 
@@ -56,22 +57,17 @@ def _reports(db, user) -> list[dict]:
 @pytest.fixture
 def missing_queue(aws_services, monkeypatch):
     """JOB_QUEUE_URL pointing at a queue that does not exist in moto: SendMessage fails."""
-    from handler.aws import client
-    from handler.settings import get_settings
 
     monkeypatch.setenv("JOB_QUEUE_URL", f"{aws_services['endpoint']}/000000000000/no-such-queue")
-    get_settings.cache_clear()
-    client.cache_clear()
+    services.reload()
     yield aws_services
-    get_settings.cache_clear()
-    client.cache_clear()
+    services.reload()
 
 
 def _restore_queue(aws_services, monkeypatch) -> None:
-    from handler.settings import get_settings
 
     monkeypatch.setenv("JOB_QUEUE_URL", aws_services["queue_url"])
-    get_settings.cache_clear()
+    services.reload()
 
 
 # --- the report queue refuses the message ---------------------------------------------------
@@ -151,12 +147,11 @@ def test_a_worker_crash_after_claiming_is_retried_and_completes(aws_services, mo
 
 
 def test_a_worker_crash_on_the_last_delivery_fails_the_report(aws_services, monkeypatch, user, db):
-    from handler.settings import get_settings
 
     _injected()
     _report_id, message = _queued_report(aws_services, user)
     _crash_once(monkeypatch, RuntimeError("the worker died mid-report"))
-    message["Attributes"]["ApproximateReceiveCount"] = str(get_settings().job_max_receives)
+    message["Attributes"]["ApproximateReceiveCount"] = str(services.current().settings.job_max_receives)
 
     invoke_raw(sqs_event([message]))
     assert [r["status"] for r in _reports(db, user)] == ["failed"]
@@ -211,19 +206,18 @@ def test_a_worker_process_killed_mid_report_is_completed_by_the_redelivery(aws_s
 def throwaway_postgres(monkeypatch):
     """A PostgreSQL of this test's own, migrated, that the handler in this process uses."""
     from handler.dal import store
-    from handler.settings import get_settings
 
     with throwaway_server() as server:
         migrate(server.get_uri())
         store.container_store.close()
         monkeypatch.setenv("DATABASE_URL", server.get_uri())
-        get_settings.cache_clear()
+        services.reload()
         try:
             yield server
         finally:
             store.container_store.close()
             monkeypatch.undo()
-            get_settings.cache_clear()
+            services.reload()
 
 
 def test_a_real_postgres_restart_between_invocations_is_survived(throwaway_postgres, user):

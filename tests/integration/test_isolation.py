@@ -8,6 +8,7 @@ import boto3
 import pytest
 
 from handler.local.aws_stand_ins import receive, sqs_event
+from tests.support import services
 from tests.support.requests import call, invoke_raw, jot
 
 DAY = "2026-11-25"
@@ -25,12 +26,11 @@ def a_account(aws_services, user, monkeypatch) -> dict[str, str]:
     image = call("POST", "/images", {"date": DAY}, user=user).body["id"]
     report = call("POST", "/reports", {"start_date": DAY, "end_date": DAY}, user=user).body["report_id"]
     monkeypatch.setenv("EXPORT_INLINE_MAX_BYTES", "0")
-    from handler.settings import get_settings
 
-    get_settings.cache_clear()
+    services.reload()
     export = call("GET", "/me/export", user=user).body["export_id"]
     monkeypatch.delenv("EXPORT_INLINE_MAX_BYTES")
-    get_settings.cache_clear()
+    services.reload()
     assert invoke_raw(sqs_event(receive(aws_services["queue_url"], wait_s=1))) == {"batchItemFailures": []}
     return {"record": record, "image": image, "report": report, "export": export}
 

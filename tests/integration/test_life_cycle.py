@@ -11,6 +11,7 @@ import urllib.request
 import boto3
 import pytest
 
+from tests.support import services
 from tests.support.presigned import works_until
 from tests.support.requests import call, jot
 
@@ -169,18 +170,14 @@ def test_a_deleted_picture_is_gone_from_the_bucket_with_every_version(aws_servic
 
 
 def test_an_s3_failure_deletes_nothing_and_the_retry_does(aws_services, user, monkeypatch):
-    from handler.aws import client
-    from handler.settings import get_settings
 
     image = call("POST", "/images", {"text": "지울 그림"}, user=user).body
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9")  # nothing listens there
-    get_settings.cache_clear()
-    client.cache_clear()
+    services.reload()
     failed = call("DELETE", f"/images/{image['id']}", user=user)
     assert failed.status == 503 and failed.headers.get("retry-after")
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", aws_services["endpoint"])
-    get_settings.cache_clear()
-    client.cache_clear()
+    services.reload()
     assert call("GET", f"/images/{image['id']}", user=user).status == 200  # nothing was deleted
     assert call("DELETE", f"/images/{image['id']}", user=user).status == 204
 

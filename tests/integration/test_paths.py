@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support import services
 from tests.support.requests import http_event, invoke, jot
 
 DAY = "2026-11-25"
@@ -14,17 +15,11 @@ SHAPES = ("2.0", "1.0")
 @pytest.fixture
 def base_path(monkeypatch):
     """The function configured for a custom domain whose API mapping is `/v1`."""
-    from handler import app
-    from handler.settings import get_settings
-
     monkeypatch.setenv("API_BASE_PATH", "/v1")
-    get_settings.cache_clear()
-    monkeypatch.setattr(app, "settings", get_settings())
-    app._resolver_for_shape.cache_clear()
+    services.reload()
     yield "/v1"
     monkeypatch.undo()
-    get_settings.cache_clear()
-    app._resolver_for_shape.cache_clear()
+    services.reload()
 
 
 @pytest.mark.parametrize("shape", SHAPES)

@@ -53,7 +53,7 @@ from tests.integration.test_isolation import a_account  # noqa: F401 - the impor
 from tests.integration.test_isolation import (  # noqa: F401
     test_b_can_neither_read_edit_delete_nor_find_anything_of_as as test_pooled_isolation,
 )
-from tests.support import load
+from tests.support import load, services
 from tests.support.requests import ROOT, call, jot
 from tests.tls_proxy import upstream_of
 from tests.wire_recorder import WireRecorder
@@ -80,16 +80,15 @@ def _through_the_pooler(request, monkeypatch):
         yield
         return
     from handler.dal import store
-    from handler.settings import get_settings
 
     running = request.getfixturevalue("bouncer")
     store.container_store.close()
     monkeypatch.setenv("DATABASE_URL", running.url)
-    get_settings.cache_clear()
+    services.reload()
     yield
     store.container_store.close()
     monkeypatch.undo()
-    get_settings.cache_clear()
+    services.reload()
 
 
 _INTERLEAVED = textwrap.dedent(
@@ -181,13 +180,12 @@ def test_nothing_the_function_sends_pins_an_rds_proxy_session(test_database, mon
     from psycopg2.extensions import make_dsn
 
     from handler.dal import store
-    from handler.settings import get_settings
 
     with WireRecorder(upstream_of(test_database)) as recorder:
         monkeypatch.setenv(
             "DATABASE_URL", make_dsn(test_database, host="127.0.0.1", port=recorder.port, sslmode="disable")
         )
-        get_settings.cache_clear()
+        services.reload()
         store.container_store.close()
         try:
             [record] = jot(user, "2026-11-25", "친구랑 영화 봤어")
@@ -215,7 +213,7 @@ def test_nothing_the_function_sends_pins_an_rds_proxy_session(test_database, mon
         finally:
             store.container_store.close()
             monkeypatch.undo()
-            get_settings.cache_clear()
+            services.reload()
     statements = [s for query in recorder.queries for s in query.split(";") if s.strip()]
     tally.put(SECTION, "queries recorded on the wire", len(recorder.queries))
     assert any("diary_act_for" in s for s in statements)  # the recorder saw the function's queries

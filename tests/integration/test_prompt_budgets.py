@@ -17,6 +17,7 @@ import pytest
 
 from tests import tally
 from tests.fakes.bedrock import Call
+from tests.support import services
 from tests.support.requests import call
 
 LONGEST_RECORD = 4000  # handler.models.MAX_RECORD_CHARS
@@ -49,9 +50,8 @@ def _tally(route: str, request: Call) -> None:
 
 
 def _within_budget(request: Call, setting: str) -> None:
-    from handler.settings import get_settings
 
-    assert _sent_tokens(request) <= getattr(get_settings(), setting)
+    assert _sent_tokens(request) <= getattr(services.current().settings, setting)
 
 
 def _records(db, user: str, day: dt.date, count: int, text: str = RECORD) -> None:
@@ -181,10 +181,9 @@ def test_the_longest_request_is_routed_whole_within_the_routing_budget(fake_bedr
 
 @pytest.mark.parametrize("budget", ["6000"])
 def test_a_smaller_routing_budget_routes_the_requests_beginning(fake_bedrock, user, db, monkeypatch, budget):
-    from handler.settings import get_settings
 
     monkeypatch.setenv("PROMPT_TOKENS_ROUTING", budget)
-    get_settings.cache_clear()
+    services.reload()
     content = "일기 " + "가" * (LONGEST_RECORD - 3)  # "일기": words code leaves to the routing model
     fake_bedrock.answer("RouteDecision", {"type": "data"})
 

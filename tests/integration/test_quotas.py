@@ -21,6 +21,7 @@ import pytest
 
 from tests import tally
 from tests.fakes.bedrock import MODEL_ID
+from tests.support import services
 from tests.support.requests import ROOT, call, jot
 
 DAY = "2026-11-25"
@@ -30,16 +31,15 @@ DAY_SECONDS = 24 * 3600
 @pytest.fixture
 def limits(monkeypatch):
     """Set limit settings (upper-case names) for one test, with fresh settings on the way in and out."""
-    from handler.settings import get_settings
 
     def configure(**env: int | str) -> None:
         for name, value in env.items():
             monkeypatch.setenv(name, str(value))
-        get_settings.cache_clear()
+        services.reload()
 
     yield configure
     monkeypatch.undo()
-    get_settings.cache_clear()
+    services.reload()
 
 
 def usage_of(user: str) -> dict:
@@ -188,7 +188,7 @@ def test_yesterdays_counts_do_not_limit_today(db, limits, user):
     from handler.logic import calendar
 
     limits(MODEL_CALLS_PER_DAY=1, PICTURES_PER_DAY=1, MODEL_TOKENS_PER_DAY=10)
-    yesterday = calendar.today() - dt.timedelta(days=1)
+    yesterday = calendar.today(services.current().settings.timezone) - dt.timedelta(days=1)
     db.execute(
         "INSERT INTO model_usage (user_id, day, model_calls, pictures, tokens) VALUES (%s, %s, 1, 1, 10)",
         (user, yesterday),
@@ -240,7 +240,7 @@ def test_pictures_have_a_usage_line_with_their_caller(fake_bedrock, aws_services
     assert call("POST", "/images", {"text": "조용한 바닷가"}, user=user).status == 201
     lines = [json.loads(line) for line in log.getvalue().splitlines()]
     (picture,) = [line for line in lines if line.get("message") == "model call" and line["task"] == "image"]
-    assert picture["caller"] == usage.pseudonym(user) != user
+    assert picture["caller"] == usage.pseudonym(user, services.current().settings.caller_id_salt) != user
 
 
 # --- concurrent Lambda containers -------------------------------------------------------------
@@ -394,9 +394,8 @@ def test_a_run_of_requests_in_a_row_meets_the_default_days_limits(aws_services, 
 def test_a_run_of_requests_in_a_row_meets_the_default_rate(aws_services, user):
     """Every default: the short-window rate holds first. The run takes seconds, so a few requests
     refill (one every RATE_LIMIT_WINDOW_S / RATE_LIMIT_REQUESTS s); bounded by the time it took."""
-    from handler.settings import get_settings
 
-    settings = get_settings()
+    settings = services.current().settings
     step_s = settings.rate_limit_window_s / settings.rate_limit_requests
     started = time.monotonic()
     replies = _run_in_a_row(user)
@@ -464,9 +463,7 @@ def test_the_hourly_sweep_deletes_the_days_no_limit_reads_and_keeps_the_recent_o
                 "INSERT INTO model_usage (user_id, day, model_calls, tokens) VALUES (%s, %s, 3, 100)", (who, day)
             )
 
-    from handler.composition import Services
-
-    done = retention.purge(Services.from_environment())
+    done = retention.purge(services.current())
 
     assert done["usage_days"] >= 4  # the two old days of both users (and any other test's)
     db.execute("SELECT user_id, day FROM model_usage WHERE user_id = ANY(%s) ORDER BY 1, 2", ([user, other_user],))

@@ -49,7 +49,7 @@ _RUN = textwrap.dedent(
     from handler.dal import store
     from handler.dal.credentials import connection_dsn
     from handler.local.aws_stand_ins import receive, sqs_event
-    from handler.settings import get_settings
+    from tests.support import services
     from tests.support.requests import FakeContext, http_event
 
     user, out = sys.argv[1], sys.argv[2]
@@ -61,7 +61,7 @@ _RUN = textwrap.dedent(
         replies.append({"request": f"{method} {path}", **response})
         return response
 
-    assert get_settings().database_url is None and get_settings().db_secret_arn
+    assert services.current().settings.database_url is None and services.current().settings.db_secret_arn
     send("GET", "/health")
     # The connection came from the secret: psycopg2 shows a password was given (and masks it).
     dsn = store.container_store._current().dsn
@@ -89,13 +89,13 @@ _RUN = textwrap.dedent(
     send("GET", "/nothing-here")
     send("POST", "/records", {"content": "누구세요"}, as_user=None)
     # A dropped connection (a restart, an idle timeout): reconnects, reading the secret again if due.
-    with psycopg2.connect(connection_dsn(get_settings())) as admin, admin.cursor() as cur:
+    with psycopg2.connect(connection_dsn(services.current().settings)) as admin, admin.cursor() as cur:
         cur.execute("SELECT pg_terminate_backend(%s, 5000)", (store.container_store._current().get_backend_pid(),))
     send("POST", "/records", {"content": "다시 연결", "record_date": "2026-11-25"})
     # An unreachable database.
     store.container_store.close()
     os.environ["DB_HOST"] = "/nonexistent-socket-dir"
-    get_settings.cache_clear()
+    services.reload()
     send("POST", "/records", {"content": "못 저장", "record_date": "2026-11-25"})
     send("GET", "/health")
     with open(out, "w", encoding="utf-8") as f:

@@ -12,8 +12,9 @@ import sys
 
 import psycopg2
 
-from handler import aws, deadline, snap_start
+from handler import deadline, snap_start
 from handler.dal import store
+from tests.support import services
 from tests.support.requests import ROOT, call
 
 # Run in a process of its own: what init imports and builds is the point.
@@ -27,10 +28,11 @@ from handler import aws
 print(json.dumps({
     "strands": "strands.models.bedrock" in sys.modules,
     "worker": "handler.worker" in sys.modules,
-    "resolvers": app._resolver_for_shape.cache_info().currsize,
+    "resolvers": app._resolver_for.cache_info().currsize,
     "hooks": [len(get_before_snapshot()), len(get_after_restore())],
-    # What the session resolved at init: nothing (placeholder keys only). botocore keeps it here.
-    "credentials": aws.session()._session._credentials is not None,
+    # What the app's session resolved at init: nothing (it has none yet; the service models were
+    # read with placeholder keys). botocore keeps credentials here.
+    "credentials": (held := app.services.aws._session) is not None and held._session._credentials is not None,
     "service models": sorted({k[1] for k in aws._service_models()._cache if k[0] == "load_service_model"}),
     "init s": round(took, 3),
 }))
@@ -64,16 +66,18 @@ def test_to_be_snapshotted_init_does_the_heavy_work_once(test_database):
 def test_before_the_snapshot_nothing_is_held_that_copies_must_not_share(test_database, user):
     assert call("POST", "/records", {"content": "스냅샷 전에", "record_date": "2026-11-25"}, user=user).status == 201
     pid = store.container_store._current().get_backend_pid()
-    aws.client("s3")
+    held = services.current()
+    held.aws.client("s3")
+    held.models.bedrock("some-model", None)
     deadline.start(5_000)
 
-    snap_start.before_snapshot()
+    snap_start.before_snapshot(held)
 
     with psycopg2.connect(test_database) as conn, conn.cursor() as cur:
         cur.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (pid,))
         assert cur.fetchone()[0] == 0, "the database connection outlived the snapshot point"
     conn.close()
-    assert aws.client.cache_info().currsize == 0 and aws.session.cache_info().currsize == 0
+    assert held.aws._clients == {} and held.aws._session is None and held.models._models == {}
     assert deadline.seconds_left(0) is None
     # What comes after restore makes its own, as a cold start does.
     page = call("GET", "/records", query={"date": "2026-11-25"}, user=user).body

@@ -23,6 +23,7 @@ import boto3
 import pytest
 
 from handler.local.aws_stand_ins import receive, sqs_event
+from tests.support import services
 from tests.support.presigned import works_until
 from tests.support.requests import ROOT, call, invoke_raw, jot
 
@@ -61,9 +62,8 @@ def _account(user: str, aws_services: dict[str, str], token: str) -> None:
 
 
 def _fresh_settings() -> None:
-    from handler.settings import get_settings
 
-    get_settings.cache_clear()
+    services.reload()
 
 
 def _work(aws_services: dict[str, str], queue: str = "queue_url") -> None:
@@ -204,7 +204,8 @@ def test_without_a_queue_the_erasure_runs_inline(user, db):
 _CUT_OFF_WORKER = textwrap.dedent(
     """
     import json, os, sys
-    from handler.aws import client, object_store
+    from handler import app
+    from handler.aws import object_store
     from handler.dal import images
 
     def killed(*args, **kwargs):
@@ -214,7 +215,7 @@ _CUT_OFF_WORKER = textwrap.dedent(
         images.Images.erase = killed
     else:  # "among the objects": the second batch of deletes never happens
         object_store._DELETE_BATCH = 2
-        s3 = client("s3")
+        s3 = app.services.aws.client("s3")
         real, calls = s3.delete_objects, []
         def delete_objects(**kwargs):
             calls.append(1)
@@ -222,9 +223,8 @@ _CUT_OFF_WORKER = textwrap.dedent(
                 killed()
             return real(**kwargs)
         s3.delete_objects = delete_objects
-    from handler.app import lambda_handler
     from tests.support.requests import FakeContext
-    lambda_handler(json.loads(sys.stdin.read()), FakeContext())
+    app.lambda_handler(json.loads(sys.stdin.read()), FakeContext())
     """
 )
 

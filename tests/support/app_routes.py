@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from tests.support import services
+
 
 @dataclasses.dataclass(frozen=True)
 class Served:
@@ -30,7 +32,8 @@ def unnamed(path: str) -> str:
 
 def served_routes(resolver: str = "APIGatewayHttpResolver") -> list[Served]:
     """Importing handler.app loads the settings, which need a database: a placeholder that nothing
-    connects to, and fresh settings afterwards for whatever runs next."""
+    connects to, and the app's services made again afterwards for whatever runs next (when the
+    environment configures them: an integration test's does)."""
     from aws_lambda_powertools import event_handler
 
     with pytest.MonkeyPatch.context() as env:
@@ -38,11 +41,11 @@ def served_routes(resolver: str = "APIGatewayHttpResolver") -> list[Served]:
             env.setenv("DATABASE_URL", "postgresql://placeholder.invalid/none")
         from handler import app
         from handler.api import identity, paths
-        from handler.settings import get_settings
 
-        get_settings.cache_clear()
-        built: Any = app._resolver_for_shape(getattr(event_handler, resolver))
-    get_settings.cache_clear()
+        # The routes are the same under any base path (it only strips a prefix from the path).
+        built: Any = app._resolver_for(getattr(event_handler, resolver), None)
+    if _settings_load():
+        services.reload()
     return [Served(r.method, r.openapi_path, identity.is_public_route(r), r.rule) for r in paths.routes(built)]
 
 

@@ -9,17 +9,18 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.support import services
+
 GENEROUS = "1000000"
 LIMITS = ("RATE_LIMIT_REQUESTS", "MODEL_CALLS_PER_DAY", "PICTURES_PER_DAY", "MODEL_TOKENS_PER_DAY")
 
 
 @contextlib.contextmanager
 def out_of_the_way() -> Iterator[None]:
-    from handler.settings import get_settings
 
     with pytest.MonkeyPatch.context() as patch:
         for name in LIMITS:
             patch.setenv(name, GENEROUS)
-        get_settings.cache_clear()
+        services.reload()
         yield
-    get_settings.cache_clear()
+    services.reload()

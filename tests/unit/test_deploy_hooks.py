@@ -19,8 +19,8 @@ import pytest
 
 from handler import deploy_hooks, migrate
 from handler.dal import store
-from handler.settings import get_settings
 from tests.fakes.cloudformation import Context
+from tests.support import services
 
 STACK_ID = "arn:aws:cloudformation:us-east-1:123456789012:stack/diary-dev/5b5a1e60-0000-11f0-8000-0a1b2c3d4e5f"
 FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:diary-dev-MigrationFunction-AbC"
@@ -61,12 +61,12 @@ def point_at(monkeypatch):
         monkeypatch.setenv("DATABASE_URL", url)
         for key, value in env.items():
             monkeypatch.setenv(key, value)
-        get_settings.cache_clear()
+        services.reload()
 
     yield use
     store.container_store.close()
     monkeypatch.undo()
-    get_settings.cache_clear()
+    services.reload()
 
 
 @pytest.fixture
@@ -217,7 +217,7 @@ def test_a_hung_migration_is_answered_failed_once_before_the_timeout(point_at, r
     point_at(UNREACHABLE)
     release = threading.Event()
 
-    def hang() -> list[str]:
+    def hang(settings) -> list[str]:
         release.wait(10)
         return []
 

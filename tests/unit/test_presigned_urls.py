@@ -25,7 +25,8 @@ import pytest
 
 from handler import aws
 from handler.aws import object_store
-from handler.settings import get_settings
+from handler.aws.object_store import PresignedUrl
+from handler.composition import Services
 from tests.support.presigned import query, works_until
 
 BUCKET = "diary-images-abc123"
@@ -51,15 +52,16 @@ def aws_mode(monkeypatch, tmp_path) -> Iterator[None]:
     monkeypatch.setenv("DATABASE_URL", "postgresql://unused@127.0.0.1/unused")  # settings need one; never used
     monkeypatch.setenv("IMAGE_BUCKET", BUCKET)
     monkeypatch.setenv("IMAGE_URL_EXPIRY_S", str(WEEK_S))
-    get_settings.cache_clear()
-    aws.forget_clients()
     yield
-    get_settings.cache_clear()
-    aws.forget_clients()
+
+
+def _presigned(key: str) -> PresignedUrl:
+    """Signed by the function's object store as the environment configures it now."""
+    return object_store.of(Services.from_environment()).presigned_url(key)
 
 
 def test_aws_urls_are_sigv4_on_the_buckets_regional_virtual_host(aws_mode):
-    signed = object_store.presigned_url(KEY)
+    signed = _presigned(KEY)
 
     parts, params = urlsplit(signed.url), query(signed.url)
     assert (parts.scheme, parts.hostname, parts.path) == ("https", f"{BUCKET}.s3.{REGION}.amazonaws.com", f"/{KEY}")
@@ -77,7 +79,7 @@ def test_us_east_1_urls_use_its_regional_host_too(aws_mode, monkeypatch):
     monkeypatch.setenv("AWS_REGION", "us-east-1")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
 
-    url = object_store.presigned_url(KEY).url
+    url = _presigned(KEY).url
 
     assert urlsplit(url).hostname == f"{BUCKET}.s3.us-east-1.amazonaws.com"
     assert query(url)["X-Amz-Credential"].split("/")[2:4] == ["us-east-1", "s3"]
@@ -89,7 +91,7 @@ def test_temporary_credentials_that_expire_sooner_cut_the_url_short(aws_mode, mo
     monkeypatch.setenv("AWS_SESSION_TOKEN", "session-token")
     monkeypatch.setenv("AWS_CREDENTIAL_EXPIRATION", expiry.isoformat())
 
-    signed = object_store.presigned_url(KEY)
+    signed = _presigned(KEY)
 
     params = query(signed.url)
     assert params["X-Amz-Security-Token"] == "session-token"
@@ -103,7 +105,7 @@ def test_credentials_that_outlive_a_week_still_stop_at_sigv4s_week(aws_mode, mon
     monkeypatch.setenv("AWS_SESSION_TOKEN", "session-token")
     monkeypatch.setenv("AWS_CREDENTIAL_EXPIRATION", expiry.isoformat())
 
-    signed = object_store.presigned_url(KEY)
+    signed = _presigned(KEY)
 
     assert int(query(signed.url)["X-Amz-Expires"]) == WEEK_S
     assert signed.expires_at == works_until(signed.url)
@@ -113,7 +115,7 @@ def test_session_credentials_of_unknown_expiry_are_trusted_for_an_hour(aws_mode,
     # Lambda's execution-role credentials: AWS_SESSION_TOKEN and no expiry anywhere.
     monkeypatch.setenv("AWS_SESSION_TOKEN", "lambda-session-token")
 
-    signed = object_store.presigned_url(KEY)
+    signed = _presigned(KEY)
 
     assert int(query(signed.url)["X-Amz-Expires"]) == aws.UNKNOWN_SESSION_S
     assert signed.expires_at <= works_until(signed.url)
@@ -158,7 +160,7 @@ def test_snap_start_container_credentials_cut_the_url_short(aws_mode, monkeypatc
         monkeypatch.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", f"http://127.0.0.1:{server.server_port}/creds")
         monkeypatch.setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", _ContainerCredentials.token)
 
-        signed = object_store.presigned_url(KEY)
+        signed = _presigned(KEY)
     finally:
         server.shutdown()
 
@@ -179,7 +181,7 @@ def test_snap_start_container_credentials_cut_the_url_short(aws_mode, monkeypatc
 def test_a_local_endpoint_gets_path_style_urls_still_signed_with_sigv4(aws_mode, monkeypatch, variable, endpoint):
     monkeypatch.setenv(variable, endpoint)
 
-    url = object_store.presigned_url(KEY).url
+    url = _presigned(KEY).url
 
     parts, params = urlsplit(url), query(url)
     assert f"{parts.scheme}://{parts.netloc}" == endpoint

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from handler.api.errors import proxy_response
+from handler.composition import Services
 from handler.errors import QuotaExceeded, RateLimited
 from handler.logic.quotas import seconds_to_midnight
 
@@ -52,19 +53,17 @@ def test_a_429_says_which_limit_and_when_to_come_back(error, code, limit):
 
 def test_the_pseudonym_is_a_keyed_hash_of_the_user_id(monkeypatch):
     from handler.inference import usage
-    from handler.settings import get_settings
+
+    def salt() -> str | None:
+        """CALLER_ID_SALT as the function's settings read it."""
+        return Services.from_environment().settings.caller_id_salt
 
     monkeypatch.setenv("DATABASE_URL", "postgresql://unused")
     monkeypatch.setenv("CALLER_ID_SALT", "key-a")
-    get_settings.cache_clear()
-    try:
-        user = "3f6c1e2a-8b4d-4c1e-9a7f-2d5b6e8c9a01"
-        first = usage.pseudonym(user)
-        assert first == hmac.new(b"key-a", user.encode(), hashlib.sha256).hexdigest()[:16]
-        assert first == usage.pseudonym(user) and first != usage.pseudonym("another user")
-        monkeypatch.setenv("CALLER_ID_SALT", "key-b")
-        get_settings.cache_clear()
-        # Another deployment's key: another pseudonym for the same user.
-        assert usage.pseudonym(user) != first
-    finally:
-        get_settings.cache_clear()
+    user = "3f6c1e2a-8b4d-4c1e-9a7f-2d5b6e8c9a01"
+    first = usage.pseudonym(user, salt())
+    assert first == hmac.new(b"key-a", user.encode(), hashlib.sha256).hexdigest()[:16]
+    assert first == usage.pseudonym(user, salt()) and first != usage.pseudonym("another user", salt())
+    monkeypatch.setenv("CALLER_ID_SALT", "key-b")
+    # Another deployment's key: another pseudonym for the same user.
+    assert usage.pseudonym(user, salt()) != first

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -93,3 +96,18 @@ def test_the_job_queue_settings_old_names_still_work_for_one_release_and_say_so(
     )
     assert new.job_queue_url == "https://q/new"
     assert caplog.messages == []
+
+
+@pytest.mark.parametrize("entry_point", ["handler.app", "handler.backfill"])
+def test_a_bad_setting_stops_the_entry_point_at_init_and_names_the_setting(entry_point):
+    """Each entry point builds its services at import: a container with a bad setting fails at start."""
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DB_", "DATABASE_"))},
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+        "DATABASE_URL": "postgresql://placeholder.invalid/none",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "DEFAULT_TIMEZONE": "Mars/Olympus_Mons",
+    }
+    run = subprocess.run([sys.executable, "-c", f"import {entry_point}"], env=env, capture_output=True, text=True)
+    assert run.returncode != 0
+    assert "SettingsError" in run.stderr and "DEFAULT_TIMEZONE" in run.stderr

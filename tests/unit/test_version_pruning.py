@@ -41,9 +41,7 @@ def fake_lambda(monkeypatch) -> Iterator[FakeLambda]:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    aws.forget_clients()
     yield fake
-    aws.forget_clients()
     server.shutdown()
 
 
@@ -194,7 +192,7 @@ def test_a_rollback_or_a_delete_prunes_nothing(fake_lambda, response_url, reques
 def test_deleting_stops_when_time_runs_short(fake_lambda):
     fake_lambda.add(DIARY, range(1, 9), {"live": Alias("8")})
 
-    result = version_pruning.prune(aws.client("lambda"), fake_lambda.arn(DIARY), 3, lambda: 5.0)
+    result = version_pruning.prune(aws.Clients().client("lambda"), fake_lambda.arn(DIARY), 3, lambda: 5.0)
 
     assert result.deleted == [] and result.postponed == [1, 2, 3, 4, 5]
     assert result.summary() == "kept 6,7,8, deleted none, left for the next deploy 1,2,3,4,5"
@@ -205,7 +203,7 @@ def test_only_an_unqualified_function_arn_is_pruned(fake_lambda):
     fake_lambda.add(DIARY, range(1, 9), {"live": Alias("8")})
     for name in (fake_lambda.arn(DIARY, "8"), DIARY, f"{fake_lambda.arn(DIARY)}:live"):
         with pytest.raises(ValueError, match="unqualified ARN"):
-            version_pruning.prune(aws.client("lambda"), name, 3, lambda: None)
+            version_pruning.prune(aws.Clients().client("lambda"), name, 3, lambda: None)
     assert fake_lambda.requests == []
 
 

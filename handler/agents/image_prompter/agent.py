@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from handler.agents.image_prompter import offline
 from handler.agents.image_prompter.prompt import SYSTEM_PROMPT, build_prompt
 from handler.agents.image_prompter.schema import ImagePrompt
 from handler.inference import prompt_budget
 from handler.inference.structured_call import Answer, ask
+
+if TYPE_CHECKING:
+    from handler.composition import Services
 
 
 def prompt_tokens(text: str) -> int:
@@ -14,8 +19,9 @@ def prompt_tokens(text: str) -> int:
     return prompt_budget.call_tokens(SYSTEM_PROMPT, ImagePrompt, build_prompt(text))
 
 
-def write(text: str) -> Answer[ImagePrompt]:
+def write(services: Services, text: str) -> Answer[ImagePrompt]:
     return ask(
+        services,
         "image_prompt",
         ImagePrompt,
         SYSTEM_PROMPT,

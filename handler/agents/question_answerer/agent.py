@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from handler.agents.question_answerer import offline
 from handler.agents.question_answerer.prompt import SYSTEM_PROMPT, build_prompt
 from handler.agents.question_answerer.schema import AnswerDraft
 from handler.inference import prompt_budget
 from handler.inference.structured_call import Answer, ask
+
+if TYPE_CHECKING:
+    from handler.composition import Services
 
 
 def prompt_tokens(
@@ -20,10 +24,15 @@ def prompt_tokens(
 
 
 def answer(
-    question: str, today: dt.date, records: Sequence[tuple[str, str, str]], diaries: Sequence[tuple[str, str]]
+    services: Services,
+    question: str,
+    today: dt.date,
+    records: Sequence[tuple[str, str, str]],
+    diaries: Sequence[tuple[str, str]],
 ) -> Answer[AnswerDraft]:
     """`records`: (ref, "YYYY-MM-DD HH:MM", text); `diaries`: ("YYYY-MM-DD", text)."""
     return ask(
+        services,
         "answer",
         AnswerDraft,
         SYSTEM_PROMPT,

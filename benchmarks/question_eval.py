@@ -105,11 +105,9 @@ def _models(mode: str) -> Iterator[Any]:
 
 
 def _reset_caches() -> None:
-    """A fresh connection, and the app's services made again from this mode's environment."""
-    from handler.dal.store import container_store
+    """The app's services made again from this mode's environment (the old ones' connection closed)."""
     from tests.support import services
 
-    container_store.close()
     services.reload()
 
 
@@ -119,12 +117,11 @@ def run_mode(mode: str) -> dict[str, Any]:
         _reset_caches()
         from handler import migrate
         from handler.agents.question_answerer import offline as offline_answerer
-        from handler.dal.store import container_store
         from handler.inference import offline_embedder
-        from handler.settings import load_settings
+        from tests.support import services
         from tests.support.requests import call
 
-        migrate.migrate(container_store, load_settings())
+        migrate.migrate(services.current().store, services.current().settings)
         embeddings = [0]
         original_embed = offline_embedder.embed
         original_answer = offline_answerer.answer
@@ -177,7 +174,6 @@ def run_mode(mode: str) -> dict[str, Any]:
         finally:
             offline_embedder.embed = original_embed  # type: ignore[assignment]
             offline_answerer.answer = original_answer  # type: ignore[assignment]
-            container_store.close()
             os.environ.pop("DATABASE_URL", None)
             _reset_caches()
     return {"mode": mode, "questions": rows}

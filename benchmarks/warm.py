@@ -43,10 +43,10 @@ def insert_paths(n: int) -> dict[str, float]:
 
     os.environ["DATABASE_URL"] = DATABASE_URL
     from handler.dal.records import RecordDraft
-    from handler.dal.store import container_store
-    from handler.settings import get_settings
+    from handler.dal.store import Store
+    from handler.settings import load_settings
 
-    get_settings.cache_clear()
+    store = Store(load_settings())
     user = "bench-insert-paths"
     content = "오늘 친구랑 영화 봤어"
     settings_sql = (
@@ -72,7 +72,7 @@ def insert_paths(n: int) -> dict[str, float]:
             cur.fetchone()
         plain.commit()
 
-    acting = container_store.for_user(user)
+    acting = store.for_user(user)
 
     def draft() -> RecordDraft:
         return RecordDraft(uuid.uuid4(), content, dt.date(2026, 11, 25), content)
@@ -103,7 +103,7 @@ def insert_paths(n: int) -> dict[str, float]:
         plain.commit()
     finally:
         plain.close()
-        container_store.close()
+        store.close()
     return {name: round(statistics.median(ts) * 1000, 3) for name, ts in times.items()}
 
 

@@ -163,7 +163,7 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         return errors.proxy_response(exc)
     request_body.as_powertools_reads_it(event)
     # Routes read it with Depends(identity.current_caller); Powertools clears the context after resolving.
-    app.append_context(**{identity.CONTEXT_KEY: caller})
+    app.append_context(**{identity.CONTEXT_KEY: caller, identity.SERVICES_KEY: services})
     # Every model call of the request names its caller, as a pseudonym, in its usage line and metric.
     with usage.calls_for(user_id, settings.caller_id_salt):
         return app.resolve(event, context)

@@ -1,11 +1,12 @@
 """The composition root: what the function is made of, built once per container and handed down.
 
-`Services` holds the settings (read once, by `from_environment`), the AWS clients and the models
-(made on first use, so that a SnapStart snapshot holds none: handler.snap_start drops them before
-it); the entry points (handler.app, which hands its own to the worker, and handler.backfill) build
-it at init, and nothing below reads the environment or keeps a client of its own (the database
-connection, handler.dal.connection, is the store's to take over). `Caller` is one request's or job's view of it: who is
-asking, and what acts for them; the use cases in handler.logic take it first.
+`Services` holds the settings (read once, by `from_environment`), the store (the container's one
+database connection), the AWS clients and the models (each made on first use, so that a SnapStart
+snapshot holds none: handler.snap_start closes and drops them before it); the entry points
+(handler.app, which hands its own to the worker, handler.backfill, handler.migrate) build it at
+init, and nothing below reads the environment or keeps a client or a connection of its own.
+`Caller` is one request's or job's view of it: who is asking, and what acts for them; the use
+cases in handler.logic take it first.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import functools
 from dataclasses import dataclass
 
 from handler.aws import Clients
-from handler.dal.store import BoundStore, Store, container_store
+from handler.dal.store import BoundStore, Store
 from handler.inference.provider import Models
 from handler.settings import Settings, load_settings
 
@@ -23,10 +24,12 @@ from handler.settings import Settings, load_settings
 class Services:
     settings: Settings
 
-    @property
+    # The container's one connection, opened on first use: a Lambda container handles one request
+    # at a time. The entry points close it (between runs, before a snapshot).
+    @functools.cached_property
     def store(self) -> Store:
-        """The container's one store (its one connection), acting for whom a use case binds it to."""
-        return container_store
+        """The store acting for whom a use case binds it to."""
+        return Store(self.settings)
 
     @classmethod
     def from_environment(cls) -> Services:

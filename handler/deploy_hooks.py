@@ -145,24 +145,29 @@ def _remaining_ms(context: Any) -> int | None:
 
 def _migrate_with_retries(context: Any) -> list[str]:
     from handler import migrate
-    from handler.dal.store import container_store
+    from handler.dal.store import Store
     from handler.errors import DatabaseUnavailable
     from handler.settings import load_settings
 
     # Read once per invocation: the hook's function has the migrating login's settings.
     settings = load_settings()
+    store = Store(settings)
     statement_budget_ms = settings.db_statement_timeout_ms + RETRY_MARGIN_MS
     delay = 1.0
-    while True:
-        try:
-            return migrate.migrate(container_store, settings)
-        except DatabaseUnavailable:
-            remaining = _remaining_ms(context)
-            if remaining is None or remaining - delay * 1000 < statement_budget_ms:
-                raise
-            logger.warning("database not reachable yet; retrying", extra={"retry_in_s": delay})
-            time.sleep(delay)
-            delay = min(delay * 2, MAX_RETRY_DELAY_S)
+    try:
+        while True:
+            try:
+                return migrate.migrate(store, settings)
+            except DatabaseUnavailable:
+                remaining = _remaining_ms(context)
+                if remaining is None or remaining - delay * 1000 < statement_budget_ms:
+                    raise
+                logger.warning("database not reachable yet; retrying", extra={"retry_in_s": delay})
+                time.sleep(delay)
+                delay = min(delay * 2, MAX_RETRY_DELAY_S)
+    finally:
+        # Runs at deploys only: no reason to hold a connection in between.
+        store.close()
 
 
 def migrate_on_deploy(event: dict[str, Any], context: Any) -> dict[str, Any] | None:
@@ -178,10 +183,7 @@ def migrate_on_deploy(event: dict[str, Any], context: Any) -> dict[str, Any] | N
         # The whole answer must stay under CloudFormation's 4 KB.
         return SUCCESS, f"applied {len(applied)} migration(s)", {"Applied": (",".join(applied) or "none")[:1000]}
 
-    try:
-        return _answer(event, context, "migrations", migrations)
-    finally:
-        _close_connection()
+    return _answer(event, context, "migrations", migrations)
 
 
 def check_models_on_deploy(event: dict[str, Any], context: Any) -> dict[str, Any] | None:
@@ -334,12 +336,3 @@ def _answer(event: dict[str, Any], context: Any, name: str, work: Work) -> dict[
         if watchdog is not None:
             watchdog.cancel()
     return responder.sent
-
-
-def _close_connection() -> None:
-    try:
-        from handler.dal.store import container_store
-
-        container_store.close()
-    except Exception:  # noqa: BLE001 - closing is best effort; the answer is already sent
-        logger.warning("could not close the database connection")

@@ -17,10 +17,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from handler.composition import Services
 from handler.dal import login_roles
 from handler.dal.store import Store
-from handler.settings import Settings
+from handler.settings import Settings, load_settings
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # Any constant shared by every migrating process; "diary" in ASCII.
@@ -76,10 +75,10 @@ def migrate(store: Store, settings: Settings) -> list[str]:
 
 
 def main() -> int:
-    services = Services.from_environment()
-    store = services.store
+    settings = load_settings()
+    store = Store(settings)
     try:
-        done = migrate(store, services.settings)
+        done = migrate(store, settings)
     except PgvectorMissing as exc:
         print(f"migrate: {exc}", file=sys.stderr)
         return 1

@@ -6,7 +6,6 @@ failing on the first request that happens to need it.
 
 from __future__ import annotations
 
-import functools
 import os
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -253,11 +252,3 @@ def load_settings(environ: dict[str, str] | os._Environ[str] = os.environ) -> Se
             f"{'.'.join(str(p) for p in err['loc']).upper() or 'settings'}: {err['msg']}" for err in exc.errors()
         )
         raise SettingsError(f"invalid configuration: {problems}") from None
-
-
-@functools.cache
-def get_settings() -> Settings:
-    """The settings as handler.dal.connection reads them, the one module that still does so itself:
-    the entry points build theirs once, in their Services (handler.composition), and hand them
-    down; the caller-bound store (issue 24, item 1) is to take the connection's from there too."""
-    return load_settings()

@@ -49,20 +49,19 @@ def test_database() -> Iterator[str]:
     saved = {key: os.environ.get(key) for key in [*BASE_ENV, "DATABASE_URL"]}
     os.environ.update(BASE_ENV, DATABASE_URL=url)
     from handler import migrate
-    from handler.dal import store
     from handler.dal.login_roles import APP_LOGIN
     from handler.settings import load_settings
 
     try:
-        migrate.migrate(store.container_store, load_settings())
+        migrate.migrate(services.current().store, load_settings())
         # The superuser migrated; the function logs in as its own login, as in AWS (the `db`
         # fixture and `url` stay the superuser's, to see what the function stored).
-        store.container_store.close()
+        services.current().store.close()
         os.environ["DATABASE_URL"] = login_url(url, APP_LOGIN)
         services.reload()
         yield url
     finally:
-        store.container_store.close()
+        services.current().store.close()
         with admin.cursor() as cur:
             cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()

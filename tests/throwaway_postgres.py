@@ -47,17 +47,16 @@ def migrate(url: str) -> None:
     import os
 
     from handler import migrate as migrations
-    from handler.dal import store
     from handler.settings import load_settings
 
     saved = os.environ.get("DATABASE_URL")
-    store.container_store.close()
+    services.current().store.close()
     os.environ["DATABASE_URL"] = url
     services.reload()
     try:
-        migrations.migrate(store.container_store, load_settings())
+        migrations.migrate(services.current().store, load_settings())
     finally:
-        store.container_store.close()
+        services.current().store.close()
         if saved is None:
             os.environ.pop("DATABASE_URL", None)
         else:

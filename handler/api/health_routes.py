@@ -5,7 +5,6 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from handler.api import identity
 from handler.api.errors import documented
-from handler.dal.store import container_store
 from handler.errors import RETRY_AFTER_S, DatabaseUnavailable, DeadlineExceeded
 
 router = Router()
@@ -20,9 +19,9 @@ router = Router()
     },
 )
 @identity.public
-def health() -> Response[dict]:
+def health(services: identity.AppServices) -> Response[dict]:
     try:
-        container_store.ping()
+        services.store.ping()
     except (DatabaseUnavailable, DeadlineExceeded):
         return Response(
             status_code=503,

@@ -34,6 +34,7 @@ from aws_lambda_powertools.event_handler.openapi.encoders import jsonable_encode
 
 from handler.api.identity import current_caller
 from handler.dal.idempotency import resource
+from handler.dal.store import Store
 from handler.errors import DatabaseUnavailable, Gone, InProgress, InvalidRequest, Unprocessable
 
 HEADER = "idempotency-key"
@@ -66,11 +67,10 @@ class _NotRemembered(Exception):
         self.response = response
 
 
-def _remembering() -> tuple:
+def _remembering(store: Store) -> tuple:
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 
     from handler.dal.idempotency import PostgresPersistenceLayer
-    from handler.dal.store import container_store
 
     config = IdempotencyConfig(
         event_key_jmespath="[user, route, key]",
@@ -79,7 +79,7 @@ def _remembering() -> tuple:
     )
 
     @idempotent_function(
-        data_keyword_argument="request", config=config, persistence_store=PostgresPersistenceLayer(container_store)
+        data_keyword_argument="request", config=config, persistence_store=PostgresPersistenceLayer(store)
     )
     def first_response(request: dict, app: ApiGatewayResolver, next_middleware: NextMiddleware) -> dict:
         response = next_middleware(app)
@@ -119,7 +119,7 @@ def idempotent(app: ApiGatewayResolver, next_middleware: NextMiddleware) -> Resp
         "key": key,
         "body": app.current_event.json_body,
     }
-    config, first_response = _remembering()
+    config, first_response = _remembering(current_caller(request).services.store)
     config.register_lambda_context(app.lambda_context)
     try:
         stored = first_response(request=scope, app=app, next_middleware=next_middleware)

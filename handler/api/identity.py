@@ -90,6 +90,15 @@ def current_caller(request: Request) -> composition.Caller:
     return caller
 
 
+def current_services(request: Request) -> composition.Services:
+    """The function's services, which the entry point put in the same context: what a public route,
+    which has no caller, acts with."""
+    return request.context[SERVICES_KEY]
+
+
 CONTEXT_KEY = "caller"
-# A route parameter annotated `Caller` receives the request's caller (Powertools' Depends).
+SERVICES_KEY = "services"
+# A route parameter annotated `Caller` receives the request's caller (Powertools' Depends);
+# `AppServices`, the function's services.
 Caller = Annotated[composition.Caller, Depends(current_caller)]
+AppServices = Annotated[composition.Services, Depends(current_services)]

@@ -39,7 +39,7 @@ from handler.dal.records import Records
 from handler.dal.reports import Reports
 from handler.dal.repository import Unit
 from handler.errors import DatabaseUnavailable, DeadlineExceeded
-from handler.settings import get_settings
+from handler.settings import Settings
 
 # uuid and uuid[] columns come back as uuid.UUID, not strings.
 psycopg2.extras.register_uuid()
@@ -73,7 +73,8 @@ _PASSWORD_REFUSED = ("password authentication failed for user", "The password th
 class Store:
     """The container's one connection (opened on first use), and who may act on it."""
 
-    def __init__(self) -> None:
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
         self._connection: psycopg2.extensions.connection | None = None
 
     def for_user(self, user_id: str) -> BoundStore:
@@ -147,7 +148,7 @@ class Store:
                 # the migrations that create it set the same settings directly.
                 settings = (
                     user_id or "",
-                    str(get_settings().db_statement_timeout_ms),
+                    str(self._settings.db_statement_timeout_ms),
                     role or (APP_ROLE if user_id else "none"),
                 )
                 cur.opening = (b"BEGIN; " if explicit else b"") + cur.mogrify(
@@ -169,7 +170,7 @@ class Store:
         if self._connection is not None and not self._connection.closed and _hung_up(self._connection):
             self.close()
         if self._connection is None or self._connection.closed:
-            self._connection = _open()
+            self._connection = _open(self._settings)
         return self._connection
 
 
@@ -246,23 +247,22 @@ class _ScopedCursor(psycopg2.extras.RealDictCursor):
         return super().execute(query, vars)
 
 
-def _open() -> psycopg2.extensions.connection:
+def _open(settings: Settings) -> psycopg2.extensions.connection:
     try:
-        return _connect(refresh_secret=False)
+        return _connect(settings, refresh_secret=False)
     except psycopg2.OperationalError as exc:
-        if not (get_settings().db_secret_arn and any(words in str(exc) for words in _PASSWORD_REFUSED)):
+        if not (settings.db_secret_arn and any(words in str(exc) for words in _PASSWORD_REFUSED)):
             raise DatabaseUnavailable("database connection failed") from exc
     # RDS rotates the managed secret, and a cached password fails until the cache expires: read the
     # secret again, once. A fresh password still refused (RDS Proxy may not have read it yet) is a
     # 503; a later request connects with it once the proxy has read it too.
     try:
-        return _connect(refresh_secret=True)
+        return _connect(settings, refresh_secret=True)
     except psycopg2.OperationalError as exc:
         raise DatabaseUnavailable("database connection failed") from exc
 
 
-def _connect(refresh_secret: bool) -> psycopg2.extensions.connection:
-    settings = get_settings()
+def _connect(settings: Settings, refresh_secret: bool) -> psycopg2.extensions.connection:
     conn = psycopg2.connect(
         connection_dsn(settings, refresh=refresh_secret),
         connect_timeout=settings.db_connect_timeout_s,
@@ -292,8 +292,3 @@ def _rollback(conn: psycopg2.extensions.connection) -> None:
     if not conn.closed and conn.get_transaction_status() != psycopg2.extensions.TRANSACTION_STATUS_IDLE:
         with conn.cursor() as cur:
             cur.execute("ROLLBACK")
-
-
-# The container's one store: a Lambda container handles one request at a time. The composition root
-# hands it down (handler.composition.Services.store); the entry points close it.
-container_store = Store()

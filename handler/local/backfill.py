@@ -26,15 +26,12 @@ def main() -> int:
     from handler.composition import Services
     from handler.dal.login_roles import BACKFILL_LOGIN
     from handler.logic import embedding_index
-    from handler.settings import get_settings
 
     services = Services.from_environment()
     migrate.migrate(services.store, services.settings)
     # Migrated as DATABASE_URL's user; embedded as the backfill's own login, as in AWS.
     services.store.close()
     os.environ["DATABASE_URL"] = login_url(admin_url, BACKFILL_LOGIN)
-    # The connection (handler.dal.connection) reads the settings again for the new login.
-    get_settings.cache_clear()
     services = Services.from_environment()  # the backfill login's, once
     total = {"records": 0, "diaries": 0, "failed": 0}
     while True:

@@ -74,15 +74,16 @@ def start_local_services() -> None:
         aws_stand_ins.start_s3_and_sqs()
     from handler import migrate
     from handler.dal.login_roles import APP_LOGIN
-    from handler.dal.store import container_store
-    from handler.settings import get_settings, load_settings
+    from handler.dal.store import Store
+    from handler.settings import load_settings
 
-    migrate.migrate(container_store, load_settings())
+    settings = load_settings()
+    store = Store(settings)
+    migrate.migrate(store, settings)
     # Migrated as DATABASE_URL's user; the function logs in as its own login, as in AWS (the app
-    # reads its settings when it is imported, after this; the connection reads them again).
-    container_store.close()
+    # reads its settings when it is imported, after this).
+    store.close()
     os.environ["DATABASE_URL"] = login_url(os.environ["DATABASE_URL"], APP_LOGIN)
-    get_settings.cache_clear()
 
 
 def run_queued_jobs(

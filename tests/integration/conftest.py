@@ -23,9 +23,7 @@ def configured_as_in_aws(monkeypatch: pytest.MonkeyPatch, moto_endpoint: str, **
     as in AWS; fresh settings and a fresh connection on the way in and on the way out."""
     from aws_lambda_powertools.utilities.parameters import base as parameters_base
 
-    from handler.dal import store
-
-    store.container_store.close()
+    services.current().store.close()
     monkeypatch.delenv("DATABASE_URL", raising=False)
     for name, value in {**database, "AWS_ENDPOINT_URL_SECRETS_MANAGER": moto_endpoint}.items():
         monkeypatch.setenv(name, value)
@@ -35,7 +33,7 @@ def configured_as_in_aws(monkeypatch: pytest.MonkeyPatch, moto_endpoint: str, **
     try:
         yield
     finally:
-        store.container_store.close()
+        services.current().store.close()
         monkeypatch.undo()
         services.reload()
 
@@ -47,16 +45,15 @@ def logged_in_as(login: str) -> Iterator[None]:
     afterwards."""
     import os
 
-    from handler.dal import store
     from handler.local.embedded_postgres import login_url
 
-    store.container_store.close()
+    services.current().store.close()
     saved = os.environ["DATABASE_URL"]
     os.environ["DATABASE_URL"] = login_url(saved, login)
     services.reload()
     try:
         yield
     finally:
-        store.container_store.close()
+        services.current().store.close()
         os.environ["DATABASE_URL"] = saved
         services.reload()

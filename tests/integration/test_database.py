@@ -20,7 +20,7 @@ from tests.support.requests import ROOT, call
 
 def test_a_dropped_connection_is_reopened_on_the_next_invocation(user, db):
     assert call("GET", "/health").status == 200
-    conn = store.container_store._current()
+    conn = services.current().store._current()
     backend_pid = conn.get_backend_pid()
     # What a database restart or an idle-timeout in RDS Proxy looks like to a frozen container: the
     # session ended before the next invocation (the timeout waits until the backend is gone; a
@@ -29,7 +29,7 @@ def test_a_dropped_connection_is_reopened_on_the_next_invocation(user, db):
 
     created = call("POST", "/records", {"content": "재접속 후 저장", "record_date": "2026-11-25"}, user=user)
     assert created.status == 201
-    assert store.container_store._current().get_backend_pid() != backend_pid
+    assert services.current().store._current().get_backend_pid() != backend_pid
     db.execute("SELECT count(*) AS n FROM records WHERE user_id = %s", (user,))
     assert db.fetchone()["n"] == 1
 
@@ -38,7 +38,7 @@ def test_a_connection_that_died_unseen_fails_one_request_with_503_and_nothing_st
     """A drop the idle check cannot see (no goodbye on the socket) surfaces on the first statement:
     that request is a 503 to retry, and the next one reconnects."""
     assert call("GET", "/health").status == 200
-    backend_pid = store.container_store._current().get_backend_pid()
+    backend_pid = services.current().store._current().get_backend_pid()
     db.execute("SELECT pg_terminate_backend(%s, 5000)", (backend_pid,))  # waits until it is gone
     monkeypatch.setattr(store, "_hung_up", lambda conn: False)
 
@@ -55,15 +55,15 @@ def test_a_connection_that_died_unseen_fails_one_request_with_503_and_nothing_st
 
 def test_the_connection_is_reused_across_invocations(user):
     call("GET", "/health")
-    pid = store.container_store._current().get_backend_pid()
+    pid = services.current().store._current().get_backend_pid()
     for _ in range(3):
         call("POST", "/records", {"content": "같은 연결"}, user=user)
-    assert store.container_store._current().get_backend_pid() == pid
+    assert services.current().store._current().get_backend_pid() == pid
 
 
 def test_an_unreachable_database_is_503_with_retry_after(monkeypatch, user):
 
-    store.container_store.close()
+    services.current().store.close()
     monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:1/none")
     monkeypatch.setenv("DB_CONNECT_TIMEOUT_S", "2")
     services.reload()
@@ -73,7 +73,7 @@ def test_an_unreachable_database_is_503_with_retry_after(monkeypatch, user):
     finally:
         monkeypatch.undo()
         services.reload()
-        store.container_store.close()
+        services.current().store.close()
     assert health.status == 503
     assert health.body == {"status": "unavailable", "database": "unreachable"}
     assert stored.status == 503
@@ -87,7 +87,7 @@ def test_a_statement_past_the_timeout_is_504(monkeypatch):
     services.reload()
     try:
         try:
-            with store.container_store.transaction_cursor("someone") as cur:
+            with services.current().store.transaction_cursor("someone") as cur:
                 cur.execute("SELECT pg_sleep(1)")
         except DeadlineExceeded:
             timed_out = True
@@ -104,14 +104,14 @@ def test_a_statement_past_the_timeout_is_504(monkeypatch):
 def test_a_failed_statement_rolls_back_the_whole_transaction(user, db):
     """transaction() sends BEGIN, COMMIT and ROLLBACK itself (the connection is in autocommit):
     a failure after a write must undo the write and leave no transaction open behind it."""
-    with pytest.raises(psycopg2.errors.UndefinedTable), store.container_store.transaction_cursor(user) as cur:
+    with pytest.raises(psycopg2.errors.UndefinedTable), services.current().store.transaction_cursor(user) as cur:
         cur.execute(
             "INSERT INTO records (id, user_id, content, record_date, search_terms)"
             " VALUES (gen_random_uuid(), %s, 'undone', current_date, to_tsvector('simple', 'undone'))",
             (user,),
         )
         cur.execute("SELECT * FROM no_such_table")
-    assert store.container_store._current().get_transaction_status() == psycopg2.extensions.TRANSACTION_STATUS_IDLE
+    assert services.current().store._current().get_transaction_status() == psycopg2.extensions.TRANSACTION_STATUS_IDLE
     db.execute("SELECT count(*) AS n FROM records WHERE user_id = %s", (user,))
     assert db.fetchone()["n"] == 0
     # The next request on the same connection works and commits.
@@ -125,15 +125,15 @@ def test_a_single_statement_commits_on_its_own_and_takes_no_second(user, other_u
         "INSERT INTO records (id, user_id, content, record_date, search_terms)"
         " VALUES (gen_random_uuid(), %s, %s, current_date, to_tsvector('simple', %s)) RETURNING content"
     )
-    with store.container_store.statement_cursor(user) as cur:
+    with services.current().store.statement_cursor(user) as cur:
         cur.execute(insert, (user, "한 번에", "한 번에"))
         assert cur.fetchone() == {"content": "한 번에"}
         with pytest.raises(RuntimeError, match="one statement"):
             cur.execute("SELECT 1")
     # Row-level security holds inside it: acting for one user, a row for another is refused.
-    with pytest.raises(psycopg2.errors.InsufficientPrivilege), store.container_store.statement_cursor(user) as cur:
+    with pytest.raises(psycopg2.errors.InsufficientPrivilege), services.current().store.statement_cursor(user) as cur:
         cur.execute(insert, (other_user, "남의 것", "남의 것"))
-    assert store.container_store._current().get_transaction_status() == psycopg2.extensions.TRANSACTION_STATUS_IDLE
+    assert services.current().store._current().get_transaction_status() == psycopg2.extensions.TRANSACTION_STATUS_IDLE
     db.execute("SELECT user_id, content FROM records WHERE user_id IN (%s, %s)", (user, other_user))
     assert db.fetchall() == [{"user_id": user, "content": "한 번에"}]
 
@@ -149,7 +149,7 @@ def test_a_bound_store_holds_its_repositories_to_the_caller_and_its_transaction_
     def draft(text: str) -> RecordDraft:
         return RecordDraft(uuid.uuid4(), text, dt.date(2026, 11, 25), text)
 
-    mine, theirs = store.container_store.for_user(user), store.container_store.for_user(other_user)
+    mine, theirs = services.current().store.for_user(user), services.current().store.for_user(other_user)
     kept = mine.records.insert(draft("내 기록"))
     theirs.records.insert(draft("남의 기록"))
     with pytest.raises(RuntimeError, match="one statement"):
@@ -161,7 +161,7 @@ def test_a_bound_store_holds_its_repositories_to_the_caller_and_its_transaction_
 
     assert [r.id for r in mine.records.of_user()] == [kept.id]
     assert [r.content for r in theirs.records.of_user()] == ["남의 기록"]
-    assert store.container_store._current().get_transaction_status() == psycopg2.extensions.TRANSACTION_STATUS_IDLE
+    assert services.current().store._current().get_transaction_status() == psycopg2.extensions.TRANSACTION_STATUS_IDLE
     db.execute("SELECT user_id, content FROM records WHERE user_id IN (%s, %s)", (user, other_user))
     assert sorted((row["user_id"], row["content"]) for row in db.fetchall()) == sorted(
         [(other_user, "남의 기록"), (user, "내 기록")]
@@ -169,13 +169,13 @@ def test_a_bound_store_holds_its_repositories_to_the_caller_and_its_transaction_
 
 
 def test_transaction_settings_do_not_outlive_the_transaction(user):
-    with store.container_store.transaction_cursor(user) as cur:
+    with services.current().store.transaction_cursor(user) as cur:
         cur.execute("SELECT current_user AS role, current_setting('app.user_id') AS uid")
         inside = cur.fetchone()
-    with store.container_store.statement_cursor(user) as cur:
+    with services.current().store.statement_cursor(user) as cur:
         cur.execute("SELECT current_user AS role, current_setting('app.user_id') AS uid")
         single = cur.fetchone()
-    with store.container_store.statement_cursor(None) as cur:
+    with services.current().store.statement_cursor(None) as cur:
         cur.execute("SELECT current_user AS role, current_setting('app.user_id', true) AS uid")
         after = cur.fetchone()
     assert inside == single == {"role": store.APP_ROLE, "uid": user}

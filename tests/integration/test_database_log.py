@@ -31,16 +31,15 @@ def _stack_settings() -> dict[str, str]:
 @pytest.fixture
 def function_on(monkeypatch) -> Iterator[object]:
     """Point the function at another database (a URL) for the rest of the test."""
-    from handler.dal import store
 
     def use(url: str) -> None:
-        store.container_store.close()
+        services.current().store.close()
         monkeypatch.setenv("DATABASE_URL", url)
         monkeypatch.setenv("DB_STATEMENT_TIMEOUT_MS", "300")
         services.reload()
 
     yield use
-    store.container_store.close()
+    services.current().store.close()
     monkeypatch.undo()
     services.reload()
 

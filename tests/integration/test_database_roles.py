@@ -17,7 +17,7 @@ import psycopg2.errors
 import psycopg2.extras
 import pytest
 
-from handler.dal import login_roles, store
+from handler.dal import login_roles
 from tests.integration.conftest import logged_in_as
 from tests.support import services
 from tests.support.requests import FakeContext, call
@@ -35,7 +35,7 @@ def alice_and_bob(user, other_user):
 
 
 def test_the_function_logs_in_as_the_app_login_not_the_master(test_database):
-    with store.container_store.transaction_cursor(None) as cur:
+    with services.current().store.transaction_cursor(None) as cur:
         cur.execute("SELECT session_user AS login, current_user AS acting_as")
         row = cur.fetchone()
     assert row == {"login": login_roles.APP_LOGIN, "acting_as": login_roles.APP_LOGIN}
@@ -45,12 +45,12 @@ def test_the_crafted_switch_to_the_backfill_role_is_refused(alice_and_bob):
     bob, _, _ = alice_and_bob
     with (
         pytest.raises(psycopg2.errors.InsufficientPrivilege) as refused,
-        store.container_store.transaction_cursor(bob) as cur,
+        services.current().store.transaction_cursor(bob) as cur,
     ):
         cur.execute(SWITCH_TO_BACKFILL)
     assert 'permission denied to set role "diary_backfill"' in str(refused.value)
     # Nor in so many words.
-    with pytest.raises(psycopg2.errors.InsufficientPrivilege), store.container_store.transaction_cursor(bob) as cur:
+    with pytest.raises(psycopg2.errors.InsufficientPrivilege), services.current().store.transaction_cursor(bob) as cur:
         cur.execute("SET LOCAL ROLE diary_backfill")
 
 
@@ -59,7 +59,7 @@ def test_nothing_the_app_login_can_become_reads_another_users_rows(alice_and_bob
     bob, alice, theirs = alice_and_bob
     seen = None
     try:
-        with store.container_store.transaction_cursor(bob) as cur:
+        with services.current().store.transaction_cursor(bob) as cur:
             cur.execute("SELECT set_config('role', %s, true)", (become,))
             cur.execute("SELECT count(*) AS n FROM records WHERE user_id = %s OR id = %s", (alice, theirs))
             seen = cur.fetchone()["n"]
@@ -96,7 +96,7 @@ def test_the_app_login_creates_nothing(test_database):
     ):
         with (
             pytest.raises(psycopg2.errors.InsufficientPrivilege),
-            store.container_store.transaction_cursor(None) as cur,
+            services.current().store.transaction_cursor(None) as cur,
         ):
             cur.execute(statement)
 
@@ -133,12 +133,12 @@ def test_the_backfill_login_embeds_every_users_rows_and_cannot_act_as_the_app(al
             pass
         with (
             pytest.raises(psycopg2.errors.InsufficientPrivilege),
-            store.container_store.transaction_cursor(None) as cur,
+            services.current().store.transaction_cursor(None) as cur,
         ):
             cur.execute("SELECT set_config('role', 'diary_app', true)")
         with (
             pytest.raises(psycopg2.errors.InsufficientPrivilege),
-            store.container_store.transaction_cursor(None) as cur,
+            services.current().store.transaction_cursor(None) as cur,
         ):
             cur.execute("UPDATE records SET content = 'x' WHERE id = %s", (theirs,))
     db.execute("SELECT embedding IS NOT NULL AS embedded FROM records WHERE id = %s", (theirs,))
@@ -229,7 +229,10 @@ def test_migrations_set_each_logins_password_from_its_secret_and_never_send_it(
     # The function, configured as in AWS with the app login's secret, logs in as that login.
     app_arn, _ = made[login_roles.APP_LOGIN]
     aws = {"DB_SECRET_ARN": app_arn, "DB_HOST": socket_dir(server), "DB_PORT": "5432", "DB_NAME": "postgres"}
-    with configured_as_in_aws(monkeypatch, moto_endpoint, **aws), store.container_store.transaction_cursor(None) as cur:
+    with (
+        configured_as_in_aws(monkeypatch, moto_endpoint, **aws),
+        services.current().store.transaction_cursor(None) as cur,
+    ):
         cur.execute("SELECT session_user AS login")
         assert cur.fetchone()["login"] == login_roles.APP_LOGIN
 

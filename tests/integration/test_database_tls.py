@@ -52,11 +52,10 @@ def tls_proxy(test_database, moto_endpoint, monkeypatch, tmp_path):
 
 
 def _reconfigure(monkeypatch, name: str, value: str) -> None:
-    from handler.dal import store
 
     monkeypatch.setenv(name, value)
     services.reload()
-    store.container_store.close()
+    services.current().store.close()
 
 
 def test_a_proxy_with_a_trusted_certificate_for_its_name_gets_the_session(tls_proxy, db, user):

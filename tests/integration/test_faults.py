@@ -205,17 +205,16 @@ def test_a_worker_process_killed_mid_report_is_completed_by_the_redelivery(aws_s
 @pytest.fixture
 def throwaway_postgres(monkeypatch):
     """A PostgreSQL of this test's own, migrated, that the handler in this process uses."""
-    from handler.dal import store
 
     with throwaway_server() as server:
         migrate(server.get_uri())
-        store.container_store.close()
+        services.current().store.close()
         monkeypatch.setenv("DATABASE_URL", server.get_uri())
         services.reload()
         try:
             yield server
         finally:
-            store.container_store.close()
+            services.current().store.close()
             monkeypatch.undo()
             services.reload()
 
@@ -223,19 +222,17 @@ def throwaway_postgres(monkeypatch):
 def test_a_real_postgres_restart_between_invocations_is_survived(throwaway_postgres, user):
     from pgserver._commands import pg_ctl
 
-    from handler.dal import store
-
     _injected()
     first = call("POST", "/records", {"content": "재시작 전", "record_date": "2026-11-25"}, user=user)
     assert first.status == 201, first.body
-    backend_before = store.container_store._current().get_backend_pid()
+    backend_before = services.current().store._current().get_backend_pid()
 
     # A real restart of this test's own server (fast shutdown: sessions are cut, as in a failover).
     pg_ctl(["-w", "restart", "-m", "fast"], pgdata=throwaway_postgres.pgdata, user=throwaway_postgres.system_user)
 
     second = call("POST", "/records", {"content": "재시작 후", "record_date": "2026-11-25"}, user=user)
     assert second.status == 201, second.body
-    assert store.container_store._current().get_backend_pid() != backend_before
+    assert services.current().store._current().get_backend_pid() != backend_before
     listed = call("GET", "/records", query={"date": "2026-11-25"}, user=user)
     assert [r["content"] for r in listed.body["items"]] == ["재시작 전", "재시작 후"]
     with psycopg2.connect(throwaway_postgres.get_uri()) as check, check.cursor() as cur:

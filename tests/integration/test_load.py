@@ -21,10 +21,10 @@ REQUESTS = int(os.environ.get("LOAD_REQUESTS", "100"))
 
 
 def test_concurrent_processes_lose_and_duplicate_nothing(test_database, db, tmp_path):
-    from handler.dal import store
+    from tests.support import services
 
     dbname = psycopg2.extensions.parse_dsn(test_database)["dbname"]
-    store.container_store.close()  # this process's own handler connection would blur pg_stat_activity
+    services.current().store.close()  # this process's own handler connection would blur pg_stat_activity
     watcher = psycopg2.connect(test_database)
     watcher.autocommit = True
 

@@ -79,14 +79,13 @@ def _through_the_pooler(request, monkeypatch):
     if request.node.name.startswith("test_nothing_the_function_sends"):
         yield
         return
-    from handler.dal import store
 
     running = request.getfixturevalue("bouncer")
-    store.container_store.close()
+    services.current().store.close()
     monkeypatch.setenv("DATABASE_URL", running.url)
     services.reload()
     yield
-    store.container_store.close()
+    services.current().store.close()
     monkeypatch.undo()
     services.reload()
 
@@ -94,20 +93,23 @@ def _through_the_pooler(request, monkeypatch):
 _INTERLEAVED = textwrap.dedent(
     """
     import json, sys, time
-    from handler.dal import store
+    from handler.dal.store import Store
+    from handler.settings import load_settings
+
+    store = Store(load_settings())
 
     user, rounds, start_at = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
     while time.time() < start_at:
         time.sleep(0.001)
     seen_users, acting_for, servers = set(), set(), set()
     for n in range(rounds):
-        with store.container_store.statement_cursor(user) as cur:
+        with store.statement_cursor(user) as cur:
             cur.execute(
                 "INSERT INTO records (id, user_id, content, record_date)"
                 " VALUES (gen_random_uuid(), %s, %s, '2026-11-25')",
                 (user, f"interleaved {n}"),
             )
-        with store.container_store.transaction_cursor(user) as cur:
+        with store.transaction_cursor(user) as cur:
             # Crafted: no filter of the application's own; row-level security alone decides.
             cur.execute("SELECT DISTINCT user_id FROM records")
             seen_users |= {row["user_id"] for row in cur.fetchall()}
@@ -179,14 +181,12 @@ _PINNING = re.compile(
 def test_nothing_the_function_sends_pins_an_rds_proxy_session(test_database, monkeypatch, user):
     from psycopg2.extensions import make_dsn
 
-    from handler.dal import store
-
     with WireRecorder(upstream_of(test_database)) as recorder:
         monkeypatch.setenv(
             "DATABASE_URL", make_dsn(test_database, host="127.0.0.1", port=recorder.port, sslmode="disable")
         )
         services.reload()
-        store.container_store.close()
+        services.current().store.close()
         try:
             [record] = jot(user, "2026-11-25", "친구랑 영화 봤어")
             headers = {"idempotency-key": f"wire-{uuid.uuid4()}"}
@@ -211,7 +211,7 @@ def test_nothing_the_function_sends_pins_an_rds_proxy_session(test_database, mon
             assert call("GET", "/me/export", user=user).status == 200
             assert call("DELETE", "/me", user=user).status == 202
         finally:
-            store.container_store.close()
+            services.current().store.close()
             monkeypatch.undo()
             services.reload()
     statements = [s for query in recorder.queries for s in query.split(";") if s.strip()]

@@ -6,6 +6,7 @@ import psycopg2
 import pytest
 
 from handler.dal import store
+from tests.support import services
 from tests.support.requests import call
 
 
@@ -18,7 +19,7 @@ def two_users(user, other_user):
 
 def test_crafted_reads_see_only_the_callers_rows(two_users):
     user, other, mine, theirs = two_users
-    with store.container_store.transaction_cursor(user) as cur:
+    with services.current().store.transaction_cursor(user) as cur:
         cur.execute("SELECT id FROM records WHERE user_id = %s OR true", (other,))
         visible = {str(row["id"]) for row in cur.fetchall()}
         cur.execute("SELECT count(*) AS n FROM records WHERE id = %s", (theirs,))
@@ -29,13 +30,13 @@ def test_crafted_reads_see_only_the_callers_rows(two_users):
 
 def test_crafted_writes_cannot_touch_or_create_another_users_rows(two_users, db):
     user, other, _, theirs = two_users
-    with store.container_store.transaction_cursor(user) as cur:
+    with services.current().store.transaction_cursor(user) as cur:
         cur.execute("UPDATE records SET content = 'hacked' WHERE id = %s", (theirs,))
         updated = cur.rowcount
         cur.execute("DELETE FROM records WHERE user_id = %s", (other,))
         deleted = cur.rowcount
     assert (updated, deleted) == (0, 0)
-    with pytest.raises(psycopg2.errors.InsufficientPrivilege), store.container_store.transaction_cursor(user) as cur:
+    with pytest.raises(psycopg2.errors.InsufficientPrivilege), services.current().store.transaction_cursor(user) as cur:
         cur.execute(
             "INSERT INTO records (id, user_id, content, record_date) VALUES (gen_random_uuid(), %s, 'x', '2026-11-25')",
             (other,),
@@ -45,10 +46,10 @@ def test_crafted_writes_cannot_touch_or_create_another_users_rows(two_users, db)
 
 
 def test_requests_act_as_the_application_role_not_the_connecting_user(user):
-    with store.container_store.transaction_cursor(user) as cur:
+    with services.current().store.transaction_cursor(user) as cur:
         cur.execute("SELECT current_user AS role, current_setting('app.user_id') AS acting_for")
         assert cur.fetchone() == {"role": store.APP_ROLE, "acting_for": user}
-    with store.container_store.transaction_cursor(None) as cur:
+    with services.current().store.transaction_cursor(None) as cur:
         cur.execute("SELECT current_user AS role")
         assert cur.fetchone()["role"] != store.APP_ROLE
 
@@ -85,7 +86,7 @@ def test_a_caller_forgets_or_erases_only_their_own_remembered_responses(two_user
     user, other, _, _ = two_users
     for who in (user, other):
         call("POST", "/records", {"content": "기억"}, user=who, headers={"idempotency-key": "rls"})
-    with store.container_store.transaction_cursor(user) as cur:
+    with services.current().store.transaction_cursor(user) as cur:
         cur.execute("UPDATE idempotency_keys SET response_data = 'x' WHERE owner = %s OR true", (other,))
         forgotten = cur.rowcount
         cur.execute("DELETE FROM idempotency_keys WHERE owner = %s OR true", (other,))
@@ -105,7 +106,7 @@ def test_the_retention_sweep_can_delete_only_what_has_expired(two_users, db):
         " WHERE owner = %s AND response_data LIKE '%%\"old\"%%'",
         (user,),
     )
-    with store.container_store.transaction_cursor(None, role=store.RETENTION_ROLE) as cur:
+    with services.current().store.transaction_cursor(None, role=store.RETENTION_ROLE) as cur:
         cur.execute("DELETE FROM idempotency_keys WHERE true")
     db.execute("SELECT response_data FROM idempotency_keys WHERE owner = %s", (user,))
     [kept] = db.fetchall()
@@ -113,6 +114,6 @@ def test_the_retention_sweep_can_delete_only_what_has_expired(two_users, db):
     for crafted in ("SELECT content FROM records", "SELECT response_data FROM idempotency_keys"):
         with (
             pytest.raises(psycopg2.errors.InsufficientPrivilege),
-            store.container_store.transaction_cursor(None, role=store.RETENTION_ROLE) as cur,
+            services.current().store.transaction_cursor(None, role=store.RETENTION_ROLE) as cur,
         ):
             cur.execute(crafted)

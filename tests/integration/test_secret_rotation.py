@@ -92,9 +92,9 @@ def proxied_database(password_server, moto_endpoint, monkeypatch, tmp_path):
 
 def _rotate(admin, secrets, arn: str, role_password: str, secret_password: str) -> None:
     """Set the role's password and the secret's (as rotation does), and cut the function's session."""
-    from handler.dal import store
+    from tests.support import services
 
-    session = store.container_store._current()
+    session = services.current().store._current()
     with admin.cursor() as cur:
         cur.execute(f"ALTER ROLE {LOGIN_ROLE} PASSWORD %s", (role_password,))
         cur.execute("SELECT pg_terminate_backend(%s, 5000)", (session.get_backend_pid(),))
@@ -114,9 +114,9 @@ def _record_connects(monkeypatch) -> list[tuple[bool, str | None]]:
     attempts: list[tuple[bool, str | None]] = []
     real_connect = store._connect
 
-    def connect(refresh_secret: bool):
+    def connect(settings, refresh_secret: bool):
         try:
-            opened = real_connect(refresh_secret)
+            opened = real_connect(settings, refresh_secret)
         except psycopg2.OperationalError as exc:
             attempts.append((refresh_secret, str(exc).split(" failed: ", 1)[-1].strip()))
             raise

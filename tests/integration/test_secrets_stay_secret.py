@@ -64,7 +64,7 @@ _RUN = textwrap.dedent(
     assert services.current().settings.database_url is None and services.current().settings.db_secret_arn
     send("GET", "/health")
     # The connection came from the secret: psycopg2 shows a password was given (and masks it).
-    dsn = store.container_store._current().dsn
+    dsn = services.current().store._current().dsn
     assert "password=xxx" in dsn and "sslmode=verify-full" in dsn
     key = {"idempotency-key": "secret-run-1"}
     send("POST", "/records", {"content": "오늘 친구랑 영화 봤어 🎬", "record_date": "2026-11-25"}, headers=key)
@@ -90,10 +90,10 @@ _RUN = textwrap.dedent(
     send("POST", "/records", {"content": "누구세요"}, as_user=None)
     # A dropped connection (a restart, an idle timeout): reconnects, reading the secret again if due.
     with psycopg2.connect(connection_dsn(services.current().settings)) as admin, admin.cursor() as cur:
-        cur.execute("SELECT pg_terminate_backend(%s, 5000)", (store.container_store._current().get_backend_pid(),))
+        cur.execute("SELECT pg_terminate_backend(%s, 5000)", (services.current().store._current().get_backend_pid(),))
     send("POST", "/records", {"content": "다시 연결", "record_date": "2026-11-25"})
     # An unreachable database.
-    store.container_store.close()
+    services.current().store.close()
     os.environ["DB_HOST"] = "/nonexistent-socket-dir"
     services.reload()
     send("POST", "/records", {"content": "못 저장", "record_date": "2026-11-25"})

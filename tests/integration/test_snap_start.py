@@ -13,7 +13,6 @@ import sys
 import psycopg2
 
 from handler import deadline, snap_start
-from handler.dal import store
 from tests.support import services
 from tests.support.requests import ROOT, call
 
@@ -65,7 +64,7 @@ def test_to_be_snapshotted_init_does_the_heavy_work_once(test_database):
 
 def test_before_the_snapshot_nothing_is_held_that_copies_must_not_share(test_database, user):
     assert call("POST", "/records", {"content": "스냅샷 전에", "record_date": "2026-11-25"}, user=user).status == 201
-    pid = store.container_store._current().get_backend_pid()
+    pid = services.current().store._current().get_backend_pid()
     held = services.current()
     held.aws.client("s3")
     held.models.bedrock("some-model", None)

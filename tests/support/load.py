@@ -28,7 +28,7 @@ _CHILD = textwrap.dedent(
     """
     import json, sys, time
     from handler.app import lambda_handler
-    from handler.dal import store
+    from tests.support import services
     from tests.support.requests import FakeContext, http_event
 
     index, users, requests = int(sys.argv[1]), json.loads(sys.argv[2]), int(sys.argv[3])
@@ -60,8 +60,8 @@ _CHILD = textwrap.dedent(
             except Exception as exc:  # a crash of the function itself, not an HTTP error
                 status, body = 0, {"crash": repr(exc)}
             elapsed_ms = (time.perf_counter() - started) * 1000
-            if store.container_store._connection is not None and not store.container_store._connection.closed:
-                backends.add(store.container_store._connection.get_backend_pid())
+            if services.current().store._connection is not None and not services.current().store._connection.closed:
+                backends.add(services.current().store._connection.get_backend_pid())
             results.append({"kind": kind if attempt == 0 else "retry", "user": user, "status": status,
                             "ms": elapsed_ms, "id": (body or {}).get("id") if status == 201 else None,
                             "content": json.loads(event["body"])["content"] if kind == "write" else None})

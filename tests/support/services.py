@@ -4,8 +4,8 @@ setting with monkeypatch's setenv and calls `reload()`; after the test, once mon
 restored the environment, tests/conftest.py makes them again (a fixture that reloads on its way out
 runs before monkeypatch's undo).
 
-handler.dal.connection still reads its settings through handler.settings.get_settings (the store
-bound to the caller takes them over), so its cache is cleared here too, and nowhere else.
+The services made before are closed (their store's connection): a process holds one connection, as
+a Lambda container does.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 
 from handler.composition import Services
-from handler.settings import SettingsError, get_settings
+from handler.settings import SettingsError
 
 ENTRY_POINTS = ("handler.app", "handler.backfill")
 # How many times the services were made again (tests/conftest.py makes them once more after a test
@@ -26,10 +26,11 @@ def reload() -> Services | None:
     (its import makes them) or the environment configures none."""
     global reloads
     reloads += 1
-    get_settings.cache_clear()
     entry_points = [sys.modules[name] for name in ENTRY_POINTS if name in sys.modules]
     if not entry_points:
         return None
+    for module in entry_points:
+        module.services.store.close()  # type: ignore[attr-defined]
     try:
         services = Services.from_environment()
     except SettingsError:

@@ -18,7 +18,6 @@ import psycopg2
 import pytest
 
 from handler import deploy_hooks, migrate
-from handler.dal import store
 from tests.fakes.cloudformation import Context
 from tests.support import services
 
@@ -57,14 +56,14 @@ def point_at(monkeypatch):
     """Point the function's settings at another database for one test."""
 
     def use(url: str, **env: str) -> None:
-        store.container_store.close()
+        services.current().store.close()
         monkeypatch.setenv("DATABASE_URL", url)
         for key, value in env.items():
             monkeypatch.setenv(key, value)
         services.reload()
 
     yield use
-    store.container_store.close()
+    services.current().store.close()
     monkeypatch.undo()
     services.reload()
 
@@ -81,7 +80,7 @@ def fresh_database(test_database: str) -> Iterator[str]:
     try:
         yield psycopg2.extensions.make_dsn(test_database, dbname=name)
     finally:
-        store.container_store.close()
+        services.current().store.close()
         with admin.cursor() as cur:
             cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()

@@ -60,7 +60,8 @@ class Caller:
     def settings(self) -> Settings:
         return self.services.settings
 
-    @property
+    @functools.cached_property
     def store(self) -> BoundStore:
-        """The store acting for this caller: every statement as them, under row-level security."""
+        """The store acting for this caller: every statement as them, under row-level security
+        (made once per request or job)."""
         return self.services.store.for_user(self.user_id)

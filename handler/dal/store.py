@@ -20,6 +20,7 @@ travel with its first statement, so a statement of its own takes one round trip 
 from __future__ import annotations
 
 import contextlib
+import functools
 import select
 from collections.abc import Iterator
 
@@ -175,41 +176,42 @@ class Store:
 
 
 class Tables:
-    """One repository per table group, each statement run in `unit`, acting for `user_id`."""
+    """One repository per table group, each statement run in `unit`, acting for `user_id`; each
+    made when first used."""
 
     def __init__(self, unit: Unit, user_id: str | None) -> None:
         self._unit = unit
         self._user_id = user_id
 
-    @property
+    @functools.cached_property
     def records(self) -> Records:
         return Records(self._unit, self._user_id)
 
-    @property
+    @functools.cached_property
     def diaries(self) -> Diaries:
         return Diaries(self._unit, self._user_id)
 
-    @property
+    @functools.cached_property
     def images(self) -> Images:
         return Images(self._unit, self._user_id)
 
-    @property
+    @functools.cached_property
     def reports(self) -> Reports:
         return Reports(self._unit, self._user_id)
 
-    @property
+    @functools.cached_property
     def exports(self) -> Exports:
         return Exports(self._unit, self._user_id)
 
-    @property
+    @functools.cached_property
     def quotas(self) -> Quotas:
         return Quotas(self._unit, self._user_id)
 
-    @property
+    @functools.cached_property
     def remembered(self) -> RememberedResponses:
         return RememberedResponses(self._unit, self._user_id)
 
-    @property
+    @functools.cached_property
     def erasures(self) -> Erasures:
         return Erasures(self._unit, self._user_id)
 

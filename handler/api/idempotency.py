@@ -70,7 +70,7 @@ class _NotRemembered(Exception):
 def _remembering(store: Store) -> tuple:
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 
-    from handler.dal.idempotency import PostgresPersistenceLayer
+    from handler.dal.idempotency_layer import PostgresPersistenceLayer
 
     config = IdempotencyConfig(
         event_key_jmespath="[user, route, key]",

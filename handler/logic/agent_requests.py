@@ -4,12 +4,12 @@ A request may hold up to three things to do ("오늘 영화 봤어, 일기 써�
 words decide them in code when they can (handler.agents.router.rules: clear commands, plain
 statements, questions, small talk); otherwise one structured routing call returns the ordered steps,
 and none when the caller names `request_type`. Every step's dates are the ones its own words name,
-resolved in code (handler.logic.date_phrases, as questions do); the model's reading only where code
+resolved in code (handler.date_phrases, as questions do); the model's reading only where code
 finds none. No agent calls another agent as a tool, so every model round trip is one the budget
 names: routing 1 (0 when code or `request_type` decides), then each step's own: data 0, small talk 0,
 question 1, diary 1, image 2 (prompt + picture), report 1 (in the worker).
 
-Words that speak of suicide or self-harm (handler.logic.care, or the routing model's `crisis` where
+Words that speak of suicide or self-harm (handler.care, or the routing model's `crisis` where
 it was called anyway) change nothing that is done: the record is kept; the reply adds a gentle word
 and the crisis lines of the reply's language.
 """
@@ -20,13 +20,13 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from handler import errors
+from handler import care, date_phrases, errors
 from handler.agents.router import agent as router
 from handler.agents.router import rules
 from handler.agents.router.schema import RouteDecision, RouteStep
 from handler.composition import Caller
 from handler.language import Language, of_text
-from handler.logic import calendar, care, date_phrases, diaries, images, prompt_fit, questions, quotas, records, reports
+from handler.logic import calendar, diaries, images, prompt_fit, questions, quotas, records, reports
 from handler.messages import AGENT, SMALL_TALK, error_message
 from handler.models import AgentReply, AgentStep, Care, CrisisLine, RequestType
 

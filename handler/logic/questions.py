@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from handler import search_terms
+from handler import date_phrases, search_terms
 from handler.agents.question_answerer import agent as question_answerer
 from handler.composition import Caller
 from handler.language import has_hangul
-from handler.logic import calendar, date_phrases, embedding_index, prompt_fit, quotas
+from handler.logic import calendar, embedding_index, prompt_fit, quotas
 from handler.models import Diary, LeftOut, QuestionAnswer, Record
 from handler.settings import Settings
 

@@ -3,7 +3,7 @@ local default) and, where the routing model is asked, the fake Bedrock over real
 
 from __future__ import annotations
 
-from handler.logic import care
+from handler import care
 from tests.fakes.bedrock import ROUTING_MODEL_ID
 from tests.support.requests import call, jot
 

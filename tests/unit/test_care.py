@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from handler.logic import care
+from handler import care
 
 CRISIS_SET = Path(__file__).resolve().parent.parent / "data" / "crisis_set.tsv"
 

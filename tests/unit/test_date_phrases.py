@@ -1,4 +1,4 @@
-"""handler.logic.date_phrases: each phrase to the span it means, against a fixed today (no database)."""
+"""handler.date_phrases: each phrase to the span it means, against a fixed today (no database)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from handler.logic.date_phrases import resolve
+from handler.date_phrases import resolve
 
 # A Wednesday.
 TODAY = dt.date(2026, 11, 25)

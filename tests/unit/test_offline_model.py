@@ -30,7 +30,7 @@ TODAY = dt.date(2026, 11, 25)
     ],
 )
 def test_routing_rules(request_text, kind):
-    """Dates are left to code (handler.logic.date_phrases), which reads them for every route."""
+    """Dates are left to code (handler.date_phrases), which reads them for every route."""
     decision = router_offline.answer(request_text, TODAY)
     assert decision["type"] == kind
     assert "date" not in decision and "steps" not in decision

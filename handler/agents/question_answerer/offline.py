@@ -15,10 +15,10 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from handler import date_phrases
 from handler.agents import mood_lexicon
 from handler.inference import offline_embedder
 from handler.language import has_hangul
-from handler.logic import date_phrases
 from handler.search_terms import query, terms
 
 MAX_QUOTED = 5

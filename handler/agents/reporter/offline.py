@@ -1,6 +1,6 @@
 """How the offline model writes a report: a small Korean/English lexicon (handler.agents.mood_lexicon)
 counted per day, and
-sentences built from what it counted. A day whose records speak of crisis (handler.logic.care) is
+sentences built from what it counted. A day whose records speak of crisis (handler.care) is
 treated with care: its themes are not its words, and the feedback names the crisis line."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+from handler import care
 from handler.agents import mood_lexicon
 from handler.language import has_hangul
-from handler.logic import care
 
 _CARE_POINT = {
     "ko": "{days}에는 많이 힘들었던 것 같아요. 혼자 견디지 않아도 돼요."

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from handler import care
 from handler.agents.user_text import quoted
-from handler.logic import care
 
 SYSTEM_PROMPT = """\
 You write an emotion report for a diary app user over a period, from their own records and diary entries.

@@ -1,7 +1,7 @@
 """How the offline model routes what the code-side rules left undecided: the request's clauses read
 by the rules where they can, else by keywords in Korean and English, neighbouring statements one
 record, at most MAX_STEPS steps (the rest of the words go with the last). Dates are left to code
-(handler.logic.date_phrases resolves them for every step before any model's reading is used).
+(handler.date_phrases resolves them for every step before any model's reading is used).
 
 It is handed what the prompt is built from, never the prompt text, so a prompt can change freely.
 """
@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from handler import care
 from handler.agents.router import rules
-from handler.logic import care
 
 _KEYWORDS: list[tuple[rules.StepType, tuple[str, ...]]] = [
     ("image", ("그림", "이미지", "사진 만들", "draw", "picture", "image")),

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from handler.logic import date_phrases
+from handler import date_phrases
 
 StepType = Literal["data", "question", "diary", "image", "report", "small_talk"]
 MAX_STEPS = 3

@@ -3,7 +3,7 @@
 Korean and English. Each phrase becomes the span it means: a day (어제, 사흘 전, 지난 금요일, 1월 13일,
 last Friday, October 3rd), a weekend (지난 주말: its Saturday and Sunday), a week (지난주, 2주 전),
 part of a month (10월 초/중순/말, late October, 지난달 15일), a month, a season (작년 여름), a year
-(작년, 2025년), a holiday (설날 and 추석 with the days around them; handler.logic.korean_calendar), a
+(작년, 2025년), a holiday (설날 and 추석 with the days around them; handler.korean_calendar), a
 lunar date (음력 8월 15일, 정월대보름), or a span that ends today (지난 3일 동안, the past week). Vague
 recency (요즘, 최근, lately) is the last `recent_days` days. Several phrases give the span that
 covers them all.
@@ -23,7 +23,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterator
 
-from handler.logic import korean_calendar
+from handler import korean_calendar
 
 Period = tuple[dt.date, dt.date]
 DAY = dt.timedelta(days=1)

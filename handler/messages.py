@@ -97,6 +97,7 @@ ERRORS_KO: dict[str, tuple[str, str]] = {
     "not_configured": (_ANY, "이 배포에서는 쓸 수 없는 기능이에요."),
     "deleted": (_ANY, "이미 지워졌어요."),
     "account_erased": (_ANY, "지워진 계정이에요."),
+    "account_erasing": (_ANY, "계정을 지우고 있어요."),
     "conflict": (_ANY, "저장된 내용과 맞지 않는 요청이에요."),
     "invalid_body": (_ANY, "요청 본문이 base64로 인코딩된 UTF-8 글이 아니에요."),
     "invalid_idempotency_key": (_ANY, "Idempotency-Key는 A-Z a-z 0-9 _ - : . 로 된 1-128자여야 해요."),

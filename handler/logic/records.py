@@ -16,8 +16,9 @@ from handler.models import Record, RecordPage
 MAX_RANGE_DAYS = 366
 # How far past the service's today (DEFAULT_TIMEZONE's) a record may be dated. One day: a client
 # dates a record by its own calendar (the web client by the browser's), and east of DEFAULT_TIMEZONE
-# that calendar is already on the service's tomorrow for as many hours as the zones differ; zones
-# less than 24 hours apart are never two days apart, so a day after that is no one's today.
+# that calendar is already on the service's tomorrow for as many hours as the zones differ. Zones
+# less than 24 hours apart (every zone but the far Pacific's against UTC-12/-11) are never two days
+# apart, so a day after tomorrow is no one's today.
 MAX_DAYS_AHEAD = 1
 
 
@@ -46,10 +47,7 @@ def _not_ahead(record_date: dt.date | None, today: dt.date) -> None:
 def latest_records(caller: Caller, limit: int, cursor: str | None = None) -> RecordPage:
     """The caller's records, newest first, page by page (the same cursors as list_records')."""
     before = decode_cursor(cursor) if cursor else None
-    rows = caller.store.records.latest(limit + 1, before=before)
-    items = rows[:limit]
-    next_cursor = encode_cursor(items[-1]) if len(rows) > limit else None
-    return RecordPage(items=items, next_cursor=next_cursor)
+    return _page(caller.store.records.latest(limit + 1, before=before), limit)
 
 
 def list_records(
@@ -60,11 +58,14 @@ def list_records(
     if (date_to - date_from).days >= MAX_RANGE_DAYS:
         raise Unprocessable(f"a range covers at most {MAX_RANGE_DAYS} days", code="range_too_long")
     after = decode_cursor(cursor) if cursor else None
-    # One extra row tells whether another page exists without a COUNT.
-    rows = caller.store.records.list_between(date_from, date_to, limit + 1, after)
+    return _page(caller.store.records.list_between(date_from, date_to, limit + 1, after), limit)
+
+
+def _page(rows: list[Record], limit: int) -> RecordPage:
+    """A page of `limit` records from `limit + 1` asked for: the extra row tells whether another page
+    exists without a COUNT."""
     items = rows[:limit]
-    next_cursor = encode_cursor(items[-1]) if len(rows) > limit else None
-    return RecordPage(items=items, next_cursor=next_cursor)
+    return RecordPage(items=items, next_cursor=encode_cursor(items[-1]) if len(rows) > limit else None)
 
 
 def edit_record(

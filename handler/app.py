@@ -160,7 +160,8 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
             erasure.refuse_if_erased(caller)
         request_body.check_parsable(request)
     except ServiceError as exc:
-        return errors.proxy_response(exc)
+        # In the request's language, as routed errors are (handler.api.errors).
+        return errors.proxy_response(exc, errors.request_language(request))
     request_body.as_powertools_reads_it(event)
     # Routes read it with Depends(identity.current_caller); Powertools clears the context after resolving.
     app.append_context(**{identity.CONTEXT_KEY: caller, identity.SERVICES_KEY: services})

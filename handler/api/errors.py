@@ -8,6 +8,7 @@ the entry point turns away before routing. It also maps the few failures Powerto
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 from typing import Any, Literal
@@ -21,6 +22,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 from pydantic import BaseModel, Field
 
 from handler import language, messages
@@ -128,13 +130,15 @@ def _headers(exc: ServiceError) -> dict[str, str]:
     return {"Retry-After": str(exc.retry_after_s)} if exc.retry_after_s is not None else {}
 
 
-def proxy_response(exc: ServiceError) -> dict[str, Any]:
+def proxy_response(exc: ServiceError, in_language: language.Language = "en") -> dict[str, Any]:
     """The error as a proxy response both API shapes accept, for a request turned away before routing."""
     _log(exc)
     return {
         "statusCode": exc.status,
         "headers": {"Content-Type": "application/json", **_headers(exc)},
-        "body": error_body(exc.code, exc.client_message, **exc.body_fields()),
+        "body": error_body(
+            exc.code, messages.error_message(exc.code, exc.client_message, in_language), **exc.body_fields()
+        ),
         "isBase64Encoded": False,
     }
 
@@ -162,14 +166,26 @@ def service_error_response(exc: ServiceError, in_language: language.Language = "
     )
 
 
+# The start of a body tells its words' language; a body turned away for its size is not read whole.
+_LANGUAGE_SAMPLE_CHARS = 4096
+
+
+def request_language(request: BaseProxyEvent) -> language.Language:
+    """The language to answer a request in: Accept-Language, else the words at the start of its body
+    (also for a body that is not JSON, or not valid base64 or UTF-8 past its start)."""
+    sample = (request.body or "")[:_LANGUAGE_SAMPLE_CHARS]
+    if request.is_base64_encoded:
+        try:
+            # Whole base64 quanta only; a character cut at the sample's end is dropped.
+            sample = base64.b64decode(sample[: len(sample) // 4 * 4]).decode("utf-8", "ignore")
+        except ValueError:  # binascii.Error
+            sample = ""
+    return language.of_request(request.headers.get("accept-language"), sample)
+
+
 def _request_language(app: ApiGatewayResolver) -> language.Language:
-    """The language of the request being answered: Accept-Language, else the words of its body."""
-    event = app.current_event
-    try:
-        body = event.decoded_body or ""
-    except (ValueError, UnicodeDecodeError):
-        body = ""
-    return language.of_request(event.headers.get("accept-language"), body)
+    """The language of the routed request being answered."""
+    return request_language(app.current_event)
 
 
 def _log(exc: ServiceError) -> None:

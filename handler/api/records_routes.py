@@ -1,4 +1,4 @@
-"""POST /records, GET /records (a day, a range, or a search), PATCH and DELETE /records/{id}."""
+"""POST /records, GET /records (the latest, a day, a range, or a search), PATCH and DELETE /records/{id}."""
 
 import datetime as dt
 import uuid
@@ -40,11 +40,15 @@ def create_record(body: NewRecord, caller: Caller) -> Response[Record]:
 
 @router.get(
     "/records",
-    summary="List records of a day (`date`) or a range (`from`, `to`), or search them by words (`q`)",
-    description="With `q`: the records holding any of its words (within `date` or `from`-`to` when given), "
-    "most matching first, at most `limit`, on one page. Without: the day's or range's records, oldest first, "
-    f"page by page. A range: `to` not before `from`, at most {records.MAX_RANGE_DAYS} days (rules across "
-    "parameters, which the schema cannot say: a 422 `invalid_range` or `range_too_long`).",
+    summary="List the latest records, those of a day (`date`) or a range (`from`, `to`), or search them (`q`)",
+    description="Without `q`: the day's or range's records, oldest first; with no `date`, `from` or `to`, the "
+    "caller's latest records, newest first (a day's last jotted first). Page by page: pass `next_cursor` back as "
+    f"`cursor` with the same parameters. A range: `to` not before `from`, at most {records.MAX_RANGE_DAYS} days "
+    "(rules across parameters, which the schema cannot say: a 422 `invalid_range` or `range_too_long`). "
+    "With `q`: the records holding any of its words (within `date` or `from`-`to` when given), most matching "
+    "first, then newest, at most `limit`, on one page. A `q` whose words are all question or stop words "
+    '("what did I do", "뭐 했지") narrows nothing: the answer is then the latest records (within the period), '
+    "newest first.",
     responses=documented(200, "A page of records and the cursor of the next", 422, *READ_FAILURES),
 )
 def list_records(
@@ -61,6 +65,8 @@ def list_records(
             raise InvalidRequest("a search has one page: `cursor` does not go with `q`")
         period = _period(date, date_from, date_to) if (date or date_from or date_to) else None
         return records.search_records(caller, q, period, limit)
+    if not (date or date_from or date_to):
+        return records.latest_records(caller, limit, cursor)
     first, last = _period(date, date_from, date_to)
     return records.list_records(caller, first, last, limit, cursor)
 

@@ -32,16 +32,20 @@ class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# A rule against the clock, which the schema cannot say (handler.logic.records.MAX_DAYS_AHEAD).
+_NOT_AHEAD = "At most the day after today in DEFAULT_TIMEZONE: a later day is a 422 `future_date`."
+
+
 class NewRecord(_Body):
     content: Text = Field(max_length=MAX_RECORD_CHARS, description="What the user jotted down.")
-    record_date: IsoDate | None = Field(default=None, description="Default: today in DEFAULT_TIMEZONE.")
+    record_date: IsoDate | None = Field(default=None, description="Default: today in DEFAULT_TIMEZONE. " + _NOT_AHEAD)
 
 
 class RecordEdit(_Body):
     model_config = ConfigDict(json_schema_extra={"anyOf": [_given("content"), _given("record_date")]})
 
     content: Text | None = Field(default=None, max_length=MAX_RECORD_CHARS)
-    record_date: IsoDate | None = None
+    record_date: IsoDate | None = Field(default=None, description=_NOT_AHEAD)
 
     @model_validator(mode="after")
     def _something(self) -> RecordEdit:

@@ -140,13 +140,24 @@ class Records(Repository):
             row = cur.fetchone()
         return bool(row and row["found"])
 
-    def latest(self, limit: int) -> list[Record]:
-        """The owner's most recent records, newest first."""
+    def latest(
+        self,
+        limit: int,
+        period: tuple[dt.date, dt.date] | None = None,
+        before: tuple[dt.date, dt.datetime, uuid.UUID] | None = None,
+    ) -> list[Record]:
+        """The owner's most recent records (within `period`), newest first: the last jotted of a day
+        first; resuming before `before` (list_between's order, reversed)."""
+        start, end = period or (dt.date.min, dt.date.max)
+        keyset = "AND (record_date, created_at, id) < (%s, %s, %s)" if before else ""
+        params: tuple = (self._user_id, start, end)
+        if before:
+            params += (before[0], before[1], str(before[2]))
         with self._unit() as cur:
             cur.execute(
-                f"SELECT {_COLUMNS} FROM records WHERE user_id = %s"
-                " ORDER BY record_date DESC, created_at DESC LIMIT %s",
-                (self._user_id, limit),
+                f"SELECT {_COLUMNS} FROM records WHERE user_id = %s AND record_date BETWEEN %s AND %s {keyset}"
+                " ORDER BY record_date DESC, created_at DESC, id DESC LIMIT %s",
+                (*params, limit),
             )
             return [Record.model_validate(row) for row in cur.fetchall()]
 

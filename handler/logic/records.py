@@ -14,18 +14,40 @@ from handler.logic import calendar, cursors, embedding_index
 from handler.models import Record, RecordPage
 
 MAX_RANGE_DAYS = 366
+# How far past the service's today (DEFAULT_TIMEZONE's) a record may be dated. One day: a client
+# dates a record by its own calendar (the web client by the browser's), and east of DEFAULT_TIMEZONE
+# that calendar is already on the service's tomorrow for as many hours as the zones differ. Zones
+# less than 24 hours apart (every zone but the far Pacific's against UTC-12/-11) are never two days
+# apart, so a day after tomorrow is no one's today.
+MAX_DAYS_AHEAD = 1
 
 
 def add_record(caller: Caller, content: str, record_date: dt.date | None = None) -> Record:
+    today = calendar.today(caller.settings.timezone)
+    _not_ahead(record_date, today)
     embedding = embedding_index.for_storage(caller.services, content)
     draft = RecordDraft(
         id=uuid.uuid4(),
         content=content,
-        record_date=record_date or calendar.today(caller.settings.timezone),
+        record_date=record_date or today,
         search_document=search_terms.document(content),
         embedding=embedding,
     )
     return caller.store.records.insert(draft)
+
+
+def _not_ahead(record_date: dt.date | None, today: dt.date) -> None:
+    if record_date is not None and (record_date - today).days > MAX_DAYS_AHEAD:
+        raise Unprocessable(
+            f"`record_date` {record_date} is in the future (today is {today} in the service's time zone)",
+            code="future_date",
+        )
+
+
+def latest_records(caller: Caller, limit: int, cursor: str | None = None) -> RecordPage:
+    """The caller's records, newest first, page by page (the same cursors as list_records')."""
+    before = decode_cursor(cursor) if cursor else None
+    return _page(caller.store.records.latest(limit + 1, before=before), limit)
 
 
 def list_records(
@@ -36,17 +58,21 @@ def list_records(
     if (date_to - date_from).days >= MAX_RANGE_DAYS:
         raise Unprocessable(f"a range covers at most {MAX_RANGE_DAYS} days", code="range_too_long")
     after = decode_cursor(cursor) if cursor else None
-    # One extra row tells whether another page exists without a COUNT.
-    rows = caller.store.records.list_between(date_from, date_to, limit + 1, after)
+    return _page(caller.store.records.list_between(date_from, date_to, limit + 1, after), limit)
+
+
+def _page(rows: list[Record], limit: int) -> RecordPage:
+    """A page of `limit` records from `limit + 1` asked for: the extra row tells whether another page
+    exists without a COUNT."""
     items = rows[:limit]
-    next_cursor = encode_cursor(items[-1]) if len(rows) > limit else None
-    return RecordPage(items=items, next_cursor=next_cursor)
+    return RecordPage(items=items, next_cursor=encode_cursor(items[-1]) if len(rows) > limit else None)
 
 
 def edit_record(
     caller: Caller, record_id: uuid.UUID, content: str | None = None, record_date: dt.date | None = None
 ) -> Record:
     """A new text is indexed for search and embedded again, in the same statement that stores it."""
+    _not_ahead(record_date, calendar.today(caller.settings.timezone))
     embedding = embedding_index.for_storage(caller.services, content) if content is not None else None
     change = RecordChange(
         content=content,
@@ -62,11 +88,12 @@ def edit_record(
 
 def search_records(caller: Caller, words: str, period: tuple[dt.date, dt.date] | None, limit: int) -> RecordPage:
     """The caller's records holding any of the words, most matching first (then newest): the index
-    questions are answered from, without a model call. One page: a search is refined, not paged."""
+    questions are answered from, without a model call. One page: a search is refined, not paged.
+    Words that are all question or stop words ("what did I do", "뭐 했지") leave nothing to narrow
+    by: every record matches alike, and the order's last rule decides: the latest (within `period`)."""
     terms = search_terms.query(words)
-    if not terms:
-        raise Unprocessable("`q` has no words to search for", code="nothing_to_search")
-    found = caller.store.records.matching(terms, period, limit)
+    records = caller.store.records
+    found = records.matching(terms, period, limit) if terms else records.latest(limit, period)
     return RecordPage(items=found, next_cursor=None)
 
 

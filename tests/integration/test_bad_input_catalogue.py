@@ -354,6 +354,12 @@ RECORD_CASES = [
         "/records",
         {"content": "x", "record_date": "2026-11-25; DELETE FROM records"},
     ),
+    # Days the schema takes (to 2100) but no one's today: past the service's tomorrow.
+    *[
+        Bad(f"/records dated {day}", "POST", "/records", {"content": "x", "record_date": day}, code="future_date")
+        for day in ("2030-01-01", "2100-12-31")
+    ],
+    Bad("PATCH a record to 2030", "PATCH", "/records/{rid}", {"record_date": "2030-01-01"}, code="future_date"),
 ]
 
 DIARY_CASES = [
@@ -504,10 +510,6 @@ SEARCH_CASES = [
     Bad("GET /records q empty", "GET", "/records", query={"q": ""}, status=400, code="invalid_parameter"),
     Bad("GET /records q lone surrogate", "GET", "/records", query={"q": "\ud800"}, status=400),
     Bad("GET /records q over 200", "GET", "/records", query={"q": "영화" * 101}, status=400, code="invalid_parameter"),
-    *[
-        Bad(f"GET /records q={value!r}", "GET", "/records", query={"q": value}, code="nothing_to_search")
-        for value in ["what", "the and", "   ", "?!", "\u0000", "2026-11-25", "오늘 뭐 했어"]
-    ],
     Bad(
         "GET /records q with a cursor",
         "GET",
@@ -563,7 +565,6 @@ ME_CASES = [
 ]
 
 LIST_CASES = [
-    Bad("GET /records no period", "GET", "/records", status=400, code="invalid_parameter"),
     Bad("GET /records from without to", "GET", "/records", query={"from": DAY}, status=400, code="invalid_parameter"),
     Bad("GET /records to without from", "GET", "/records", query={"to": DAY}, status=400, code="invalid_parameter"),
     Bad(

@@ -130,6 +130,23 @@ def test_errors_speak_the_requests_language_and_keep_their_code(user):
     assert invalid.body["error"]["message"].startswith("요청 값이 올바르지 않아요")
 
 
+def test_errors_answered_before_routing_speak_the_requests_language_too(user):
+    too_large = call("POST", "/records", {"content": "가" * 30_000}, user=user)
+    assert too_large.status == 413
+    assert too_large.body["error"] == {"code": "body_too_large", "message": "요청 본문이 너무 커요."}
+    asked = call("POST", "/records", {"content": "x" * 70_000}, user=user, headers={"Accept-Language": "ko"})
+    assert asked.body["error"]["message"] == "요청 본문이 너무 커요."
+    english = call("POST", "/records", {"content": "x" * 70_000}, user=user)
+    assert english.body["error"]["message"] == "the body exceeds 65536 bytes"
+
+    assert call("DELETE", "/me", user=user).body == {"status": "erased"}  # no queue: erased at once
+    gone = call("GET", "/records", user=user, headers={"Accept-Language": "ko-KR,ko;q=0.9"})
+    assert gone.status == 410
+    assert gone.body["error"] == {"code": "account_erased", "message": "지워진 계정이에요."}
+    nobody = call("POST", "/records", {"content": "누구세요"})
+    assert (nobody.status, nobody.body["error"]["message"]) == (401, "로그인이 필요해요.")
+
+
 def test_words_of_crisis_are_kept_and_answered_gently_with_the_lines_of_the_language(user, db, capsys):
     capsys.readouterr()
     korean = _agent(user, "요즘 너무 힘들다. 죽고 싶다")

@@ -370,5 +370,7 @@ on("erase", "click", async () => {
 });
 
 $("day").value = localDate();
+// The API refuses a record dated after tomorrow (422 future_date): the picker offers no such day.
+$("day").max = addDays(localDate(), 1);
 $("user").value = user;
 signedIn();

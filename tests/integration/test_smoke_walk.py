@@ -9,9 +9,6 @@ GETs to S3 - moto here - included), and the server's own log of what reached it,
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import urllib.parse
 import uuid
 from collections.abc import Iterator, Mapping
@@ -20,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from handler.local import smoke
-from tests.support.requests import ROOT
+from tests.support.dev_server import dev_server
 
 DAY = "2026-11-20"
 # What reaches the API, in order, with the status each answer must have.
@@ -39,32 +36,8 @@ API_REQUESTS = [
 @pytest.fixture(scope="module")
 def dev_api(test_database, tmp_path_factory) -> Iterator[tuple[str, Path]]:
     log = tmp_path_factory.mktemp("dev") / "server.log"
-    env = {
-        **os.environ,
-        "DATABASE_URL": test_database,
-        "MODEL_PROVIDER": "offline",
-        "PYTHONPATH": str(ROOT),
-        "LOG_LEVEL": "WARNING",
-    }
-    # Its own moto S3 and SQS, as `make dev` starts them.
-    for name in ("IMAGE_BUCKET", "JOB_QUEUE_URL", "ERASURE_QUEUE_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_SQS"):
-        env.pop(name, None)
-    with log.open("w") as stderr:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "handler.local.dev_server", "--port", "0"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-            text=True,
-        )
-    try:
-        first = server.stdout.readline() if server.stdout else ""
-        assert first, f"the dev server did not start: {log.read_text()[-2000:]}"
-        yield json.loads(first)["listening"], log
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with dev_server(test_database, log=log) as url:
+        yield url, log
 
 
 def served(log: Path, since: int) -> list[str]:

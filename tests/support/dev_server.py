@@ -13,6 +13,9 @@ from pathlib import Path
 
 from tests.support.requests import ROOT
 
+# Its own moto S3 and SQS, as `make dev` starts them: none of the test process's.
+_OWN_AWS = ("IMAGE_BUCKET", "JOB_QUEUE_URL", "ERASURE_QUEUE_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_SQS")
+
 
 @contextlib.contextmanager
 def dev_server(database_url: str, *args: str, log: Path | None = None, **env: str) -> Iterator[str]:
@@ -20,14 +23,13 @@ def dev_server(database_url: str, *args: str, log: Path | None = None, **env: st
     local S3 and SQS; `args` go to its command line, `env` to its environment; its request log
     (one `dev: METHOD target -> status` line a request) goes to `log`. Yields its base URL."""
     environment = {
-        **os.environ,
+        **{name: value for name, value in os.environ.items() if name not in _OWN_AWS},
         "DATABASE_URL": database_url,
         "MODEL_PROVIDER": "offline",
         "PYTHONPATH": str(ROOT),
         "LOG_LEVEL": "WARNING",
         **env,
     }
-    environment.pop("IMAGE_BUCKET", None)
     with contextlib.ExitStack() as files:
         stderr = files.enter_context(log.open("a", encoding="utf-8")) if log else subprocess.DEVNULL
         server = subprocess.Popen(
@@ -40,7 +42,7 @@ def dev_server(database_url: str, *args: str, log: Path | None = None, **env: st
         )
         try:
             first = server.stdout.readline() if server.stdout else ""
-            assert first, "the dev server did not start"
+            assert first, f"the dev server did not start: {log.read_text()[-2000:] if log else ''}"
             yield json.loads(first)["listening"]
         finally:
             server.terminate()

@@ -121,14 +121,12 @@ def main() -> int:
         log("migrations")
         run([sys.executable, "-m", "handler.migrate"], cwd=ROOT, env={**os.environ, "DATABASE_URL": DATABASE_URL})
 
-        health, agent = cold_start.both_routes(args.starts, workdir)
+        cold = cold_start.every_route(args.starts, workdir)
         for name in IMAGES:
-            results["images"][name]["cold_health"] = health[name]
-            results["images"][name]["cold_agent"] = agent[name]
+            results["images"][name].update({f"cold_{key}": starts[name] for key, starts in cold.items()})
         results["project_without_pyc"] = {
             "env": cold_start.NO_PYC,
-            "cold_health": health[cold_start.PYC_IGNORED],
-            "cold_agent": agent[cold_start.PYC_IGNORED],
+            **{f"cold_{key}": starts[cold_start.PYC_IGNORED] for key, starts in cold.items()},
         }
         results["snap_start"] = cold_start.snap_starts(args.starts, workdir)
         cold_start.remove_agent_records(since=started_wall)

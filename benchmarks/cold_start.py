@@ -3,8 +3,10 @@
 Measured:
   - cold start: from starting the image's own entry point (`buildah run`, ENTRYPOINT + CMD) to the
     first response posted to the Runtime API emulator (tests/support/lambda_image/runtime_api.py), for
-    GET /health and POST /agent (agent-data event, MODEL_PROVIDER=bedrock against the fake
-    Bedrock, one Converse call); median of N starts, a fresh container each time (its creation is
+    each of ROUTES: GET /health; POST /agent with a statement the front door's rules leave to the
+    model (MODEL_PROVIDER=bedrock against the fake Bedrock, one Converse call: the goal's route);
+    POST /agent with the agent-data sample, which the rules route in code (no model call, but still
+    an /agent request); median of N starts, a fresh container each time (its creation is
     not timed), the images taking turns start by start so that a slow spell of the machine falls
     on all of them. Also the project's image with its .pyc files ignored, to show what they buy;
   - `python -X importtime` of the cold starts: the top-level imports that dominate.
@@ -15,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 import statistics
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +27,34 @@ from tests.support.lambda_image.routes import AwsFakes, load_event
 
 HEALTH_EVENT = "http-api/health.json"
 AGENT_EVENT = "http-api/agent-data.json"
+# A statement that names a diary: handler.agents.router.rules leaves it to the model
+# (tests/data/routing_set.tsv labels it `data`), so the start pays for Strands and one Converse call.
+MODEL_ROUTED = "오늘 일기장 샀어"
+
+
+@dataclass(frozen=True)
+class ColdRoute:
+    """A request measured cold: its sample event, the content it is sent with (None: as in the
+    sample) and the Converse calls it must make (with the fake Bedrock and moto when above 0)."""
+
+    event_name: str
+    content: str | None
+    converse_calls: int
+
+    def event(self) -> dict[str, Any]:
+        event = load_event(self.event_name)
+        if self.content is not None:
+            body = json.loads(event["body"])
+            event["body"] = json.dumps({**body, "content": self.content}, ensure_ascii=False)
+        return event
+
+
+# Result keys (cold_<key>) and what they measure; `agent` is the goal's route.
+ROUTES = {
+    "health": ColdRoute(HEALTH_EVENT, None, 0),
+    "agent": ColdRoute(AGENT_EVENT, MODEL_ROUTED, 1),
+    "agent_in_code": ColdRoute(AGENT_EVENT, None, 0),
+}
 # Ignores every .pyc in the image: Python compiles from source, as without bytecode in the image.
 NO_PYC = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": "/nonexistent-pycache"}
 PYC_IGNORED = "project, .pyc ignored"
@@ -46,12 +77,12 @@ def starters() -> dict[str, tuple[str, dict[str, str]]]:
 
 
 def one_start(
-    tag: str, event_name: str, env: dict[str, str], log_path: Path, fakes: AwsFakes | None, snap_start: bool = False
+    tag: str, route: ColdRoute, env: dict[str, str], log_path: Path, fakes: AwsFakes, snap_start: bool = False
 ) -> Any:
     """A cold start's seconds; with `snap_start`, (init to the snapshot point, restore to the first
-    response) in seconds instead."""
+    response) in seconds instead. A route that makes no model call starts without the fakes' settings."""
     run_env = dict(env)
-    if fakes is not None:
+    if route.converse_calls:
         run_env.update(fakes.environment())
         run_env["AWS_ENDPOINT_URL"] = "http://127.0.0.1:9"
         fakes.bedrock.reset()
@@ -59,61 +90,68 @@ def one_start(
     fn = Function(tag, run_env, log_path)
     try:
         if snap_start:
-            init_s, restore_s, response = fn.snap_start(load_event(event_name), {})
+            init_s, restore_s, response = fn.snap_start(route.event(), {})
             elapsed: Any = (init_s, restore_s)
         else:
-            elapsed, response = fn.cold_start(load_event(event_name), {})
+            elapsed, response = fn.cold_start(route.event(), {})
     finally:
         fn.stop()
-    check(f"{tag} {event_name}", response, {200})
-    if fakes is not None and tag != TAGS["floor"]:
+    check(f"{tag} {route.event_name}", response, {200})
+    if route.converse_calls and tag != TAGS["floor"]:
         calls = fakes.bedrock.converse_calls()
-        if len(calls) != 1:
-            raise RuntimeError(f"{tag}: expected one Converse call, saw {len(calls)}")
+        if len(calls) != route.converse_calls:
+            raise RuntimeError(f"{tag}: expected {route.converse_calls} Converse call(s), saw {len(calls)}")
     return elapsed
 
 
-def cold_starts(event_name: str, n: int, workdir: Path, fakes: AwsFakes | None) -> dict[str, dict[str, Any]]:
-    """n starts of every starter, taking turns; then one more of the project under -X importtime."""
+def cold_starts(key: str, n: int, workdir: Path, fakes: AwsFakes) -> dict[str, dict[str, Any]]:
+    """n starts of every starter, taking turns; then one more of the project under -X importtime,
+    whose whole log is kept (docs/image.md's table is read from it)."""
+    route = ROUTES[key]
     times: dict[str, list[float]] = {name: [] for name in starters()}
     for i in range(n):
         for name, (tag, env) in starters().items():
-            log_path = workdir / f"{name.replace(' ', '_').replace(',', '')}-{event_name.replace('/', '_')}-{i}.log"
-            times[name].append(one_start(tag, event_name, env, log_path, fakes))
+            log_path = workdir / f"{name.replace(' ', '_').replace(',', '')}-{key}-{i}.log"
+            times[name].append(one_start(tag, route, env, log_path, fakes))
     result: dict[str, dict[str, Any]] = {
         name: {"median_s": round(statistics.median(ts), 3), "runs_s": [round(t, 3) for t in ts]}
         for name, ts in times.items()
     }
-    log_path = workdir / f"project-{event_name.replace('/', '_')}-importtime.log"
-    one_start(TAGS["project"], event_name, {"PYTHONPROFILEIMPORTTIME": "1"}, log_path, fakes)
-    result["project"]["importtime_top"] = importtime_top(log_path.read_text(errors="replace"))
+    log_path = workdir / f"project-{key}-importtime.log"
+    one_start(TAGS["project"], route, {"PYTHONPROFILEIMPORTTIME": "1"}, log_path, fakes)
+    importtime = log_path.read_text(errors="replace")
+    result["project"]["importtime_top"] = importtime_top(importtime)
+    result["project"]["importtime_log"] = [line for line in importtime.splitlines() if line.startswith("import time:")]
     return result
 
 
-def both_routes(n: int, workdir: Path) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
-    """The cold starts of GET /health, then of POST /agent (against the fake Bedrock and moto)."""
+def every_route(n: int, workdir: Path) -> dict[str, dict[str, dict[str, Any]]]:
+    """The cold starts of each of ROUTES in turn (the model's through the fake Bedrock and moto)."""
     with AwsFakes() as fakes:
-        log(f"cold starts, GET /health: {', '.join(starters())} in turn, {n} each")
-        health = cold_starts(HEALTH_EVENT, n, workdir, None)
-        log(f"cold starts, POST /agent: {', '.join(starters())} in turn, {n} each")
-        agent = cold_starts(AGENT_EVENT, n, workdir, fakes)
-    return health, agent
+        results = {}
+        for key, route in ROUTES.items():
+            log(f"cold starts, {key} ({route.event_name}): {', '.join(starters())} in turn, {n} each")
+            results[key] = cold_starts(key, n, workdir, fakes)
+    return results
 
 
 def remove_agent_records(since: float) -> None:
-    """The agent-data starts each stored a record: remove them (only those, only from this run)."""
+    """The /agent starts each stored a record: remove them (only those, only from this run)."""
     import psycopg2
 
-    agent_event = load_event(AGENT_EVENT)
     with psycopg2.connect(DATABASE_URL) as conn, conn.cursor() as cur:
-        cur.execute(
-            "DELETE FROM records WHERE user_id = %s AND content = %s AND created_at >= to_timestamp(%s)",
-            (
-                agent_event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"],
-                json.loads(agent_event["body"])["content"],
-                since,
-            ),
-        )
+        for route in ROUTES.values():
+            if route.event_name != AGENT_EVENT:
+                continue
+            event = route.event()
+            cur.execute(
+                "DELETE FROM records WHERE user_id = %s AND content = %s AND created_at >= to_timestamp(%s)",
+                (
+                    event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"],
+                    json.loads(event["body"])["content"],
+                    since,
+                ),
+            )
 
 
 SNAP_START_IMAGES = ("floor", "project")
@@ -124,13 +162,13 @@ def snap_starts(n: int, workdir: Path) -> dict[str, dict[str, dict[str, Any]]]:
     taking turns: init to the snapshot point, and restore to the first response."""
     result: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in SNAP_START_IMAGES}
     with AwsFakes() as fakes:
-        for route, event_name, route_fakes in (("health", HEALTH_EVENT, None), ("agent", AGENT_EVENT, fakes)):
-            log(f"SnapStart, {event_name}: {', '.join(SNAP_START_IMAGES)} in turn, {n} each")
+        for route in ("health", "agent"):
+            log(f"SnapStart, {route}: {', '.join(SNAP_START_IMAGES)} in turn, {n} each")
             runs: dict[str, list[tuple[float, float]]] = {name: [] for name in SNAP_START_IMAGES}
             for i in range(n):
                 for name in SNAP_START_IMAGES:
                     log_path = workdir / f"snap-{name}-{route}-{i}.log"
-                    runs[name].append(one_start(TAGS[name], event_name, {}, log_path, route_fakes, snap_start=True))
+                    runs[name].append(one_start(TAGS[name], ROUTES[route], {}, log_path, fakes, snap_start=True))
             for name, pairs in runs.items():
                 result[name][route] = {
                     "init_to_snapshot_median_s": round(statistics.median(p[0] for p in pairs), 3),

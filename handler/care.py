@@ -22,10 +22,10 @@ know their country, and no other English-speaking country's line was verified he
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from handler.language import Language
+from handler.lazy_pattern import LazyPattern
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ GENTLE_REPLY: dict[Language, str] = {
     ),
 }
 
-_KO = re.compile(
+_KO = LazyPattern(
     r"죽고\s*싶(?!지\s*않)|죽어\s*버리고\s*싶|죽었으면\s*좋겠|죽는\s*(?:게|편이)\s*나[아을]|"
     r"자살\s*(?:생각|충동|시도|계획|하고\s*싶|할까|하려|해\s*버리)|자해|"
     r"살고\s*싶지\s*않|살기\s*싫|(?:그만|더\s*이상\s*못)\s*살겠|사라지고\s*싶|사라져\s*버리고\s*싶|없어지고\s*싶|"
@@ -70,7 +70,7 @@ _KO = re.compile(
     r"내일이\s*(?:안\s*왔|오지\s*않았)으면|눈을?\s*뜨지\s*않았으면|"
     r"삶을\s*끝내|다\s*끝내고\s*싶|세상에\s*없었으면|태어나지\s*말았어야"
 )
-_EN = re.compile(
+_EN = LazyPattern(
     r"\b(?:kill(?:ing)?\s+myself|suicid(?:e|al)(?!\s+prevention)|self[-\s]?harm|"
     r"end(?:ing)?\s+(?:my|it)\s+(?:life|all)|take\s+my\s+(?:own\s+)?life|"
     r"(?:want|wanted|wanna)\s+to\s+die\b(?!\s+(?:my|of|for|laughing))|wish\s+i\s+(?:was|were)\s+dead|"

@@ -24,6 +24,7 @@ import re
 from collections.abc import Callable, Iterator
 
 from handler import korean_calendar
+from handler.lazy_pattern import LazyPattern
 
 Period = tuple[dt.date, dt.date]
 DAY = dt.timedelta(days=1)
@@ -67,7 +68,7 @@ _EN_PART = r"(?:(early|mid|late)[\s-]+|(?:the\s+)?(beginning|start|middle|end)\s
 _YEAR_WORDS = {"재작년": 2, "지지난해": 2, "the year before last": 2, "작년": 1, "지난해": 1, "last year": 1,
                "올해": 0, "올": 0, "금년": 0, "this year": 0}  # fmt: skip
 _YEAR = r"(재작년|지지난해|작년|지난해|올해|금년|the year before last|last year|this year|(?:19|20)\d{2}\s*년?)"
-_KO_YEAR_BEFORE = re.compile(_YEAR + r"\s*(?:의\s*)?$")
+_KO_YEAR_BEFORE = LazyPattern(_YEAR + r"\s*(?:의\s*)?$")
 
 
 def _number(text: str) -> int:
@@ -173,7 +174,7 @@ _FINDERS: list[Finder] = []
 
 def phrase(pattern: str) -> Callable[[Callable[[re.Match[str], dt.date], Period | None]], Finder]:
     """Register a regular expression and what its match means."""
-    compiled = re.compile(pattern)
+    compiled = LazyPattern(pattern)
 
     def register(meaning: Callable[[re.Match[str], dt.date], Period | None]) -> Finder:
         def find(text: str, today: dt.date) -> Iterator[Found]:
@@ -517,7 +518,7 @@ def _days_back(days: int) -> Callable[[re.Match[str], dt.date], Period | None]:
 for _pattern, _days in _DAYS_BACK:
     phrase(_pattern)(_days_back(_days))
 
-_RECENT = re.compile(
+_RECENT = LazyPattern(
     r"요즘|요즈음|요새|최근|근래|근간|lately|recently|these days|of late|"
     r"how (?:have|am|was) i\b|how i(?:'ve| have) been|어떻게 지냈|잘 지냈"
 )

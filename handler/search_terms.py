@@ -7,15 +7,16 @@ bigrams instead (the usual CJK approach: "영화를" -> 영화, 화를), Latin w
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
-_WORD = re.compile(r"\w+")
+from handler.lazy_pattern import LazyPattern
+
+_WORD = LazyPattern(r"\w+")
 # Dates are the date resolver's business; as search terms they only add noise.
-_DATES = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d+\s*(?:년|월|일|days?)")
+_DATES = LazyPattern(r"\d{4}-\d{1,2}-\d{1,2}|\d+\s*(?:년|월|일|days?)")
 # Particles glued to the end of a Korean word ("지난주에", "친구랑"), dropped before the stop-word test.
-_PARTICLE = re.compile(r"(?:에서|에게|한테|이랑|에|은|는|이|가|을|를|랑|와|과|도|의|로)$")
-_CJK = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3\u3040-\u30ff\u4e00-\u9fff]")
+_PARTICLE = LazyPattern(r"(?:에서|에게|한테|이랑|에|은|는|이|가|을|를|랑|와|과|도|의|로)$")
+_CJK = LazyPattern(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3\u3040-\u30ff\u4e00-\u9fff]")
 
 # Words that make a question a question, not what it is about.
 QUESTION_WORDS = frozenset(

@@ -17,9 +17,9 @@ request again would bring back what the user deleted, from a retry they may not 
 app sent).
 
 The idempotent function, its configuration and its store are made for each request that carries the
-header: the store keeps whose row it writes, which must not outlive the request. (Powertools'
-idempotency package itself is imported at start-up with handler.dal.idempotency, which the deletes
-and the erasure use.)
+header: the store keeps whose row it writes, which must not outlive the request. Powertools'
+idempotency package is imported by the first such request, not at start-up: it imports its DynamoDB
+layer, and with it boto3.
 """
 
 from __future__ import annotations

@@ -13,9 +13,12 @@ its response describes (`resource`): deleting that thing replaces the response w
 
 from __future__ import annotations
 
-from aws_lambda_powertools.utilities.idempotency.persistence.base import DataRecord
+from typing import TYPE_CHECKING
 
 from handler.dal.repository import Repository
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency.persistence.base import DataRecord
 
 _COLUMNS = "id, status, expires_at, in_progress_expires_at, payload_hash, response_data"
 # The response a row holds once what it described was deleted: the words are gone, and so is the
@@ -24,6 +27,10 @@ DELETED = '{"deleted": true}'
 
 
 def _record(row: dict) -> DataRecord:
+    # Imported here: Powertools' idempotency package imports its DynamoDB layer and with it boto3
+    # (about a third of the function's init); only a request with an Idempotency-Key reads a row.
+    from aws_lambda_powertools.utilities.idempotency.persistence.base import DataRecord
+
     return DataRecord(
         idempotency_key=row["id"],
         status=row["status"],

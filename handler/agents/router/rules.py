@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from handler import date_phrases
+from handler.lazy_pattern import LazyPattern
 
 StepType = Literal["data", "question", "diary", "image", "report", "small_talk"]
 MAX_STEPS = 3
@@ -32,7 +33,7 @@ class Step:
 
 
 # --- small talk -----------------------------------------------------------------------------------
-_SMALL_TALK = re.compile(
+_SMALL_TALK = LazyPattern(
     r"(?:(?:안녕(?:하세요|하십니까)?|하이|ㅎㅇ|반가워요?|반갑습니다|고마워요?|고맙습니다|감사(?:합니다|해요)?|땡큐|"
     r"잘\s*자|좋은\s*아침|수고했어요?|넌\s*누구(?:야|니|예요)?|누구세요|도움말|사용법|도와줘|"
     r"(?:너는?\s*|넌\s*)?(?:뭐|뭘|무엇을)\s*할\s*수\s*있(?:어|어요|니|나요)|어떻게\s*(?:써|쓰는\s*거야|사용해)|"
@@ -77,33 +78,35 @@ _EN_COMMANDS: list[tuple[StepType, str]] = [
     ("report", _EN_LEAD + r"(?:make|create|generate|write|give\s+me|show\s+me|do)\s+" + _EN_DET
                + r"(?:report|analysis)" + _EN_TAIL),
 ]  # fmt: skip
-_COMMANDS = [(kind, re.compile(pattern + r"[\s!.~?]*")) for kind, pattern in _KO_COMMANDS + _EN_COMMANDS]
+_COMMANDS = [(kind, LazyPattern(pattern + r"[\s!.~?]*")) for kind, pattern in _KO_COMMANDS + _EN_COMMANDS]
 
 # --- questions and statements ---------------------------------------------------------------------
-_KO_QUESTION_WORD = re.compile(
+_KO_QUESTION_WORD = LazyPattern(
     r"뭐|뭘|무엇|무슨|언제|어디|누구|누가|몇|얼마나|어땠|어떤|어떻게|어떘|왜|있었나|했나|였나"
 )
-_KO_QUESTION_END = re.compile(r"(?:지|더라|까|니|냐|나|나요|까요|죠|는지\s*알려\s*줘|알려\s*줘|알려\s*주세요)[\s.!~]*$")
-_EN_QUESTION_START = re.compile(
+_KO_QUESTION_END = LazyPattern(
+    r"(?:지|더라|까|니|냐|나|나요|까요|죠|는지\s*알려\s*줘|알려\s*줘|알려\s*주세요)[\s.!~]*$"
+)
+_EN_QUESTION_START = LazyPattern(
     # "What a day", "How lovely it was" exclaim; they do not ask.
     r"^(?:what(?!\s+an?\b)|when|where|who|whom|whose|which|why|tell\s+me|remind\s+me|"
     r"how(?=\s+(?:many|much|often|long|did|do|does|was|were|have|has|is|am|are|about)\b)|"
     r"(?:did|do|does|have|has|had|was|were|is|are|am)\s+(?:i|we|my|there)\b)"
 )
-_CAPABILITY = re.compile(
+_CAPABILITY = LazyPattern(
     r"일기|다이어리|그림|이미지|리포트|레포트|보고서|\b(?:diary|journal|picture|image|draw|report)"
 )
 # Words that ask for something or name a capability: a clause holding them is no plain statement.
-_NOT_A_STATEMENT = re.compile(
+_NOT_A_STATEMENT = LazyPattern(
     r"일기|다이어리|그림|이미지|리포트|레포트|보고서|분석|줘|주세요|줄래|알려|보여|찾아|해봐|할래|하자|기록해|저장해|"
     r"\b(?:diary|journal|picture|image|draw|drawing|report|analysis|please|remind|tell\s+me|show\s+me|"
     r"write|make|create|generate|save|store|remember|note)\b"
 )
-_EN_IMPERATIVE_START = re.compile(r"^(?:let's|lets|give|find|list|summari[sz]e|help|can\s+you|could\s+you)\b")
-_HAS_WORDS = re.compile(r"[0-9a-z\uac00-\ud7a3]")
+_EN_IMPERATIVE_START = LazyPattern(r"^(?:let's|lets|give|find|list|summari[sz]e|help|can\s+you|could\s+you)\b")
+_HAS_WORDS = LazyPattern(r"[0-9a-z\uac00-\ud7a3]")
 
 # Sentence ends; and a comma, split only when what follows it is a clause of its own (below).
-_SENTENCES = re.compile(r"(?<=[.!?。？！\n])\s*|(?<=[ㅋㅎ]{2})\s+")
+_SENTENCES = LazyPattern(r"(?<=[.!?。？！\n])\s*|(?<=[ㅋㅎ]{2})\s+")
 
 
 def decide(request: str, today: dt.date) -> list[Step] | None:
@@ -165,7 +168,7 @@ def clauses(request: str) -> list[str]:
 
 
 # A Korean statement in the past running on into a command: "오늘 영화 봤는데 일기 써줘".
-_PAST_RUNNING_ON = re.compile(r"(?:었|았|였|했|봤|갔|왔|샀|됐|났|췄|웠)(?:는데|고|어서|으니까|으니|어|다|음)?$")
+_PAST_RUNNING_ON = LazyPattern(r"(?:었|았|였|했|봤|갔|왔|샀|됐|났|췄|웠)(?:는데|고|어서|으니까|으니|어|다|음)?$")
 
 
 def _statement_then_command(clause: str) -> list[str]:

@@ -40,7 +40,11 @@ COPY requirements.txt /tmp/requirements.txt
 #   the pruning of old versions, cognito-idp for an erased user; tests/unit/test_image_services.py
 #   holds this list to the clients the code makes);
 #   botocore's shared files (endpoints.json,
-#   partitions.json, sdk-default-configuration.json, _retry.json) stay.
+#   partitions.json, sdk-default-configuration.json, _retry.json) stay;
+# - every country of the `holidays` package but South Korea (the only one handler/korean_calendar.py
+#   asks for): its other country modules, their translations, the financial markets (which import
+#   countries), and a countries/__init__.py that imports South Korea's alone (the package's own
+#   imports all 250 countries, 0.5-1 s, on the first question that names a holiday).
 # TRIM=0 keeps everything: only `make bench` uses it, to measure what the trimming buys.
 ARG TRIM=1
 # hadolint ignore=DL3003
@@ -57,7 +61,11 @@ RUN --mount=type=secret,id=cacert,required=false \
     && find botocore/data -mindepth 1 -maxdepth 1 -type d \
         -not -name bedrock-runtime -not -name bedrock -not -name s3 -not -name sqs -not -name secretsmanager \
         -not -name sts -not -name lambda -not -name cognito-idp \
-        -exec rm -rf {} + ; fi \
+        -exec rm -rf {} + \
+    && find holidays/countries -mindepth 1 -maxdepth 1 -not -name __init__.py -not -name south_korea.py \
+        -exec rm -rf {} + \
+    && echo 'from holidays.countries.south_korea import SouthKorea, KR, KOR, Korea' > holidays/countries/__init__.py \
+    && rm -rf holidays/financial && find holidays/locale -type f -not -name KR.mo -delete ; fi \
     && python -m compileall -q -j0 --invalidation-mode unchecked-hash /opt/deps
 
 COPY handler/ /var/task/handler/

@@ -37,6 +37,17 @@ ALIASES = {
 # holidays ("대체 휴일") are days off, not the holiday people remember.
 _AROUND = re.compile(r"\s*(전날|다음날)$|^the day preceding\s+|^the second day of\s+")
 _SUBSTITUTE = re.compile(r"대체|alternative|임시공휴일|temporary|election|선거")
+# The holidays' base names in the library's two languages (of 2025 and 2026, as `library_names`
+# gives them; tests/unit/test_date_phrases.py holds this to the library). Kept here so that finding
+# whether a text names a holiday does not load the library: importing it imports every country's
+# module (0.5-1 s), which only a text that does name one should pay for.
+NAMES = frozenset({
+    "buddha's birthday", "children's day", "christmas day", "chuseok", "constitution day", "hangul day",
+    "independence movement day", "korean new year", "labor day", "liberation day", "memorial day",
+    "national foundation day", "new year's day",
+    "개천절", "광복절", "기독탄신일", "노동절", "부처님오신날", "삼일절", "설날", "신정연휴", "어린이날", "제헌절", "추석",
+    "한글날", "현충일",
+})  # fmt: skip
 # Days people name by their lunar date; the solar date comes from the lunar calendar each year.
 LUNAR_DAYS = {"정월대보름": (1, 15), "대보름": (1, 15), "단오": (5, 5), "칠석": (7, 7)}
 
@@ -44,8 +55,8 @@ LUNAR_DAYS = {"정월대보름": (1, 15), "대보름": (1, 15), "단오": (5, 5)
 @functools.cache
 def _year(year: int) -> dict[str, list[dt.date]]:
     """Base name (lower case, both languages) -> the dates of that holiday in `year`."""
-    # Imported here: the library loads every country's tables (about 0.15 s), which only a question
-    # that names a holiday needs, once per container.
+    # Imported here: the library imports every country's module (0.5-1 s), which only a question
+    # that names a holiday needs, once per container (NAMES finds whether it does).
     from holidays.countries.south_korea import SouthKorea
 
     found: dict[str, list[dt.date]] = {}
@@ -59,12 +70,16 @@ def _year(year: int) -> dict[str, list[dt.date]]:
     return found
 
 
+def library_names() -> set[str]:
+    """The base names the library gives for 2025 and 2026 (what NAMES is)."""
+    return set(_year(2026)) | set(_year(2025))
+
+
 @functools.cache
 def _names() -> dict[str, str]:
     """Every way a holiday is written -> its base name; longest first, so that "설 연휴" is found
     before any shorter name inside it."""
-    names = set(_year(2026)) | set(_year(2025))
-    written = {**{name: name for name in names if len(name) >= 2}, **ALIASES}
+    written = {**{name: name for name in NAMES if len(name) >= 2}, **ALIASES}
     return dict(sorted(written.items(), key=lambda item: len(item[0]), reverse=True))
 
 

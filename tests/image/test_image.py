@@ -114,6 +114,13 @@ try:
 except Exception as exc:
     seoul = repr(exc)
 
+# South Korea's holidays from the trimmed `holidays` package (the Dockerfile keeps that country
+# alone), in both languages; and how many country modules importing it brought in.
+from handler import korean_calendar
+holiday_names = sorted(korean_calendar.library_names())
+chuseok = [str(day) for day in korean_calendar.holiday("추석", 2026)]
+country_modules = sorted(m for m in sys.modules if m.startswith("holidays.countries."))
+
 def write_error(path):
     try:
         Path(path).write_text("x")
@@ -145,6 +152,9 @@ print(json.dumps({
     },
     "seoul": seoul,
     "db_roots": db_roots,
+    "holiday_names": holiday_names,
+    "chuseok": chuseok,
+    "country_modules": country_modules,
 }))
 """
 
@@ -154,6 +164,16 @@ def image_contents(image_engine) -> dict[str, Any]:
     result = image_engine.run(["python", "-c", _INSPECT])
     assert result.returncode == 0, f"inspection failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_holidays_of_south_korea_alone(image_contents: dict[str, Any]) -> None:
+    """The image keeps one country of the `holidays` package: South Korea's holidays resolve there,
+    with the names the code keeps (korean_calendar.NAMES), and no other country is imported."""
+    from handler import korean_calendar
+
+    assert image_contents["holiday_names"] == sorted(korean_calendar.NAMES)
+    assert image_contents["chuseok"] == [str(day) for day in korean_calendar.holiday("추석", 2026)]
+    assert image_contents["country_modules"] == ["holidays.countries.south_korea"]
 
 
 def test_runs_as_lambda_runs_it(image_contents: dict[str, Any]) -> None:

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
+from handler import korean_calendar
 from handler.date_phrases import resolve
+
+ROOT = Path(__file__).resolve().parents[2]
 
 # A Wednesday.
 TODAY = dt.date(2026, 11, 25)
@@ -271,3 +277,24 @@ def test_no_date_resolves_to_none(question):
 
 def test_last_month_in_january_is_last_years_december():
     assert resolve("지난달", dt.date(2026, 1, 10)) == (dt.date(2025, 12, 1), dt.date(2025, 12, 31))
+
+
+def test_the_holiday_names_kept_in_code_are_the_librarys() -> None:
+    """korean_calendar.NAMES decides whether a text names a holiday without loading the library;
+    a new release of `holidays` that renames one must change NAMES too."""
+    assert korean_calendar.library_names() == set(korean_calendar.NAMES)
+
+
+def test_only_a_text_that_names_a_holiday_loads_the_holiday_library() -> None:
+    """Importing `holidays` imports every country's module (docs/image.md): a date phrase that
+    names no holiday must not pay for it; one that does, does."""
+    script = (
+        "import datetime as dt, sys\n"
+        "from handler.date_phrases import resolve\n"
+        "resolve('지난주 금요일에 뭐 했어?', dt.date(2026, 11, 25))\n"
+        "print('holidays' in sys.modules)\n"
+        "resolve('추석에 뭐 했어?', dt.date(2026, 11, 25))\n"
+        "print('holidays' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.split() == ["False", "True"]

@@ -25,8 +25,8 @@ FROM ${BASE_IMAGE} AS builder
 # file system, even on a cache hit.
 COPY requirements.txt /tmp/requirements.txt
 
-# --no-compile then compileall: every module gets a .pyc, compiled once, with
-# unchecked-hash validation (no stat of the source on import; the image is immutable).
+# --no-compile then compileall: every module gets a .pyc, compiled once (the dependencies in place of
+# their sources, see below; TRIM=0 with unchecked-hash validation: no stat of the source on import).
 # Removed before compiling (so no stray __pycache__ is left), each measured by `make bench` and
 # backed by tests/image/test_routes.py (every route runs in the image under an audit hook that
 # logs each import and each file opened):
@@ -44,7 +44,13 @@ COPY requirements.txt /tmp/requirements.txt
 # - every country of the `holidays` package but South Korea (the only one handler/korean_calendar.py
 #   asks for): its other country modules, their translations, the financial markets (which import
 #   countries), and a countries/__init__.py that imports South Korea's alone (the package's own
-#   imports all 250 countries, 0.5-1 s, on the first question that names a holiday).
+#   imports all 250 countries, 0.5-1 s, on the first question that names a holiday);
+# - PyYAML's libyaml binding (strands imports yaml for a plugin this function never loads; PyYAML
+#   falls back to its own parser without it) and the packages' own tests;
+# - the dependencies' sources: each module is compiled to a .pyc in its place (compileall -b) and
+#   its .py deleted, so Python loads the bytecode without looking for a source (what the source
+#   costs: about 3 MB compressed; what it bought: library lines in a traceback, which keeps their
+#   file names, functions and line numbers). The handler keeps its sources.
 # TRIM=0 keeps everything: only `make bench` uses it, to measure what the trimming buys.
 ARG TRIM=1
 # hadolint ignore=DL3003
@@ -65,8 +71,11 @@ RUN --mount=type=secret,id=cacert,required=false \
     && find holidays/countries -mindepth 1 -maxdepth 1 -not -name __init__.py -not -name south_korea.py \
         -exec rm -rf {} + \
     && echo 'from holidays.countries.south_korea import SouthKorea, KR, KOR, Korea' > holidays/countries/__init__.py \
-    && rm -rf holidays/financial && find holidays/locale -type f -not -name KR.mo -delete ; fi \
-    && python -m compileall -q -j0 --invalidation-mode unchecked-hash /opt/deps
+    && rm -rf holidays/financial && find holidays/locale -type f -not -name KR.mo -delete \
+    && rm -f yaml/_yaml.*.so && find . -depth -type d -name tests -exec rm -rf {} + \
+    && python -m compileall -q -j0 -b . \
+    && find . -name '*.py' -exec sh -c 'for f; do if [ -f "${f}c" ]; then rm "$f"; fi; done' _ {} + ; \
+    else python -m compileall -q -j0 --invalidation-mode unchecked-hash /opt/deps ; fi
 
 COPY handler/ /var/task/handler/
 RUN python -m compileall -q -j0 --invalidation-mode unchecked-hash /var/task/handler

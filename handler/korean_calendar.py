@@ -45,8 +45,8 @@ NAMES = frozenset({
     "buddha's birthday", "children's day", "christmas day", "chuseok", "constitution day", "hangul day",
     "independence movement day", "korean new year", "labor day", "liberation day", "memorial day",
     "national foundation day", "new year's day",
-    "개천절", "광복절", "기독탄신일", "노동절", "부처님오신날", "삼일절", "설날", "신정연휴", "어린이날", "제헌절", "추석",
-    "한글날", "현충일",
+    "개천절", "광복절", "기독탄신일", "노동절", "부처님오신날", "삼일절", "설날", "신정연휴", "어린이날",
+    "제헌절", "추석", "한글날", "현충일",
 })  # fmt: skip
 # Days people name by their lunar date; the solar date comes from the lunar calendar each year.
 LUNAR_DAYS = {"정월대보름": (1, 15), "대보름": (1, 15), "단오": (5, 5), "칠석": (7, 7)}

@@ -43,11 +43,15 @@ def will_be_snapshotted(settings: Settings) -> bool:
 def load_ahead() -> None:
     """The imports and service models the first requests would load."""
     from aws_lambda_powertools.utilities import batch, parameters  # noqa: F401 (the worker, the secret)
+    from holidays.countries.south_korea import SouthKorea  # noqa: F401 (a question that names a holiday)
     from strands.models.bedrock import BedrockModel  # noqa: F401
 
-    from handler import aws, worker  # noqa: F401 (worker: the report agent, the batch processor)
+    from handler import aws, lazy_pattern, worker  # noqa: F401 (worker: the report agent, the batch processor)
+    from handler.dal import idempotency_layer  # noqa: F401 (a request with an Idempotency-Key)
 
     aws.load_service_models(SERVICES)
+    # The phrase tables' patterns, which a cold start without SnapStart compiles on first use.
+    lazy_pattern.compile_all()
 
 
 def register_hooks(services: Services) -> None:

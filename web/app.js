@@ -412,10 +412,10 @@ async function start() {
     hostedUi = new HostedUi(CONFIG);
     const failed = await hostedUi.finishSignIn();
     user = hostedUi.who;
-    if (failed) {
-      translate();
-      $("error").textContent = t("codes")[failed];
-    }
+    signedIn();
+    // After signedIn(): opening a screen clears the error line first.
+    if (failed) $("error").textContent = t("codes")[failed];
+    return;
   }
   signedIn();
 }

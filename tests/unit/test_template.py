@@ -1603,9 +1603,7 @@ def _resolved(node, env: dict):
 
 
 def _with(template, **parameters) -> dict:
-    env = {**defaults(template), **WEB_ENV}
-    env.update({k: v for k, v in parameters.items()})
-    return env
+    return {**defaults(template), **WEB_ENV, **parameters}
 
 
 def test_web_client_is_off_by_default_and_adds_nothing_then(template, transformed):

@@ -20,22 +20,21 @@ API_URL = "https://a1b2c3d4e5.execute-api.us-west-2.amazonaws.com/"
 SIGN_IN = "diary-dev-123456789012.auth.us-west-2.amazoncognito.com"
 IMAGES = "diary-dev-imagebucket-1a2b3c"
 # A stand-in for the stack: its web bucket is a real (moto) bucket, made by CloudFormation.
-STACK_TEMPLATE = """
-Parameters:
-  DistributionId: {Type: String}
-  DistributionDomain: {Type: String}
-Resources:
-  WebBucket:
-    Type: AWS::S3::Bucket
-Outputs:
-  ApiUrl: {Value: "%s"}
-  ImageBucketName: {Value: "%s"}
-  WebUrl: {Value: !Sub "https://${DistributionDomain}/"}
-  WebSignInDomain: {Value: "%s"}
-  WebClientId: {Value: 4example5client6id7}
-  WebBucketName: {Value: !Ref WebBucket}
-  WebDistributionId: {Value: !Ref DistributionId}
-""" % (API_URL, IMAGES, SIGN_IN)
+STACK_TEMPLATE = json.dumps(
+    {
+        "Parameters": {"DistributionId": {"Type": "String"}, "DistributionDomain": {"Type": "String"}},
+        "Resources": {"WebBucket": {"Type": "AWS::S3::Bucket"}},
+        "Outputs": {
+            "ApiUrl": {"Value": API_URL},
+            "ImageBucketName": {"Value": IMAGES},
+            "WebUrl": {"Value": {"Fn::Sub": "https://${DistributionDomain}/"}},
+            "WebSignInDomain": {"Value": SIGN_IN},
+            "WebClientId": {"Value": "4example5client6id7"},
+            "WebBucketName": {"Value": {"Ref": "WebBucket"}},
+            "WebDistributionId": {"Value": {"Ref": "DistributionId"}},
+        },
+    }
+)
 
 
 @pytest.fixture
@@ -55,7 +54,9 @@ def _stack(session, **extra_outputs) -> tuple[str, dict]:
             "Enabled": True,
             "Origins": {
                 "Quantity": 1,
-                "Items": [{"Id": "web", "DomainName": "web.s3.amazonaws.com", "S3OriginConfig": {"OriginAccessIdentity": ""}}],
+                "Items": [
+                    {"Id": "web", "DomainName": "web.s3.amazonaws.com", "S3OriginConfig": {"OriginAccessIdentity": ""}}
+                ],
             },
             "DefaultCacheBehavior": {"TargetOriginId": "web", "ViewerProtocolPolicy": "redirect-to-https"},
             "DefaultRootObject": "index.html",

@@ -392,7 +392,8 @@ on("erase", "click", async () => {
 });
 
 async function loadConfig() {
-  const response = await fetch("config.json", {cache: "no-cache"});
+  // Its own Cache-Control (no-cache, make web-deploy) makes the browser ask again at every load.
+  const response = await fetch("config.json");
   if (!response.ok) throw new Error(`config.json: HTTP ${response.status}`);
   return response.json();
 }

@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 EVENTS ?= events/http-api/records-create.json events/http-api/agent-diary.json events/http-api/questions-ask.json events/http-api/images-create.json events/http-api/reports-create.json events/http-api/reports-list.json
 
-.PHONY: run dev smoke test test-quick migrate backfill image lint clean bench eval routing-eval
+.PHONY: run dev smoke web-deploy test test-quick migrate backfill image lint clean bench eval routing-eval
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,13 @@ dev: $(VENV)/.installed  ## make dev [DEV_PORT=3000 DEV_ARGS=--rest CORS_ALLOW_O
 smoke: $(VENV)/.installed  ## make smoke STACK=diary-dev [REGION=us-west-2] [SMOKE_ARGS=--dry-run] | make smoke LOCAL=<url>
 	$(if $(or $(STACK),$(LOCAL)),,$(error give STACK=<the service stack's name>, or LOCAL=<make dev's URL>))
 	$(PY) -m handler.local.smoke $(if $(LOCAL),--local $(LOCAL),--stack $(STACK)) $(if $(REGION),--region $(REGION)) $(SMOKE_ARGS)
+
+# After `sam deploy` with WebClient=cloudfront, with your own AWS credentials: web/ uploaded to the
+# stack's web bucket with its config.json, and the distribution's cache invalidated
+# (handler/local/web_deploy.py, docs/web.md).
+web-deploy: $(VENV)/.installed  ## make web-deploy STACK=diary-dev [REGION=us-west-2]
+	$(if $(STACK),,$(error give STACK=<the service stack's name>))
+	$(PY) -m handler.local.web_deploy --stack $(STACK) $(if $(REGION),--region $(REGION))
 
 test: $(VENV)/.installed
 	$(PY) -m pytest

@@ -3,11 +3,12 @@
 // send one request each. No framework: the DOM, fetch and the strings of strings.js.
 "use strict";
 
-const CONFIG = window.DIARY_CONFIG || {auth: "local", api: ""};
-// Locally (make dev) `?api=` may point the page at an API on another origin, so that a browser
-// goes through CORS as it does with the deployed stack. A deployed page never takes it from a link.
-const API = ((CONFIG.auth === "local" && new URLSearchParams(location.search).get("api")) || CONFIG.api || "")
-  .replace(/\/$/, "");
+// config.json says where the API is and who the caller is: locally (web/config.json, make dev)
+// {"auth": "local"}, the name typed on the page; deployed (make web-deploy), {"auth": "cognito",
+// "api", "hosted_ui", "client_id", "redirect_uri", "region"}, signing in at the hosted UI.
+let CONFIG = {auth: "local", api: ""};
+let API = "";
+let hostedUi = null; // signin.js's HostedUi when CONFIG.auth is "cognito"
 const SCREENS = ["today", "diary", "ask", "picture", "report", "me"];
 const REPORT_POLL_MS = 2000;
 const EXPORT_POLL_MS = 2000;
@@ -44,10 +45,24 @@ class ApiError extends Error {
   }
 }
 
+async function caller() {
+  if (!hostedUi) {
+    // fetch() refuses a header value beyond Latin-1 (a name typed in Hangul), so the name travels
+    // percent-encoded: the same name is always the same caller.
+    return {"X-User-Id": encodeURIComponent(user)};
+  }
+  const token = await hostedUi.accessToken();
+  if (!token) {
+    // Expired and not renewed: sign in again.
+    user = "";
+    signedIn();
+    throw new ApiError(401, {code: "signed_out"});
+  }
+  return {Authorization: `Bearer ${token}`};
+}
+
 async function api(method, path, body) {
-  // fetch() refuses a header value beyond Latin-1 (a name typed in Hangul), so the name travels
-  // percent-encoded: the same name is always the same caller.
-  const headers = {"X-User-Id": encodeURIComponent(user)};
+  const headers = await caller();
   const init = {method, headers};
   if (body !== undefined) {
     headers["Content-Type"] = "application/json";
@@ -259,7 +274,8 @@ function translate() {
 }
 
 function signedIn() {
-  $("who").hidden = Boolean(user);
+  $("who").hidden = Boolean(user) || Boolean(hostedUi);
+  $("signin").hidden = Boolean(user) || !hostedUi;
   $("app").hidden = !user;
   translate();
   if (user) open(false);
@@ -278,7 +294,13 @@ on("who", "submit", async () => {
   signedIn();
 });
 
+$("signin-start").addEventListener("click", () => hostedUi.signIn());
+
 $("sign-out").addEventListener("click", () => {
+  if (hostedUi) {
+    hostedUi.signOut();
+    return;
+  }
   user = "";
   sessionStorage.removeItem("user");
   signedIn();
@@ -369,8 +391,34 @@ on("erase", "click", async () => {
   say(data.status === "erased" ? t("me.erased") : t("me.erasing"));
 });
 
-$("day").value = localDate();
-// The API refuses a record dated after tomorrow (422 future_date): the picker offers no such day.
-$("day").max = addDays(localDate(), 1);
-$("user").value = user;
-signedIn();
+async function loadConfig() {
+  // Its own Cache-Control (no-cache, make web-deploy) makes the browser ask again at every load.
+  const response = await fetch("config.json");
+  if (!response.ok) throw new Error(`config.json: HTTP ${response.status}`);
+  return response.json();
+}
+
+async function start() {
+  $("day").value = localDate();
+  // The API refuses a record dated after tomorrow (422 future_date): the picker offers no such day.
+  $("day").max = addDays(localDate(), 1);
+  CONFIG = await loadConfig();
+  // Locally (make dev) `?api=` may point the page at an API on another origin, so that a browser
+  // goes through CORS as it does with the deployed stack. A deployed page never takes it from a link.
+  const local = CONFIG.auth !== "cognito";
+  API = ((local && new URLSearchParams(location.search).get("api")) || CONFIG.api || "").replace(/\/$/, "");
+  if (local) {
+    $("user").value = user;
+  } else {
+    hostedUi = new HostedUi(CONFIG);
+    const failed = await hostedUi.finishSignIn();
+    user = hostedUi.who;
+    signedIn();
+    // After signedIn(): opening a screen clears the error line first.
+    if (failed) $("error").textContent = t("codes")[failed];
+    return;
+  }
+  signedIn();
+}
+
+start();

@@ -53,6 +53,7 @@ WEB_TYPES = {
     ".js": "text/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8",
     ".svg": "image/svg+xml",
+    ".json": "application/json",
 }
 # The page's scripts and styles are its own files (no inline code, nothing from elsewhere);
 # pictures come from the bucket's presigned URLs and data from the API, wherever they are.

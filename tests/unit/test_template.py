@@ -856,7 +856,20 @@ def test_the_authorizer_takes_tokens_of_the_stacks_user_pool_or_the_given_issuer
                 {"Ref": "JwtIssuer"},
             ]
         },
-        "audience": {"Fn::If": ["CreateUserPool", [{"Ref": "UserPoolClient"}], {"Ref": "JwtAudience"}]},
+        # The web client's app client as well when the stack serves it (WebClient=cloudfront).
+        "audience": {
+            "Fn::If": [
+                "CreateUserPool",
+                {
+                    "Fn::If": [
+                        "ServeWebClient",
+                        [{"Ref": "UserPoolClient"}, {"Ref": "WebUserPoolClient"}],
+                        [{"Ref": "UserPoolClient"}],
+                    ]
+                },
+                {"Ref": "JwtAudience"},
+            ]
+        },
     }
 
 
@@ -877,8 +890,9 @@ def test_cors_follows_the_parameter(template, served):
         return api["Properties"]["Body"]["x-amazon-apigateway-cors"]["Fn::If"]
 
     condition, configured, otherwise = cors(translate(template, CorsAllowOrigins=["https://app.example.com"]))
-    assert condition == "HasCorsOrigins" and otherwise == {"Ref": "AWS::NoValue"}
-    assert configured["allowOrigins"] == ["https://app.example.com"]
+    assert condition == "HasBrowserOrigins" and otherwise == {"Ref": "AWS::NoValue"}
+    env = {**defaults(template), "CorsAllowOrigins": ["https://app.example.com"]}
+    assert evaluate(configured["allowOrigins"], env) == ["https://app.example.com"]
     assert {"authorization", "content-type", "idempotency-key"} <= set(configured["allowHeaders"])
     # A browser may send every method a route takes.
     assert {route.method for route in served} | {"OPTIONS"} == set(configured["allowMethods"])
@@ -887,7 +901,7 @@ def test_cors_follows_the_parameter(template, served):
     # a 405 what the path takes in Allow (handler/api/me_routes.py, errors.py).
     assert {"location", "retry-after", "allow"} <= {h.lower() for h in configured["exposeHeaders"]}
     # Empty by default: the condition is false and the API has no CORS configuration.
-    assert condition_values(template, defaults(template))["HasCorsOrigins"] is False
+    assert condition_values(template, defaults(template))["HasBrowserOrigins"] is False
 
 
 @pytest.mark.parametrize(
@@ -1541,3 +1555,182 @@ def test_the_job_queue_keeps_messages_as_long_as_the_function_says(template):
     assert (backlog["Namespace"], backlog["MetricName"]) == ("AWS/SQS", "ApproximateAgeOfOldestMessage")
     assert backlog["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["ReportQueue", "QueueName"]}}]
     assert backlog["Threshold"] < QUEUE_RETENTION.total_seconds() / 7
+
+
+# --- the web client (WebClient=cloudfront) ------------------------------------------------------
+
+WEB_ORIGIN = "https://d111111abcdef8.cloudfront.net"
+WEB_ENV = {
+    **PSEUDO,
+    "WebDistribution": "E2QWRUHEXAMPLE",
+    "WebDistribution.DomainName": WEB_ORIGIN.removeprefix("https://"),
+    "WebBucket": "diary-dev-webbucket-4d5e6f",
+    "WebBucket.Arn": "arn:aws:s3:::diary-dev-webbucket-4d5e6f",
+    "Stage": "dev",
+    "AWS::NoValue": None,
+}
+WEB_TYPES = {
+    "AWS::CloudFront::Distribution",
+    "AWS::CloudFront::OriginAccessControl",
+    "AWS::CloudFront::ResponseHeadersPolicy",
+    "AWS::Cognito::UserPoolDomain",
+}
+
+
+def _web_resources(template) -> dict:
+    """Every resource the web client adds: the CloudFront and hosted-UI types, its bucket, its
+    bucket's policy and its app client."""
+    resources = template["Resources"]
+    return {
+        name: r
+        for name, r in resources.items()
+        if r["Type"] in WEB_TYPES
+        or name == "WebUserPoolClient"
+        or (r["Type"] == "AWS::S3::Bucket" and name != "ImageBucket")
+        or (r["Type"] == "AWS::S3::BucketPolicy" and r["Properties"]["Bucket"] != {"Ref": "ImageBucket"})
+    }
+
+
+def _resolved(node, env: dict):
+    """evaluate() through every level of a structure (a policy's statements)."""
+    node = evaluate(node, env)
+    if isinstance(node, dict):
+        return {key: _resolved(value, env) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_resolved(item, env) for item in node]
+    return node
+
+
+def _with(template, **parameters) -> dict:
+    return {**defaults(template), **WEB_ENV, **parameters}
+
+
+def test_web_client_is_off_by_default_and_adds_nothing_then(template, transformed):
+    """The first deploy is unchanged: without WebClient=cloudfront no web resource or output exists,
+    and the API's audience and both CORS configurations are what they were."""
+    assert template["Parameters"]["WebClient"]["Default"] == "none"
+    conditions = condition_values(template, defaults(template))
+    assert conditions["ServeWebClient"] is False
+    web = _web_resources(template)
+    assert len(web) == 7
+    assert {r.get("Condition") for r in web.values()} == {"ServeWebClient"}
+    web_outputs = {name for name, o in template["Outputs"].items() if o.get("Condition") == "ServeWebClient"}
+    assert web_outputs == {"WebUrl", "WebSignInDomain", "WebClientId", "WebBucketName", "WebDistributionId"}
+    env = _with(template)
+    # Off: no CORS at all (no origins given) and only the app's client as the audience.
+    assert evaluate(template["Resources"]["ImageBucket"]["Properties"]["CorsConfiguration"], env) is None
+    assert evaluate(template["Resources"]["DiaryHttpApi"]["Properties"]["CorsConfiguration"], env) is None
+    audience = template["Resources"]["DiaryHttpApi"]["Properties"]["Auth"]["Authorizers"]["JwtAuthorizer"]
+    assert evaluate(audience["JwtConfiguration"]["audience"], {**env, "UserPoolClient": "app"}) == ["app"]
+    # The transform keeps them conditional: CloudFormation leaves them out.
+    assert all(transformed["Resources"][name].get("Condition") == "ServeWebClient" for name in web)
+
+
+def test_web_client_needs_the_stacks_own_user_pool(template):
+    rule = template["Rules"]["WebClientNeedsTheStacksUserPool"]
+    assert rule["RuleCondition"] == {"Fn::Equals": [{"Ref": "WebClient"}, "cloudfront"]}
+    assert rule["Assertions"][0]["Assert"] == {"Fn::Equals": [{"Ref": "JwtIssuer"}, ""]}
+    # And the condition holds it too: with an outside issuer nothing of the web client is made.
+    given = {**defaults(template), "WebClient": "cloudfront", "JwtIssuer": "https://issuer.example.com"}
+    assert condition_values(template, given)["ServeWebClient"] is False
+    assert condition_values(template, {**defaults(template), "WebClient": "cloudfront"})["ServeWebClient"] is True
+
+
+def test_web_bucket_is_private_and_read_by_the_distribution_through_origin_access_control(template):
+    resources = template["Resources"]
+    bucket = resources["WebBucket"]["Properties"]
+    assert set(bucket["PublicAccessBlockConfiguration"].values()) == {True}
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    # Origin access control requires the bucket owner to own the objects.
+    assert bucket["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    assert not resources_of_type(template, "AWS::CloudFront::CloudFrontOriginAccessIdentity")
+    oac = resources["WebOriginAccessControl"]["Properties"]["OriginAccessControlConfig"]
+    assert (oac["OriginAccessControlOriginType"], oac["SigningBehavior"], oac["SigningProtocol"]) == (
+        "s3",
+        "always",
+        "sigv4",
+    )
+    config = resources["WebDistribution"]["Properties"]["DistributionConfig"]
+    (origin,) = config["Origins"]
+    assert origin["DomainName"] == {"Fn::GetAtt": ["WebBucket", "RegionalDomainName"]}
+    assert origin["OriginAccessControlId"] == {"Fn::GetAtt": ["WebOriginAccessControl", "Id"]}
+    assert origin["S3OriginConfig"] == {"OriginAccessIdentity": ""}
+    assert config["DefaultRootObject"] == "index.html"
+    assert config["DefaultCacheBehavior"]["ViewerProtocolPolicy"] in {"redirect-to-https", "https-only"}
+    assert config["DefaultCacheBehavior"]["AllowedMethods"] == ["GET", "HEAD"]
+    # The bucket's policy: this distribution may read objects, nobody over plain HTTP.
+    statements = _resolved(resources["WebBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"], WEB_ENV)
+    (allow,) = [s for s in statements if s["Effect"] == "Allow"]
+    assert allow["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert allow["Action"] == "s3:GetObject"
+    assert allow["Resource"] == "arn:aws:s3:::diary-dev-webbucket-4d5e6f/*"
+    assert allow["Condition"] == {
+        "StringEquals": {"AWS:SourceArn": "arn:aws:cloudfront::123456789012:distribution/E2QWRUHEXAMPLE"}
+    }
+    (deny,) = [s for s in statements if s["Effect"] == "Deny"]
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_web_page_gets_security_headers(template):
+    resources = template["Resources"]
+    behavior = resources["WebDistribution"]["Properties"]["DistributionConfig"]["DefaultCacheBehavior"]
+    assert behavior["ResponseHeadersPolicyId"] == {"Ref": "WebResponseHeadersPolicy"}
+    headers = resources["WebResponseHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
+    security = headers["SecurityHeadersConfig"]
+    assert security["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
+    assert security["ContentTypeOptions"] == {"Override": True}
+    assert security["FrameOptions"] == {"FrameOption": "DENY", "Override": True}
+    csp = evaluate(security["ContentSecurityPolicy"]["ContentSecurityPolicy"], WEB_ENV)
+    directives = {d.split()[0]: d.split()[1:] for d in csp.split(";") if d.strip()}
+    # The page's own scripts and styles only: no inline code, nothing from elsewhere.
+    assert directives["default-src"] == ["'none'"]
+    assert directives["script-src"] == ["'self'"] and directives["style-src"] == ["'self'"]
+    assert directives["frame-ancestors"] == ["'none'"]
+    # Data from API Gateway, pictures and exports from S3, tokens from the hosted UI: all in the
+    # stack's region (the exact API and bucket: the <meta> policy make web-deploy writes).
+    assert directives["connect-src"] == [
+        "'self'",
+        "https://*.execute-api.us-east-1.amazonaws.com",
+        "https://*.s3.us-east-1.amazonaws.com",
+        "https://diary-dev-123456789012.auth.us-east-1.amazoncognito.com",
+    ]
+    assert directives["img-src"] == ["'self'", "https://*.s3.us-east-1.amazonaws.com"]
+
+
+def test_web_app_client_is_public_with_the_code_grant_to_the_distribution(template):
+    client = template["Resources"]["WebUserPoolClient"]["Properties"]
+    assert client["UserPoolId"] == {"Ref": "UserPool"}
+    assert client["GenerateSecret"] is False
+    assert client["AllowedOAuthFlowsUserPoolClient"] is True
+    assert client["AllowedOAuthFlows"] == ["code"]
+    assert "openid" in client["AllowedOAuthScopes"]
+    assert evaluate(client["CallbackURLs"], WEB_ENV) == [f"{WEB_ORIGIN}/"]
+    assert evaluate(client["LogoutURLs"], WEB_ENV) == [f"{WEB_ORIGIN}/"]
+    # No password flow for the page: it signs in at the hosted UI and only refreshes here.
+    assert client["ExplicitAuthFlows"] == ["ALLOW_REFRESH_TOKEN_AUTH"]
+    domain = template["Resources"]["WebUserPoolDomain"]["Properties"]
+    assert domain["UserPoolId"] == {"Ref": "UserPool"}
+    assert re.fullmatch(r"[a-z0-9-]{1,63}", evaluate(domain["Domain"], WEB_ENV))
+    outputs = template["Outputs"]
+    assert evaluate(outputs["WebUrl"]["Value"], WEB_ENV) == f"{WEB_ORIGIN}/"
+    # The output (and the CSP) spell the domain's prefix out: they must be the domain's.
+    prefix = evaluate(domain["Domain"], WEB_ENV)
+    assert prefix == "diary-dev-123456789012"
+    assert evaluate(outputs["WebSignInDomain"]["Value"], WEB_ENV) == f"{prefix}.auth.us-east-1.amazoncognito.com"
+    assert outputs["WebClientId"]["Value"] == {"Ref": "WebUserPoolClient"}
+    api = template["Resources"]["DiaryHttpApi"]["Properties"]["Auth"]["Authorizers"]["JwtAuthorizer"]
+    env = {**_with(template, WebClient="cloudfront"), "UserPoolClient": "app", "WebUserPoolClient": "web"}
+    assert evaluate(api["JwtConfiguration"]["audience"], env) == ["app", "web"]
+
+
+@pytest.mark.parametrize("given", [[], ["http://localhost:5173"], ["https://a.example.com", "http://localhost:5173"]])
+def test_web_client_origin_joins_the_api_and_images_bucket_cors(template, given):
+    env = _with(template, WebClient="cloudfront", CorsAllowOrigins=given or [""])
+    expected = [*given, WEB_ORIGIN]
+    api = translate(template, WebClient="cloudfront", CorsAllowOrigins=given or [""])
+    (api_resource,) = resources_of_type(api, "AWS::ApiGatewayV2::Api").values()
+    api_cors = _resolved(api_resource["Properties"]["Body"]["x-amazon-apigateway-cors"], env)
+    assert api_cors["allowOrigins"] == expected
+    (rule,) = _resolved(template["Resources"]["ImageBucket"]["Properties"]["CorsConfiguration"], env)["CorsRules"]
+    assert rule["AllowedOrigins"] == expected

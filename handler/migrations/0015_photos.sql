@@ -1,0 +1,46 @@
+-- Photos on records (handler.logic.photos). A photo is asked for first (POST /records/{id}/photos:
+-- a row `pending`, and a presigned S3 POST whose policy binds the key, the content type and the
+-- exact size), then uploaded by the client straight to S3. It becomes `stored` when the service
+-- finds its object (a HEAD when the record is listed, or the retention sweep); a pending photo
+-- whose upload window (`upload_expires_at`, the POST policy's expiration) has passed is never
+-- listed, and the sweep deletes it, row and any object, so an upload that never arrives leaves
+-- nothing behind. A photo goes with its record (ON DELETE CASCADE; the S3 objects are deleted by
+-- the same use case, handler.logic.records.delete_record).
+CREATE TABLE IF NOT EXISTS photos (
+    id                uuid        PRIMARY KEY,
+    user_id           text        NOT NULL,
+    record_id         uuid        NOT NULL REFERENCES records (id) ON DELETE CASCADE,
+    s3_key            text        NOT NULL UNIQUE,
+    content_type      text        NOT NULL
+                                  CHECK (content_type IN ('image/jpeg', 'image/png', 'image/heic', 'image/webp')),
+    size_bytes        bigint      NOT NULL CHECK (size_bytes > 0),
+    status            text        NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'stored')),
+    upload_expires_at timestamptz NOT NULL,
+    created_at        timestamptz NOT NULL DEFAULT now()
+);
+-- A record's photos (listing and the cascade), a user's (export, erasure), the sweep's.
+CREATE INDEX IF NOT EXISTS photos_record_idx ON photos (record_id, created_at);
+CREATE INDEX IF NOT EXISTS photos_user_created_idx ON photos (user_id, created_at);
+CREATE INDEX IF NOT EXISTS photos_pending_idx ON photos (upload_expires_at) WHERE status = 'pending';
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON photos TO diary_app;
+ALTER TABLE photos ENABLE ROW LEVEL SECURITY;
+ALTER TABLE photos FORCE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS owner_only ON photos;
+CREATE POLICY owner_only ON photos TO diary_app
+    USING (user_id = current_setting('app.user_id', true))
+    WITH CHECK (user_id = current_setting('app.user_id', true));
+
+-- The retention sweep (diary_retention, 0009) sees only pending photos whose upload window has
+-- passed, and only their id, key and status: it marks one stored whose object did arrive, and
+-- deletes the others.
+GRANT SELECT (id, s3_key, status, upload_expires_at), UPDATE (status), DELETE ON photos TO diary_retention;
+DROP POLICY IF EXISTS retention_sweep ON photos;
+CREATE POLICY retention_sweep ON photos TO diary_retention
+    USING (status = 'pending' AND upload_expires_at < now())
+    WITH CHECK (status = 'stored');
+
+-- Photos count in the user's day (handler.logic.quotas): how many were asked for and their bytes,
+-- beside the day's model work, so that one atomic statement admits an upload (0012).
+ALTER TABLE model_usage ADD COLUMN IF NOT EXISTS photos integer NOT NULL DEFAULT 0 CHECK (photos >= 0);
+ALTER TABLE model_usage ADD COLUMN IF NOT EXISTS photo_bytes bigint NOT NULL DEFAULT 0 CHECK (photo_bytes >= 0);

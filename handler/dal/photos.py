@@ -129,7 +129,9 @@ class Photos(Repository):
         """Pending photos past their upload window, locked for this transaction: ids and keys."""
         with self._unit() as cur:
             cur.execute(
-                "SELECT id, s3_key FROM photos ORDER BY upload_expires_at LIMIT %s FOR UPDATE SKIP LOCKED", (limit,)
+                "SELECT id, s3_key FROM photos WHERE status = 'pending' AND upload_expires_at < now()"
+                " ORDER BY upload_expires_at LIMIT %s FOR UPDATE SKIP LOCKED",
+                (limit,),
             )
             return [(row["id"], row["s3_key"]) for row in cur.fetchall()]
 

@@ -31,14 +31,21 @@ CREATE POLICY owner_only ON photos TO diary_app
     USING (user_id = current_setting('app.user_id', true))
     WITH CHECK (user_id = current_setting('app.user_id', true));
 
--- The retention sweep (diary_retention, 0009) sees only pending photos whose upload window has
--- passed, and only their id, key and status: it marks one stored whose object did arrive, and
--- deletes the others.
+-- The retention sweep (diary_retention, 0009) reads only photos whose upload window has passed, and
+-- only their id, key and status; it may mark a pending one stored (its object did arrive) and delete
+-- a pending one, nothing else. Separate policies: an UPDATE whose WHERE reads the table must leave a
+-- new row that its SELECT policy still shows (https://www.postgresql.org/docs/16/sql-createpolicy.html).
 GRANT SELECT (id, s3_key, status, upload_expires_at), UPDATE (status), DELETE ON photos TO diary_retention;
 DROP POLICY IF EXISTS retention_sweep ON photos;
-CREATE POLICY retention_sweep ON photos TO diary_retention
+DROP POLICY IF EXISTS retention_read ON photos;
+CREATE POLICY retention_read ON photos FOR SELECT TO diary_retention USING (upload_expires_at < now());
+DROP POLICY IF EXISTS retention_store ON photos;
+CREATE POLICY retention_store ON photos FOR UPDATE TO diary_retention
     USING (status = 'pending' AND upload_expires_at < now())
     WITH CHECK (status = 'stored');
+DROP POLICY IF EXISTS retention_delete ON photos;
+CREATE POLICY retention_delete ON photos FOR DELETE TO diary_retention
+    USING (status = 'pending' AND upload_expires_at < now());
 
 -- Photos count in the user's day (handler.logic.quotas): how many were asked for and their bytes,
 -- beside the day's model work, so that one atomic statement admits an upload (0012).

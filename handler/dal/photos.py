@@ -45,6 +45,13 @@ class Admission:
 _COLUMNS = "id, record_id, s3_key, content_type, size_bytes, status, upload_expires_at, created_at"
 # What is shown: stored photos, and pending ones whose upload may still arrive.
 _LIVE = "(status = 'stored' OR upload_expires_at > now())"
+# After a `gone` of deleted photos: the keys of those whose forms may still be used, kept for the
+# sweep (migration 0015, photo_leftovers).
+_LEAVE_OVER = (
+    "leftover AS (INSERT INTO photo_leftovers (s3_key, user_id, delete_after)"
+    " SELECT s3_key, user_id, upload_expires_at FROM gone WHERE status = 'pending' AND upload_expires_at > now()"
+    " ON CONFLICT (s3_key) DO NOTHING)"
+)
 
 
 class Photos(Repository):
@@ -97,12 +104,15 @@ class Photos(Repository):
                 (self._user_id, [str(i) for i in photo_ids]),
             )
 
-    def keys_of_record(self, record_id: uuid.UUID) -> list[str]:
-        """Every photo key of one of the owner's records, pending ones included (their objects may
-        have arrived): what is deleted from S3 with the record."""
+    def delete_of_record(self, record_id: uuid.UUID) -> list[str]:
+        """Delete the photos of one of the owner's records (before the record: its cascade would do
+        it too, without leaving the pending ones over); their keys, pending ones included (their
+        objects may have arrived)."""
         with self._unit() as cur:
             cur.execute(
-                "SELECT s3_key FROM photos WHERE user_id = %s AND record_id = %s", (self._user_id, str(record_id))
+                f"WITH gone AS (DELETE FROM photos WHERE user_id = %s AND record_id = %s RETURNING *), {_LEAVE_OVER}"
+                " SELECT s3_key FROM gone",
+                (self._user_id, str(record_id)),
             )
             return [row["s3_key"] for row in cur.fetchall()]
 
@@ -110,17 +120,24 @@ class Photos(Repository):
         """The deleted photo's S3 key, or None when the owner's record has no such photo."""
         with self._unit() as cur:
             cur.execute(
-                "DELETE FROM photos WHERE id = %s AND record_id = %s AND user_id = %s RETURNING s3_key",
+                "WITH gone AS (DELETE FROM photos WHERE id = %s AND record_id = %s AND user_id = %s RETURNING *),"
+                f" {_LEAVE_OVER} SELECT s3_key FROM gone",
                 (str(photo_id), str(record_id), self._user_id),
             )
             row = cur.fetchone()
         return None if row is None else row["s3_key"]
 
     def erase(self) -> int:
-        """Every photo row of the owner (their S3 objects are the caller's to delete)."""
+        """Every photo row of the owner (their S3 objects are the caller's to delete); the keys of
+        those whose forms are still valid are left over for the sweep, which deletes a late upload
+        and then the key: for at most PHOTO_UPLOAD_EXPIRY_S, nothing else of the user."""
         with self._unit() as cur:
-            cur.execute("DELETE FROM photos WHERE user_id = %s", (self._user_id,))
-            return cur.rowcount
+            cur.execute(
+                f"WITH gone AS (DELETE FROM photos WHERE user_id = %s RETURNING *), {_LEAVE_OVER}"
+                " SELECT count(*) AS n FROM gone",
+                (self._user_id,),
+            )
+            return one_row(cur)["n"]
 
     # The retention sweep's (as diary_retention, whose policy shows it only pending photos whose
     # upload window has passed).
@@ -134,6 +151,20 @@ class Photos(Repository):
                 (limit,),
             )
             return [(row["id"], row["s3_key"]) for row in cur.fetchall()]
+
+    def due_leftovers(self, limit: int) -> list[str]:
+        """Keys of deleted photos whose forms have expired. Not locked (diary_retention may not
+        update them): two sweeps at once would only delete the same objects twice."""
+        with self._unit() as cur:
+            cur.execute(
+                "SELECT s3_key FROM photo_leftovers WHERE delete_after < now() ORDER BY delete_after LIMIT %s",
+                (limit,),
+            )
+            return [row["s3_key"] for row in cur.fetchall()]
+
+    def forget_leftovers(self, keys: list[str]) -> None:
+        with self._unit() as cur:
+            cur.execute("DELETE FROM photo_leftovers WHERE s3_key = ANY(%s)", (keys,))
 
     def settle_abandoned(self, arrived: list[uuid.UUID], gone: list[uuid.UUID]) -> None:
         """Mark stored those whose objects arrived after all, delete the others. Two statements:

@@ -16,7 +16,10 @@ a photo is pending for at most PHOTO_UPLOAD_EXPIRY_S.
 
 An upload that never arrives leaves nothing behind: past its window a pending photo is never listed,
 and the worker's retention sweep (handler.logic.retention) deletes its row, and every S3 version
-under its key in case a late upload raced the sweep.
+under its key in case a late upload raced the sweep. A form cannot be taken back: a pending photo
+deleted while its form is still valid (alone, with its record, or with its user) leaves its key
+over (photo_leftovers) until the form has expired, and the sweep then deletes whatever that form
+uploaded meanwhile.
 """
 
 from __future__ import annotations
@@ -84,10 +87,11 @@ def delete_photo(caller: Caller, record_id: uuid.UUID, photo_id: uuid.UUID) -> N
 
 
 def delete_with_record(caller: Caller, tx: Tables, record_id: uuid.UUID) -> None:
-    """Inside the transaction that deletes a record: every S3 version of its photos' objects (the rows
-    go with the record, ON DELETE CASCADE). S3 fails: the transaction, record included, is undone."""
-    keys = tx.photos.keys_of_record(record_id) if caller.settings.image_bucket else []
-    for key in keys:
+    """Inside the transaction that deletes a record: its photos, rows and every S3 version of their
+    objects. S3 fails: the transaction, record included, is undone."""
+    if not caller.settings.image_bucket:
+        return  # no bucket, no photo was ever asked for
+    for key in tx.photos.delete_of_record(record_id):
         object_store.of(caller.services).delete_everything(key)
 
 
@@ -105,6 +109,17 @@ def purge_abandoned(services: Services, store: BoundStore, limit: int) -> int:
             objects.delete_everything(key)
         tx.photos.settle_abandoned(arrived, [photo_id for photo_id, _ in gone])
     return len(abandoned)
+
+
+def purge_leftovers(services: Services, store: BoundStore, limit: int) -> int:
+    """The retention sweep's: every S3 version under the keys of photos deleted while their forms were
+    valid, now that they have expired, then the keys; how many."""
+    with store.transaction() as tx:
+        keys = tx.photos.due_leftovers(limit)
+        for key in keys:
+            object_store.of(services).delete_everything(key)
+        tx.photos.forget_leftovers(keys)
+    return len(keys)
 
 
 def _arrived(caller: Caller, photos: list[StoredPhoto]) -> list[StoredPhoto]:

@@ -10,7 +10,9 @@ RetentionSchedule). Each run deletes, acting as diary_retention (migration 0009)
   and the next run tries again. The bucket's lifecycle rule (expire-exports) expires the documents
   after the same number of days as well; it stays as the backstop for a document whose row is gone.
 - photos asked for and never uploaded: pending past their POST policy's expiration (handler.logic.photos,
-  which keeps one whose object did arrive, stored, and deletes the others, row and any object).
+  which keeps one whose object did arrive, stored, and deletes the others, row and any object), and
+  the keys of photos deleted while their forms were valid, once those have expired (whatever such a
+  form uploaded meanwhile is deleted with them).
 - each user's counts of model work (model_usage) of days no limit reads any more (migration 0013).
 
 Work is done in batches while time lasts; what is left waits for the next run.
@@ -40,13 +42,15 @@ BATCH_MARGIN_S = 10.0
 def purge(services: Services) -> dict[str, int]:
     """Delete what has expired, as diary_retention; how many of each went."""
     store = services.store.as_retention()
-    done = {"remembered_responses": 0, "exports": 0, "abandoned_photos": 0, "usage_days": 0}
+    done = {"remembered_responses": 0, "exports": 0, "abandoned_photos": 0, "photo_leftovers": 0, "usage_days": 0}
     try:
         while _purge_responses(store, done) == BATCH:
             pass
         while _purge_exports(services, store, done) == EXPORT_BATCH:
             pass
         while _purge_photos(services, store, done) == EXPORT_BATCH:
+            pass
+        while _purge_photo_leftovers(services, store, done) == EXPORT_BATCH:
             pass
         _purge_usage(store, done)
     except DeadlineExceeded:
@@ -81,6 +85,15 @@ def _purge_photos(services: Services, store: BoundStore, done: dict[str, int]) -
     looked_at = photos.purge_abandoned(services, store, EXPORT_BATCH)
     done["abandoned_photos"] += looked_at
     return looked_at
+
+
+def _purge_photo_leftovers(services: Services, store: BoundStore, done: dict[str, int]) -> int:
+    seconds_left(BATCH_MARGIN_S)
+    if not services.settings.image_bucket:
+        return 0
+    deleted = photos.purge_leftovers(services, store, EXPORT_BATCH)
+    done["photo_leftovers"] += deleted
+    return deleted
 
 
 def _purge_usage(store: BoundStore, done: dict[str, int]) -> None:

@@ -51,3 +51,24 @@ CREATE POLICY retention_delete ON photos FOR DELETE TO diary_retention
 -- beside the day's model work, so that one atomic statement admits an upload (0012).
 ALTER TABLE model_usage ADD COLUMN IF NOT EXISTS photos integer NOT NULL DEFAULT 0 CHECK (photos >= 0);
 ALTER TABLE model_usage ADD COLUMN IF NOT EXISTS photo_bytes bigint NOT NULL DEFAULT 0 CHECK (photo_bytes >= 0);
+
+-- A presigned POST cannot be taken back: a photo deleted (alone, with its record, or with its user)
+-- while its form is still valid could still be uploaded by it, and that object would be named by
+-- no row. Such a photo's key is kept here until its form has expired; the retention sweep then
+-- deletes every S3 version under it and the row (handler.logic.photos).
+CREATE TABLE IF NOT EXISTS photo_leftovers (
+    s3_key       text        PRIMARY KEY,
+    user_id      text        NOT NULL,
+    delete_after timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS photo_leftovers_due_idx ON photo_leftovers (delete_after);
+GRANT SELECT, INSERT, DELETE ON photo_leftovers TO diary_app;
+ALTER TABLE photo_leftovers ENABLE ROW LEVEL SECURITY;
+ALTER TABLE photo_leftovers FORCE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS owner_only ON photo_leftovers;
+CREATE POLICY owner_only ON photo_leftovers TO diary_app
+    USING (user_id = current_setting('app.user_id', true))
+    WITH CHECK (user_id = current_setting('app.user_id', true));
+GRANT SELECT (s3_key, delete_after), DELETE ON photo_leftovers TO diary_retention;
+DROP POLICY IF EXISTS retention_sweep ON photo_leftovers;
+CREATE POLICY retention_sweep ON photo_leftovers TO diary_retention USING (delete_after < now());

@@ -299,3 +299,44 @@ def test_photos_count_in_the_users_day_and_a_refusal_counts_nothing(s3, user, mo
     assert usage["photos"] == {"used": 2, "limit": 2, "remaining": 0}
     assert usage["photo_bytes"]["used"] == 3 * len(JPEG)
     assert len(_photos_of(user)) == 2
+
+
+def _forms_expire(db, user: str) -> None:
+    db.execute("UPDATE photo_leftovers SET delete_after = now() - interval '1 minute' WHERE user_id = %s", (user,))
+
+
+@pytest.mark.parametrize("deleted", ["the photo", "its record", "its user"])
+def test_a_form_used_after_its_photo_was_deleted_leaves_nothing_once_it_expires(s3, user, db, deleted):
+    """A presigned POST cannot be taken back: what it uploads after the delete is swept after it expires."""
+    (record_id,) = jot(user, DAY, "지우고 나서 올라온 사진")
+    reply = _ask(user, record_id).body
+    if deleted == "the photo":
+        assert call("DELETE", f"/records/{record_id}/photos/{reply['photo']['id']}", user=user).status == 204
+    elif deleted == "its record":
+        assert call("DELETE", f"/records/{record_id}", user=user).status == 204
+    else:
+        assert call("DELETE", "/me", user=user).status == 202
+        assert invoke_raw(sqs_event(receive(s3["erasure_queue_url"], wait_s=1))) == {"batchItemFailures": []}
+    db.execute("SELECT count(*) AS n FROM photos WHERE user_id = %s", (user,))
+    assert db.fetchone()["n"] == 0
+
+    assert _upload(reply["upload"], JPEG)[0] == 204  # the form still works
+    assert _objects(s3, prefix_for(user)) == [reply["upload"]["fields"]["key"]]
+    _sweep(s3)
+    assert _objects(s3, prefix_for(user)) != []  # not before the form has expired
+    _forms_expire(db, user)
+    _sweep(s3)
+
+    assert _objects(s3, prefix_for(user)) == []
+    db.execute("SELECT count(*) AS n FROM photo_leftovers WHERE user_id = %s", (user,))
+    assert db.fetchone()["n"] == 0
+
+
+def test_a_stored_photo_leaves_nothing_over_when_deleted(s3, user, db):
+    (record_id,) = jot(user, DAY, "올린 사진 지우기")
+    reply = _ask(user, record_id).body
+    assert _upload(reply["upload"], JPEG)[0] == 204
+    assert _photos_of(user)[0]["status"] == "stored"
+    assert call("DELETE", f"/records/{record_id}", user=user).status == 204
+    db.execute("SELECT count(*) AS n FROM photo_leftovers WHERE user_id = %s", (user,))
+    assert db.fetchone()["n"] == 0

@@ -145,9 +145,9 @@ def _shown(caller: Caller, stored: StoredPhoto) -> Photo:
     return Photo(
         id=stored.id,
         record_id=stored.record_id,
-        content_type=stored.content_type,  # type: ignore[arg-type]  # the table's CHECK holds it to PhotoType
+        content_type=stored.content_type,
         size_bytes=stored.size_bytes,
-        status=stored.status,  # type: ignore[arg-type]  # the table's CHECK holds it to pending/stored
+        status=stored.status,
         url=signed and signed.url,
         url_expires_at=signed and signed.expires_at,
         created_at=stored.created_at,

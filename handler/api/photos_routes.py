@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from handler.api.errors import READ_FAILURES, WRITE_FAILURES, documented
+from handler.api.idempotency import idempotent
 from handler.api.identity import Caller
 from handler.api.schemas import NewPhoto
 from handler.logic import photos
@@ -26,8 +27,9 @@ router = Router()
     "is not listed after `upload.expires_at` and is deleted. 404 for a record that is not the caller's; 409 "
     "`too_many_photos` past PHOTOS_PER_RECORD; 422 `photo_too_large` past PHOTO_MAX_BYTES; 429 "
     "`quota_exceeded` (`photos` or `photo_bytes`) past the day's PHOTOS_PER_DAY or PHOTO_BYTES_PER_DAY. "
-    "Not idempotent by design: a form outlives nothing it describes, so a retry asks for a new one.",
+    "With an `Idempotency-Key`, a retry gets the same photo and form, counted once.",
     responses=documented(201, "The pending photo and its upload form", 404, 429, *WRITE_FAILURES),
+    middlewares=[idempotent],
 )
 def ask_photo_upload(record_id: Annotated[uuid.UUID, Path()], body: NewPhoto, caller: Caller) -> Response[PhotoUpload]:
     upload = photos.ask_upload(caller, record_id, body.content_type, body.size_bytes)

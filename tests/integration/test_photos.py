@@ -340,3 +340,16 @@ def test_a_stored_photo_leaves_nothing_over_when_deleted(s3, user, db):
     assert call("DELETE", f"/records/{record_id}", user=user).status == 204
     db.execute("SELECT count(*) AS n FROM photo_leftovers WHERE user_id = %s", (user,))
     assert db.fetchone()["n"] == 0
+
+
+def test_a_retried_ask_gets_the_same_form_and_counts_once(s3, user):
+    (record_id,) = jot(user, DAY, "다시 보낸 요청")
+    body = {"content_type": "image/png", "size_bytes": 1000}
+    first, again = (
+        call("POST", f"/records/{record_id}/photos", body, user=user, headers={"idempotency-key": "photo-1"})
+        for _ in range(2)
+    )
+    assert first.status == again.status == 201
+    assert first.body == again.body
+    assert len(_photos_of(user)) == 1
+    assert call("GET", "/me/usage", user=user).body["photos"]["used"] == 1

@@ -15,6 +15,7 @@ import json
 import urllib.error
 import urllib.request
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 
 import boto3
@@ -353,3 +354,20 @@ def test_a_retried_ask_gets_the_same_form_and_counts_once(s3, user):
     assert first.body == again.body
     assert len(_photos_of(user)) == 1
     assert call("GET", "/me/usage", user=user).body["photos"]["used"] == 1
+
+
+def test_concurrent_asks_on_one_record_stop_exactly_at_its_limit(s3, test_database, tmp_path, user, db):
+    """12 asks at once from 4 processes (Lambda containers) at PHOTOS_PER_RECORD=5: the day's row of
+    the user, locked by each admission, puts them one after another."""
+    from tests.integration.test_quotas import PER_PROCESS, PROCESSES, _at_once
+
+    (record_id,) = jot(user, DAY, "동시에 올린 사진")
+    body = {"content_type": "image/jpeg", "size_bytes": 1000}
+    answers = _at_once(test_database, tmp_path, user, f"/records/{record_id}/photos", body, {"PHOTOS_PER_RECORD": "5"})
+
+    statuses = Counter(answer["status"] for answer in answers)
+    assert statuses == {201: 5, 409: PROCESSES * PER_PROCESS - 5}, statuses
+    db.execute("SELECT count(*) AS n FROM photos WHERE record_id = %s", (record_id,))
+    assert db.fetchone()["n"] == 5
+    db.execute("SELECT photos FROM model_usage WHERE user_id = %s", (user,))
+    assert db.fetchone()["photos"] == 5  # a refused ask counts nothing

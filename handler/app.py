@@ -39,6 +39,7 @@ from handler.api import (
     images_routes,
     me_routes,
     paths,
+    photos_routes,
     questions_routes,
     records_routes,
     reports_routes,
@@ -64,6 +65,7 @@ metrics = Metrics(namespace=services.settings.powertools_metrics_namespace)
 _ROUTERS = (
     health_routes.router,
     records_routes.router,
+    photos_routes.router,
     diaries_routes.router,
     questions_routes.router,
     images_routes.router,

@@ -99,11 +99,49 @@ class LeftOut(BaseModel):
 _LEFT_OUT = "What the model writing it was not shown of the user's texts, to keep within its token budget."
 
 
+PhotoType = Literal["image/jpeg", "image/png", "image/heic", "image/webp"]
+# S3's largest object a POST may upload (5 GB); PHOTO_MAX_BYTES is the deployment's own limit below it.
+MAX_POST_BYTES = 5 * 1024**3
+
+
+class Photo(BaseModel):
+    id: uuid.UUID
+    record_id: uuid.UUID
+    content_type: PhotoType
+    size_bytes: int
+    status: Literal["pending", "stored"] = Field(
+        description="`pending`: asked for, its upload not yet seen (shown while its upload may still arrive);"
+        " `stored`: in the bucket."
+    )
+    url: str | None = Field(description="Presigned GET URL of a stored photo; null while pending.")
+    url_expires_at: dt.datetime | None = Field(description="When `url` stops working; null while pending.")
+    created_at: dt.datetime
+
+
+class PresignedForm(BaseModel):
+    """An HTML form upload to S3: POST `url` as multipart/form-data with every one of `fields`,
+    then the file as the field `file`, last."""
+
+    url: str
+    fields: dict[str, str] = Field(description="Send each as it is; S3 checks them against the signed policy.")
+    expires_at: dt.datetime = Field(description="The policy's expiration: S3 refuses the form after it.")
+
+
+class PhotoUpload(BaseModel):
+    photo: Photo
+    upload: PresignedForm
+
+
 class Record(BaseModel):
     id: uuid.UUID
     content: str
     record_date: dt.date
     created_at: dt.datetime
+    photos: list[Photo] = Field(
+        default_factory=list,
+        description="Its photos, oldest first, each stored one with a fresh presigned URL"
+        " (empty where a route does not list them: a new record, the agent's).",
+    )
 
 
 class RecordPage(BaseModel):
@@ -310,4 +348,6 @@ class Usage(BaseModel):
     )
     pictures: Allowance = Field(description="Image model calls.")
     tokens: Allowance = Field(description="Tokens of every text model call (input, output and cache).")
+    photos: Allowance = Field(description="Photo uploads asked for (POST /records/{id}/photos).")
+    photo_bytes: Allowance = Field(description="The bytes of those photos.")
     rate: RateAllowance

@@ -90,6 +90,15 @@ class Settings(BaseModel, frozen=True):
     # (handler.aws.credentials_expiry). SigV4 allows at most 604800 s, 7 days
     # (https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html).
     image_url_expiry_s: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
+    # Photos on records (handler.logic.photos): the largest photo a client may upload, how long its
+    # presigned POST works (a pending photo not uploaded by then is never listed and is swept), and
+    # how many a record holds. Each user's day (DEFAULT_TIMEZONE) admits PHOTOS_PER_DAY uploads of
+    # PHOTO_BYTES_PER_DAY bytes in all (handler.logic.quotas).
+    photo_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1, le=5 * 1024**3)
+    photo_upload_expiry_s: int = Field(default=900, ge=60, le=7 * 24 * 3600)
+    photos_per_record: int = Field(default=10, ge=1, le=100)
+    photos_per_day: int = Field(default=50, ge=0)
+    photo_bytes_per_day: int = Field(default=500 * 1024 * 1024, ge=0)
     # The worker's queue: reports, exports and the embedding backfill (handler.logic.jobs). Unset:
     # they run inline in the request that asks for them (local runs, tests).
     job_queue_url: str | None = None

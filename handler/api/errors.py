@@ -41,10 +41,11 @@ class ErrorDetail(BaseModel):
     details: list[dict[str, str]] | None = Field(
         default=None, description="For 422 and 400: each failing `field` with its `message`."
     )
-    limit: Literal["model_calls", "pictures", "tokens", "rate"] | None = Field(
+    limit: Literal["model_calls", "pictures", "tokens", "rate", "photos", "photo_bytes"] | None = Field(
         default=None,
         description="For 429: the limit reached, the day's `model_calls`, `pictures` or `tokens` (`quota_exceeded`), "
-        "or the short-window `rate` of the routes that call a model (`rate_limited`).",
+        "or the short-window `rate` of the routes that call a model (`rate_limited`), or the day's `photos` or "
+        "`photo_bytes` (POST /records/{id}/photos, `quota_exceeded`).",
     )
 
 
@@ -69,7 +70,8 @@ _FAILURES = {
     "refused, even with a token that has not expired yet.",
     413: "The body is over the size limit.",
     415: "The body is not application/json.",
-    429: "Past one of the caller's limits: a day's model calls, pictures or tokens (`quota_exceeded`), or too "
+    429: "Past one of the caller's limits: a day's model calls, pictures, tokens, photos or photo bytes"
+    " (`quota_exceeded`), or too "
     "many requests that call a model in a short window (`rate_limited`); `error.limit` names it. Decided before "
     "any model call; retry after Retry-After seconds.",
     422: "The body failed validation, an Idempotency-Key was reused with another body, or the request "

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from handler.models import MAX_RECORD_CHARS, IsoDate, RequestType, TagText, Text
+from handler.models import MAX_POST_BYTES, MAX_RECORD_CHARS, IsoDate, PhotoType, RequestType, TagText, Text
 
 MAX_TAGS = 10
 MAX_TAG_CHARS = 30
@@ -101,3 +101,15 @@ class NewReport(_Body):
 
     start_date: IsoDate
     end_date: IsoDate
+
+
+class NewPhoto(_Body):
+    content_type: PhotoType = Field(description="The photo's type; the upload must send exactly this Content-Type.")
+    # Strict: "1024" or true is a wrong type, not a size.
+    size_bytes: int = Field(
+        ge=1,
+        le=MAX_POST_BYTES,
+        strict=True,
+        description="The file's exact size in bytes; the upload must be exactly this long. At most PHOTO_MAX_BYTES"
+        " (20 MiB unless set): a larger one is a 422 `photo_too_large`.",
+    )

@@ -1,6 +1,7 @@
-"""The user's objects in S3, under the owner's own prefix: pictures, and exports of their data.
+"""The user's objects in S3, under the owner's own prefix: pictures, photos, and exports of their data.
 
-Shared by presigned GET URLs. The bucket is versioned (a mistaken overwrite can be undone), so a
+Shared by presigned GET URLs. Photos are uploaded by the client itself, with a presigned POST whose
+policy S3 enforces (`presigned_post`). The bucket is versioned (a mistaken overwrite can be undone), so a
 delete here removes every version of the object and its delete markers: when a user deletes a
 picture, or erases their account, nothing of it stays behind in the bucket's history.
 
@@ -10,8 +11,10 @@ and settings (IMAGE_BUCKET, IMAGE_URL_EXPIRY_S).
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import datetime as dt
+import json
 import uuid
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, quote, urlsplit
@@ -38,6 +41,14 @@ def key_for(user_id: str, image_id: uuid.UUID) -> str:
     return f"{prefix_for(user_id)}images/{image_id}.png"
 
 
+# A photo's key ends in its type's usual extension, so that a downloaded file opens as what it is.
+PHOTO_EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/heic": ".heic", "image/webp": ".webp"}
+
+
+def photo_key_for(user_id: str, record_id: uuid.UUID, photo_id: uuid.UUID, content_type: str) -> str:
+    return f"{prefix_for(user_id)}photos/{record_id}/{photo_id}{PHOTO_EXTENSIONS[content_type]}"
+
+
 def export_key_for(user_id: str, export_id: uuid.UUID) -> str:
     return f"{prefix_for(user_id)}exports/{export_id}.json"
 
@@ -53,6 +64,20 @@ class PresignedUrl:
     # When the URL stops working: IMAGE_URL_EXPIRY_S after it was signed at the latest, sooner when
     # the credentials that signed it expire first (handler.aws.credentials_expiry).
     expires_at: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class PresignedPost:
+    """An HTML form POST to S3: `url`, and the `fields` to send before the file (the policy, its
+    signature, the key and the Content-Type). `expires_at`: the policy's expiration."""
+
+    url: str
+    fields: dict[str, str]
+    expires_at: dt.datetime
+
+
+# The policy's own format for its expiration (botocore.auth.ISO8601).
+_POLICY_TIME = "%Y-%m-%dT%H:%M:%SZ"
 
 
 class ObjectStore:
@@ -95,6 +120,45 @@ class ObjectStore:
         signed_at = dt.datetime.strptime(parse_qs(urlsplit(url).query)["X-Amz-Date"][0], "%Y%m%dT%H%M%SZ")
         works_until = signed_at.replace(tzinfo=dt.UTC) + dt.timedelta(seconds=expires_in)
         return PresignedUrl(url, works_until if expiry is None else min(works_until, expiry))
+
+    def presigned_post(self, key: str, content_type: str, size_bytes: int, expires_in_s: int) -> PresignedPost:
+        """A form upload of exactly one object: `key`, of `content_type`, of exactly `size_bytes`
+        bytes, before `expires_in_s` seconds (sooner when the signing credentials expire first).
+        S3 itself enforces the policy's conditions: a form whose file is larger or smaller, of another
+        type, or for another key is refused with 403 before anything is stored
+        (https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-HTTPPOSTConstructPolicy.html). Signed
+        here: no S3 round trip."""
+        bucket = self._bucket()
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        try:
+            s3 = self._clients.client("s3")
+            expiry = self._clients.credentials_expiry(now)
+            if expiry is not None:
+                expires_in_s = max(1, min(expires_in_s, int((expiry - now).total_seconds())))
+            post = s3.generate_presigned_post(
+                bucket,
+                key,
+                Fields={"Content-Type": content_type},
+                Conditions=[{"Content-Type": content_type}, ["content-length-range", size_bytes, size_bytes]],
+                ExpiresIn=expires_in_s,
+            )
+        except (BotoCoreError, ClientError) as exc:
+            raise AwsUnavailable("photo storage failed; retry later") from exc
+        policy = json.loads(base64.b64decode(post["fields"]["policy"]))
+        expires_at = dt.datetime.strptime(policy["expiration"], _POLICY_TIME).replace(tzinfo=dt.UTC)
+        return PresignedPost(post["url"], dict(post["fields"]), expires_at)
+
+    def exists(self, key: str) -> bool:
+        """Whether an object is stored under `key` (a HEAD: no body is read)."""
+        try:
+            self._clients.client("s3").head_object(Bucket=self._bucket(), Key=key)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise AwsUnavailable("photo storage failed; retry later") from exc
+        except BotoCoreError as exc:
+            raise AwsUnavailable("photo storage failed; retry later") from exc
+        return True
 
     def delete_everything(self, prefix: str) -> int:
         """Delete every version and delete marker of every object whose key starts with `prefix` (one

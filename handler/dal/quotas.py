@@ -20,6 +20,8 @@ class DayUsage:
     model_calls: int = 0
     pictures: int = 0
     tokens: int = 0
+    photos: int = 0
+    photo_bytes: int = 0
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,28 @@ class Quotas(Repository):
             row = cur.fetchone()
         return None if row is None else DayUsage(**row)
 
+    def reserve_photo(self, day: dt.date, size_bytes: int, max_photos: int, max_bytes: int) -> bool:
+        """Count one photo of `size_bytes` on the day when the day's photos and their bytes stay within
+        their limits; False (nothing counted) otherwise. The row stays locked until the transaction
+        ends, which holds the user's other photo admissions back meanwhile (handler.logic.photos)."""
+        with self._unit() as cur:
+            cur.execute(
+                "INSERT INTO model_usage AS u (user_id, day, photos, photo_bytes)"
+                " SELECT %(user)s, %(day)s, 1, %(size)s WHERE 1 <= %(max_photos)s AND %(size)s <= %(max_bytes)s"
+                " ON CONFLICT (user_id, day) DO UPDATE SET photos = u.photos + 1,"
+                " photo_bytes = u.photo_bytes + excluded.photo_bytes, updated_at = now()"
+                " WHERE u.photos + 1 <= %(max_photos)s AND u.photo_bytes + excluded.photo_bytes <= %(max_bytes)s"
+                " RETURNING photos",
+                {
+                    "user": self._user_id,
+                    "day": day,
+                    "size": size_bytes,
+                    "max_photos": max_photos,
+                    "max_bytes": max_bytes,
+                },
+            )
+            return cur.fetchone() is not None
+
     def settle(self, day: dt.date, calls: int, pictures: int, tokens: int) -> None:
         """Add what a request really spent beyond (or, negative, short of) what it reserved, and its tokens."""
         with self._unit() as cur:
@@ -71,7 +95,8 @@ class Quotas(Repository):
     def day_usage(self, day: dt.date) -> DayUsage:
         with self._unit() as cur:
             cur.execute(
-                "SELECT model_calls, pictures, tokens FROM model_usage WHERE user_id = %s AND day = %s",
+                "SELECT model_calls, pictures, tokens, photos, photo_bytes FROM model_usage"
+                " WHERE user_id = %s AND day = %s",
                 (self._user_id, day),
             )
             row = cur.fetchone()

@@ -35,6 +35,7 @@ from handler.dal.erasures import Erasures
 from handler.dal.exports import Exports
 from handler.dal.idempotency import RememberedResponses
 from handler.dal.images import Images
+from handler.dal.photos import Photos
 from handler.dal.quotas import Quotas
 from handler.dal.records import Records
 from handler.dal.reports import Reports
@@ -194,6 +195,10 @@ class Tables:
     @functools.cached_property
     def images(self) -> Images:
         return Images(self._unit, self._user_id)
+
+    @functools.cached_property
+    def photos(self) -> Photos:
+        return Photos(self._unit, self._user_id)
 
     @functools.cached_property
     def reports(self) -> Reports:

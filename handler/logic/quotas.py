@@ -5,6 +5,9 @@ and both decided before any model call, past them a 429 with Retry-After and the
 - a day's text model calls, pictures and tokens (`quota_exceeded`): MODEL_CALLS_PER_DAY,
   PICTURES_PER_DAY, MODEL_TOKENS_PER_DAY. The day is the user's day in DEFAULT_TIMEZONE (the day
   records default to); its counts start again from 0 at its midnight.
+- a day's photo uploads and their bytes (`quota_exceeded`, limit `photos` or `photo_bytes`):
+  PHOTOS_PER_DAY, PHOTO_BYTES_PER_DAY, counted when an upload is asked for (its declared size, which
+  its POST policy binds exactly), so that an abandoned one counts too: asking is what costs.
 - a short-window rate on the routes that call a model (`rate_limited`): RATE_LIMIT_REQUESTS per
   RATE_LIMIT_WINDOW_S, as a burst that refills one request every window/limit seconds.
 
@@ -32,7 +35,7 @@ from collections.abc import Iterator
 from aws_lambda_powertools import Logger
 
 from handler.composition import Caller
-from handler.dal.quotas import DayLimits, DayUsage
+from handler.dal.quotas import DayLimits, DayUsage, Quotas
 from handler.errors import DatabaseUnavailable, DeadlineExceeded, QuotaExceeded, RateLimited
 from handler.inference import usage
 from handler.models import Allowance, RateAllowance, Usage
@@ -83,6 +86,23 @@ def prepaid(caller: Caller) -> Iterator[None]:
             _settle(caller, day, 0, 0, tally.tokens)
 
 
+def admit_photo(caller: Caller, quotas: Quotas, size_bytes: int) -> None:
+    """Count one photo upload of `size_bytes` on the caller's day (PHOTOS_PER_DAY, PHOTO_BYTES_PER_DAY),
+    on `quotas`, the caller's transaction's: the day's row stays locked until it ends, so that the
+    user's photo admissions run one after another; QuotaExceeded (nothing counted) past either."""
+    settings = caller.settings
+    now = _now(settings)
+    if quotas.reserve_photo(now.date(), size_bytes, settings.photos_per_day, settings.photo_bytes_per_day):
+        return
+    used = quotas.day_usage(now.date())
+    limit = "photos" if used.photos + 1 > settings.photos_per_day else "photo_bytes"
+    raise QuotaExceeded(
+        f"today's {limit.replace('_', ' ')} are used up; they start again at midnight ({settings.default_timezone})",
+        limit=limit,
+        retry_after_s=seconds_to_midnight(now),
+    )
+
+
 def today_usage(caller: Caller) -> Usage:
     settings = caller.settings
     now = _now(settings)
@@ -98,6 +118,8 @@ def today_usage(caller: Caller) -> Usage:
         model_calls=_allowance(used.model_calls, limits.model_calls),
         pictures=_allowance(used.pictures, limits.pictures),
         tokens=_allowance(used.tokens, limits.tokens),
+        photos=_allowance(used.photos, settings.photos_per_day),
+        photo_bytes=_allowance(used.photo_bytes, settings.photo_bytes_per_day),
         rate=RateAllowance(
             limit=settings.rate_limit_requests,
             window_s=settings.rate_limit_window_s,

@@ -10,7 +10,7 @@ from handler.composition import Caller
 from handler.dal.idempotency import resource
 from handler.dal.records import RecordChange, RecordDraft
 from handler.errors import NotFound, Unprocessable
-from handler.logic import calendar, cursors, embedding_index
+from handler.logic import calendar, cursors, embedding_index, photos
 from handler.models import Record, RecordPage
 
 MAX_RANGE_DAYS = 366
@@ -47,7 +47,7 @@ def _not_ahead(record_date: dt.date | None, today: dt.date) -> None:
 def latest_records(caller: Caller, limit: int, cursor: str | None = None) -> RecordPage:
     """The caller's records, newest first, page by page (the same cursors as list_records')."""
     before = decode_cursor(cursor) if cursor else None
-    return _page(caller.store.records.latest(limit + 1, before=before), limit)
+    return _page(caller, caller.store.records.latest(limit + 1, before=before), limit)
 
 
 def list_records(
@@ -58,14 +58,15 @@ def list_records(
     if (date_to - date_from).days >= MAX_RANGE_DAYS:
         raise Unprocessable(f"a range covers at most {MAX_RANGE_DAYS} days", code="range_too_long")
     after = decode_cursor(cursor) if cursor else None
-    return _page(caller.store.records.list_between(date_from, date_to, limit + 1, after), limit)
+    return _page(caller, caller.store.records.list_between(date_from, date_to, limit + 1, after), limit)
 
 
-def _page(rows: list[Record], limit: int) -> RecordPage:
+def _page(caller: Caller, rows: list[Record], limit: int) -> RecordPage:
     """A page of `limit` records from `limit + 1` asked for: the extra row tells whether another page
     exists without a COUNT."""
     items = rows[:limit]
-    return RecordPage(items=items, next_cursor=encode_cursor(items[-1]) if len(rows) > limit else None)
+    cursor = encode_cursor(items[-1]) if len(rows) > limit else None
+    return RecordPage(items=photos.with_photos(caller, items), next_cursor=cursor)
 
 
 def edit_record(
@@ -83,7 +84,7 @@ def edit_record(
     record = caller.store.records.update(record_id, change)
     if record is None:
         raise NotFound("no such record")
-    return record
+    return photos.with_photos(caller, [record])[0]
 
 
 def search_records(caller: Caller, words: str, period: tuple[dt.date, dt.date] | None, limit: int) -> RecordPage:
@@ -94,12 +95,14 @@ def search_records(caller: Caller, words: str, period: tuple[dt.date, dt.date] |
     terms = search_terms.query(words)
     records = caller.store.records
     found = records.matching(terms, period, limit) if terms else records.latest(limit, period)
-    return RecordPage(items=found, next_cursor=None)
+    return RecordPage(items=photos.with_photos(caller, found), next_cursor=None)
 
 
 def delete_record(caller: Caller, record_id: uuid.UUID) -> None:
-    """The record, and every remembered response that holds its words (handler.api.idempotency)."""
+    """The record, its photos, and every remembered response that holds its words
+    (handler.api.idempotency)."""
     with caller.store.transaction() as tx:
+        photos.delete_with_record(caller, tx, record_id)
         if not tx.records.delete(record_id):
             raise NotFound("no such record")
         tx.remembered.forget(resource("records", record_id))

@@ -9,6 +9,10 @@ RetentionSchedule). Each run deletes, acting as diary_retention (migration 0009)
   go, the objects inside the transaction that deletes the rows: when S3 fails nothing is deleted
   and the next run tries again. The bucket's lifecycle rule (expire-exports) expires the documents
   after the same number of days as well; it stays as the backstop for a document whose row is gone.
+- photos asked for and never uploaded: pending past their POST policy's expiration (handler.logic.photos,
+  which keeps one whose object did arrive, stored, and deletes the others, row and any object), and
+  the keys of photos deleted while their forms were valid, once those have expired (whatever such a
+  form uploaded meanwhile is deleted with them).
 - each user's counts of model work (model_usage) of days no limit reads any more (migration 0013).
 
 Work is done in batches while time lasts; what is left waits for the next run.
@@ -23,12 +27,13 @@ from handler.composition import Services
 from handler.dal.store import BoundStore
 from handler.deadline import seconds_left
 from handler.errors import DeadlineExceeded
+from handler.logic import photos
 
 logger = Logger(child=True)
 
 JOB = "purge_expired"
 BATCH = 1000
-# Fewer exports at a time: each one's document is deleted from S3 inside the transaction.
+# Fewer exports (and abandoned photos) at a time: each one's object is deleted from S3 inside the transaction.
 EXPORT_BATCH = 100
 # Time kept back, per batch, for its statements (and an export batch's S3 deletes).
 BATCH_MARGIN_S = 10.0
@@ -37,11 +42,15 @@ BATCH_MARGIN_S = 10.0
 def purge(services: Services) -> dict[str, int]:
     """Delete what has expired, as diary_retention; how many of each went."""
     store = services.store.as_retention()
-    done = {"remembered_responses": 0, "exports": 0, "usage_days": 0}
+    done = {"remembered_responses": 0, "exports": 0, "abandoned_photos": 0, "photo_leftovers": 0, "usage_days": 0}
     try:
         while _purge_responses(store, done) == BATCH:
             pass
         while _purge_exports(services, store, done) == EXPORT_BATCH:
+            pass
+        while _purge_photos(services, store, done) == EXPORT_BATCH:
+            pass
+        while _purge_photo_leftovers(services, store, done) == EXPORT_BATCH:
             pass
         _purge_usage(store, done)
     except DeadlineExceeded:
@@ -67,6 +76,24 @@ def _purge_exports(services: Services, store: BoundStore, done: dict[str, int]) 
                 object_store.of(services).delete_everything(key)
     done["exports"] += len(keys)
     return len(keys)
+
+
+def _purge_photos(services: Services, store: BoundStore, done: dict[str, int]) -> int:
+    seconds_left(BATCH_MARGIN_S)
+    if not services.settings.image_bucket:
+        return 0  # no bucket, no photo was ever asked for
+    looked_at = photos.purge_abandoned(services, store, EXPORT_BATCH)
+    done["abandoned_photos"] += looked_at
+    return looked_at
+
+
+def _purge_photo_leftovers(services: Services, store: BoundStore, done: dict[str, int]) -> int:
+    seconds_left(BATCH_MARGIN_S)
+    if not services.settings.image_bucket:
+        return 0
+    deleted = photos.purge_leftovers(services, store, EXPORT_BATCH)
+    done["photo_leftovers"] += deleted
+    return deleted
 
 
 def _purge_usage(store: BoundStore, done: dict[str, int]) -> None:

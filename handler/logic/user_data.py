@@ -25,7 +25,7 @@ from handler.composition import Caller
 from handler.dal.exports import StoredExport
 from handler.dal.images import StoredImage
 from handler.errors import NotFound
-from handler.logic import jobs
+from handler.logic import jobs, photos
 from handler.models import Export, Image, UserData
 
 EXPORT = "export"
@@ -68,7 +68,8 @@ def document(caller: Caller) -> UserData:
         images = tx.images.of_user()
     return UserData(
         exported_at=dt.datetime.now(dt.UTC),
-        records=records,
+        # Each with its photos' metadata and fresh URLs, as GET /records shows them.
+        records=photos.with_photos(caller, records),
         diaries=diaries,
         reports=reports,
         images=[_image(caller, i) for i in images],
@@ -108,6 +109,7 @@ def erase(caller: Caller) -> dict[str, int]:
     erased = {"objects": object_store.of(caller.services).delete_everything(prefix) if _has_bucket(caller) else 0}
     with caller.store.transaction() as tx:
         erased["images"] = tx.images.erase()
+        erased["photos"] = tx.photos.erase()
         erased["diaries"] = tx.diaries.erase()
         erased["records"] = tx.records.erase()
         erased["reports"] = tx.reports.erase()

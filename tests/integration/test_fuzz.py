@@ -39,6 +39,7 @@ from handler.api.schemas import (
     DiaryEdit,
     NewDiary,
     NewImage,
+    NewPhoto,
     NewQuestion,
     NewRecord,
     NewReport,
@@ -52,6 +53,7 @@ from handler.models import (
     Export,
     Image,
     ImagePage,
+    PhotoUpload,
     QuestionAnswer,
     Record,
     RecordPage,
@@ -268,6 +270,8 @@ ROUTES = [
     Route("GET /me/export", "GET", (200, 202), TypeAdapter(UserData | Export), query=ignored_queries),
     Route("GET /me/exports/{id}", "GET", 200, Export, path_template="/me/exports/{}"),
     Route("GET /me/usage", "GET", 200, Usage, query=ignored_queries),
+    Route("POST /records/{id}/photos", "POST", 201, PhotoUpload, NewPhoto, path_template="/records/{}/photos"),
+    Route("DELETE /records/{id}/photos/{photo_id}", "DELETE", 204, None, path_template="/records/{0}/photos/{0}"),
     # Last: it erases the fuzzed user (the routes before it have run their examples by then).
     Route("DELETE /me", "DELETE", 202, Erasure, query=ignored_queries),
 ]

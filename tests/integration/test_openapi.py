@@ -197,6 +197,11 @@ def test_every_route_that_calls_a_model_documents_its_429():
         ("/questions", "post"),
         ("/images", "post"),
         ("/reports", "post"),
+        # No model, but the day's photos and their bytes (handler.logic.quotas.admit_photo).
+        ("/records/{record_id}/photos", "post"),
     }
     limit = document["components"]["schemas"]["ErrorDetail"]["properties"]["limit"]
-    assert {"type": "string", "enum": ["model_calls", "pictures", "tokens", "rate"]} in limit["anyOf"]
+    assert {
+        "type": "string",
+        "enum": ["model_calls", "pictures", "tokens", "rate", "photos", "photo_bytes"],
+    } in limit["anyOf"]

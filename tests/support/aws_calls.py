@@ -96,6 +96,8 @@ def _calls(nodes: list[ast.AST]) -> set[Call]:
         name = _called_name(node)
         if name in ("get_paginator", "generate_presigned_url", "can_paginate") and node.args:
             name = _string(node.args[0])
+        elif name == "generate_presigned_post":
+            name = "put_object"  # a form upload is a PutObject with the signer's permission
         elif not isinstance(node.func, ast.Attribute):
             continue  # an operation is a client's method
         found |= {(service, name) for service in _operations().get(name or "", ()) if name}

@@ -32,6 +32,7 @@ RECORD_ID = "00000000-0000-4000-8000-000000000000"
 REPORT_ID = "00000000-0000-4000-8000-000000000001"
 IMAGE_ID = "00000000-0000-4000-8000-000000000002"
 EXPORT_ID = "00000000-0000-4000-8000-000000000003"
+PHOTO_ID = "00000000-0000-4000-8000-000000000004"
 
 # file name -> (method, route resource, concrete path, query, path parameters, body)
 EXPECTED = {
@@ -125,6 +126,22 @@ EXPECTED = {
         {"content": "오늘 친구랑 극장에서 영화 봤어 🎬"},
     ),
     "records-search": ("GET", "/records", "/records", {"q": "영화"}, None, None),
+    "records-photo-upload": (
+        "POST",
+        "/records/{id}/photos",
+        f"/records/{RECORD_ID}/photos",
+        None,
+        {"id": RECORD_ID},
+        {"content_type": "image/jpeg", "size_bytes": 2481152},
+    ),
+    "records-photo-delete": (
+        "DELETE",
+        "/records/{id}/photos/{photo_id}",
+        f"/records/{RECORD_ID}/photos/{PHOTO_ID}",
+        None,
+        {"id": RECORD_ID, "photo_id": PHOTO_ID},
+        None,
+    ),
     "diaries-list": ("GET", "/diaries", "/diaries", {"from": "2026-11-01", "to": "2026-11-30"}, None, None),
     "diaries-put": (
         "PUT",

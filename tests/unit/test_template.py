@@ -912,11 +912,14 @@ def test_images_bucket_answers_the_browser_origins_of_the_api(template, origins)
     when a CORS rule of the bucket matches (S3 API, CORSRule; common response headers)."""
     cors = template["Resources"]["ImageBucket"]["Properties"]["CorsConfiguration"]
     env = {**defaults(template), "AWS::NoValue": None}
-    (rule,) = evaluate(cors, {**env, "CorsAllowOrigins": origins})["CorsRules"]
+    (rule, upload) = evaluate(cors, {**env, "CorsAllowOrigins": origins})["CorsRules"]
     assert evaluate(rule["AllowedOrigins"], {**env, "CorsAllowOrigins": origins}) == origins
-    # The function presigns only get_object (handler/aws/object_store.py): reading, no uploads.
+    # The function presigns get_object for reading (handler/aws/object_store.py) ...
     assert set(rule["AllowedMethods"]) == {"GET", "HEAD"}
     assert {"etag", "content-length"} <= {h.lower() for h in rule["ExposedHeaders"]}
+    # ... and a form POST for a photo's upload, from the same origins and no other method.
+    assert evaluate(upload["AllowedOrigins"], {**env, "CorsAllowOrigins": origins}) == origins
+    assert upload["AllowedMethods"] == ["POST"]
     # No browser origins (the default): no CORS rule at all, so no page anywhere may read the bucket.
     assert evaluate(cors, env) is None
 
@@ -994,6 +997,9 @@ ACTIONS_OF = {
     # Exports are put with their tag (object_store.put_export), which takes the tagging action too.
     ("s3", "put_object"): {"s3:PutObject", "s3:PutObjectTagging"},
     ("bedrock-runtime", "converse"): {"bedrock:InvokeModel"},
+    # "To use HEAD, you must have the s3:GetObject permission" (HeadObject's documentation): a pending
+    # photo's object is looked for (handler.logic.photos).
+    ("s3", "head_object"): {"s3:GetObject"},
 }
 # What Lambda does with a function's role by itself, not the code: write its log group; create the
 # function's network interfaces in its subnets (a function with VpcConfig); poll its queue (an event

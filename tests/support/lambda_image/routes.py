@@ -187,6 +187,8 @@ EXPECTED: dict[str, set[int]] = {
     "records-create": {201},
     "records-list": {200},
     "records-edit": {200},
+    "records-photo-upload": {201},
+    "records-photo-delete": {204},
     "records-search": {200},
     "diaries-create": {201, 200},
     "diaries-get": {200},
@@ -242,6 +244,13 @@ def exercise(invoke: Callable[[dict[str, Any]], Any], fakes: AwsFakes) -> list[t
     record_id = record.get("id") or str(uuid.uuid4())
     send("records-list", load_event("http-api/records-list.json"))
     send_id("records-edit", "records", record_id)
+    upload = _with_path(load_event("http-api/records-photo-upload.json"), f"/records/{record_id}/photos", id=record_id)
+    photo_id = ((send("records-photo-upload", upload) or {}).get("photo") or {}).get("id") or str(uuid.uuid4())
+    gone = f"/records/{record_id}/photos/{photo_id}"
+    send(
+        "records-photo-delete",
+        _with_path(load_event("http-api/records-photo-delete.json"), gone, id=record_id, photo_id=photo_id),
+    )
     send("records-search", load_event("http-api/records-search.json"))
     send("diaries-create", load_event("http-api/diaries-create.json"))
     send("diaries-get", load_event("http-api/diaries-get.json"))

@@ -42,6 +42,10 @@ def export_key_for(user_id: str, export_id: uuid.UUID) -> str:
     return f"{prefix_for(user_id)}exports/{export_id}.json"
 
 
+def import_key_for(user_id: str, import_id: uuid.UUID) -> str:
+    return f"{prefix_for(user_id)}imports/{import_id}.json"
+
+
 # Exports carry this tag: the stack's lifecycle rule expires them after EXPORT_RETENTION_DAYS, a
 # backstop to the retention sweep, which deletes them with their rows (handler.logic.retention).
 EXPORT_TAG = "kind=export"
@@ -78,6 +82,17 @@ class ObjectStore:
 
     def put_export(self, key: str, document: bytes) -> None:
         self._put(key, document, "application/json", Tagging=EXPORT_TAG)
+
+    def put_import(self, key: str, document: bytes) -> None:
+        """A document to import (POST /me/import), kept until the worker has imported it. Tagged as an
+        export is: the same lifecycle rule expires one a failed job left behind."""
+        self._put(key, document, "application/json", Tagging=EXPORT_TAG)
+
+    def read(self, key: str) -> bytes:
+        try:
+            return self._clients.client("s3").get_object(Bucket=self._bucket(), Key=key)["Body"].read()
+        except (BotoCoreError, ClientError) as exc:
+            raise AwsUnavailable("image storage failed; retry later") from exc
 
     def presigned_url(self, key: str) -> PresignedUrl:
         bucket = self._bucket()

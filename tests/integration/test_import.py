@@ -1,0 +1,303 @@
+"""POST /me/import: an export brought back, through the entry point, a real PostgreSQL, and moto's S3
+and SQS for the worker's imports.
+
+The round trip is the one a person makes: export, erase the account (DELETE /me, run by the worker
+from its queue), sign up again (a new identity: an erased id is refused for good, its tokens with it,
+and the user pool deleted the account), import. The two exports are then compared field by field,
+over every field the models have: a field added to a record, a diary or a report later is compared
+too unless named below with the reason it may change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import boto3
+import pytest
+from pydantic import BaseModel
+
+from handler.aws.object_store import prefix_for
+from handler.models import Diary, Image, Record, Report, UserData
+from tests.integration.test_user_data import _fresh_settings, _work
+from tests.support.requests import call, jot
+
+WEEK = {"start_date": "2026-11-23", "end_date": "2026-11-29"}
+
+# What may differ between the export before the erasure and the one after the import, and why. Every
+# other field of every model is compared.
+CHANGES: dict[str, dict[str, str]] = {
+    "document": {
+        "exported_at": "the moment each export was made",
+        "images": "pictures are not imported: the document holds only URLs to them (compared: none, counted skipped)",
+    },
+    "records": {},
+    "diaries": {"has_images": "derived from the pictures, which are not imported"},
+    "reports": {},
+}
+# The parts of the document that are lists of one model each.
+PARTS: dict[str, type[BaseModel]] = {"records": Record, "diaries": Diary, "reports": Report, "images": Image}
+
+
+def comparable(document: dict[str, Any]) -> dict[str, Any]:
+    """The document as the round trip must give it back: every field of every model, but CHANGES."""
+    data = UserData.model_validate(document)
+    kept: dict[str, Any] = data.model_dump(mode="json", exclude=set(CHANGES["document"]))
+    for part in set(PARTS) - set(CHANGES["document"]):
+        kept[part] = [item.model_dump(mode="json", exclude=set(CHANGES[part])) for item in getattr(data, part)]
+    return kept
+
+
+def test_the_comparison_names_only_fields_that_exist_and_covers_every_other():
+    assert set(CHANGES["document"]) <= set(UserData.model_fields)
+    for part, model in PARTS.items():
+        assert part in UserData.model_fields
+        assert set(CHANGES.get(part, {})) <= set(model.model_fields), part
+    # Every list of the document is one of PARTS: a new part has to be named here.
+    assert {name for name, field in UserData.model_fields.items() if "list" in str(field.annotation)} == set(PARTS)
+
+
+def _account(user: str, aws_services: dict[str, str]) -> None:
+    """Records on two days, the model's diary and the user's own (tags), a picture and a completed report."""
+    jot(user, "2026-11-24", "야근해서 피곤했어", "컵라면 먹음 🍜")
+    jot(user, "2026-11-25", "오늘 친구랑 영화 봤어", "e\u0301 NFC 확인")
+    assert call("POST", "/diaries", {"date": "2026-11-25"}, user=user).status == 201
+    own = {"title": "산책", "content": "내가 쓴 일기\n둘째 줄", "tags": ["산책", "work"]}
+    assert call("PUT", "/diaries/2026-11-24", own, user=user).status == 201
+    assert call("POST", "/images", {"date": "2026-11-25"}, user=user).status == 201
+    assert call("POST", "/reports", WEEK, user=user).status == 202
+    _work(aws_services)
+
+
+def _export(user: str) -> dict[str, Any]:
+    reply = call("GET", "/me/export", user=user)
+    assert reply.status == 200, reply.body
+    return reply.body
+
+
+def _import(user: str, document: dict[str, Any], status: int = 200) -> dict[str, Any]:
+    reply = call("POST", "/me/import", document, user=user)
+    assert reply.status == status, reply.body
+    return reply.body
+
+
+def _rows(db, user: str) -> dict[str, int]:
+    found = {}
+    for table in ("records", "diaries", "reports", "images"):
+        db.execute(f"SELECT count(*) AS n FROM {table} WHERE user_id = %s", (user,))  # noqa: S608 - fixed names
+        found[table] = db.fetchone()["n"]
+    return found
+
+
+def test_export_erase_import_gives_back_the_same_records_diaries_reports_and_tags(aws_services, user, db):
+    _account(user, aws_services)
+    before = _export(user)
+    assert (before["format"], before["version"]) == ("diary-export", 1)
+    assert [len(before[p]) for p in ("records", "diaries", "reports", "images")] == [4, 2, 1, 1]
+    assert before["reports"][0]["status"] == "completed"
+
+    assert call("DELETE", "/me", user=user).status == 202
+    _work(aws_services, "erasure_queue_url")
+    assert _rows(db, user) == {"records": 0, "diaries": 0, "reports": 0, "images": 0}
+    # The erased identity cannot come back: its tokens are refused, an import with them too.
+    refused = call("POST", "/me/import", before, user=user)
+    assert (refused.status, refused.body["error"]["code"]) == (410, "account_erased")
+
+    # Signed up again: a new identity (the user pool gives a new `sub`).
+    again = f"back-{uuid.uuid4()}"
+    answer = _import(again, before)
+    assert answer["import_id"] is None and answer["status"] == "completed"
+    summary = answer["summary"]
+    assert summary["records"] == {"imported": 4, "present": 0}
+    assert summary["diaries"] == {"imported": 2, "present": 0}
+    assert summary["reports"] == {"imported": 1, "present": 0}
+    assert (summary["images_skipped"], summary["reports_unfinished"], summary["new_ids"]) == (1, 0, 0)
+
+    after = _export(again)
+    assert after["images"] == []
+    assert comparable(after) == comparable(before)
+    # The ids are the document's (nobody holds them after the erasure), so the diary's records are too.
+    assert [r["id"] for r in after["records"]] == [r["id"] for r in before["records"]]
+    # Embeddings are computed again by the backfill, not taken from anywhere.
+    db.execute("SELECT count(*) AS n FROM records WHERE user_id = %s AND embedding IS NOT NULL", (again,))
+    assert db.fetchone()["n"] == 0
+    # The imported records are found by words, as if written here.
+    found = call("GET", "/records", user=again, query={"q": "영화"}).body["items"]
+    assert [r["content"] for r in found] == ["오늘 친구랑 영화 봤어"]
+
+
+def test_importing_twice_stores_nothing_twice_and_overwrites_nothing(user, other_user, db):
+    jot(user, "2026-11-25", "첫 기록", "둘째 기록")
+    call("PUT", "/diaries/2026-11-25", {"title": "제목", "content": "원래 일기", "tags": ["a"]}, user=user)
+    document = _export(user)
+
+    first = _import(other_user, document)["summary"]
+    rows = _rows(db, other_user)
+    second = _import(other_user, document)["summary"]
+    assert first["records"] == {"imported": 2, "present": 0}
+    assert second["records"] == {"imported": 0, "present": 2}
+    assert second["diaries"] == {"imported": 0, "present": 1}
+    assert _rows(db, other_user) == rows
+
+    # The user's own change since stays: an import adds what is missing, it restores nothing over it.
+    edited = {"title": "제목", "content": "고친 일기", "tags": ["b"]}
+    assert call("PUT", "/diaries/2026-11-25", edited, user=other_user).status == 200
+    _import(other_user, document)
+    assert call("GET", "/diaries/2026-11-25", user=other_user).body["content"] == "고친 일기"
+    # Into the document's own account: everything is there already.
+    again = _import(user, document)["summary"]
+    assert (again["records"]["imported"], again["diaries"]["imported"]) == (0, 0)
+
+
+def test_another_accounts_ids_are_never_taken_its_rows_never_touched(user, other_user, db):
+    """The document's account still exists: the copies get ids of their own, derived from the
+    importing caller (the same on every import), and the original rows stay as they were."""
+    jot(user, "2026-11-25", "원본 기록")
+    assert call("POST", "/diaries", {"date": "2026-11-25"}, user=user).status == 201
+    document = _export(user)
+    db.execute("SELECT id, user_id, content, record_date, created_at FROM records WHERE user_id = %s", (user,))
+    originals = db.fetchall()
+
+    summary = _import(other_user, document)["summary"]
+    assert summary["new_ids"] == 1 and summary["records"]["imported"] == 1
+    copy = _export(other_user)
+    [record] = copy["records"]
+    assert record["id"] != document["records"][0]["id"]
+    assert record["content"] == "원본 기록"
+    assert copy["diaries"][0]["record_ids"] == [record["id"]]  # the diary follows its record
+    db.execute("SELECT id, user_id, content, record_date, created_at FROM records WHERE user_id = %s", (user,))
+    assert db.fetchall() == originals
+    assert _import(other_user, document)["summary"]["records"] == {"imported": 0, "present": 1}
+    # Each account sees its own copy only.
+    assert [r["id"] for r in _export(user)["records"]] == [document["records"][0]["id"]]
+
+
+def test_what_is_not_in_the_document_is_dropped_not_trusted(user, other_user):
+    """A diary naming a record the document does not hold (someone else's id) keeps no link to it."""
+    theirs = jot(other_user, "2026-11-25", "남의 기록")[0]
+    jot(user, "2026-11-25", "내 기록")
+    assert call("POST", "/diaries", {"date": "2026-11-25"}, user=user).status == 201
+    document = _export(user)
+    document["diaries"][0]["record_ids"].append(theirs)
+    importer = f"importer-{uuid.uuid4()}"
+    _import(importer, document)
+    [diary] = _export(importer)["diaries"]
+    assert theirs not in diary["record_ids"] and len(diary["record_ids"]) == 1
+
+
+def _document(**parts: Any) -> dict[str, Any]:
+    now = dt.datetime.now(dt.UTC).isoformat()
+    record = {"id": str(uuid.uuid4()), "content": "기록", "record_date": "2026-11-25", "created_at": now}
+    base = {"format": "diary-export", "version": 1, "exported_at": now, "records": [record]}
+    return {**base, "diaries": [], "reports": [], "images": [], **parts}
+
+
+def _refusal(user: str, document: Any) -> dict[str, Any]:
+    reply = call("POST", "/me/import", document, user=user)
+    assert reply.status == 422, reply.body
+    return reply.body["error"]
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "field"),
+    [
+        ({"format": "something-else"}, "not_an_export", None),
+        ({"version": 2}, "unsupported_version", None),
+        ({"version": "1"}, "unsupported_version", None),
+        ({"exported_at": "2026-11-25T10:00:00"}, "invalid_document", "$.exported_at"),
+        ({"unknown": 1}, "invalid_document", "$.unknown"),
+    ],
+)
+def test_a_document_it_cannot_take_is_refused_with_the_reason(user, db, change, code, field):
+    error = _refusal(user, _document(**change))
+    assert error["code"] == code, error
+    if field:
+        assert [d["field"] for d in error["details"]] == [field]
+        assert field in error["message"]
+    assert _rows(db, user)["records"] == 0
+
+
+def test_a_malformed_entry_is_named_by_its_json_path_and_nothing_is_stored(user, db):
+    good = _document()["records"][0]
+    entries = [
+        good,
+        {**good, "id": str(uuid.uuid4()), "content": "bidi \u202e override"},
+        {**good, "id": str(uuid.uuid4()), "record_date": "2026-02-30"},
+        {**good, "id": str(uuid.uuid4()), "record_date": "2999-01-01"},
+        good,
+    ]
+    diary = {
+        "date": "2026-11-25", "title": "t", "content": "c", "record_ids": [], "model": "user",
+        "tags": ["x" * 31], "created_at": good["created_at"], "updated_at": good["created_at"],
+    }  # fmt: skip
+    error = _refusal(user, _document(records=entries, diaries=[diary]))
+    assert error["code"] == "invalid_document"
+    fields = [d["field"] for d in error["details"]]
+    assert fields == ["$.records[1].content", "$.records[2].record_date", "$.records[3].record_date", "$.diaries[0].tags[0]"]
+    assert _rows(db, user)["records"] == 0
+    # Once the shapes are right, the rules across entries: a repeated record, a record dated ahead.
+    ahead = {**good, "id": str(uuid.uuid4()), "record_date": "2099-01-01"}
+    error = _refusal(user, _document(records=[good, ahead, good]))
+    assert [d["field"] for d in error["details"]] == ["$.records[2]", "$.records[1].record_date"]
+    assert "repeats $.records[0]" in error["details"][0]["message"]
+    assert _rows(db, user)["records"] == 0
+
+
+def test_a_body_past_the_import_limit_is_413_and_other_routes_keep_theirs(user, monkeypatch):
+    monkeypatch.setenv("IMPORT_MAX_BODY_BYTES", "2048")
+    _fresh_settings()
+    big = _document(records=[{**_document()["records"][0], "id": str(uuid.uuid4()), "content": "가" * 1000}])
+    reply = call("POST", "/me/import", big, user=user)
+    assert (reply.status, reply.body["error"]["code"]) == (413, "body_too_large")
+    # 65 kB is past MAX_BODY_BYTES everywhere else, and within the import's default limit.
+    monkeypatch.delenv("IMPORT_MAX_BODY_BYTES")
+    _fresh_settings()
+    assert call("POST", "/records", {"content": "가" * 22_000}, user=user).status == 413
+    many = [{**_document()["records"][0], "id": str(uuid.uuid4()), "content": "가" * 3000} for _ in range(8)]
+    assert _import(user, _document(records=many))["summary"]["records"]["imported"] == 8
+
+
+def test_a_large_document_is_imported_by_the_worker(aws_services, user, other_user, monkeypatch):
+    jot(user, "2026-11-25", "큰 계정의 기록", "또 하나")
+    document = _export(user)
+    monkeypatch.setenv("IMPORT_INLINE_MAX_BYTES", "0")
+    _fresh_settings()
+    importer = f"importer-{uuid.uuid4()}"
+    started = call("POST", "/me/import", document, user=importer)
+    assert started.status == 202, started.body
+    location = started.headers["location"]
+    assert location == f"/me/imports/{started.body['import_id']}"
+    assert call("GET", location, user=importer).body["status"] == "pending"
+    assert call("GET", location, user=other_user).status == 404
+
+    s3 = boto3.client("s3", endpoint_url=aws_services["endpoint"])
+    listed = s3.list_objects_v2(Bucket=aws_services["bucket"], Prefix=prefix_for(importer))
+    [waiting] = [item["Key"] for item in listed.get("Contents", [])]
+    assert waiting.startswith(f"{prefix_for(importer)}imports/")
+
+    _work(aws_services)
+    done = call("GET", location, user=importer).body
+    assert done["status"] == "completed", done
+    assert done["summary"]["records"] == {"imported": 2, "present": 0}
+    assert [r["content"] for r in _export(importer)["records"]] == ["큰 계정의 기록", "또 하나"]
+    # The document is deleted once imported, every version of it.
+    versions = s3.list_object_versions(Bucket=aws_services["bucket"], Prefix=prefix_for(importer))
+    assert not versions.get("Versions") and not versions.get("DeleteMarkers")
+
+
+def test_an_erasure_erases_imports_too(aws_services, user, db, monkeypatch):
+    jot(user, "2026-11-25", "기록")
+    document = _export(user)
+    monkeypatch.setenv("IMPORT_INLINE_MAX_BYTES", "0")
+    _fresh_settings()
+    importer = f"importer-{uuid.uuid4()}"
+    location = call("POST", "/me/import", document, user=importer).headers["location"]
+    assert call("DELETE", "/me", user=importer).status == 202
+    _work(aws_services, "erasure_queue_url")
+    db.execute("SELECT count(*) AS n FROM imports WHERE user_id = %s", (importer,))
+    assert db.fetchone()["n"] == 0
+    # The queued import then finds nothing to do, and stores nothing.
+    _work(aws_services)
+    assert _rows(db, importer)["records"] == 0
+    assert call("GET", location, user=importer).status == 410

@@ -52,6 +52,8 @@ from handler.models import (
     Export,
     Image,
     ImagePage,
+    Import,
+    ImportDocument,
     QuestionAnswer,
     Record,
     RecordPage,
@@ -268,6 +270,8 @@ ROUTES = [
     Route("GET /me/export", "GET", (200, 202), TypeAdapter(UserData | Export), query=ignored_queries),
     Route("GET /me/exports/{id}", "GET", 200, Export, path_template="/me/exports/{}"),
     Route("GET /me/usage", "GET", 200, Usage, query=ignored_queries),
+    Route("POST /me/import", "POST", (200, 202), Import, ImportDocument),
+    Route("GET /me/imports/{id}", "GET", 200, Import, path_template="/me/imports/{}"),
     # Last: it erases the fuzzed user (the routes before it have run their examples by then).
     Route("DELETE /me", "DELETE", 202, Erasure, query=ignored_queries),
 ]

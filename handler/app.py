@@ -47,9 +47,9 @@ from handler.api import (
 from handler.composition import Services
 from handler.errors import ServiceError, Unauthorized
 from handler.function_logger import function_logger
-from handler.settings import Settings
 from handler.inference import usage
 from handler.logic import erasure
+from handler.settings import Settings
 
 # At DEBUG (AWS_LAMBDA_LOG_LEVEL lowers the root logger) botocore logs whole response bodies,
 # GetSecretValue's password included; these libraries never log below INFO here.

@@ -273,7 +273,7 @@ class Export(BaseModel):
 # What GET /me/export writes and which of its versions POST /me/import takes. A change to the
 # document that an import of it must know about is a new version; IMPORTABLE_VERSIONS keeps the ones
 # still read.
-EXPORT_FORMAT = "diary-export"
+EXPORT_FORMAT: Literal["diary-export"] = "diary-export"
 EXPORT_VERSION = 1
 IMPORTABLE_VERSIONS = (1,)
 

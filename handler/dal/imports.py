@@ -63,7 +63,8 @@ class Imports(Repository):
     def complete(self, import_id: uuid.UUID, summary: dict) -> None:
         with self._unit() as cur:
             cur.execute(
-                "UPDATE imports SET status = 'completed', summary = %s, updated_at = now() WHERE id = %s AND user_id = %s",
+                "UPDATE imports SET status = 'completed', summary = %s, updated_at = now()"
+                " WHERE id = %s AND user_id = %s",
                 (Json(summary), str(import_id), self._user_id),
             )
 

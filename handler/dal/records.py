@@ -260,9 +260,7 @@ class Records(Repository):
     def held(self, ids: list[uuid.UUID]) -> set[uuid.UUID]:
         """Which of `ids` are the owner's records."""
         with self._unit() as cur:
-            cur.execute(
-                "SELECT id FROM records WHERE user_id = %s AND id = ANY(%s::uuid[])", (self._user_id, ids)
-            )
+            cur.execute("SELECT id FROM records WHERE user_id = %s AND id = ANY(%s::uuid[])", (self._user_id, ids))
             return {row["id"] for row in cur.fetchall()}
 
     def insert_absent(self, copies: list[RecordCopy]) -> set[uuid.UUID]:

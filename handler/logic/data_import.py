@@ -333,5 +333,3 @@ def _shown(stored: StoredImport) -> Import:
             "updated_at": stored.updated_at,
         }
     )
-
-

@@ -85,7 +85,7 @@ def _import(user: str, document: dict[str, Any], status: int = 200) -> dict[str,
 def _rows(db, user: str) -> dict[str, int]:
     found = {}
     for table in ("records", "diaries", "reports", "images"):
-        db.execute(f"SELECT count(*) AS n FROM {table} WHERE user_id = %s", (user,))  # noqa: S608 - fixed names
+        db.execute(f"SELECT count(*) AS n FROM {table} WHERE user_id = %s", (user,))
         found[table] = db.fetchone()["n"]
     return found
 
@@ -234,7 +234,12 @@ def test_a_malformed_entry_is_named_by_its_json_path_and_nothing_is_stored(user,
     error = _refusal(user, _document(records=entries, diaries=[diary]))
     assert error["code"] == "invalid_document"
     fields = [d["field"] for d in error["details"]]
-    assert fields == ["$.records[1].content", "$.records[2].record_date", "$.records[3].record_date", "$.diaries[0].tags[0]"]
+    assert fields == [
+        "$.records[1].content",
+        "$.records[2].record_date",
+        "$.records[3].record_date",
+        "$.diaries[0].tags[0]",
+    ]
     assert _rows(db, user)["records"] == 0
     # Once the shapes are right, the rules across entries: a repeated record, a record dated ahead.
     ahead = {**good, "id": str(uuid.uuid4()), "record_date": "2099-01-01"}

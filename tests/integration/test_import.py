@@ -306,3 +306,28 @@ def test_an_erasure_erases_imports_too(aws_services, user, db, monkeypatch):
     _work(aws_services)
     assert _rows(db, importer)["records"] == 0
     assert call("GET", location, user=importer).status == 410
+
+
+def test_an_import_that_outlives_the_erasure_of_its_user_leaves_nothing(aws_services, user, db, monkeypatch):
+    """The import was queued, then the user left (DELETE /me), and the worker ran the import before
+    the erasure: the import stores, finds the erasure asked for, asks for it again and fails; the
+    erasure, which waits for imports of the user, then takes everything."""
+    from handler.local.aws_stand_ins import receive, sqs_event
+    from tests.support.requests import invoke_raw
+
+    jot(user, "2026-11-25", "떠나기 전 기록")
+    document = _export(user)
+    monkeypatch.setenv("IMPORT_INLINE_MAX_BYTES", "0")
+    _fresh_settings()
+    importer = f"importer-{uuid.uuid4()}"
+    assert call("POST", "/me/import", document, user=importer).status == 202
+    assert call("DELETE", "/me", user=importer).status == 202
+
+    [job] = receive(aws_services["queue_url"], wait_s=1)
+    failed = invoke_raw(sqs_event([job]))["batchItemFailures"]
+    assert [f["itemIdentifier"] for f in failed] == [job["MessageId"]]
+    assert _rows(db, importer)["records"] == 1  # stored, for the erasure to take
+    erasures = receive(aws_services["erasure_queue_url"], wait_s=1)
+    assert len(erasures) == 2  # asked by DELETE /me, and again by the import
+    assert invoke_raw(sqs_event(erasures)) == {"batchItemFailures": []}
+    assert _rows(db, importer) == {"records": 0, "diaries": 0, "reports": 0, "images": 0}

@@ -1,0 +1,84 @@
+"""What POST /me/import refuses, and how it names it, checked without a database
+(handler.logic.data_import.parse)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from handler.logic import data_import
+from handler.models import EXPORT_FORMAT, IMPORTABLE_VERSIONS, UserData
+from handler.settings import Settings
+
+CALLER: Any = SimpleNamespace(settings=Settings(database_url="postgresql://unused"))
+NOW = dt.datetime(2026, 11, 25, 3, 10, tzinfo=dt.UTC).isoformat()
+
+
+def _record(**change: Any) -> dict[str, Any]:
+    return {"id": str(uuid.uuid4()), "content": "기록", "record_date": "2026-11-25", "created_at": NOW, **change}
+
+
+def _document(**parts: Any) -> dict[str, Any]:
+    return {"format": "diary-export", "version": 1, "exported_at": NOW, "records": [_record()],
+            "diaries": [], "reports": [], "images": [], **parts}  # fmt: skip
+
+
+def _refused(raw: dict[str, Any]) -> data_import.DocumentRefused:
+    with pytest.raises(data_import.DocumentRefused) as refused:
+        data_import.parse(raw, CALLER)
+    return refused.value
+
+
+def test_what_the_export_writes_is_what_the_import_reads():
+    written = UserData(exported_at=dt.datetime.now(dt.UTC), records=[], diaries=[], reports=[], images=[])
+    assert (written.format, written.version) == (EXPORT_FORMAT, 1)
+    assert written.version in IMPORTABLE_VERSIONS
+    assert data_import.parse(written.model_dump(mode="json"), CALLER).records == []
+
+
+@pytest.mark.parametrize("version", [0, 2, "1", 1.0, None, True])
+def test_a_version_it_does_not_read_is_named(version):
+    refused = _refused(_document(version=version))
+    assert refused.code == "unsupported_version" and refused.status == 422
+    assert "it imports versions [1]" in str(refused)
+
+
+def test_something_that_is_not_an_export_is_refused_before_its_shape():
+    refused = _refused({"content": "x"})
+    assert refused.code == "not_an_export"
+
+
+def test_each_failing_entry_is_named_by_its_json_path():
+    raw = _document(records=[_record(), _record(content="\x00"), _record(record_date="2026-13-01")])
+    refused = _refused(raw)
+    assert refused.code == "invalid_document"
+    fields = [d["field"] for d in refused.body_fields()["details"]]
+    assert fields == ["$.records[1].content", "$.records[2].record_date"]
+    assert str(refused).startswith("the document cannot be imported: $.records[1].content: ")
+    assert str(refused).endswith("(and 1 more); nothing was stored")
+
+
+def test_at_most_the_first_entries_are_listed():
+    refused = _refused(_document(records=[_record(content="") for _ in range(50)]))
+    assert len(refused.body_fields()["details"]) == data_import.MAX_DETAILS
+    assert "(and 49 more)" in str(refused)
+
+
+def test_repeats_and_days_ahead_are_refused_too():
+    first = _record()
+    diary = {"date": "2026-11-25", "title": "t", "content": "c", "record_ids": [], "model": "user",
+             "created_at": NOW, "updated_at": NOW}  # fmt: skip
+    far = (dt.date.today() + dt.timedelta(days=5)).isoformat()
+    refused = _refused(_document(records=[first, first, _record(record_date=far)], diaries=[diary, diary]))
+    assert [d["field"] for d in refused.body_fields()["details"]] == [
+        "$.records[1]", "$.diaries[1]", "$.records[2].record_date",
+    ]  # fmt: skip
+
+
+def test_json_paths():
+    assert data_import._json_path(("records", 3, "content")) == "$.records[3].content"
+    assert data_import._json_path(("diaries", 0, "tags", 2)) == "$.diaries[0].tags[2]"

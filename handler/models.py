@@ -368,11 +368,25 @@ class Import(BaseModel):
     """An import of an export document (POST /me/import): done at once, or by the worker."""
 
     import_id: uuid.UUID | None = Field(description="Null for an import done at once; else poll /me/imports/{id}.")
-    status: Literal["pending", "running", "completed", "failed"]
+    status: Literal["awaiting_upload", "pending", "running", "completed", "failed"] = Field(
+        description="`awaiting_upload`: a document to upload (POST /me/imports), then start."
+    )
     summary: ImportSummary | None = Field(default=None, description="What was stored, once completed.")
     failure: str | None = Field(default=None, description="Why it failed, when it did.")
     created_at: dt.datetime | None = None
     updated_at: dt.datetime | None = None
+
+
+class ImportUpload(BaseModel):
+    """Where to upload an export document too large to send as a body (POST /me/imports): an S3 POST
+    form, then POST /me/imports/{id}/start."""
+
+    import_id: uuid.UUID
+    status: Literal["awaiting_upload"]
+    url: str = Field(description="POST the form here: `fields` as they are, then the document as the field `file`.")
+    fields: dict[str, str]
+    max_bytes: int = Field(description="The largest document the upload takes (IMPORT_UPLOAD_MAX_BYTES).")
+    expires_at: dt.datetime = Field(description="When the upload stops being taken; ask for a new one after.")
 
 
 class Erasure(BaseModel):

@@ -120,6 +120,9 @@ class Settings(BaseModel, frozen=True):
     import_max_body_bytes: int = Field(default=4_000_000, ge=1024, le=5_000_000)
     # A document up to this size is imported in the request; a larger one by the worker (a 202 to poll).
     import_inline_max_bytes: int = Field(default=1_000_000, ge=0, le=5_000_000)
+    # POST /me/imports: the largest document uploaded to S3 for the worker to import (an export of any
+    # size is one document; the worker reads it whole, within the function's memory and time).
+    import_upload_max_bytes: int = Field(default=20_000_000, ge=1024, le=100_000_000)
 
     # Each user's model work per day (the day of DEFAULT_TIMEZONE), handler.logic.quotas: text model
     # calls (a diary, an answer, a report, an image prompt, a routing decision: 1 each), pictures

@@ -13,7 +13,7 @@ from handler.api.errors import READ_FAILURES, WRITE_FAILURES, another_success, d
 from handler.api.idempotency import idempotent
 from handler.api.identity import Caller
 from handler.logic import data_import, erasure, quotas, user_data
-from handler.models import IMPORTABLE_VERSIONS, Erasure, Export, Import, Usage, UserData
+from handler.models import IMPORTABLE_VERSIONS, Erasure, Export, Import, ImportUpload, Usage, UserData
 
 router = Router()
 
@@ -87,6 +87,42 @@ def import_document(
         content_type=content_types.APPLICATION_JSON,
         body=result,
         headers={"Location": f"/me/imports/{result.import_id}"},
+    )
+
+
+@router.post(
+    "/me/imports",
+    summary="An upload for an export document too large to send as a body: an S3 POST form, then start it",
+    description="The form takes one JSON document of at most IMPORT_UPLOAD_MAX_BYTES, under the caller's own "
+    "prefix, until `expires_at`. Once uploaded, POST /me/imports/{id}/start imports it with the worker, with the "
+    "same rules as POST /me/import (a refusal is the import's `failure`). An upload that never arrives leaves "
+    "nothing in the bucket; the import shows `failed` once the upload expired.",
+    responses=documented(
+        201,
+        "Where and how to upload the document",
+        *WRITE_FAILURES,
+        links=links_to("/me/imports/{import_id}/start", ("POST",), "import_id", "/import_id"),
+    ),
+    middlewares=[idempotent],
+)
+def new_upload(caller: Caller) -> Response[ImportUpload]:
+    return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=data_import.upload(caller))
+
+
+@router.post(
+    "/me/imports/<import_id>/start",
+    summary="Import the document uploaded for this import (POST /me/imports), with the worker",
+    description="409 `upload_missing` while nothing was uploaded; asking again once started says where it stands.",
+    responses=documented(202, "The import being run; poll GET /me/imports/{id}", 404, *WRITE_FAILURES),
+    middlewares=[idempotent],
+)
+def start_upload(import_id: Annotated[uuid.UUID, Path()], caller: Caller) -> Response[Import]:
+    result = data_import.start_uploaded(caller, import_id)
+    return Response(
+        status_code=202,
+        content_type=content_types.APPLICATION_JSON,
+        body=result,
+        headers={"Location": f"/me/imports/{import_id}"},
     )
 
 

@@ -33,13 +33,23 @@ class Imports(Repository):
         with self._unit() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(hashtextextended('diary-import:' || %s, 0))", (self._user_id,))
 
-    def insert(self, import_id: uuid.UUID, s3_key: str) -> StoredImport:
+    def insert(self, import_id: uuid.UUID, s3_key: str, status: str = "pending") -> StoredImport:
         with self._unit() as cur:
             cur.execute(
-                f"INSERT INTO imports (id, user_id, s3_key) VALUES (%s, %s, %s) RETURNING {_COLUMNS}",
-                (str(import_id), self._user_id, s3_key),
+                f"INSERT INTO imports (id, user_id, s3_key, status) VALUES (%s, %s, %s, %s) RETURNING {_COLUMNS}",
+                (str(import_id), self._user_id, s3_key, status),
             )
             return StoredImport(**one_row(cur))
+
+    def uploaded(self, import_id: uuid.UUID) -> bool:
+        """An import awaiting its upload becomes pending; False when it was not awaiting it."""
+        with self._unit() as cur:
+            cur.execute(
+                "UPDATE imports SET status = 'pending', updated_at = now()"
+                " WHERE id = %s AND user_id = %s AND status = 'awaiting_upload'",
+                (str(import_id), self._user_id),
+            )
+            return cur.rowcount == 1
 
     def get(self, import_id: uuid.UUID) -> StoredImport | None:
         with self._unit() as cur:

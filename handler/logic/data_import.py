@@ -51,7 +51,7 @@ from handler.dal.diaries import DiaryCopy
 from handler.dal.imports import StoredImport
 from handler.dal.records import RecordCopy
 from handler.dal.store import Tables
-from handler.errors import AccountErased, NotFound, Unprocessable
+from handler.errors import AccountErased, Conflict, NotFound, Unprocessable
 from handler.logic import calendar, erasure, jobs
 from handler.logic.records import MAX_DAYS_AHEAD
 from handler.models import (
@@ -64,6 +64,7 @@ from handler.models import (
     ImportedRecord,
     ImportedReport,
     ImportSummary,
+    ImportUpload,
 )
 
 IMPORT = "import"
@@ -75,6 +76,8 @@ BATCH = 1000
 MAX_DETAILS = 20
 UNFINISHED = ("pending", "running")
 LOST = "the import was not run while its job could wait on the queue; send the document again"
+AWAITING = "awaiting_upload"
+NEVER_UPLOADED = "the document was never uploaded before the upload expired; ask for a new upload"
 
 
 class DocumentRefused(Unprocessable):
@@ -98,23 +101,62 @@ def start(caller: Caller, raw: dict[str, Any]) -> Import:
     key = object_store.import_key_for(caller.user_id, import_id)
     object_store.of(caller.services).put_import(key, body)
     stored = caller.store.imports.insert(import_id, key)
-    queued = jobs.submit(
+    return _shown(stored, caller) if _submit(caller, stored) else get_import(caller, import_id)
+
+
+def upload(caller: Caller) -> ImportUpload:
+    """A document too large to send as a body: an upload to the caller's prefix, started afterwards
+    (`start_uploaded`). An upload that never arrives leaves the import `awaiting_upload`, shown
+    failed once the upload expired, and nothing in S3."""
+    settings = caller.settings
+    import_id = uuid.uuid4()
+    key = object_store.import_key_for(caller.user_id, import_id)
+    form = object_store.of(caller.services).presigned_upload(key, "application/json", settings.import_upload_max_bytes)
+    caller.store.imports.insert(import_id, key, status=AWAITING)
+    return ImportUpload(
+        import_id=import_id,
+        status=AWAITING,
+        url=form.url,
+        fields=form.fields,
+        max_bytes=settings.import_upload_max_bytes,
+        expires_at=form.expires_at,
+    )
+
+
+def start_uploaded(caller: Caller, import_id: uuid.UUID) -> Import:
+    """Import the uploaded document, by the worker; asking again says where it stands."""
+    stored = caller.store.imports.get(import_id)
+    if stored is None:
+        raise NotFound("no such import")
+    if stored.status != AWAITING:
+        return _shown(stored, caller)
+    if object_store.of(caller.services).size(stored.s3_key) is None:
+        raise Conflict(
+            "the document has not been uploaded yet: POST it to the upload's URL first", code="upload_missing"
+        )
+    if caller.store.imports.uploaded(import_id):
+        _submit(caller, stored)
+    return get_import(caller, import_id)
+
+
+def _submit(caller: Caller, stored: StoredImport) -> bool:
+    """Queue the import (or run it, without a queue); True when queued."""
+    return jobs.submit(
         caller.services.aws,
         caller.settings.job_queue_url,
         IMPORT,
-        lambda last_try: run_import(caller, import_id, last_try),
+        lambda last_try: run_import(caller, stored.id, last_try),
         unqueued=lambda: _fail(caller, stored, "the import could not be queued; send the document again"),
         user_id=caller.user_id,
-        import_id=str(import_id),
+        import_id=str(stored.id),
     )
-    return _shown(stored) if queued else get_import(caller, import_id)
 
 
 def get_import(caller: Caller, import_id: uuid.UUID) -> Import:
     stored = caller.store.imports.get(import_id)
     if stored is None:
         raise NotFound("no such import")
-    return _shown(stored)
+    return _shown(stored, caller)
 
 
 def parse(raw: dict[str, Any], caller: Caller) -> ImportDocument:
@@ -286,8 +328,8 @@ def _undo_if_erased(caller: Caller) -> None:
 
 
 def run_import(caller: Caller, import_id: uuid.UUID, last_try: bool) -> None:
-    """The import job (handler.logic.jobs): the document from S3, imported, then deleted. A document
-    refused here (it was checked when sent, so only by a later rule) fails the import for good."""
+    """The import job (handler.logic.jobs): the document from S3, checked, imported, then deleted. A
+    document refused here (an upload is checked only here) fails the import for good, with the reason."""
     stored = caller.store.imports.claim(import_id)
     if stored is None:
         return  # finished by an earlier delivery, or erased with its user
@@ -295,9 +337,15 @@ def run_import(caller: Caller, import_id: uuid.UUID, last_try: bool) -> None:
     def work() -> None:
         content = object_store.of(caller.services).read(stored.s3_key)
         try:
-            document = parse(json.loads(content), caller)
+            raw = json.loads(content)
+            if not isinstance(raw, dict):
+                raise DocumentRefused("the document is not a JSON object", code="not_an_export")
+            document = parse(raw, caller)
+        except ValueError:  # not JSON (UnicodeDecodeError and JSONDecodeError are ValueErrors)
+            _fail(caller, stored, "the document is not JSON in UTF-8")
+            return
         except DocumentRefused as exc:
-            _fail(caller, stored, str(exc))
+            _fail(caller, stored, _with_details(exc))
             return
         try:
             summary = store(caller, document, import_id)
@@ -314,21 +362,31 @@ def run_import(caller: Caller, import_id: uuid.UUID, last_try: bool) -> None:
     )
 
 
+def _with_details(refused: DocumentRefused) -> str:
+    """A refusal as one failure text: its message and each entry's path."""
+    named = "; ".join(f"{d['field']}: {d['message']}" for d in refused.details)
+    return f"{refused.code}: {refused}" + (f" [{named}]" if named else "")
+
+
 def _fail(caller: Caller, stored: StoredImport, reason: str) -> None:
     caller.store.imports.fail(stored.id, reason)
     # The document is not kept for a retry that will not come (a lifecycle rule is the backstop).
     object_store.of(caller.services).delete_everything(stored.s3_key)
 
 
-def _shown(stored: StoredImport) -> Import:
+def _shown(stored: StoredImport, caller: Caller) -> Import:
+    now = dt.datetime.now(dt.UTC)
     # Unfinished for longer than the queue keeps its message: no worker will ever see it again.
-    lost = stored.status in UNFINISHED and stored.created_at + jobs.QUEUE_RETENTION <= dt.datetime.now(dt.UTC)
+    lost = stored.status in UNFINISHED and stored.created_at + jobs.QUEUE_RETENTION <= now
+    # An upload's policy lives IMAGE_URL_EXPIRY_S at most: past it, nothing can arrive.
+    upload_window = dt.timedelta(seconds=caller.settings.image_url_expiry_s)
+    never_uploaded = stored.status == AWAITING and stored.created_at + upload_window <= now
     return Import.model_validate(
         {
             "import_id": stored.id,
-            "status": "failed" if lost else stored.status,
+            "status": "failed" if lost or never_uploaded else stored.status,
             "summary": stored.summary,
-            "failure": LOST if lost else stored.failure,
+            "failure": LOST if lost else NEVER_UPLOADED if never_uploaded else stored.failure,
             "created_at": stored.created_at,
             "updated_at": stored.updated_at,
         }

@@ -1,10 +1,11 @@
--- POST /me/import of a large document: the worker imports it from S3 (handler.logic.data_import).
+-- POST /me/import of a large document, or POST /me/imports (a document uploaded to S3 with a
+-- presigned POST, then started): the worker imports it from S3 (handler.logic.data_import).
 -- A row holds where the import stands and, once done, its counts: none of the user's words.
 CREATE TABLE IF NOT EXISTS imports (
     id          uuid        PRIMARY KEY,
     user_id     text        NOT NULL,
     status      text        NOT NULL DEFAULT 'pending'
-                            CHECK (status IN ('pending', 'running', 'completed', 'failed')),
+                            CHECK (status IN ('awaiting_upload', 'pending', 'running', 'completed', 'failed')),
     s3_key      text        NOT NULL,
     summary     jsonb,
     failure     text,

@@ -582,6 +582,9 @@ ME_CASES = [
     Bad("POST /me/import of an array", "POST", "/me/import", [1, 2], code="validation_error"),
     Bad("POST /me/import not JSON", "POST", "/me/import", raw_body="{format", status=400, code="invalid_json"),
     Bad("an import that does not exist", "GET", f"/me/imports/{NIL}", status=404, code="not_found"),
+    Bad("start an import that does not exist", "POST", f"/me/imports/{NIL}/start", {}, status=404, code="not_found"),
+    Bad("GET /me/imports", "GET", "/me/imports", status=405, code="method_not_allowed"),
+    Bad("POST /me/imports no identity", "POST", "/me/imports", {}, identity=None, status=401, code="unauthorized"),
 ]
 
 LIST_CASES = [
@@ -713,6 +716,7 @@ ID_ROUTES = [
     ("DELETE", "/images/{}"),
     ("GET", "/me/exports/{}"),
     ("GET", "/me/imports/{}"),
+    ("POST", "/me/imports/{}/start"),
 ]
 ID_CASES = [
     *[

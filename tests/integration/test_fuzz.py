@@ -54,6 +54,7 @@ from handler.models import (
     ImagePage,
     Import,
     ImportDocument,
+    ImportUpload,
     QuestionAnswer,
     Record,
     RecordPage,
@@ -272,6 +273,8 @@ ROUTES = [
     Route("GET /me/usage", "GET", 200, Usage, query=ignored_queries),
     Route("POST /me/import", "POST", (200, 202), Import, ImportDocument),
     Route("GET /me/imports/{id}", "GET", 200, Import, path_template="/me/imports/{}"),
+    Route("POST /me/imports", "POST", 201, ImportUpload, query=ignored_queries),
+    Route("POST /me/imports/{id}/start", "POST", 202, Import, path_template="/me/imports/{}/start"),
     # Last: it erases the fuzzed user (the routes before it have run their examples by then).
     Route("DELETE /me", "DELETE", 202, Erasure, query=ignored_queries),
 ]

@@ -331,3 +331,72 @@ def test_an_import_that_outlives_the_erasure_of_its_user_leaves_nothing(aws_serv
     assert len(erasures) == 2  # asked by DELETE /me, and again by the import
     assert invoke_raw(sqs_event(erasures)) == {"batchItemFailures": []}
     assert _rows(db, importer) == {"records": 0, "diaries": 0, "reports": 0, "images": 0}
+
+
+# --- a document uploaded to S3 first (larger than a body may be) -----------------------------------
+
+
+def _upload(form: dict[str, Any], content: bytes) -> int:
+    """POST the document to S3 as a browser's form would: the fields, then the file."""
+    import requests
+
+    files = {"file": ("export.json", content, form["fields"]["Content-Type"])}
+    return requests.post(form["url"], data=form["fields"], files=files, timeout=10).status_code
+
+
+def test_a_document_uploaded_to_the_callers_prefix_is_imported_by_the_worker(aws_services, user, other_user):
+    import base64
+    import json
+
+    jot(user, "2026-11-25", "올려서 가져온 기록")
+    document = _export(user)
+    importer = f"importer-{uuid.uuid4()}"
+    asked = call("POST", "/me/imports", user=importer)
+    assert asked.status == 201, asked.body
+    form = asked.body
+    assert form["status"] == "awaiting_upload" and form["fields"]["key"].startswith(f"{prefix_for(importer)}imports/")
+    assert call("POST", f"/me/imports/{form['import_id']}/start", user=other_user).status == 404
+
+    # The policy S3 holds the upload to: this key, JSON, at most IMPORT_UPLOAD_MAX_BYTES, tagged for
+    # the lifecycle rule (S3 applies the `tagging` field, RESTObjectPOST.html; moto ignores it).
+    policy = json.loads(base64.b64decode(form["fields"]["policy"]))
+    assert ["content-length-range", 1, form["max_bytes"]] in policy["conditions"]
+    assert {"key": form["fields"]["key"]} in policy["conditions"]
+    assert {"tagging": form["fields"]["tagging"]} in policy["conditions"] and "export" in form["fields"]["tagging"]
+    assert _upload(form, json.dumps(document, ensure_ascii=False).encode()) in (200, 201, 204)
+    s3 = boto3.client("s3", endpoint_url=aws_services["endpoint"])
+
+    started = call("POST", f"/me/imports/{form['import_id']}/start", user=importer)
+    assert started.status == 202 and started.body["status"] == "pending", started.body
+    assert call("POST", f"/me/imports/{form['import_id']}/start", user=importer).body["status"] == "pending"
+    _work(aws_services)
+    done = call("GET", f"/me/imports/{form['import_id']}", user=importer).body
+    assert done["status"] == "completed" and done["summary"]["records"]["imported"] == 1, done
+    assert [r["content"] for r in _export(importer)["records"]] == ["올려서 가져온 기록"]
+    versions = s3.list_object_versions(Bucket=aws_services["bucket"], Prefix=prefix_for(importer))
+    assert not versions.get("Versions") and not versions.get("DeleteMarkers")
+
+
+def test_an_uploaded_document_it_cannot_take_fails_with_the_reason(aws_services, user):
+    import json
+
+    form = call("POST", "/me/imports", user=user).body
+    assert _upload(form, json.dumps(_document(version=2)).encode()) in (200, 201, 204)
+    assert call("POST", f"/me/imports/{form['import_id']}/start", user=user).status == 202
+    _work(aws_services)
+    failed = call("GET", f"/me/imports/{form['import_id']}", user=user).body
+    assert failed["status"] == "failed"
+    assert failed["failure"].startswith("unsupported_version: version 2 of the export document")
+
+
+def test_an_upload_that_never_arrives_leaves_nothing(aws_services, user, db):
+    form = call("POST", "/me/imports", user=user).body
+    refused = call("POST", f"/me/imports/{form['import_id']}/start", user=user)
+    assert (refused.status, refused.body["error"]["code"]) == (409, "upload_missing")
+    s3 = boto3.client("s3", endpoint_url=aws_services["endpoint"])
+    assert not s3.list_object_versions(Bucket=aws_services["bucket"], Prefix=prefix_for(user)).get("Versions")
+    assert call("GET", f"/me/imports/{form['import_id']}", user=user).body["status"] == "awaiting_upload"
+    # Once the upload has expired, nothing can arrive any more: the import says so.
+    db.execute("UPDATE imports SET created_at = now() - interval '2 hours' WHERE user_id = %s", (user,))
+    gone = call("GET", f"/me/imports/{form['import_id']}", user=user).body
+    assert gone["status"] == "failed" and "never uploaded" in gone["failure"]

@@ -168,6 +168,15 @@ EXPECTED = {
         },
     ),
     "me-import-status": ("GET", "/me/imports/{id}", f"/me/imports/{IMPORT_ID}", None, {"id": IMPORT_ID}, None),
+    "me-import-upload": ("POST", "/me/imports", "/me/imports", None, None, {}),
+    "me-import-start": (
+        "POST",
+        "/me/imports/{id}/start",
+        f"/me/imports/{IMPORT_ID}/start",
+        None,
+        {"id": IMPORT_ID},
+        {},
+    ),
 }
 
 

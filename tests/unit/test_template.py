@@ -980,6 +980,8 @@ ACTIONS_OF = {
     # Exports are put with their tag (object_store.put_export), which takes the tagging action too.
     ("s3", "put_object"): {"s3:PutObject", "s3:PutObjectTagging"},
     ("bedrock-runtime", "converse"): {"bedrock:InvokeModel"},
+    # Whether an import's document was uploaded (handler.aws.object_store.size).
+    ("s3", "head_object"): {"s3:GetObject"},
 }
 # What Lambda does with a function's role by itself, not the code: write its log group; create the
 # function's network interfaces in its subnets (a function with VpcConfig); poll its queue (an event

@@ -1,5 +1,5 @@
-"""SQL for the imports table (POST /me/import of a large document, run by the worker), and the lock
-that lets one import of a user run at a time."""
+"""SQL for the imports table: POST /me/import of a large document, or of one uploaded to S3, run by
+the worker."""
 
 from __future__ import annotations
 
@@ -27,12 +27,6 @@ _COLUMNS = "id, status, s3_key, summary, failure, created_at, updated_at"
 
 
 class Imports(Repository):
-    def lock(self) -> None:
-        """Hold the owner's import lock until the transaction ends: two imports of one document at
-        once would each find the other's rows missing and store them twice."""
-        with self._unit() as cur:
-            cur.execute("SELECT pg_advisory_xact_lock(hashtextextended('diary-import:' || %s, 0))", (self._user_id,))
-
     def insert(self, import_id: uuid.UUID, s3_key: str, status: str = "pending") -> StoredImport:
         with self._unit() as cur:
             cur.execute(

@@ -30,8 +30,11 @@ the entry point. No model is called, so no limit of handler.logic.quotas is spen
 storage quota.
 
 Small documents (IMPORT_INLINE_MAX_BYTES) are imported in the request; larger ones are checked in
-the request, put in S3 under the caller's prefix and imported by the worker (a 202 to poll). The
-whole import is one transaction, under the caller's import lock, which an erasure takes as well.
+the request, put in S3 under the caller's prefix and imported by the worker (a 202 to poll); one
+too large for a body is uploaded to S3 first (`upload`, `start_uploaded`). The whole import is one
+transaction. Two imports of one document at once store nothing twice either: an insert waits for
+the other's uncommitted row with the same key, then finds it the caller's. No advisory lock: RDS
+Proxy pins a session to one (tests/integration/test_pooler.py).
 """
 
 from __future__ import annotations
@@ -229,7 +232,6 @@ def store(caller: Caller, document: ImportDocument, import_id: uuid.UUID | None 
     """Everything of the document the caller does not have yet, in one transaction. `import_id`: the
     worker's import, which must still be there (an erasure deletes it)."""
     with caller.store.transaction() as tx:
-        tx.imports.lock()
         if import_id is not None and tx.imports.claim(import_id) is None:
             raise NotFound("the import is gone (its user was erased)")
         placed, records, record_rekeys = _place(
@@ -266,10 +268,21 @@ def _place(
     placed = {i: i if i in present else rekeyed[i] for i in ids if i in present or rekeyed[i] in present}
     missing = [i for i in ids if i not in placed]
     stored = insert({i: i for i in missing}) if missing else set()
-    taken = [i for i in missing if i not in stored]  # another account holds the id
+    # Not stored: someone holds the id. The caller, when an import of theirs running at the same time
+    # committed it first (the insert waited for it; a new statement sees it): present. Else another
+    # account: stored under the re-keyed id, unless that same import stored it too.
+    not_stored = [i for i in missing if i not in stored]
+    mine = held(not_stored) if not_stored else set()
+    taken = [i for i in not_stored if i not in mine]
     stored_again = insert({i: rekeyed[i] for i in taken}) if taken else set()
-    placed |= {i: i for i in stored} | {i: rekeyed[i] for i in stored_again}
-    counts = ImportCounts(imported=len(stored) + len(stored_again), present=len(ids) - len(missing))
+    raced = [i for i in taken if i not in stored_again]
+    mine_again = held([rekeyed[i] for i in raced]) if raced else set()
+    placed |= {i: i for i in [*stored, *mine]} | {
+        i: rekeyed[i] for i in taken if i in stored_again or rekeyed[i] in mine_again
+    }
+    counts = ImportCounts(
+        imported=len(stored) + len(stored_again), present=len(placed) - len(stored) - len(stored_again)
+    )
     return placed, counts, len(stored_again)
 
 
@@ -318,8 +331,10 @@ def _store_diaries(tx: Tables, diaries: list[ImportedDiary], placed: dict[uuid.U
 
 
 def _undo_if_erased(caller: Caller) -> None:
-    """An erasure asked for while the import ran must not leave its rows behind: the erasure takes
-    the import lock, so it ran before or runs after; if before, run it again, and refuse."""
+    """An erasure must not leave an import's rows behind. Asked for after this check, it runs after
+    the import committed and sees its rows; asked for before, it may have run while the import's
+    transaction was open and missed them: then it is asked for again (it is safe to repeat), and the
+    import refused."""
     try:
         erasure.refuse_if_erased(caller)
     except AccountErased:

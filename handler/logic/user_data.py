@@ -108,8 +108,6 @@ def erase(caller: Caller) -> dict[str, int]:
     prefix = object_store.prefix_for(caller.user_id)
     erased = {"objects": object_store.of(caller.services).delete_everything(prefix) if _has_bucket(caller) else 0}
     with caller.store.transaction() as tx:
-        # After any import running for the user (handler.logic.data_import): its rows are then seen here.
-        tx.imports.lock()
         erased["images"] = tx.images.erase()
         erased["diaries"] = tx.diaries.erase()
         erased["records"] = tx.records.erase()

@@ -400,3 +400,63 @@ def test_an_upload_that_never_arrives_leaves_nothing(aws_services, user, db):
     db.execute("UPDATE imports SET created_at = now() - interval '2 hours' WHERE user_id = %s", (user,))
     gone = call("GET", f"/me/imports/{form['import_id']}", user=user).body
     assert gone["status"] == "failed" and "never uploaded" in gone["failure"]
+
+
+@pytest.mark.parametrize("original", ["erased", "still there"])
+def test_two_imports_of_one_document_at_once_store_nothing_twice(original, user, other_user, db, monkeypatch):
+    """The first import holds its records uncommitted while the second tries the same ones: the
+    second waits for them, then finds them the caller's (and does not re-key them as another's),
+    whether the copies have the document's ids (its account erased) or re-keyed ones."""
+    import threading
+    import time
+
+    from handler.composition import Services
+    from handler.logic import data_import
+
+    jot(user, "2026-11-25", "동시에 가져올 기록", "하나 더")
+    document = _export(user)
+    if original == "erased":
+        assert call("DELETE", "/me", user=user).body == {"status": "erased"}  # no queue: at once
+    first, second = Services.from_environment(), Services.from_environment()  # a connection each
+    parsed = data_import.parse(document, first.acting_for(other_user))
+    reached, release = threading.Event(), threading.Event()
+    store_diaries = data_import._store_diaries
+
+    def paused(tx, diaries, placed):
+        if threading.current_thread().name == "first":
+            reached.set()
+            release.wait(60)
+        return store_diaries(tx, diaries, placed)
+
+    monkeypatch.setattr(data_import, "_store_diaries", paused)
+    results: dict[str, Any] = {}
+
+    def run(name: str, services: Services) -> None:
+        results[name] = data_import.store(services.acting_for(other_user), parsed)
+
+    threads = [
+        threading.Thread(target=run, args=(name, s), name=name) for name, s in (("first", first), ("second", second))
+    ]
+    try:
+        threads[0].start()
+        assert reached.wait(60)
+        threads[1].start()
+        for _ in range(600):  # until the second import waits on the first's uncommitted rows
+            db.execute("SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+            if db.fetchone()["n"]:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the second import never waited for the first")
+        release.set()
+        for thread in threads:
+            thread.join(60)
+    finally:
+        release.set()
+        first.store.close()
+        second.store.close()
+    assert results["first"].records.model_dump() == {"imported": 2, "present": 0}
+    assert results["second"].records.model_dump() == {"imported": 0, "present": 2}
+    assert results["second"].new_ids == 0
+    assert results["first"].new_ids == (0 if original == "erased" else 2)
+    assert _rows(db, other_user)["records"] == 2

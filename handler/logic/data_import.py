@@ -77,6 +77,8 @@ REKEYED = uuid.UUID("5b0f4a6e-1d1c-4a4e-9a53-6f0d2c1e8b27")
 BATCH = 1000
 # The entries named in a refusal at most (the first ones, in the document's order).
 MAX_DETAILS = 20
+# The longest piece of the client's own text a refusal repeats.
+MAX_ECHO_CHARS = 200
 UNFINISHED = ("pending", "running")
 LOST = "the import was not run while its job could wait on the queue; send the document again"
 AWAITING = "awaiting_upload"
@@ -171,14 +173,14 @@ def parse(raw: dict[str, Any], caller: Caller) -> ImportDocument:
     version = raw.get("version")
     if type(version) is not int or version not in IMPORTABLE_VERSIONS:
         raise DocumentRefused(
-            f"version {json.dumps(version)} of the export document is not one this service imports;"
+            f"version {_said(json.dumps(version))} of the export document is not one this service imports;"
             f" it imports versions {list(IMPORTABLE_VERSIONS)}",
             code="unsupported_version",
         )
     try:
         document = ImportDocument.model_validate(raw)
     except ValidationError as exc:
-        problems = [(_json_path(error["loc"]), error["msg"]) for error in exc.errors()]
+        problems = [(_said(_json_path(error["loc"])), _said(error["msg"])) for error in exc.errors()]
         raise _refused(problems) from None
     problems = [*_repeats(document), *_ahead(document, caller)]
     if problems:
@@ -194,6 +196,12 @@ def _refused(problems: list[tuple[str, str]]) -> DocumentRefused:
         code="invalid_document",
         details=[{"field": path, "message": message} for path, message in problems[:MAX_DETAILS]],
     )
+
+
+def _said(text: str) -> str:
+    """What the client sent, as a refusal may repeat it (an unknown key in a path): short, and in
+    what UTF-8 can carry (a lone surrogate replaced)."""
+    return text[:MAX_ECHO_CHARS].encode("utf-8", "replace").decode("utf-8")
 
 
 def _json_path(location: tuple[int | str, ...]) -> str:

@@ -82,3 +82,14 @@ def test_repeats_and_days_ahead_are_refused_too():
 def test_json_paths():
     assert data_import._json_path(("records", 3, "content")) == "$.records[3].content"
     assert data_import._json_path(("diaries", 0, "tags", 2)) == "$.diaries[0].tags[2]"
+
+
+def test_what_a_refusal_repeats_of_the_document_is_short_and_utf8():
+    [detail] = _refused(_document(**{"k" * 500: 1})).body_fields()["details"]
+    assert len(detail["field"]) == data_import.MAX_ECHO_CHARS
+    for odd in ("\ud800", "a\ud800b"):
+        refused = _refused(_document(**{odd: 1}))
+        str(refused).encode("utf-8")
+        [detail] = refused.body_fields()["details"]
+        (detail["field"] + detail["message"]).encode("utf-8")
+    assert len(str(_refused(_document(version=["x" * 1000])))) < 400

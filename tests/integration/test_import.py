@@ -460,3 +460,11 @@ def test_two_imports_of_one_document_at_once_store_nothing_twice(original, user,
     assert results["second"].new_ids == 0
     assert results["first"].new_ids == (0 if original == "erased" else 2)
     assert _rows(db, other_user)["records"] == 2
+
+
+def test_a_refusal_is_worded_in_the_callers_language(user):
+    reply = call("POST", "/me/import", _document(version=2), user=user, headers={"accept-language": "ko-KR"})
+    assert reply.body["error"] == {
+        "code": "unsupported_version",
+        "message": "가져올 수 없는 판(2)의 문서예요. 가져올 수 있는 판: [1]",
+    }

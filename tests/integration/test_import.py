@@ -468,3 +468,23 @@ def test_a_refusal_is_worded_in_the_callers_language(user):
         "code": "unsupported_version",
         "message": "가져올 수 없는 판(2)의 문서예요. 가져올 수 있는 판: [1]",
     }
+
+
+def test_imported_texts_are_embedded_by_the_backfill_not_by_the_import(db, fake_bedrock, user, other_user):
+    from handler import backfill
+    from handler.dal.login_roles import BACKFILL_LOGIN
+    from tests.integration.conftest import logged_in_as
+    from tests.support.requests import FakeContext
+
+    jot(user, "2026-05-01", "저녁에 파스타 만들어 먹었어")
+    document = _export(user)
+    fake_bedrock.reset()
+    assert _import(other_user, document)["summary"]["records"]["imported"] == 1
+    assert fake_bedrock.embedding_calls() == [] and fake_bedrock.converse_calls() == []  # no model call
+    db.execute("SELECT count(*) AS n FROM records WHERE user_id = %s AND embedding IS NULL", (other_user,))
+    assert db.fetchone()["n"] == 1
+
+    with logged_in_as(BACKFILL_LOGIN):  # the schedule's backfill, its own function and login
+        assert backfill.lambda_handler({}, FakeContext())["failed"] == 0
+    db.execute("SELECT count(*) AS n FROM records WHERE user_id = %s AND embedding IS NULL", (other_user,))
+    assert db.fetchone()["n"] == 0

@@ -1,5 +1,10 @@
 """What POST /me/import refuses, and how it names it, checked without a database
-(handler.logic.data_import.parse)."""
+(handler.logic.data_import.parse).
+
+handler.logic.data_import is imported in the tests, not when they are collected: it brings the
+modules with Powertools child loggers (handler.logic.jobs...), which take their service's name
+when first imported, and the session sets POWERTOOLS_SERVICE_NAME only once the tests run
+(tests/integration/test_logged_exceptions.py reads what the jobs' logger writes)."""
 
 from __future__ import annotations
 
@@ -10,9 +15,15 @@ from typing import Any
 
 import pytest
 
-from handler.logic import data_import
 from handler.models import EXPORT_FORMAT, IMPORTABLE_VERSIONS, UserData
 from handler.settings import Settings
+
+
+def _data_import() -> Any:
+    from handler.logic import data_import
+
+    return data_import
+
 
 CALLER: Any = SimpleNamespace(settings=Settings(database_url="postgresql://unused"))
 NOW = dt.datetime(2026, 11, 25, 3, 10, tzinfo=dt.UTC).isoformat()
@@ -27,9 +38,9 @@ def _document(**parts: Any) -> dict[str, Any]:
             "diaries": [], "reports": [], "images": [], **parts}  # fmt: skip
 
 
-def _refused(raw: dict[str, Any]) -> data_import.DocumentRefused:
-    with pytest.raises(data_import.DocumentRefused) as refused:
-        data_import.parse(raw, CALLER)
+def _refused(raw: dict[str, Any]) -> Any:
+    with pytest.raises(_data_import().DocumentRefused) as refused:
+        _data_import().parse(raw, CALLER)
     return refused.value
 
 
@@ -37,7 +48,7 @@ def test_what_the_export_writes_is_what_the_import_reads():
     written = UserData(exported_at=dt.datetime.now(dt.UTC), records=[], diaries=[], reports=[], images=[])
     assert (written.format, written.version) == (EXPORT_FORMAT, 1)
     assert written.version in IMPORTABLE_VERSIONS
-    assert data_import.parse(written.model_dump(mode="json"), CALLER).records == []
+    assert _data_import().parse(written.model_dump(mode="json"), CALLER).records == []
 
 
 @pytest.mark.parametrize("version", [0, 2, "1", 1.0, None, True])
@@ -64,7 +75,7 @@ def test_each_failing_entry_is_named_by_its_json_path():
 
 def test_at_most_the_first_entries_are_listed():
     refused = _refused(_document(records=[_record(content="") for _ in range(50)]))
-    assert len(refused.body_fields()["details"]) == data_import.MAX_DETAILS
+    assert len(refused.body_fields()["details"]) == _data_import().MAX_DETAILS
     assert "(and 49 more)" in str(refused)
 
 
@@ -80,13 +91,13 @@ def test_repeats_and_days_ahead_are_refused_too():
 
 
 def test_json_paths():
-    assert data_import._json_path(("records", 3, "content")) == "$.records[3].content"
-    assert data_import._json_path(("diaries", 0, "tags", 2)) == "$.diaries[0].tags[2]"
+    assert _data_import()._json_path(("records", 3, "content")) == "$.records[3].content"
+    assert _data_import()._json_path(("diaries", 0, "tags", 2)) == "$.diaries[0].tags[2]"
 
 
 def test_what_a_refusal_repeats_of_the_document_is_short_and_utf8():
     [detail] = _refused(_document(**{"k" * 500: 1})).body_fields()["details"]
-    assert len(detail["field"]) == data_import.MAX_ECHO_CHARS
+    assert len(detail["field"]) == _data_import().MAX_ECHO_CHARS
     for odd in ("\ud800", "a\ud800b"):
         refused = _refused(_document(**{odd: 1}))
         str(refused).encode("utf-8")

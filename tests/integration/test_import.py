@@ -488,3 +488,22 @@ def test_imported_texts_are_embedded_by_the_backfill_not_by_the_import(db, fake_
         assert backfill.lambda_handler({}, FakeContext())["failed"] == 0
     db.execute("SELECT count(*) AS n FROM records WHERE user_id = %s AND embedding IS NULL", (other_user,))
     assert db.fetchone()["n"] == 0
+
+
+def test_the_import_statements_reach_no_other_users_rows(user, other_user, db):
+    """In SQL, acting for the importer under row-level security: another user's ids are not theirs,
+    and an insert under such an id stores nothing and changes nothing."""
+    from handler.dal.records import RecordCopy
+    from tests.support import services
+
+    [theirs] = jot(user, "2026-11-25", "A의 기록")
+    db.execute("SELECT * FROM records WHERE id = %s", (theirs,))
+    before = db.fetchone()
+    importer = services.current().store.for_user(other_user)
+    assert importer.records.held([uuid.UUID(theirs)]) == set()
+    copy = RecordCopy(uuid.UUID(theirs), "B가 덮으려는 글", dt.date(2026, 11, 25), dt.datetime.now(dt.UTC), "B")
+    assert importer.records.insert_absent([copy]) == set()
+    db.execute("SELECT * FROM records WHERE id = %s", (theirs,))
+    assert db.fetchone() == before
+    db.execute("SELECT count(*) AS n FROM records WHERE user_id = %s", (other_user,))
+    assert db.fetchone()["n"] == 0

@@ -50,6 +50,7 @@ from handler.errors import ServiceError, Unauthorized
 from handler.function_logger import function_logger
 from handler.inference import usage
 from handler.logic import erasure
+from handler.settings import Settings
 
 # At DEBUG (AWS_LAMBDA_LOG_LEVEL lowers the root logger) botocore logs whole response bodies,
 # GetSecretValue's password included; these libraries never log below INFO here.
@@ -137,6 +138,12 @@ def _is_sqs_batch(event: dict) -> bool:
     return bool(records) and all(r.get("eventSource") == "aws:sqs" for r in records)
 
 
+def _body_limit(request: BaseProxyEvent, settings: Settings) -> int:
+    """POST /me/import takes a whole export document (IMPORT_MAX_BODY_BYTES); the rest MAX_BODY_BYTES."""
+    route = (request.http_method.upper(), paths.routed(request.path, settings.api_base_path))
+    return settings.import_max_body_bytes if route == me_routes.IMPORT_ROUTE else settings.max_body_bytes
+
+
 @metrics.log_metrics(capture_cold_start_metric=True)
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
@@ -151,7 +158,7 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     paths.without_trailing_slash(event)
     app, request = _parse(event, settings.api_base_path)
     try:
-        request_body.check_size(request, settings.max_body_bytes)
+        request_body.check_size(request, _body_limit(request, settings))
         public = identity.is_public(app, request, settings.api_base_path)
         user_id = None if public else identity.verified_caller(request, settings.allow_user_id_header)
         if not public and user_id is None:

@@ -108,6 +108,17 @@ ERRORS_KO: dict[str, tuple[str, str]] = {
     "request_in_progress": (_ANY, "같은 요청을 아직 처리하고 있어요. 잠시 뒤에 다시 해 주세요."),
     "method_not_allowed": (_ANY, "이 경로에서는 쓸 수 없는 메서드예요."),
     "internal_error": (_ANY, "예상하지 못한 오류가 났어요."),
+    "not_an_export": (_ANY, "내보내기(GET /me/export)로 받은 문서가 아니에요."),
+    "unsupported_version": (
+        r"version (?P<version>.+) of the export document is not one this service imports;"
+        r" it imports versions (?P<versions>.+)",
+        "가져올 수 없는 판({version})의 문서예요. 가져올 수 있는 판: {versions}",
+    ),
+    "invalid_document": (
+        r"the document cannot be imported: (?P<detail>.*); nothing was stored",
+        "문서를 가져올 수 없어요. 아무것도 저장하지 않았어요: {detail}",
+    ),
+    "upload_missing": (_ANY, "아직 문서가 올라오지 않았어요. 먼저 업로드 주소로 올려 주세요."),
 }
 
 

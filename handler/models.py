@@ -7,7 +7,7 @@ import re
 import uuid
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, GetJsonSchemaHandler
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, Field, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
@@ -308,14 +308,123 @@ class Export(BaseModel):
     updated_at: dt.datetime
 
 
+# What GET /me/export writes and which of its versions POST /me/import takes. A change to the
+# document that an import of it must know about is a new version; IMPORTABLE_VERSIONS keeps the ones
+# still read.
+EXPORT_FORMAT: Literal["diary-export"] = "diary-export"
+EXPORT_VERSION = 1
+IMPORTABLE_VERSIONS = (1,)
+
+
 class UserData(BaseModel):
     """Everything of the caller: GET /me/export answered at once."""
 
+    format: Literal["diary-export"] = Field(default=EXPORT_FORMAT, description="What this document is.")
+    version: int = Field(
+        default=EXPORT_VERSION,
+        description=f"The document's version; POST /me/import takes versions {list(IMPORTABLE_VERSIONS)}.",
+    )
     exported_at: dt.datetime
     records: list[Record]
     diaries: list[Diary]
     reports: list[Report]
     images: list[Image]
+
+
+# --- POST /me/import: the export document read back, entry by entry as strictly as the API's own
+# writes (unknown fields refused: a field an import does not know would be lost without a word).
+# Fields the API derives or makes anew (a diary's has_images, a picture's URL) are accepted and not
+# read.
+
+IMPORT_MAX_TAGS = 10
+IMPORT_MAX_TAG_CHARS = 30
+
+
+class ImportedRecord(Record, extra="forbid"):
+    content: Text = Field(max_length=MAX_RECORD_CHARS)
+    record_date: IsoDate
+    created_at: AwareDatetime
+
+
+class ImportedDiary(Diary, extra="forbid"):
+    date: IsoDate
+    title: Text
+    content: Text
+    tags: list[Annotated[TagText, Field(max_length=IMPORT_MAX_TAG_CHARS)]] = Field(
+        default_factory=list, max_length=IMPORT_MAX_TAGS
+    )
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class ImportedReport(Report, extra="forbid"):
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class ImportedImage(Image, extra="forbid"):
+    pass
+
+
+class ImportDocument(BaseModel, extra="forbid"):
+    """The document GET /me/export gives (UserData), as POST /me/import reads it."""
+
+    format: Literal["diary-export"]
+    version: int = Field(description=f"One of {list(IMPORTABLE_VERSIONS)}.")
+    exported_at: AwareDatetime
+    records: list[ImportedRecord]
+    diaries: list[ImportedDiary]
+    reports: list[ImportedReport]
+    images: list[ImportedImage]
+
+
+class ImportCounts(BaseModel):
+    imported: int = Field(description="Stored by this import.")
+    present: int = Field(
+        description="Already the caller's (imported before, or never erased): kept as they are, not overwritten."
+    )
+
+
+class ImportSummary(BaseModel):
+    records: ImportCounts
+    diaries: ImportCounts = Field(description="By day: a day that has a diary keeps it.")
+    reports: ImportCounts
+    reports_unfinished: int = Field(
+        description="Reports still `pending` or `running` in the document: not imported (ask for them again)."
+    )
+    images_skipped: int = Field(
+        description="Pictures are not imported: the document holds only URLs to them, which expire (and which "
+        "an erasure deletes); draw them again with POST /images."
+    )
+    new_ids: int = Field(
+        description="Records and reports stored under a new id because another account holds theirs (the "
+        "document's account still exists); a diary's `record_ids` follow them."
+    )
+
+
+class Import(BaseModel):
+    """An import of an export document (POST /me/import): done at once, or by the worker."""
+
+    import_id: uuid.UUID | None = Field(description="Null for an import done at once; else poll /me/imports/{id}.")
+    status: Literal["awaiting_upload", "pending", "running", "completed", "failed"] = Field(
+        description="`awaiting_upload`: a document to upload (POST /me/imports), then start."
+    )
+    summary: ImportSummary | None = Field(default=None, description="What was stored, once completed.")
+    failure: str | None = Field(default=None, description="Why it failed, when it did.")
+    created_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+
+
+class ImportUpload(BaseModel):
+    """Where to upload an export document too large to send as a body (POST /me/imports): an S3 POST
+    form, then POST /me/imports/{id}/start."""
+
+    import_id: uuid.UUID
+    status: Literal["awaiting_upload"]
+    url: str = Field(description="POST the form here: `fields` as they are, then the document as the field `file`.")
+    fields: dict[str, str]
+    max_bytes: int = Field(description="The largest document the upload takes (IMPORT_UPLOAD_MAX_BYTES).")
+    expires_at: dt.datetime = Field(description="When the upload stops being taken; ask for a new one after.")
 
 
 class Erasure(BaseModel):

@@ -123,6 +123,15 @@ class Settings(BaseModel, frozen=True):
     # How long an export (its row and its document) is kept after its last change: the retention
     # sweep deletes both (handler.logic.retention); the stack's lifecycle rule says the same days.
     export_retention_days: int = Field(default=7, ge=1, le=365)
+    # POST /me/import: the largest export document it takes as its body. Lambda takes at most 6 MB of
+    # request event (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html), and the
+    # body travels inside it as a JSON string, its quotes escaped: 4 MB of document leaves room.
+    import_max_body_bytes: int = Field(default=4_000_000, ge=1024, le=5_000_000)
+    # A document up to this size is imported in the request; a larger one by the worker (a 202 to poll).
+    import_inline_max_bytes: int = Field(default=1_000_000, ge=0, le=5_000_000)
+    # POST /me/imports: the largest document uploaded to S3 for the worker to import (an export of any
+    # size is one document; the worker reads it whole, within the function's memory and time).
+    import_upload_max_bytes: int = Field(default=20_000_000, ge=1024, le=100_000_000)
 
     # Each user's model work per day (the day of DEFAULT_TIMEZONE), handler.logic.quotas: text model
     # calls (a diary, an answer, a report, an image prompt, a routing decision: 1 each), pictures

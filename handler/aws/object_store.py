@@ -53,9 +53,26 @@ def export_key_for(user_id: str, export_id: uuid.UUID) -> str:
     return f"{prefix_for(user_id)}exports/{export_id}.json"
 
 
+def import_key_for(user_id: str, import_id: uuid.UUID) -> str:
+    return f"{prefix_for(user_id)}imports/{import_id}.json"
+
+
 # Exports carry this tag: the stack's lifecycle rule expires them after EXPORT_RETENTION_DAYS, a
 # backstop to the retention sweep, which deletes them with their rows (handler.logic.retention).
 EXPORT_TAG = "kind=export"
+
+
+# The tag of an export as a POST policy's `tagging` field spells it (an XML tag set).
+_TAGGING = "<Tagging><TagSet><Tag><Key>kind</Key><Value>export</Value></Tag></TagSet></Tagging>"
+
+
+@dataclasses.dataclass(frozen=True)
+class PresignedUpload:
+    url: str
+    # The form fields to send with the file (the file last), as S3's POST Object takes them.
+    fields: dict[str, str]
+    # When the policy stops taking the upload (the credentials' expiry not counted, see PresignedUrl).
+    expires_at: dt.datetime
 
 
 @dataclasses.dataclass(frozen=True)
@@ -104,15 +121,64 @@ class ObjectStore:
     def put_export(self, key: str, document: bytes) -> None:
         self._put(key, document, "application/json", Tagging=EXPORT_TAG)
 
+    def put_import(self, key: str, document: bytes) -> None:
+        """A document to import (POST /me/import), kept until the worker has imported it. Tagged as an
+        export is: the same lifecycle rule expires one a failed job left behind."""
+        self._put(key, document, "application/json", Tagging=EXPORT_TAG)
+
+    def read(self, key: str) -> bytes:
+        try:
+            return self._clients.client("s3").get_object(Bucket=self._bucket(), Key=key)["Body"].read()
+        except (BotoCoreError, ClientError) as exc:
+            raise AwsUnavailable("image storage failed; retry later") from exc
+
+    def _expires_in(self, now: dt.datetime) -> tuple[int, dt.datetime | None]:
+        """IMAGE_URL_EXPIRY_S, or less when the signing credentials expire first; and their expiry."""
+        expiry = self._clients.credentials_expiry(now)
+        expires_in = self._url_expiry_s
+        if expiry is not None:
+            expires_in = max(1, min(expires_in, int((expiry - now).total_seconds())))
+        return expires_in, expiry
+
+    def presigned_upload(self, key: str, content_type: str, max_bytes: int) -> PresignedUpload:
+        """An S3 POST policy for one object at `key`: that content type, 1 to `max_bytes` bytes, tagged
+        as an export is (the lifecycle rule expires what is left; the form's `tagging` field,
+        https://docs.aws.amazon.com/AmazonS3/latest/API/RESTObjectPOST.html), until the policy expires
+        (https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-HTTPPOSTConstructPolicy.html)."""
+        bucket = self._bucket()
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        fields = {"Content-Type": content_type, "tagging": _TAGGING}
+        conditions: list = [
+            ["content-length-range", 1, max_bytes],
+            {"Content-Type": content_type},
+            {"tagging": _TAGGING},
+        ]
+        try:
+            s3 = self._clients.client("s3")
+            expires_in, expiry = self._expires_in(now)
+            post = s3.generate_presigned_post(bucket, key, Fields=fields, Conditions=conditions, ExpiresIn=expires_in)
+        except (BotoCoreError, ClientError) as exc:
+            raise AwsUnavailable("image storage failed; retry later") from exc
+        until = now + dt.timedelta(seconds=expires_in)
+        return PresignedUpload(post["url"], post["fields"], until if expiry is None else min(until, expiry))
+
+    def size(self, key: str) -> int | None:
+        """The object's size in bytes; None when there is none."""
+        try:
+            return int(self._clients.client("s3").head_object(Bucket=self._bucket(), Key=key)["ContentLength"])
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise AwsUnavailable("image storage failed; retry later") from exc
+        except BotoCoreError as exc:
+            raise AwsUnavailable("image storage failed; retry later") from exc
+
     def presigned_url(self, key: str) -> PresignedUrl:
         bucket = self._bucket()
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)
         try:
             s3 = self._clients.client("s3")
-            expiry = self._clients.credentials_expiry(now)
-            expires_in = self._url_expiry_s
-            if expiry is not None:
-                expires_in = max(1, min(expires_in, int((expiry - now).total_seconds())))
+            expires_in, expiry = self._expires_in(now)
             url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires_in)
         except (BotoCoreError, ClientError) as exc:
             raise AwsUnavailable("image storage failed; retry later") from exc

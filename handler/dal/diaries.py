@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from dataclasses import dataclass, field
 
@@ -52,6 +53,23 @@ class UnembeddedDiary:
     owner: str
     day: dt.date
     text: str
+
+
+@dataclass(frozen=True)
+class DiaryCopy:
+    """A diary of an export document, stored as it was (POST /me/import); its embedding is left NULL
+    for the backfill to compute."""
+
+    day: dt.date
+    title: str
+    content: str
+    model: str
+    record_ids: list[uuid.UUID]
+    tags: list[str]
+    edited: bool
+    left_out: LeftOut
+    created_at: dt.datetime
+    updated_at: dt.datetime
 
 
 class Diaries(Repository):
@@ -182,6 +200,37 @@ class Diaries(Repository):
         with self._unit() as cur:
             cur.execute("DELETE FROM diaries WHERE user_id = %s AND diary_date = %s", (self._user_id, day))
             return cur.rowcount == 1
+
+    def insert_absent(self, copies: list[DiaryCopy]) -> set[dt.date]:
+        """Store each copy unless the owner has a diary that day (it is kept as it is); the days stored.
+        Arrays of arrays cannot be unnested into rows, so record ids and tags travel as JSON."""
+        with self._unit() as cur:
+            cur.execute(
+                "INSERT INTO diaries (user_id, diary_date, title, content, model, record_ids, tags, edited,"
+                " left_out, created_at, updated_at)"
+                " SELECT %s, day, title, content, model,"
+                " ARRAY(SELECT jsonb_array_elements_text(record_ids::jsonb))::uuid[],"
+                " ARRAY(SELECT jsonb_array_elements_text(tags::jsonb)), edited, left_out::jsonb,"
+                " created_at, updated_at"
+                " FROM unnest(%s::date[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::boolean[],"
+                " %s::text[], %s::timestamptz[], %s::timestamptz[])"
+                " AS copy (day, title, content, model, record_ids, tags, edited, left_out, created_at, updated_at)"
+                " ON CONFLICT (user_id, diary_date) DO NOTHING RETURNING diary_date",
+                (
+                    self._user_id,
+                    [c.day for c in copies],
+                    [c.title for c in copies],
+                    [c.content for c in copies],
+                    [c.model for c in copies],
+                    [json.dumps([str(i) for i in c.record_ids]) for c in copies],
+                    [json.dumps(c.tags) for c in copies],
+                    [c.edited for c in copies],
+                    [c.left_out.model_dump_json() for c in copies],
+                    [c.created_at for c in copies],
+                    [c.updated_at for c in copies],
+                ),
+            )
+            return {row["diary_date"] for row in cur.fetchall()}
 
     def erase(self) -> int:
         """Every diary of the owner."""

@@ -56,6 +56,18 @@ class UnembeddedRecord:
     content: str
 
 
+@dataclass(frozen=True)
+class RecordCopy:
+    """A record of an export document, stored as it was (POST /me/import), under `id`; its embedding
+    is left NULL for the backfill to compute, never taken from the document."""
+
+    id: uuid.UUID
+    content: str
+    record_date: dt.date
+    created_at: dt.datetime
+    search_document: str
+
+
 class Records(Repository):
     def insert(self, draft: RecordDraft) -> Record:
         with self._unit() as cur:
@@ -246,6 +258,32 @@ class Records(Repository):
                 (self._user_id,),
             )
             return [Record.model_validate(row) for row in cur.fetchall()]
+
+    def held(self, ids: list[uuid.UUID]) -> set[uuid.UUID]:
+        """Which of `ids` are the owner's records."""
+        with self._unit() as cur:
+            cur.execute("SELECT id FROM records WHERE user_id = %s AND id = ANY(%s::uuid[])", (self._user_id, ids))
+            return {row["id"] for row in cur.fetchall()}
+
+    def insert_absent(self, copies: list[RecordCopy]) -> set[uuid.UUID]:
+        """Store each copy unless a record of anyone holds its id already; the ids stored."""
+        with self._unit() as cur:
+            cur.execute(
+                "INSERT INTO records (id, user_id, content, record_date, created_at, search_terms)"
+                " SELECT id, %s, content, record_date, created_at, to_tsvector('simple', document)"
+                " FROM unnest(%s::uuid[], %s::text[], %s::date[], %s::timestamptz[], %s::text[])"
+                " AS copy (id, content, record_date, created_at, document)"
+                " ON CONFLICT (id) DO NOTHING RETURNING id",
+                (
+                    self._user_id,
+                    [c.id for c in copies],
+                    [c.content for c in copies],
+                    [c.record_date for c in copies],
+                    [c.created_at for c in copies],
+                    [c.search_document for c in copies],
+                ),
+            )
+            return {row["id"] for row in cur.fetchall()}
 
     def erase(self) -> int:
         """Every record of the owner."""

@@ -110,6 +110,33 @@ class Reports(Repository):
             cur.execute(f"SELECT {_COLUMNS} FROM reports WHERE user_id = %s ORDER BY created_at, id", (self._user_id,))
             return [Report.model_validate(row) for row in cur.fetchall()]
 
+    def held(self, ids: list[uuid.UUID]) -> set[uuid.UUID]:
+        """Which of `ids` are the owner's reports."""
+        with self._unit() as cur:
+            cur.execute("SELECT id FROM reports WHERE user_id = %s AND id = ANY(%s::uuid[])", (self._user_id, ids))
+            return {row["id"] for row in cur.fetchall()}
+
+    def insert_absent(self, report: Report) -> bool:
+        """Store a finished report of an export document as it was (POST /me/import), unless a report
+        of anyone holds its id already; whether it was stored."""
+        values = report.model_dump(mode="json")
+        with self._unit() as cur:
+            cur.execute(
+                "INSERT INTO reports (id, user_id, start_date, end_date, status, daily_scores, average_score, themes,"
+                " patterns, feedback_points, feedback, missing_days, left_out, failure, model, created_at, updated_at)"
+                " VALUES (%(report_id)s, %(user_id)s, %(start_date)s, %(end_date)s, %(status)s, %(daily_scores)s,"
+                " %(average_score)s, %(themes)s, %(patterns)s, %(feedback_points)s, %(feedback)s, %(missing_days)s,"
+                " %(left_out)s, %(failure)s, %(model)s, %(created_at)s, %(updated_at)s)"
+                " ON CONFLICT (id) DO NOTHING",
+                {
+                    **values,
+                    # JSON columns hold JSON null for nothing, as complete() writes them: SQL NULL here.
+                    **{key: None if values[key] is None else Json(values[key]) for key in _JSON},
+                    "user_id": self._user_id,
+                },
+            )
+            return cur.rowcount == 1
+
     def erase(self) -> int:
         """Every report of the owner."""
         with self._unit() as cur:

@@ -35,6 +35,7 @@ from handler.dal.erasures import Erasures
 from handler.dal.exports import Exports
 from handler.dal.idempotency import RememberedResponses
 from handler.dal.images import Images
+from handler.dal.imports import Imports
 from handler.dal.photos import Photos
 from handler.dal.quotas import Quotas
 from handler.dal.records import Records
@@ -207,6 +208,10 @@ class Tables:
     @functools.cached_property
     def exports(self) -> Exports:
         return Exports(self._unit, self._user_id)
+
+    @functools.cached_property
+    def imports(self) -> Imports:
+        return Imports(self._unit, self._user_id)
 
     @functools.cached_property
     def quotas(self) -> Quotas:

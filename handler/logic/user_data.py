@@ -2,7 +2,8 @@
 
 Both act on the verified caller only; there is no path to anyone else's data.
 
-An export is one JSON document (UserData). An account whose document fits in a response
+An export is one JSON document (UserData), which names its format and version: POST /me/import
+(handler.logic.data_import) reads it back. An account whose document fits in a response
 (EXPORT_INLINE_MAX_BYTES) gets it at once; a larger one gets an export to poll, which the worker
 writes to the bucket under the user's own prefix. The worker's retention sweep deletes an export,
 row and document together, EXPORT_RETENTION_DAYS after its last change (handler.logic.retention);
@@ -114,6 +115,7 @@ def erase(caller: Caller) -> dict[str, int]:
         erased["records"] = tx.records.erase()
         erased["reports"] = tx.reports.erase()
         erased["exports"] = tx.exports.erase()
+        erased["imports"] = tx.imports.erase()
         erased["usage_days"] = tx.quotas.erase()
         # Remembered responses (idempotency) hold the user's words too.
         erased["remembered_responses"] = tx.remembered.erase()

@@ -562,6 +562,29 @@ ME_CASES = [
     Bad("POST /me", "POST", "/me", {}, status=405, code="method_not_allowed"),
     Bad("DELETE /me/export", "DELETE", "/me/export", status=405, code="method_not_allowed"),
     Bad("an export that does not exist", "GET", f"/me/exports/{NIL}", status=404, code="not_found"),
+    Bad("POST /me/import no identity", "POST", "/me/import", {}, identity=None, status=401, code="unauthorized"),
+    Bad("GET /me/import", "GET", "/me/import", status=405, code="method_not_allowed"),
+    Bad("POST /me/import of something else", "POST", "/me/import", {"content": "x"}, code="not_an_export"),
+    Bad(
+        "POST /me/import of a later version",
+        "POST",
+        "/me/import",
+        {"format": "diary-export", "version": 99},
+        code="unsupported_version",
+    ),
+    Bad(
+        "POST /me/import of an export missing its parts",
+        "POST",
+        "/me/import",
+        {"format": "diary-export", "version": 1},
+        code="invalid_document",
+    ),
+    Bad("POST /me/import of an array", "POST", "/me/import", [1, 2], code="validation_error"),
+    Bad("POST /me/import not JSON", "POST", "/me/import", raw_body="{format", status=400, code="invalid_json"),
+    Bad("an import that does not exist", "GET", f"/me/imports/{NIL}", status=404, code="not_found"),
+    Bad("start an import that does not exist", "POST", f"/me/imports/{NIL}/start", {}, status=404, code="not_found"),
+    Bad("GET /me/imports", "GET", "/me/imports", status=405, code="method_not_allowed"),
+    Bad("POST /me/imports no identity", "POST", "/me/imports", {}, identity=None, status=401, code="unauthorized"),
 ]
 
 LIST_CASES = [
@@ -692,6 +715,8 @@ ID_ROUTES = [
     ("GET", "/images/{}"),
     ("DELETE", "/images/{}"),
     ("GET", "/me/exports/{}"),
+    ("GET", "/me/imports/{}"),
+    ("POST", "/me/imports/{}/start"),
 ]
 ID_CASES = [
     *[

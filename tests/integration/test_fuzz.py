@@ -53,6 +53,9 @@ from handler.models import (
     Export,
     Image,
     ImagePage,
+    Import,
+    ImportDocument,
+    ImportUpload,
     PhotoUpload,
     QuestionAnswer,
     Record,
@@ -272,6 +275,10 @@ ROUTES = [
     Route("GET /me/usage", "GET", 200, Usage, query=ignored_queries),
     Route("POST /records/{id}/photos", "POST", 201, PhotoUpload, NewPhoto, path_template="/records/{}/photos"),
     Route("DELETE /records/{id}/photos/{photo_id}", "DELETE", 204, None, path_template="/records/{0}/photos/{0}"),
+    Route("POST /me/import", "POST", (200, 202), Import, ImportDocument),
+    Route("GET /me/imports/{id}", "GET", 200, Import, path_template="/me/imports/{}"),
+    Route("POST /me/imports", "POST", 201, ImportUpload, query=ignored_queries),
+    Route("POST /me/imports/{id}/start", "POST", 202, Import, path_template="/me/imports/{}/start"),
     # Last: it erases the fuzzed user (the routes before it have run their examples by then).
     Route("DELETE /me", "DELETE", 202, Erasure, query=ignored_queries),
 ]

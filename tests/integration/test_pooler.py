@@ -208,7 +208,9 @@ def test_nothing_the_function_sends_pins_an_rds_proxy_session(test_database, mon
                 call("POST", "/reports", {"start_date": "2026-11-25", "end_date": "2026-11-25"}, user=user).status
                 == 202
             )
-            assert call("GET", "/me/export", user=user).status == 200
+            exported = call("GET", "/me/export", user=user)
+            assert exported.status == 200
+            assert call("POST", "/me/import", exported.body, user=f"{user}-again").status == 200
             assert call("DELETE", "/me", user=user).status == 202
         finally:
             services.current().store.close()

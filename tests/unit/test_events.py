@@ -33,6 +33,7 @@ REPORT_ID = "00000000-0000-4000-8000-000000000001"
 IMAGE_ID = "00000000-0000-4000-8000-000000000002"
 EXPORT_ID = "00000000-0000-4000-8000-000000000003"
 PHOTO_ID = "00000000-0000-4000-8000-000000000004"
+IMPORT_ID = "00000000-0000-4000-8000-000000000005"
 
 # file name -> (method, route resource, concrete path, query, path parameters, body)
 EXPECTED = {
@@ -160,6 +161,39 @@ EXPECTED = {
     "me-export-status": ("GET", "/me/exports/{id}", f"/me/exports/{EXPORT_ID}", None, {"id": EXPORT_ID}, None),
     "me-delete": ("DELETE", "/me", "/me", None, None, None),
     "me-usage": ("GET", "/me/usage", "/me/usage", None, None, None),
+    "me-import": (
+        "POST",
+        "/me/import",
+        "/me/import",
+        None,
+        None,
+        {
+            "format": "diary-export",
+            "version": 1,
+            "exported_at": "2026-11-25T03:15:42Z",
+            "records": [
+                {
+                    "id": "00000000-0000-4000-8000-000000000004",
+                    "content": "오늘 친구랑 영화 봤어 🎬",
+                    "record_date": "2026-11-25",
+                    "created_at": "2026-11-25T03:10:00Z",
+                }
+            ],
+            "diaries": [],
+            "reports": [],
+            "images": [],
+        },
+    ),
+    "me-import-status": ("GET", "/me/imports/{id}", f"/me/imports/{IMPORT_ID}", None, {"id": IMPORT_ID}, None),
+    "me-import-upload": ("POST", "/me/imports", "/me/imports", None, None, {}),
+    "me-import-start": (
+        "POST",
+        "/me/imports/{id}/start",
+        f"/me/imports/{IMPORT_ID}/start",
+        None,
+        {"id": IMPORT_ID},
+        {},
+    ),
 }
 
 

@@ -998,7 +998,8 @@ ACTIONS_OF = {
     ("s3", "put_object"): {"s3:PutObject", "s3:PutObjectTagging"},
     ("bedrock-runtime", "converse"): {"bedrock:InvokeModel"},
     # "To use HEAD, you must have the s3:GetObject permission" (HeadObject's documentation): a pending
-    # photo's object is looked for (handler.logic.photos).
+    # photo's object is looked for (handler.logic.photos), and whether an import's document was
+    # uploaded (handler.aws.object_store.size).
     ("s3", "head_object"): {"s3:GetObject"},
 }
 # What Lambda does with a function's role by itself, not the code: write its log group; create the

@@ -211,6 +211,10 @@ EXPECTED: dict[str, set[int]] = {
     "me-export": {202},
     "export-worker": {-1},
     "me-export-status": {200},
+    "me-import": {200},
+    "me-import-upload": {201},
+    "me-import-start": {409},  # nothing was uploaded: upload_missing
+    "me-import-status": {200},
     "images-delete": {204},
     "diaries-delete": {204},
     "reports-delete": {204},
@@ -271,6 +275,12 @@ def exercise(invoke: Callable[[dict[str, Any]], Any], fakes: AwsFakes) -> list[t
     export = send("me-export", load_event("http-api/me-export.json")) or {}
     send("export-worker", sqs_event(fakes.receive_jobs()))
     send_id("me-export-status", "me/exports", export.get("export_id") or str(uuid.uuid4()))
+    send("me-import", load_event("http-api/me-import.json"))
+    upload = send("me-import-upload", load_event("http-api/me-import-upload.json")) or {}
+    upload_id = upload.get("import_id") or str(uuid.uuid4())
+    start = load_event("http-api/me-import-start.json")
+    send("me-import-start", _with_path(start, f"/me/imports/{upload_id}/start", id=upload_id))
+    send_id("me-import-status", "me/imports", upload_id)
     send_id("images-delete", "images", image_id)
     send("diaries-delete", load_event("http-api/diaries-delete.json"))
     send_id("reports-delete", "reports", report_id)

@@ -396,6 +396,10 @@ class ImportSummary(BaseModel):
         description="Pictures are not imported: the document holds only URLs to them, which expire (and which "
         "an erasure deletes); draw them again with POST /images."
     )
+    photos_skipped: int = Field(
+        description="Records' photos are not imported either, for the same reason: the records come back "
+        "without them; upload them again with POST /records/{id}/photos."
+    )
     new_ids: int = Field(
         description="Records and reports stored under a new id because another account holds theirs (the "
         "document's account still exists); a diary's `record_ids` follow them."

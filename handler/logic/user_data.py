@@ -113,6 +113,7 @@ def erase(caller: Caller) -> dict[str, int]:
         erased["reports"] = tx.reports.erase()
         erased["exports"] = tx.exports.erase()
         erased["usage_days"] = tx.quotas.erase()
+        erased["day_prompts"] = tx.day_prompts.erase()
         # Remembered responses (idempotency) hold the user's words too.
         erased["remembered_responses"] = tx.remembered.erase()
     return erased

@@ -143,6 +143,8 @@ EXPECTED = {
     "me-export-status": ("GET", "/me/exports/{id}", f"/me/exports/{EXPORT_ID}", None, {"id": EXPORT_ID}, None),
     "me-delete": ("DELETE", "/me", "/me", None, None, None),
     "me-usage": ("GET", "/me/usage", "/me/usage", None, None, None),
+    "insights": ("GET", "/insights", "/insights", {"from": "2026-11-01", "to": "2026-11-30"}, None, None),
+    "prompts-today": ("GET", "/prompts/today", "/prompts/today", None, None, None),
 }
 
 

@@ -46,12 +46,14 @@ from handler.api.schemas import (
 )
 from handler.models import (
     AgentReply,
+    DayPrompt,
     Diary,
     DiaryPage,
     Erasure,
     Export,
     Image,
     ImagePage,
+    Insights,
     QuestionAnswer,
     Record,
     RecordPage,
@@ -268,6 +270,8 @@ ROUTES = [
     Route("GET /me/export", "GET", (200, 202), TypeAdapter(UserData | Export), query=ignored_queries),
     Route("GET /me/exports/{id}", "GET", 200, Export, path_template="/me/exports/{}"),
     Route("GET /me/usage", "GET", 200, Usage, query=ignored_queries),
+    Route("GET /insights", "GET", 200, Insights, query=page_queries("from", "to")),
+    Route("GET /prompts/today", "GET", 200, DayPrompt, query=ignored_queries),
     # Last: it erases the fuzzed user (the routes before it have run their examples by then).
     Route("DELETE /me", "DELETE", 202, Erasure, query=ignored_queries),
 ]

@@ -35,20 +35,36 @@ class Run:
     days: int
 
 
+# The days as one row of arrays (the themes as JSON: arrays of arrays of unequal length are not
+# PostgreSQL arrays): a row per day costs more to send and to read (psycopg2 makes a dictionary of
+# each) than the statement costs to run, about three times as much for years of days
+# (benchmarks/insights.py).
+_DAYS = """
+WITH r AS (
+    SELECT record_date AS day, count(*)::int AS n FROM records
+    WHERE user_id = %(user)s AND record_date BETWEEN %(first)s AND %(last)s GROUP BY record_date
+), d AS (
+    SELECT diary_date AS day, mood, themes FROM diaries
+    WHERE user_id = %(user)s AND diary_date BETWEEN %(first)s AND %(last)s
+), days AS (
+    SELECT coalesce(r.day, d.day) AS day, coalesce(r.n, 0) AS records, d.mood, d.themes
+    FROM r FULL JOIN d ON d.day = r.day
+)
+SELECT array_agg(day ORDER BY day) AS days, array_agg(records ORDER BY day) AS records,
+    array_agg(mood ORDER BY day) AS moods, json_agg(themes ORDER BY day) AS themes
+FROM days
+"""
+
+
 class InsightsReader(Repository):
     def days(self, first: dt.date, last: dt.date) -> list[WrittenDay]:
         """Every day from `first` to `last` with a record or a diary, oldest first."""
         with self._unit() as cur:
-            cur.execute(
-                "SELECT coalesce(r.day, d.diary_date) AS day, coalesce(r.records, 0) AS records, d.mood, d.themes"
-                " FROM (SELECT record_date AS day, count(*)::int AS records FROM records"
-                " WHERE user_id = %(user)s AND record_date BETWEEN %(first)s AND %(last)s GROUP BY record_date) r"
-                " FULL JOIN (SELECT diary_date, mood, themes FROM diaries"
-                " WHERE user_id = %(user)s AND diary_date BETWEEN %(first)s AND %(last)s) d ON d.diary_date = r.day"
-                " ORDER BY 1",
-                {"user": self._user_id, "first": first, "last": last},
-            )
-            return [WrittenDay(**row) for row in cur.fetchall()]
+            cur.execute(_DAYS, {"user": self._user_id, "first": first, "last": last})
+            row = one_row(cur)
+        if row["days"] is None:
+            return []
+        return [WrittenDay(*day) for day in zip(row["days"], row["records"], row["moods"], row["themes"], strict=True)]
 
     def last_run(self, until: dt.date) -> Run | None:
         """The run of consecutive days written whose last day is the latest day written on or before

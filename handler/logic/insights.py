@@ -4,7 +4,7 @@ No model call: the mood and themes of each day were given by the call that wrote
 (handler.agents.diary_writer), or estimated from a diary's words where no model read it. Two
 statements (handler.dal.insights): the days of the period and of the previous period of the same
 length, and the run of days written ending today; the rest is counted here over at most
-2 x MAX_DAYS rows.
+2 x MAX_DAYS days.
 
 Days are the user's days: records are dated in DEFAULT_TIMEZONE (handler.logic.records), so "today"
 and the streaks are counted there too (the service knows no time zone per user).
@@ -107,17 +107,14 @@ def _summary(first: dt.date, last: dt.date, days: Sequence[WrittenDay]) -> Perio
 
 def _longest(days: Sequence[WrittenDay]) -> Streak:
     """The longest run of consecutive days in `days` (oldest first); the latest of equal ones."""
-    best = Streak(days=0)
-    start: dt.date | None = None
-    previous: dt.date | None = None
-    for d in days:
-        if previous is None or d.day != previous + dt.timedelta(days=1):
-            start = d.day
-        previous = d.day
-        length = (d.day - start).days + 1 if start else 0
-        if length >= best.days:
-            best = Streak(days=length, start=start, end=d.day)
-    return best
+    best_length, best_end, length = 0, None, 0
+    for i, d in enumerate(days):
+        length = length + 1 if i and d.day == days[i - 1].day + dt.timedelta(days=1) else 1
+        if length >= best_length:
+            best_length, best_end = length, d.day
+    if best_end is None:
+        return Streak(days=0)
+    return Streak(days=best_length, start=best_end - dt.timedelta(days=best_length - 1), end=best_end)
 
 
 def _weekdays(days: Sequence[WrittenDay]) -> list[WeekdayCount]:
@@ -125,22 +122,20 @@ def _weekdays(days: Sequence[WrittenDay]) -> list[WeekdayCount]:
     for d in days:
         records[d.day.weekday()] += d.records
         written[d.day.weekday()] += 1
-    return [
-        WeekdayCount(weekday=name, records=records[i], days_written=written[i])
-        for i, name in enumerate(_WEEKDAYS)
-    ]
+    return [WeekdayCount(weekday=name, records=records[i], days_written=written[i]) for i, name in enumerate(_WEEKDAYS)]
 
 
 def _series(days: Sequence[WrittenDay], first: dt.date) -> list[MoodPoint]:
     """Each day from `first` with a mood, and the mean of the moods of the 7 days ending there
     (`days` reach back before `first`, so the first points have their week too)."""
-    moods = {d.day: d.mood for d in days if d.mood is not None}
+    moods = {d.day.toordinal(): d.mood for d in days if d.mood is not None}
     points = []
-    for day, mood in sorted(moods.items()):
-        if day < first:
+    for d in days:
+        if d.day < first or d.mood is None:
             continue
-        week = [moods[w] for w in (day - dt.timedelta(days=n) for n in range(MOVING_AVERAGE_DAYS)) if w in moods]
-        points.append(MoodPoint(date=day, mood=mood, moving_average=round(sum(week) / len(week), 2)))
+        day = d.day.toordinal()
+        week = [moods[n] for n in range(day - MOVING_AVERAGE_DAYS + 1, day + 1) if n in moods]
+        points.append(MoodPoint(date=d.day, mood=d.mood, moving_average=round(sum(week) / len(week), 2)))
     return points
 
 

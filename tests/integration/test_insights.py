@@ -163,9 +163,11 @@ def test_row_level_security_holds_the_statements_to_the_caller(user, written, ot
     """The repository bound to the other user, and a statement with no owner filter at all as them:
     none of the caller's days, moods or themes."""
     store = services.current().store
-    theirs = store.for_user(other_user).insights.days(_today() - dt.timedelta(days=30), _today())
+    today = _today()
+    theirs = store.for_user(other_user).insights.days(today - dt.timedelta(days=30), today)
     assert {d.day.isoformat() for d in theirs} == {_day(a) for a in (0, 1, 2, 3, 4, 9, 12)}
     assert {d.mood for d in theirs if d.mood} == {10, 1}
+    assert sorted(t for d in theirs for t in d.themes or ()) == ["남의 테마", "일"]
     with store.transaction_cursor(other_user) as cur:
         cur.execute("SELECT count(*) AS n FROM diaries WHERE 'work' = ANY(themes) OR mood IN (3, 5, 8)")
         assert cur.fetchone()["n"] == 0
@@ -221,3 +223,20 @@ def test_the_backfill_reads_the_mood_of_old_diaries(user, db):
     assert _insights(user).body["mood"]["series"] == [
         {"date": _day(2), "mood": row["mood"], "moving_average": row["mood"]}
     ]
+
+
+def test_the_moving_average_is_of_the_moods_of_the_seven_days_ending_each_day(user, fake_bedrock):
+    for ago, mood in ((14, 10), (7, 1), (6, 3), (0, 8)):
+        jot(user, _day(ago), "하루")
+        _diary(user, fake_bedrock, ago, mood, [])
+    series = _insights(user, **{"from": _day(7), "to": _day(0)}).body["mood"]["series"]
+    # 7 days ago: that day and the 6 before (14 days ago is out); today: 6 days ago to today.
+    assert [(p["mood"], p["moving_average"]) for p in series] == [(1, 1.0), (3, 2.0), (8, 5.5)]
+
+
+def test_themes_count_days_and_the_most_frequent_first(user, fake_bedrock):
+    for ago, themes in ((1, ["b", "일"]), (2, ["일"]), (3, ["a"]), (4, ["c"]), (5, ["d"]), (6, ["e"]), (7, ["f"])):
+        jot(user, _day(ago), "하루")
+        _diary(user, fake_bedrock, ago, 5, themes)
+    body = _insights(user, **{"from": _day(7), "to": _day(0)}).body
+    assert [(t["theme"], t["days"]) for t in body["themes"]] == [("일", 2), ("a", 1), ("b", 1), ("c", 1), ("d", 1)]

@@ -54,12 +54,16 @@ def test_the_longest_run_is_the_latest_of_equals():
     longest = insights._longest(days)
     assert (longest.days, longest.start, longest.end) == (2, D - dt.timedelta(days=6), D - dt.timedelta(days=5))
     assert insights._longest([]).days == 0
+    assert insights._longest(_days((3, None))).model_dump() == {
+        "days": 1,
+        "start": D - dt.timedelta(days=3),
+        "end": D - dt.timedelta(days=3),
+    }
 
 
 def test_the_moving_average_is_of_the_moods_of_the_seven_days_ending_each_day():
-    days = _days((14, 10), (7, 1), (6, 3), (0, 8))
+    days = _days((14, 10), (7, 1), (6, 3), (5, None), (0, 8))
     series = insights._series(days, D - dt.timedelta(days=7))
-    # 7 days ago: that day and the 6 before (14 days ago is out); today: 6 days ago to today.
     assert [(p.mood, p.moving_average) for p in series] == [(1, 1.0), (3, 2.0), (8, 5.5)]
 
 
@@ -68,6 +72,7 @@ def test_themes_count_days_not_mentions():
         WrittenDay(day=D, records=1, mood=5, themes=["일", "일"]),
         WrittenDay(day=D - dt.timedelta(days=1), records=1, mood=5, themes=["일", "b"]),
         WrittenDay(day=D - dt.timedelta(days=2), records=1, mood=5, themes=["a"]),
+        WrittenDay(day=D - dt.timedelta(days=3), records=1, mood=None, themes=None),
     ]
     assert insights._top(insights._themes(days)) == [("일", 2), ("a", 1), ("b", 1)]
 

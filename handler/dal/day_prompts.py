@@ -39,10 +39,13 @@ class DayPrompts(Repository):
     def keep(self, prompt: NewDayPrompt) -> StoredDayPrompt:
         """Store the day's question unless one is stored already, and return the one that is: two
         requests that asked at once both answer with the first stored. (One committed by another
-        request after this statement's snapshot is not in its answer: read again, a new snapshot.)"""
+        request after this statement's snapshot is not in its answer: read again, a new snapshot.)
+        The user's questions before yesterday go in the same statement: only today's and yesterday's
+        are ever read, and a question may quote the user's words."""
         with self._unit() as cur:
             cur.execute(
-                "WITH added AS (INSERT INTO day_prompts (user_id, day, question, language, model)"
+                "WITH gone AS (DELETE FROM day_prompts WHERE user_id = %(user)s AND day < %(day)s::date - 1),"
+                " added AS (INSERT INTO day_prompts (user_id, day, question, language, model)"
                 " VALUES (%(user)s, %(day)s, %(question)s, %(language)s, %(model)s)"
                 f" ON CONFLICT (user_id, day) DO NOTHING RETURNING {_COLUMNS})"
                 f" SELECT {_COLUMNS} FROM added"

@@ -18,6 +18,8 @@ GRANT SELECT (mood), UPDATE (mood, themes) ON diaries TO diary_backfill;
 
 -- One question to write about per user and day (the user's day in DEFAULT_TIMEZONE), asked once
 -- and kept, so that the day's question does not change on every visit and costs one model call.
+-- Only today's and yesterday's are read (never yesterday's again); storing a day's question deletes
+-- the user's older ones (handler/dal/day_prompts.py).
 CREATE TABLE IF NOT EXISTS day_prompts (
     user_id     text        NOT NULL,
     day         date        NOT NULL,

@@ -133,3 +133,22 @@ def test_row_level_security_shows_only_the_callers_questions(user, other_user):
     with services.current().store.transaction_cursor(other_user) as cur:
         cur.execute("SELECT user_id, language FROM day_prompts")
         assert cur.fetchall() == [{"user_id": other_user, "language": "en"}]
+
+
+def test_only_today_and_yesterday_are_kept(user, other_user, db):
+    for who in (user, other_user):
+        for ago in (1, 2, 30):
+            db.execute(
+                "INSERT INTO day_prompts (user_id, day, question, language, model)"
+                " VALUES (%s, %s, %s, 'ko', 'offline')",
+                (who, _today() - dt.timedelta(days=ago), f"질문 {ago}"),
+            )
+    _ask(user, "ko")
+    db.execute(
+        "SELECT user_id, day FROM day_prompts WHERE user_id IN (%s, %s) ORDER BY user_id, day", (user, other_user)
+    )
+    kept = {(row["user_id"], row["day"]) for row in db.fetchall()}
+    today, yesterday = _today(), _today() - dt.timedelta(days=1)
+    assert kept == {(user, yesterday), (user, today)} | {
+        (other_user, _today() - dt.timedelta(days=ago)) for ago in (1, 2, 30)
+    }

@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 EVENTS ?= events/http-api/records-create.json events/http-api/agent-diary.json events/http-api/questions-ask.json events/http-api/images-create.json events/http-api/reports-create.json events/http-api/reports-list.json
 
-.PHONY: run dev smoke web-deploy test test-quick migrate backfill image lint clean bench eval routing-eval
+.PHONY: run dev smoke web-deploy test test-quick migrate backfill image lint clean bench eval routing-eval insights-bench
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -42,7 +42,7 @@ test-quick: $(VENV)/.installed  ## everything but the image build and the SAM CL
 migrate: $(VENV)/.installed  ## apply migrations to DATABASE_URL
 	$(PY) -m handler.migrate
 
-backfill: $(VENV)/.installed  ## embed records and diaries that have no embedding (DATABASE_URL or embedded)
+backfill: $(VENV)/.installed  ## embed records and diaries that have no embedding, read old diaries' moods (DATABASE_URL or embedded)
 	$(PY) -m handler.local.backfill
 
 image:  ## build the Lambda image (docker if an engine answers, else buildah)
@@ -103,3 +103,9 @@ eval: $(VENV)/.installed  ## make eval [EVAL_MODES=offline,semantic,embedding-do
 # right, by language and kind (benchmarks/routing_eval.py). Seconds; no database, no model.
 routing-eval: $(VENV)/.installed  ## make routing-eval [ROUTING_EVAL_ARGS=--wrong]
 	$(PY) -m benchmarks.routing_eval $(ROUTING_EVAL_ARGS)
+
+# How fast GET /insights is on five years of daily records and diaries (benchmarks/insights.py): its
+# statements and the whole use case against a plain count(*) of the same rows, in one run, on a
+# throwaway embedded PostgreSQL. Prints the table and the plan. About 15 s; not run by CI.
+insights-bench: $(VENV)/.installed  ## make insights-bench
+	$(PY) -m benchmarks.insights

@@ -37,6 +37,7 @@ from handler.api import (
     health_routes,
     identity,
     images_routes,
+    insights_routes,
     me_routes,
     paths,
     photos_routes,
@@ -73,6 +74,7 @@ _ROUTERS = (
     reports_routes.router,
     agent_routes.router,
     me_routes.router,
+    insights_routes.router,
 )
 _serialize = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
 

@@ -161,6 +161,17 @@ class Diary(BaseModel):
     )
     has_images: bool = Field(default=False, description="Pictures were drawn for it.")
     left_out: LeftOut = Field(default_factory=LeftOut, description=_LEFT_OUT)
+    mood: int | None = Field(
+        default=None,
+        ge=1,
+        le=10,
+        description="The day's mood, 1 (very hard) to 10 (wonderful), read by the call that wrote it (estimated "
+        "from the words for the user's own); null for a diary written before diaries had one, until it is "
+        "written again or the backfill reads it.",
+    )
+    themes: list[str] | None = Field(
+        default=None, description="Up to 3 themes of the day, in its language (NFKC, case-folded); null as `mood`."
+    )
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -464,3 +475,84 @@ class Usage(BaseModel):
     photos: Allowance = Field(description="Photo uploads asked for (POST /records/{id}/photos).")
     photo_bytes: Allowance = Field(description="The bytes of those photos.")
     rate: RateAllowance
+
+
+class Streak(BaseModel):
+    days: int = Field(description="Consecutive days written; 0 for none.")
+    start: dt.date | None = Field(default=None, description="Its first day; null when `days` is 0.")
+    end: dt.date | None = Field(default=None, description="Its last day; null when `days` is 0.")
+
+
+class Streaks(BaseModel):
+    current: Streak = Field(
+        description="The run of days written that ends today or yesterday (today is not lost until it ends), in "
+        "`time_zone`, counted back as far as it goes, before `start` too; 0 days when neither day was written."
+    )
+    longest: Streak = Field(description="The longest run of days written within the period (the latest of equals).")
+
+
+class WeekdayCount(BaseModel):
+    weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    records: int = Field(description="Records of the period jotted on this weekday (by their date).")
+    days_written: int = Field(description="Days of the period on this weekday with a record or a diary.")
+
+
+class MoodPoint(BaseModel):
+    date: dt.date
+    mood: int = Field(ge=1, le=10, description="The diary's mood that day.")
+    moving_average: float = Field(
+        description="The mean mood of the diaries of the 7 days ending that day (the days before the period "
+        "included), 2 decimals."
+    )
+
+
+class MoodSummary(BaseModel):
+    series: list[MoodPoint] = Field(description="Each day of the period whose diary has a mood, oldest first.")
+    average: float | None = Field(description="The period's mean mood, 2 decimals; null with no mood.")
+    previous_average: float | None = Field(description="The previous period's, alike.")
+    change: float | None = Field(description="`average` - `previous_average`; null when either is null.")
+
+
+class ThemeCount(BaseModel):
+    theme: str
+    days: int = Field(description="Diaries of the period with this theme.")
+    previous_days: int = Field(description="Diaries of the previous period with it.")
+    change: int = Field(description="`days` - `previous_days`.")
+
+
+class PeriodSummary(BaseModel):
+    start: dt.date
+    end: dt.date
+    days: int = Field(description="Days in the period, both ends included.")
+    days_written: int = Field(description="Days with at least one record or a diary.")
+    records: int
+
+
+class Insights(BaseModel):
+    """GET /insights: what the caller's records and diaries say over a period, from the database alone."""
+
+    time_zone: str = Field(description="Whose days `today` and the streaks count (DEFAULT_TIMEZONE).")
+    today: dt.date
+    period: PeriodSummary
+    previous: PeriodSummary = Field(description="The period of the same length just before `period`.")
+    streaks: Streaks
+    weekdays: list[WeekdayCount] = Field(description="Monday first, 7 items.")
+    mood: MoodSummary
+    themes: list[ThemeCount] = Field(
+        description="The period's most frequent diary themes (at most 5, most days first), each against the "
+        "previous period."
+    )
+    fading_themes: list[ThemeCount] = Field(
+        description="The previous period's most frequent themes (at most 5) that the period has not at all."
+    )
+
+
+class DayPrompt(BaseModel):
+    """GET /prompts/today: one question to write about today, the same all day."""
+
+    day: dt.date = Field(description="Today, in `time_zone`.")
+    time_zone: str
+    question: str
+    language: Literal["ko", "en"]
+    model: str = Field(description="The model that asked it; `offline` for one from the templates.")
+    created_at: dt.datetime

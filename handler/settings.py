@@ -80,6 +80,8 @@ class Settings(BaseModel, frozen=True):
     # At least room for one short record and diary line per day of REPORT_MAX_DAYS (_report_fits).
     prompt_tokens_report: int = Field(default=64_000, ge=4_000, le=200_000)
     prompt_tokens_image_prompt: int = Field(default=12_000, ge=4_000, le=200_000)
+    # Today's question (GET /prompts/today): a few recent records, cut short (handler.logic.day_prompts).
+    prompt_tokens_day_prompt: int = Field(default=12_000, ge=6_000, le=200_000)
 
     image_bucket: str | None = None
     # botocore's own endpoint variables, which its clients read themselves; read here as well only to

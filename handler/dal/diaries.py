@@ -14,7 +14,7 @@ from handler.dal.repository import Repository, one_row
 from handler.models import Diary, LeftOut
 
 _COLUMNS = (
-    "diary_date AS date, title, content, model, record_ids, tags, edited, created_at, updated_at,"
+    "diary_date AS date, title, content, model, record_ids, tags, edited, mood, themes, created_at, updated_at,"
     " COALESCE(left_out, '{}') AS left_out,"
     " EXISTS (SELECT 1 FROM images WHERE images.user_id = diaries.user_id"
     " AND images.diary_date = diaries.diary_date) AS has_images"
@@ -24,25 +24,31 @@ _COLUMNS = (
 @dataclass(frozen=True)
 class DiaryDraft:
     """A diary the model wrote for a day: `record_ids` the records it was shown, `left_out` what it
-    was not shown of them; `embedding` None when the model gave none (the backfill fills it)."""
+    was not shown of them; `embedding` None when the model gave none (the backfill fills it);
+    `mood` (1-10) and `themes` as the same call read the day (None and [] when it gave none: the
+    backfill reads them from the words)."""
 
     day: dt.date
     title: str
     content: str
     model: str
     record_ids: list[uuid.UUID]
+    mood: int | None
+    themes: list[str]
     embedding: list[float] | None = None
     left_out: LeftOut = field(default_factory=LeftOut)
 
 
 @dataclass(frozen=True)
 class OwnDiary:
-    """A diary the user wrote or edited for a day."""
+    """A diary the user wrote or edited for a day, with the mood and themes its words were read as."""
 
     day: dt.date
     title: str
     content: str
     tags: list[str]
+    mood: int
+    themes: list[str]
     embedding: list[float] | None = None
 
 
@@ -68,8 +74,19 @@ class DiaryCopy:
     tags: list[str]
     edited: bool
     left_out: LeftOut
+    mood: int | None
+    themes: list[str] | None
     created_at: dt.datetime
     updated_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class DiaryToRead:
+    """A diary of any user with no mood yet (the backfill's): its owner and day, and its text."""
+
+    owner: str
+    day: dt.date
+    text: str
 
 
 class Diaries(Repository):
@@ -87,15 +104,19 @@ class Diaries(Repository):
             [str(i) for i in draft.record_ids],
             vector_literal(draft.embedding),
             Json(draft.left_out.model_dump()),
+            draft.mood,
+            draft.themes,
         )
         with self._unit() as cur:
             cur.execute(
-                "INSERT INTO diaries (user_id, diary_date, title, content, model, record_ids, embedding, left_out)"
-                " VALUES (%s, %s, %s, %s, %s, %s::uuid[], %s::vector, %s)"
+                "INSERT INTO diaries (user_id, diary_date, title, content, model, record_ids, embedding, left_out,"
+                " mood, themes)"
+                " VALUES (%s, %s, %s, %s, %s, %s::uuid[], %s::vector, %s, %s, %s::text[])"
                 " ON CONFLICT (user_id, diary_date) DO UPDATE SET"
                 " title = EXCLUDED.title, content = EXCLUDED.content, model = EXCLUDED.model,"
                 " record_ids = EXCLUDED.record_ids, edited = false, updated_at = now(),"
-                " embedding = EXCLUDED.embedding, left_out = EXCLUDED.left_out"
+                " embedding = EXCLUDED.embedding, left_out = EXCLUDED.left_out,"
+                " mood = EXCLUDED.mood, themes = EXCLUDED.themes"
                 " WHERE NOT diaries.edited OR %s"
                 f" RETURNING {_COLUMNS}",
                 (*params, overwrite_edited),
@@ -147,16 +168,35 @@ class Diaries(Repository):
                 (vector_literal(embedding), diary.owner, diary.day),
             )
 
+    def without_mood(self, limit: int) -> list[DiaryToRead]:
+        """Diaries of any user with no mood (as diary_backfill): written before diaries had one."""
+        with self._unit() as cur:
+            cur.execute("SELECT user_id, diary_date, title, content FROM diaries WHERE mood IS NULL LIMIT %s", (limit,))
+            return [
+                DiaryToRead(row["user_id"], row["diary_date"], f"{row['title']}\n{row['content']}")
+                for row in cur.fetchall()
+            ]
+
+    def set_mood(self, diary: DiaryToRead, mood: int, themes: list[str]) -> None:
+        """As diary_backfill: only where no mood was set meanwhile (a rewrite's own wins)."""
+        with self._unit() as cur:
+            cur.execute(
+                "UPDATE diaries SET mood = %s, themes = %s::text[]"
+                " WHERE user_id = %s AND diary_date = %s AND mood IS NULL",
+                (mood, themes, diary.owner, diary.day),
+            )
+
     def put(self, diary: OwnDiary) -> tuple[Diary, bool]:
         """The user's own diary for the day, marked edited; (the diary, whether it was created). A diary
         the model wrote keeps its model and records; one the user starts is the user's."""
         with self._unit() as cur:
             cur.execute(
-                "INSERT INTO diaries (user_id, diary_date, title, content, tags, model, record_ids, edited, embedding)"
-                " VALUES (%s, %s, %s, %s, %s, 'user', '{}', true, %s::vector)"
+                "INSERT INTO diaries (user_id, diary_date, title, content, tags, model, record_ids, edited, embedding,"
+                " mood, themes)"
+                " VALUES (%s, %s, %s, %s, %s, 'user', '{}', true, %s::vector, %s, %s::text[])"
                 " ON CONFLICT (user_id, diary_date) DO UPDATE SET title = EXCLUDED.title,"
                 " content = EXCLUDED.content, tags = EXCLUDED.tags, edited = true, updated_at = now(),"
-                " embedding = EXCLUDED.embedding"
+                " embedding = EXCLUDED.embedding, mood = EXCLUDED.mood, themes = EXCLUDED.themes"
                 f" RETURNING {_COLUMNS}, (xmax = 0) AS created",
                 (
                     self._user_id,
@@ -165,6 +205,8 @@ class Diaries(Repository):
                     diary.content,
                     diary.tags,
                     vector_literal(diary.embedding),
+                    diary.mood,
+                    diary.themes,
                 ),
             )
             row = one_row(cur)
@@ -207,14 +249,16 @@ class Diaries(Repository):
         with self._unit() as cur:
             cur.execute(
                 "INSERT INTO diaries (user_id, diary_date, title, content, model, record_ids, tags, edited,"
-                " left_out, created_at, updated_at)"
+                " left_out, mood, themes, created_at, updated_at)"
                 " SELECT %s, day, title, content, model,"
                 " ARRAY(SELECT jsonb_array_elements_text(record_ids::jsonb))::uuid[],"
-                " ARRAY(SELECT jsonb_array_elements_text(tags::jsonb)), edited, left_out::jsonb,"
+                " ARRAY(SELECT jsonb_array_elements_text(tags::jsonb)), edited, left_out::jsonb, mood,"
+                " CASE WHEN themes IS NOT NULL THEN ARRAY(SELECT jsonb_array_elements_text(themes::jsonb)) END,"
                 " created_at, updated_at"
                 " FROM unnest(%s::date[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::boolean[],"
-                " %s::text[], %s::timestamptz[], %s::timestamptz[])"
-                " AS copy (day, title, content, model, record_ids, tags, edited, left_out, created_at, updated_at)"
+                " %s::text[], %s::smallint[], %s::text[], %s::timestamptz[], %s::timestamptz[])"
+                " AS copy (day, title, content, model, record_ids, tags, edited, left_out, mood, themes, created_at,"
+                " updated_at)"
                 " ON CONFLICT (user_id, diary_date) DO NOTHING RETURNING diary_date",
                 (
                     self._user_id,
@@ -226,6 +270,8 @@ class Diaries(Repository):
                     [json.dumps(c.tags) for c in copies],
                     [c.edited for c in copies],
                     [c.left_out.model_dump_json() for c in copies],
+                    [c.mood for c in copies],
+                    [None if c.themes is None else json.dumps(c.themes) for c in copies],
                     [c.created_at for c in copies],
                     [c.updated_at for c in copies],
                 ),

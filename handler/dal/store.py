@@ -30,12 +30,14 @@ import psycopg2.extensions
 import psycopg2.extras
 
 from handler.dal.credentials import connection_dsn
+from handler.dal.day_prompts import DayPrompts
 from handler.dal.diaries import Diaries
 from handler.dal.erasures import Erasures
 from handler.dal.exports import Exports
 from handler.dal.idempotency import RememberedResponses
 from handler.dal.images import Images
 from handler.dal.imports import Imports
+from handler.dal.insights import InsightsReader
 from handler.dal.photos import Photos
 from handler.dal.quotas import Quotas
 from handler.dal.records import Records
@@ -224,6 +226,14 @@ class Tables:
     @functools.cached_property
     def erasures(self) -> Erasures:
         return Erasures(self._unit, self._user_id)
+
+    @functools.cached_property
+    def insights(self) -> InsightsReader:
+        return InsightsReader(self._unit, self._user_id)
+
+    @functools.cached_property
+    def day_prompts(self) -> DayPrompts:
+        return DayPrompts(self._unit, self._user_id)
 
 
 class BoundStore(Tables):

@@ -1,9 +1,9 @@
 """The models the agents talk to: Amazon Bedrock in AWS, the deterministic offline stand-in locally.
 
-Each task runs on the model its setting names: routing on a small fast one
-(`BEDROCK_ROUTING_MODEL_ID`), the writing tasks (diary, answer, report, image prompt) on a stronger
-one (`BEDROCK_MODEL_ID`). Ids are used exactly as given: "us."/"global." inference-profile
-prefixes must stay.
+Each task runs on the model its setting names: routing, and today's question to write about (one
+short sentence), on a small fast one (`BEDROCK_ROUTING_MODEL_ID`), the writing tasks (diary,
+answer, report, image prompt) on a stronger one (`BEDROCK_MODEL_ID`). Ids are used exactly as
+given: "us."/"global." inference-profile prefixes must stay.
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from typing import Any, Literal, TypeVar
 from handler.aws import Clients
 from handler.settings import Settings
 
-Task = Literal["routing", "diary", "answer", "report", "image_prompt"]
+Task = Literal["routing", "diary", "answer", "report", "image_prompt", "day_prompt"]
+# The tasks the small fast model does.
+_SMALL_MODEL_TASKS = {"routing", "day_prompt"}
 T = TypeVar("T")
 OFFLINE = "offline"
 
@@ -24,7 +26,7 @@ def model_id_for(settings: Settings, task: Task) -> str:
     """The model `task` runs on: a Bedrock id, or OFFLINE."""
     if settings.model_provider == "offline":
         return OFFLINE
-    return settings.bedrock_routing_model_id if task == "routing" else settings.bedrock_model_id
+    return settings.bedrock_routing_model_id if task in _SMALL_MODEL_TASKS else settings.bedrock_model_id
 
 
 class Models:

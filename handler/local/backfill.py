@@ -1,4 +1,5 @@
-"""Embed what has no embedding yet, as the worker's scheduled job does in AWS.
+"""Embed what has no embedding yet, and give the diaries that have no mood theirs (read from their
+words), as the stack's scheduled backfill function does in AWS.
 
     python -m handler.local.backfill
 
@@ -25,7 +26,7 @@ def main() -> int:
     from handler import migrate
     from handler.composition import Services
     from handler.dal.login_roles import BACKFILL_LOGIN
-    from handler.logic import embedding_index
+    from handler.logic import embedding_index, insights
 
     services = Services.from_environment()
     migrate.migrate(services.store, services.settings)
@@ -33,12 +34,13 @@ def main() -> int:
     services.store.close()
     os.environ["DATABASE_URL"] = login_url(admin_url, BACKFILL_LOGIN)
     services = Services.from_environment()  # the backfill login's, once
-    total = {"records": 0, "diaries": 0, "failed": 0}
+    total = {"records": 0, "diaries": 0, "failed": 0, "moods": 0}
     while True:
-        done = embedding_index.backfill(services)
+        moods = insights.backfill_moods(services)
+        done = {**embedding_index.backfill(services), **moods}
         for key, value in done.items():
             total[key] += value
-        if done["records"] + done["diaries"] == 0:
+        if done["records"] + done["diaries"] + done["moods"] == 0:
             break
     services.store.close()
     print(json.dumps(total))

@@ -330,6 +330,8 @@ def _store_diaries(tx: Tables, diaries: list[ImportedDiary], placed: dict[uuid.U
             tags=d.tags,
             edited=d.edited,
             left_out=d.left_out,
+            mood=d.mood,
+            themes=d.themes,
             created_at=d.created_at,
             updated_at=d.updated_at,
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from handler.agents.diary_writer import agent as diary_writer
+from handler.agents.diary_writer.offline import reading
 from handler.aws import object_store
 from handler.composition import Caller
 from handler.dal.diaries import DiaryDraft, OwnDiary
@@ -61,6 +62,8 @@ def write_diary(caller: Caller, day: dt.date, temperature: float | None = None, 
         content=answer.output.content,
         model=answer.model,
         record_ids=[records[i].id for i, _ in shown],
+        mood=answer.output.mood,
+        themes=answer.output.themes,
         embedding=embedding,
         left_out=left_out,
     )
@@ -71,9 +74,11 @@ def write_diary(caller: Caller, day: dt.date, temperature: float | None = None, 
 
 
 def put_diary(caller: Caller, day: dt.date, title: str, content: str, tags: list[str]) -> tuple[Diary, bool]:
-    """The user's own diary for the day, replacing what is there; (the diary, whether it is new)."""
+    """The user's own diary for the day, replacing what is there; (the diary, whether it is new). No
+    model reads it: its mood and themes are estimated from its words, in code (no model call)."""
     embedding = embedding_index.for_storage(caller.services, f"{title}\n{content}")
-    return caller.store.diaries.put(OwnDiary(day, title, content, tags, embedding))
+    mood, themes = reading([title, content])
+    return caller.store.diaries.put(OwnDiary(day, title, content, tags, mood, themes, embedding))
 
 
 def get_diary(caller: Caller, day: dt.date) -> Diary:

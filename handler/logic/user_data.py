@@ -117,6 +117,7 @@ def erase(caller: Caller) -> dict[str, int]:
         erased["exports"] = tx.exports.erase()
         erased["imports"] = tx.imports.erase()
         erased["usage_days"] = tx.quotas.erase()
+        erased["day_prompts"] = tx.day_prompts.erase()
         # Remembered responses (idempotency) hold the user's words too.
         erased["remembered_responses"] = tx.remembered.erase()
     return erased

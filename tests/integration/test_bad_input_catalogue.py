@@ -548,6 +548,41 @@ DIARY_LIST_CASES = [
     Bad("GET /diaries no identity", "GET", "/diaries", identity=None, status=401, code="unauthorized"),
 ]
 
+INSIGHT_CASES = [
+    Bad(
+        "GET /insights to before from",
+        "GET",
+        "/insights",
+        query={"from": "2026-11-26", "to": DAY},
+        status=400,
+        code="invalid_range",
+    ),
+    Bad(
+        "GET /insights over 3 years",
+        "GET",
+        "/insights",
+        query={"from": "2020-01-01", "to": DAY},
+        status=400,
+        code="range_too_long",
+    ),
+    *[
+        Bad(
+            f"GET /insights {name}={value!r:.20}",
+            "GET",
+            "/insights",
+            query={name: value},
+            status=400,
+            code="invalid_parameter",
+        )
+        for name in ("from", "to")
+        for value in ["2026-02-30", "20261125", "2026-W48-3", "1899-12-31", "' OR 1=1", ""]
+    ],
+    Bad("GET /insights no identity", "GET", "/insights", identity=None, status=401, code="unauthorized"),
+    Bad("POST /insights", "POST", "/insights", {}, status=405, code="method_not_allowed"),
+    Bad("GET /prompts/today no identity", "GET", "/prompts/today", identity=None, status=401, code="unauthorized"),
+    Bad("DELETE /prompts/today", "DELETE", "/prompts/today", status=405, code="method_not_allowed"),
+]
+
 IMAGE_LIST_CASES = [
     *_bad_limits("/images", 100),
     *_bad_cursors("/images", "2026-11-25T00:00:00+20:00", NIL),
@@ -941,6 +976,7 @@ CASES = _unique(
         *SEARCH_CASES,
         *DIARY_LIST_CASES,
         *IMAGE_LIST_CASES,
+        *INSIGHT_CASES,
         *ME_CASES,
         *ID_CASES,
         *REPORT_CASES,

@@ -47,6 +47,7 @@ from handler.api.schemas import (
 )
 from handler.models import (
     AgentReply,
+    DayPrompt,
     Diary,
     DiaryPage,
     Erasure,
@@ -56,6 +57,7 @@ from handler.models import (
     Import,
     ImportDocument,
     ImportUpload,
+    Insights,
     PhotoUpload,
     QuestionAnswer,
     Record,
@@ -279,6 +281,8 @@ ROUTES = [
     Route("GET /me/imports/{id}", "GET", 200, Import, path_template="/me/imports/{}"),
     Route("POST /me/imports", "POST", 201, ImportUpload, query=ignored_queries),
     Route("POST /me/imports/{id}/start", "POST", 202, Import, path_template="/me/imports/{}/start"),
+    Route("GET /insights", "GET", 200, Insights, query=page_queries("from", "to")),
+    Route("GET /prompts/today", "GET", 200, DayPrompt, query=ignored_queries),
     # Last: it erases the fuzzed user (the routes before it have run their examples by then).
     Route("DELETE /me", "DELETE", 202, Erasure, query=ignored_queries),
 ]

@@ -194,6 +194,8 @@ EXPECTED = {
         {"id": IMPORT_ID},
         {},
     ),
+    "insights": ("GET", "/insights", "/insights", {"from": "2026-11-01", "to": "2026-11-30"}, None, None),
+    "prompts-today": ("GET", "/prompts/today", "/prompts/today", None, None, None),
 }
 
 

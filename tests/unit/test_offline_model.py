@@ -51,7 +51,12 @@ def test_offline_diary_keeps_the_records_language_and_order():
     assert draft["content"].index("달리기") < draft["content"].index("영화")
 
     english = diary_offline.answer(TODAY, [("12:00", "Lunch with Mina")])
-    assert english == {"title": "Diary for 2026-11-25", "content": "Lunch with Mina."}
+    assert english == {
+        "title": "Diary for 2026-11-25",
+        "content": "Lunch with Mina.",
+        "mood": 6,
+        "themes": ["lunch", "mina"],
+    }
 
 
 def test_a_report_treats_a_day_of_crisis_words_with_care():

@@ -5,8 +5,7 @@ treated with care: its themes are not its words, and the feedback names the cris
 
 from __future__ import annotations
 
-import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,19 +19,14 @@ _CARE_POINT = {
     "en": "{days} sounded very hard. You don't have to carry it alone: in the US, call or text 988 (Suicide & Crisis"
     " Lifeline, 24 hours), or your local emergency number.",
 }
-_STOP = {"오늘", "그리고", "나는", "내가", "정말", "너무", "today", "the", "and", "with", "was"}
 
 
 def _score(texts: list[str]) -> int:
-    return max(1, min(10, 6 + 2 * mood_lexicon.tone(" ".join(texts))))
+    return mood_lexicon.score(" ".join(texts))
 
 
 def _sentiment(score: int) -> str:
     return "positive" if score >= 7 else "negative" if score <= 4 else "neutral"
-
-
-def _words(texts: list[str]) -> Counter[str]:
-    return Counter(w for t in texts for w in re.findall(r"\w{2,}", t.lower()) if w not in _STOP)
 
 
 def answer(records: Sequence[tuple[str, str]]) -> dict[str, Any]:
@@ -45,12 +39,12 @@ def answer(records: Sequence[tuple[str, str]]) -> dict[str, Any]:
     daily: list[dict[str, Any]] = []
     for day, texts in sorted(days.items()):
         score = min(_score(texts), 2) if day in hard_days else _score(texts)
-        themes = [w for w, _ in _words(texts).most_common(3)] or ["일상"]
+        themes = [w for w, _ in mood_lexicon.words(texts).most_common(3)] or ["일상"]
         if day in hard_days:
             themes = ["힘든 마음" if korean else "a heavy heart"]
         daily.append({"date": day, "score": score, "sentiment": _sentiment(score), "themes": themes})
     calm = [t for day, texts in days.items() if day not in hard_days for t in texts]
-    themes = [w for w, _ in _words(calm).most_common(3)] or ["일상"]
+    themes = [w for w, _ in mood_lexicon.words(calm).most_common(3)] or ["일상"]
     average = sum(d["score"] for d in daily) / len(daily)
     best, worst = max(daily, key=lambda d: d["score"]), min(daily, key=lambda d: d["score"])
     if korean:

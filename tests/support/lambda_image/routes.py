@@ -219,6 +219,8 @@ EXPECTED: dict[str, set[int]] = {
     "diaries-delete": {204},
     "reports-delete": {204},
     "records-delete": {204, 200},
+    "insights": {200},
+    "prompts-today": {200},
     "me-usage": {200},
     "me-delete": {202},
     "erase-worker": {-1},
@@ -285,6 +287,8 @@ def exercise(invoke: Callable[[dict[str, Any]], Any], fakes: AwsFakes) -> list[t
     send("diaries-delete", load_event("http-api/diaries-delete.json"))
     send_id("reports-delete", "reports", report_id)
     send_id("records-delete", "records", record_id)
+    send("insights", load_event("http-api/insights.json"))
+    send("prompts-today", load_event("http-api/prompts-today.json"))
     send("me-usage", load_event("http-api/me-usage.json"))
     send("me-delete", load_event("http-api/me-delete.json"))
     send("erase-worker", sqs_event(fakes.receive_jobs(fakes.erasure_queue_url)))

@@ -134,6 +134,15 @@ def test_the_life_of_a_diary_in_korean(browser, site, test_database, artefacts):
     assert walk.text("today-h") == "오늘의 기록"
     walk.sent("language switch (twice)")
 
+    # Insights before anything is written: today's question already, the empty state, no chart.
+    walk.open_screen("insights", "open insights (nothing written)")
+    assert walk.by_id("insights-empty").is_displayed(), walk.error()
+    assert not walk.by_id("insights-view").is_displayed()
+    first_question = walk.text("prompt-question")
+    assert first_question.strip()
+    walk.shot("insights-empty", "insights-empty")
+    walk.open_screen("today", "back to today")
+
     # Two records of the day, as they are typed.
     for i, record in enumerate(RECORDS, start=1):
         walk.by_id("record-text").send_keys(record)
@@ -220,7 +229,7 @@ def test_the_life_of_a_diary_in_korean(browser, site, test_database, artefacts):
     walk.open_screen("insights")
     assert walk.by_id("insights-view").is_displayed(), walk.error()
     question = walk.text("prompt-question")
-    assert question.strip(), "today's question"
+    assert question == first_question, "the same question all day"
     assert walk.text("insights-days") == "30일 중 1일"
     assert walk.text("insights-current") == f"1일 ({today} ~ {today})"
     assert walk.text("insights-longest") == f"1일 ({today} ~ {today})"

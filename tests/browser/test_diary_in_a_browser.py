@@ -238,7 +238,8 @@ def test_the_life_of_a_diary_in_korean(browser, site, test_database, artefacts):
     assert all(p.get_attribute("d").startswith("M") for p in mood_paths)
     assert len(driver.find_elements(By.CSS_SELECTOR, "#mood-svg circle")) == 1
     assert walk.by_id("mood-svg").size["width"] > 0
-    mood_rows = [row.get_attribute("textContent") for row in driver.find_elements(By.CSS_SELECTOR, "#mood-table tbody tr")]
+    mood_table = driver.find_elements(By.CSS_SELECTOR, "#mood-table tbody tr")
+    mood_rows = [row.get_attribute("textContent") for row in mood_table]
     assert len(mood_rows) == 1 and mood_rows[0].startswith(today), mood_rows
     weekdays = [row.text.split() for row in driver.find_elements(By.CSS_SELECTOR, "#weekdays tbody tr")]
     assert [w[1:] for w in weekdays] == [

@@ -1,5 +1,5 @@
 // The diary in a browser: one page, a screen per capability (#today, #diary, #ask, #picture,
-// #report, #me). Each screen asks the API only for what it shows when it is opened; the forms
+// #report, #insights, #me). Each screen asks the API only for what it shows when it is opened; the forms
 // send one request each. No framework: the DOM, fetch and the strings of strings.js.
 "use strict";
 
@@ -9,7 +9,9 @@
 let CONFIG = {auth: "local", api: ""};
 let API = "";
 let hostedUi = null; // signin.js's HostedUi when CONFIG.auth is "cognito"
-const SCREENS = ["today", "diary", "ask", "picture", "report", "me"];
+const SCREENS = ["today", "diary", "ask", "picture", "report", "insights", "me"];
+const INSIGHT_DAYS = 30;
+const SVG = "http://www.w3.org/2000/svg";
 const REPORT_POLL_MS = 2000;
 const EXPORT_POLL_MS = 2000;
 const POLL_TRIES = 60;
@@ -17,6 +19,7 @@ const POLL_TRIES = 60;
 const $ = (id) => document.getElementById(id);
 let lang = localStorage.getItem("lang") || "ko";
 let user = sessionStorage.getItem("user") || "";
+let draft = ""; // today's question, put into the record form when #today next opens
 
 function t(key, ...args) {
   const value = STRINGS[lang][key];
@@ -61,8 +64,8 @@ async function caller() {
   return {Authorization: `Bearer ${token}`};
 }
 
-async function api(method, path, body) {
-  const headers = await caller();
+async function api(method, path, body, extraHeaders = {}) {
+  const headers = {...(await caller()), ...extraHeaders};
   const init = {method, headers};
   if (body !== undefined) {
     headers["Content-Type"] = "application/json";
@@ -153,6 +156,18 @@ const load = {
     $("reports").replaceChildren(...data.items.map(reportItem));
   },
 
+  async insights() {
+    // Two calls, side by side: today's question (in the page's language: Accept-Language is a
+    // CORS-safelisted header) and the 30 days ending on the chosen day.
+    const [prompt, insights] = await Promise.all([
+      api("GET", "/prompts/today", undefined, {"Accept-Language": lang}),
+      api("GET", `/insights?from=${addDays(day(), 1 - INSIGHT_DAYS)}&to=${day()}`),
+    ]);
+    $("prompt").hidden = false;
+    $("prompt-question").textContent = prompt.data.question;
+    showInsights(insights.data);
+  },
+
   async me() {
     const {data} = await api("GET", "/me/usage");
     $("usage").textContent = t("me.usage", data);
@@ -210,6 +225,74 @@ function showReport(report) {
   $("report-feedback").textContent = report.feedback || report.failure || "";
 }
 
+function showInsights(data) {
+  $("insights-period").textContent = t("insights.period", data.period);
+  const empty = data.period.days_written === 0;
+  $("insights-empty").hidden = !empty;
+  $("insights-view").hidden = empty;
+  if (empty) return;
+  $("insights-days").textContent = t("insights.ofDays", data.period.days_written, data.period.days);
+  $("insights-current").textContent = t("insights.streak", data.streaks.current);
+  $("insights-longest").textContent = t("insights.streak", data.streaks.longest);
+  showMood(data.mood, data.period);
+  $("weekdays").querySelector("tbody").replaceChildren(
+    ...data.weekdays.map((w) => {
+      const row = element("tr");
+      row.append(element("th", t("insights.weekdays")[w.weekday]), element("td", String(w.records)), element("td", String(w.days_written)));
+      row.firstChild.scope = "row";
+      return row;
+    }),
+  );
+  const themes = data.themes.map((theme) => element("li", t("insights.theme", theme)));
+  if (data.fading_themes.length) {
+    themes.push(element("li", t("insights.fading", data.fading_themes.map((theme) => theme.theme).join(", ")), "hint"));
+  }
+  $("themes").replaceChildren(...themes);
+  $("themes-empty").hidden = data.themes.length > 0;
+}
+
+function svg(tag, attributes) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  return node;
+}
+
+// The mood (1-10) of each day with a diary, and its 7-day moving average, over the period's days:
+// a gap in the days is a gap on the x axis, not squeezed out. The SVG is one picture to a screen
+// reader (role="img", named by the heading and the summary); the table under it holds the numbers.
+function showMood(mood, period) {
+  const points = mood.series;
+  $("mood-empty").hidden = points.length > 0;
+  $("mood-chart").hidden = points.length === 0;
+  $("mood-summary").textContent = points.length ? t("insights.moodSummary", mood, points.length) : "";
+  const chart = $("mood-svg");
+  chart.replaceChildren();
+  $("mood-table").querySelector("tbody").replaceChildren(
+    ...points.map((p) => {
+      const row = element("tr");
+      row.append(element("td", p.date), element("td", String(p.mood)), element("td", String(p.moving_average)));
+      return row;
+    }),
+  );
+  if (!points.length) return;
+  const [width, height, pad] = [320, 140, 16];
+  const start = new Date(`${period.start}T12:00:00`);
+  const span = Math.max(period.days - 1, 1);
+  const x = (date) => pad + ((new Date(`${date}T12:00:00`) - start) / 86400000 / span) * (width - 2 * pad);
+  const y = (value) => height - pad - ((value - 1) / 9) * (height - 2 * pad);
+  for (const level of [1, 5.5, 10]) {
+    chart.append(svg("line", {x1: pad, x2: width - pad, y1: y(level), y2: y(level), class: "grid"}));
+  }
+  for (const level of [1, 10]) {
+    const label = svg("text", {x: 0, y: y(level) + 4, class: "axis"});
+    label.textContent = level;
+    chart.append(label);
+  }
+  const line = (key) => points.map((p, i) => `${i ? "L" : "M"}${x(p.date).toFixed(1)},${y(p[key]).toFixed(1)}`).join(" ");
+  chart.append(svg("path", {d: line("moving_average"), class: "average"}), svg("path", {d: line("mood"), class: "mood"}));
+  for (const p of points) chart.append(svg("circle", {cx: x(p.date).toFixed(1), cy: y(p.mood).toFixed(1), r: 3, class: "mood"}));
+}
+
 async function pollReport(report) {
   for (let tries = 0; (report.status === "pending" || report.status === "running") && tries < POLL_TRIES; tries++) {
     say(t("report.waiting"));
@@ -255,7 +338,13 @@ async function open(focus) {
     if (link.hash === `#${name}`) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
-  if (focus) $(`${name}-h`).focus();
+  if (name === "today" && draft) {
+    // Today's question starts a record: on today's date, in the form, the cursor after it.
+    $("day").value = localDate();
+    $("record-text").value = `${draft}\n`;
+    $("record-text").focus();
+    draft = "";
+  } else if (focus) $(`${name}-h`).focus();
   $("error").textContent = "";
   await guarded(load[name]);
   // For tests and for anyone waiting on the screen; the mark times it from the page's start.
@@ -378,6 +467,12 @@ on("export", "click", async () => {
   link.hidden = false;
   link.click();
   say(t("me.exported"));
+});
+
+$("prompt-start").addEventListener("click", () => {
+  draft = $("prompt-question").textContent;
+  location.hash = "#today";
+  say(t("insights.started"));
 });
 
 $("erase-sure").addEventListener("change", () => {

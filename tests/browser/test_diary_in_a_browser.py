@@ -8,6 +8,7 @@ asserts a time.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import urllib.parse
 from pathlib import Path
@@ -133,6 +134,15 @@ def test_the_life_of_a_diary_in_korean(browser, site, test_database, artefacts):
     assert walk.text("today-h") == "오늘의 기록"
     walk.sent("language switch (twice)")
 
+    # Insights before anything is written: today's question already, the empty state, no chart.
+    walk.open_screen("insights", "open insights (nothing written)")
+    assert walk.by_id("insights-empty").is_displayed(), walk.error()
+    assert not walk.by_id("insights-view").is_displayed()
+    first_question = walk.text("prompt-question")
+    assert first_question.strip()
+    walk.shot("insights-empty", "insights-empty")
+    walk.open_screen("today", "back to today")
+
     # Two records of the day, as they are typed.
     for i, record in enumerate(RECORDS, start=1):
         walk.by_id("record-text").send_keys(record)
@@ -213,6 +223,41 @@ def test_the_life_of_a_diary_in_korean(browser, site, test_database, artefacts):
     assert len(driver.find_elements(By.CSS_SELECTOR, "#report-points li")) >= 3
     walk.sent("request and read a report")
     walk.shot("report", "report-view")
+
+    # Insights over the 30 days ending today: today's question on top, the day written, the
+    # edited diary's mood drawn, the records counted on today's weekday.
+    walk.open_screen("insights")
+    assert walk.by_id("insights-view").is_displayed(), walk.error()
+    question = walk.text("prompt-question")
+    assert question == first_question, "the same question all day"
+    assert walk.text("insights-days") == "30일 중 1일"
+    assert walk.text("insights-current") == f"1일 ({today} ~ {today})"
+    assert walk.text("insights-longest") == f"1일 ({today} ~ {today})"
+    mood_paths = driver.find_elements(By.CSS_SELECTOR, "#mood-svg path")
+    assert [p.get_attribute("class") for p in mood_paths] == ["average", "mood"]
+    assert all(p.get_attribute("d").startswith("M") for p in mood_paths)
+    assert len(driver.find_elements(By.CSS_SELECTOR, "#mood-svg circle")) == 1
+    assert walk.by_id("mood-svg").size["width"] > 0
+    mood_table = driver.find_elements(By.CSS_SELECTOR, "#mood-table tbody tr")
+    mood_rows = [row.get_attribute("textContent") for row in mood_table]
+    assert len(mood_rows) == 1 and mood_rows[0].startswith(today), mood_rows
+    weekdays = [row.text.split() for row in driver.find_elements(By.CSS_SELECTOR, "#weekdays tbody tr")]
+    assert [w[1:] for w in weekdays] == [
+        ["2", "1"] if i == dt.date.fromisoformat(today).weekday() else ["0", "0"] for i in range(7)
+    ], weekdays
+    assert walk.by_id("themes").is_displayed() or walk.by_id("themes-empty").is_displayed()
+    walk.shot("insights", "prompt")
+    walk.shot("insights-mood", "mood-chart")
+    # Today's question starts a record: today's form, the question in it, the cursor there.
+    walk.driver.execute_script("delete document.body.dataset.ready")
+    walk.by_id("prompt-start").send_keys(Keys.ENTER)
+    walk.until(lambda: driver.execute_script("return document.body.dataset.ready") == "today", "today's screen")
+    assert driver.switch_to.active_element.get_attribute("id") == "record-text"
+    assert walk.by_id("record-text").get_attribute("value").startswith(question)
+    assert walk.text("status") == "오늘의 질문으로 기록을 시작해요."
+    walk.sent("start a record with today's question")
+    walk.shot("todays-question", "record-form")
+    walk.by_id("record-text").clear()
 
     # Export: the worker writes it, the page polls its Location and fetches the document from the
     # bucket, and the browser saves it.

@@ -43,6 +43,7 @@ from handler.api.schemas import (
     NewQuestion,
     NewRecord,
     NewReport,
+    NewVoiceNote,
     RecordEdit,
 )
 from handler.models import (
@@ -61,6 +62,8 @@ from handler.models import (
     ReportList,
     Usage,
     UserData,
+    VoiceNote,
+    VoiceNoteUpload,
 )
 from tests import tally
 from tests.support import limits
@@ -272,6 +275,9 @@ ROUTES = [
     Route("GET /me/usage", "GET", 200, Usage, query=ignored_queries),
     Route("POST /records/{id}/photos", "POST", 201, PhotoUpload, NewPhoto, path_template="/records/{}/photos"),
     Route("DELETE /records/{id}/photos/{photo_id}", "DELETE", 204, None, path_template="/records/{0}/photos/{0}"),
+    Route("POST /voice-notes", "POST", 201, VoiceNoteUpload, NewVoiceNote),
+    Route("POST /voice-notes/{id}/transcribe", "POST", 202, VoiceNote, path_template="/voice-notes/{}/transcribe"),
+    Route("GET /voice-notes/{id}", "GET", 200, VoiceNote, path_template="/voice-notes/{}"),
     # Last: it erases the fuzzed user (the routes before it have run their examples by then).
     Route("DELETE /me", "DELETE", 202, Erasure, query=ignored_queries),
 ]

@@ -47,7 +47,8 @@ class VoiceNotes(Repository):
     def insert(self, draft: VoiceNoteDraft) -> StoredVoiceNote:
         with self._unit() as cur:
             cur.execute(
-                "INSERT INTO voice_notes (id, user_id, s3_key, content_type, size_bytes, record_date, upload_expires_at)"
+                "INSERT INTO voice_notes"
+                " (id, user_id, s3_key, content_type, size_bytes, record_date, upload_expires_at)"
                 f" VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING {_COLUMNS}",
                 (
                     str(draft.id),
@@ -63,7 +64,9 @@ class VoiceNotes(Repository):
 
     def get(self, note_id: uuid.UUID) -> StoredVoiceNote | None:
         with self._unit() as cur:
-            cur.execute(f"SELECT {_COLUMNS} FROM voice_notes WHERE id = %s AND user_id = %s", (str(note_id), self._user_id))
+            cur.execute(
+                f"SELECT {_COLUMNS} FROM voice_notes WHERE id = %s AND user_id = %s", (str(note_id), self._user_id)
+            )
             row = cur.fetchone()
         return None if row is None else StoredVoiceNote(**row)
 

@@ -60,9 +60,7 @@ def ask_upload(caller: Caller, content_type: str, size_bytes: int, record_date: 
     """A note `uploading`, and the form that uploads its audio."""
     settings = caller.settings
     if size_bytes > settings.voice_max_bytes:
-        raise Unprocessable(
-            f"a voice note is at most {settings.voice_max_bytes} bytes", code="voice_note_too_large"
-        )
+        raise Unprocessable(f"a voice note is at most {settings.voice_max_bytes} bytes", code="voice_note_too_large")
     records.check_not_ahead(caller, record_date)
     note_id = uuid.uuid4()
     key = object_store.voice_note_key_for(caller.user_id, note_id)
@@ -123,7 +121,11 @@ def run_transcription(caller: Caller, note_id: uuid.UUID, last_try: bool) -> Non
 
 
 def _reason(exc: Exception) -> str:
-    return "the transcription failed; record the note again" if not isinstance(exc, Unprocessable) else exc.message
+    """What the user is told: a rule the note broke in its own words (a `record_date` too far ahead),
+    anything else (storage or Transcribe down through every delivery) in general terms."""
+    if isinstance(exc, Unprocessable):
+        return exc.client_message
+    return "the transcription failed; record the note again"
 
 
 def _transcribe(caller: Caller, note: StoredVoiceNote) -> None:

@@ -47,9 +47,13 @@ from tests.fakes import cbor
 ACCOUNT = "123456789012"
 _CBOR_PATH = re.compile(r"^/service/Transcribe/operation/(\w+)$")
 _JSON_TARGET = re.compile(r"^Transcribe\.(\w+)$")
-CONFLICT = "A resource already exists with this name. Resource names must be unique within an Amazon Web Services account."
+CONFLICT = (
+    "A resource already exists with this name. Resource names must be unique within an Amazon Web Services account."
+)
 NOT_FOUND = "The requested job couldn't be found. Check the job name and try your request again."
-UNREADABLE = "The S3 URI that you provided can't be accessed. Make sure that the S3 URI is valid and try your request again."
+UNREADABLE = (
+    "The S3 URI that you provided can't be accessed. Make sure that the S3 URI is valid and try your request again."
+)
 
 
 def service_model() -> Any:
@@ -91,7 +95,10 @@ class FakeTranscribe:
             headers.get("smithy-protocol") != "rpc-v2-cbor" or headers.get("content-type") != "application/cbor"
         ):
             return 400, _error("SerializationException", "expected smithy-protocol rpc-v2-cbor with a CBOR body")
-        if not headers.get("authorization", "").startswith("AWS4-HMAC-SHA256 ") or "/transcribe/aws4_request" not in headers["authorization"]:
+        if (
+            not headers.get("authorization", "").startswith("AWS4-HMAC-SHA256 ")
+            or "/transcribe/aws4_request" not in headers["authorization"]
+        ):
             return 403, _error("UnrecognizedClientException", "The security token included in the request is invalid.")
         try:
             body = (json.loads(raw) if protocol == "json" else cbor.decode(raw)) if raw else {}
@@ -100,7 +107,10 @@ class FakeTranscribe:
         with self.lock:
             self.calls.append(Call(protocol, operation, headers, body))
             model = service_model()
-            if operation not in model.operation_names or operation not in ("StartTranscriptionJob", "GetTranscriptionJob"):
+            if operation not in model.operation_names or operation not in (
+                "StartTranscriptionJob",
+                "GetTranscriptionJob",
+            ):
                 return 400, _error("UnknownOperationException", f"operation {operation} is not served by this fake")
             problem = shape_problem(model.operation_model(operation).input_shape, body, "")
             if problem:
@@ -113,10 +123,13 @@ class FakeTranscribe:
         chosen = [m for m in ("LanguageCode", "IdentifyLanguage", "IdentifyMultipleLanguages") if body.get(m)]
         if len(chosen) != 1:
             return 400, _error(
-                "BadRequestException", "Specify exactly one of LanguageCode, IdentifyLanguage or IdentifyMultipleLanguages."
+                "BadRequestException",
+                "Specify exactly one of LanguageCode, IdentifyLanguage or IdentifyMultipleLanguages.",
             )
         if "LanguageOptions" in body and chosen[0] == "LanguageCode":
-            return 400, _error("BadRequestException", "LanguageOptions requires IdentifyLanguage or IdentifyMultipleLanguages.")
+            return 400, _error(
+                "BadRequestException", "LanguageOptions requires IdentifyLanguage or IdentifyMultipleLanguages."
+            )
         if "OutputKey" in body and "OutputBucketName" not in body:
             return 400, _error("BadRequestException", "OutputKey requires OutputBucketName.")
         name = body["TranscriptionJobName"]
@@ -226,7 +239,12 @@ def shape_problem(shape: Any, value: Any, where: str) -> str | None:
         if not isinstance(value, dict):
             return f"{name}: expected a map"
         return next(
-            (p for k, v in value.items() for p in (shape_problem(shape.key, k, name), shape_problem(shape.value, v, name)) if p),
+            (
+                p
+                for k, v in value.items()
+                for p in (shape_problem(shape.key, k, name), shape_problem(shape.value, v, name))
+                if p
+            ),
             None,
         )
     if kind == "string":
@@ -238,7 +256,10 @@ def shape_problem(shape: Any, value: Any, where: str) -> str | None:
             return f"Value '{value}' at '{name}' failed to satisfy constraint: length outside the model's bounds"
         pattern = shape.metadata.get("pattern")
         if pattern and re.search(pattern, value) is None:
-            return f"Value '{value}' at '{name}' failed to satisfy constraint: Member must satisfy regular expression pattern: {pattern}"
+            return (
+                f"Value '{value}' at '{name}' failed to satisfy constraint:"
+                f" Member must satisfy regular expression pattern: {pattern}"
+            )
         return None
     if kind == "boolean":
         return None if isinstance(value, bool) else f"{name}: expected a boolean"

@@ -10,7 +10,6 @@ as text, so each test says what was spoken by what it uploads.
 
 from __future__ import annotations
 
-import json
 import urllib.request
 from collections.abc import Iterator
 
@@ -93,7 +92,9 @@ def test_a_recording_becomes_a_record_that_links_its_audio(aws, user, words, lan
     (start,) = [c for c in aws["transcribe"].calls if c.operation == "StartTranscriptionJob"]
     assert start.body["IdentifyLanguage"] is True and start.body["LanguageOptions"] == ["ko-KR", "en-US"]
     assert start.body["MediaFormat"] == "webm"
-    assert start.body["Media"]["MediaFileUri"] == f"s3://{aws['bucket']}/{prefix_for(user)}voice-notes/{note['id']}/audio"
+    assert (
+        start.body["Media"]["MediaFileUri"] == f"s3://{aws['bucket']}/{prefix_for(user)}voice-notes/{note['id']}/audio"
+    )
     assert start.body["OutputKey"].startswith(prefix_for(user)) and start.body["OutputBucketName"] == aws["bucket"]
 
 
@@ -128,7 +129,9 @@ def test_every_request_the_function_sent_is_valid_for_botocores_service_model(aw
         if protocol == "json":
             assert sent.headers["x-amz-target"] == f"Transcribe.{sent.operation}"
         else:
-            assert sent.headers["smithy-protocol"] == "rpc-v2-cbor" and sent.headers["content-type"] == "application/cbor"
+            assert (
+                sent.headers["smithy-protocol"] == "rpc-v2-cbor" and sent.headers["content-type"] == "application/cbor"
+            )
         shape = model.operation_model(sent.operation).input_shape
         report = ParamValidator().validate(sent.body, shape)
         assert not report.has_errors(), report.generate_report()

@@ -128,10 +128,29 @@ class VoiceNotes(Repository):
             return [row["id"] for row in cur.fetchall()]
 
     def erase(self) -> int:
-        """Every note row of the owner (their S3 objects are the caller's to delete)."""
+        """Every note row of the owner (their S3 objects are the caller's to delete). A form cannot be
+        taken back: the keys of notes whose forms are still valid are left over for the sweep, in the
+        photos' table of such keys (migration 0015), which deletes a late upload and then the key."""
         with self._unit() as cur:
             cur.execute(
-                "WITH gone AS (DELETE FROM voice_notes WHERE user_id = %s RETURNING 1) SELECT count(*) AS n FROM gone",
+                "WITH gone AS (DELETE FROM voice_notes WHERE user_id = %s RETURNING *),"
+                " leftover AS (INSERT INTO photo_leftovers (s3_key, user_id, delete_after)"
+                " SELECT s3_key, user_id, upload_expires_at FROM gone"
+                " WHERE status = 'uploading' AND upload_expires_at > now() ON CONFLICT (s3_key) DO NOTHING)"
+                " SELECT count(*) AS n FROM gone",
                 (self._user_id,),
             )
             return one_row(cur)["n"]
+
+    # The retention sweep's (as diary_retention, whose policies show it only notes still uploading a
+    # day past their upload window).
+
+    def delete_abandoned(self, limit: int) -> list[str]:
+        """Delete up to `limit` notes never handed over; their audio keys (objects may have arrived)."""
+        with self._unit() as cur:
+            cur.execute(
+                "DELETE FROM voice_notes WHERE id IN (SELECT id FROM voice_notes WHERE status = 'uploading'"
+                " ORDER BY upload_expires_at LIMIT %s) RETURNING s3_key",
+                (limit,),
+            )
+            return [row["s3_key"] for row in cur.fetchall()]

@@ -19,7 +19,9 @@ the worker) turns into a record that keeps a link to its audio.
    and no record.
 
 A note goes with its record (audio and transcript deleted, every version) and with its user (the
-erasure deletes the user's whole prefix, then the rows); it is exported with the user.
+erasure deletes the user's whole prefix, then the rows; the key of a note whose form is still valid
+is left over for the sweep, as a photo's); it is exported with the user. A note never handed over is
+deleted by the retention sweep, row and objects, a day after its upload window.
 """
 
 from __future__ import annotations
@@ -32,8 +34,8 @@ import uuid
 from aws_lambda_powertools import Logger
 
 from handler.aws import object_store, transcription
-from handler.composition import Caller
-from handler.dal.store import Tables
+from handler.composition import Caller, Services
+from handler.dal.store import BoundStore, Tables
 from handler.dal.voice_notes import StoredVoiceNote, VoiceNoteDraft
 from handler.errors import AwsUnavailable, Conflict, NotConfigured, NotFound, Unprocessable
 from handler.logic import jobs, records
@@ -207,6 +209,17 @@ def delete_with_record(caller: Caller, tx: Tables, record_id: uuid.UUID) -> None
         return
     for note_id in tx.voice_notes.delete_of_record(record_id):
         object_store.of(caller.services).delete_everything(object_store.voice_note_prefix_for(caller.user_id, note_id))
+
+
+def purge_abandoned(services: Services, store: BoundStore, limit: int) -> int:
+    """The retention sweep's: notes never handed over, a day past their upload window (as
+    diary_retention, which sees only those): rows and every S3 version under each note's prefix,
+    inside one transaction (S3 fails: nothing is deleted). How many."""
+    with store.transaction() as tx:
+        keys = tx.voice_notes.delete_abandoned(limit)
+        for key in keys:
+            object_store.of(services).delete_everything(key.rsplit("/", 1)[0] + "/")
+    return len(keys)
 
 
 def shown(stored: StoredVoiceNote) -> VoiceNote:

@@ -35,3 +35,16 @@ DROP POLICY IF EXISTS owner_only ON voice_notes;
 CREATE POLICY owner_only ON voice_notes TO diary_app
     USING (user_id = current_setting('app.user_id', true))
     WITH CHECK (user_id = current_setting('app.user_id', true));
+
+-- The retention sweep (diary_retention, 0009) deletes a note whose audio was never handed over: still
+-- `uploading` a day after its POST policy expired (the day: time for a client whose upload went
+-- through to call POST /voice-notes/{id}/transcribe after all). It reads only such notes, and only
+-- their id, key and state; the S3 objects under the note's prefix go in the same transaction
+-- (handler.logic.voice_notes.purge_abandoned).
+GRANT SELECT (id, s3_key, status, upload_expires_at), DELETE ON voice_notes TO diary_retention;
+DROP POLICY IF EXISTS retention_read ON voice_notes;
+CREATE POLICY retention_read ON voice_notes FOR SELECT TO diary_retention
+    USING (status = 'uploading' AND upload_expires_at < now() - interval '1 day');
+DROP POLICY IF EXISTS retention_delete ON voice_notes;
+CREATE POLICY retention_delete ON voice_notes FOR DELETE TO diary_retention
+    USING (status = 'uploading' AND upload_expires_at < now() - interval '1 day');

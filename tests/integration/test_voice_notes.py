@@ -23,7 +23,7 @@ from handler.aws.object_store import prefix_for
 from handler.local.aws_stand_ins import receive, sqs_event
 from tests.fakes import transcribe
 from tests.fakes.s3_form_uploads import FormUploads, serve
-from tests.integration.test_photos import _objects, _upload
+from tests.integration.test_photos import _objects, _sweep, _upload
 from tests.support import services
 from tests.support.requests import call, invoke_raw
 
@@ -254,3 +254,36 @@ def test_a_job_still_running_is_left_to_the_next_delivery_then_finished(aws, use
     assert note["status"] == "done"
     starts = [c for c in aws["transcribe"].calls if c.operation == "StartTranscriptionJob"]
     assert len(starts) == 2 and len(aws["transcribe"].jobs) == 1  # the second met ConflictException
+
+
+def test_a_note_never_handed_over_is_swept_with_its_audio(aws, user, db):
+    """Uploaded (or not) but never sent to Transcribe: a day past its upload window the retention
+    sweep deletes the row and the object; a note handed over is kept."""
+    audio = b"uploaded, then the app was closed"
+    kept = _spoken(aws, user, ENGLISH)
+    reply = _ask(user, audio)
+    note_id = reply.body["voice_note"]["id"]
+    assert _upload(reply.body["upload"], audio)[0] == 204
+    never = _ask(user, b"never uploaded").body["voice_note"]["id"]
+    db.execute(
+        "UPDATE voice_notes SET upload_expires_at = now() - interval '25 hours' WHERE id = ANY(%s::uuid[])",
+        ([note_id, never, kept["id"]],),
+    )
+
+    _sweep(aws)
+
+    db.execute("SELECT id::text FROM voice_notes WHERE user_id = %s", (user,))
+    assert [row["id"] for row in db.fetchall()] == [kept["id"]]
+    assert _objects(aws, f"{prefix_for(user)}voice-notes/{note_id}/") == []
+    assert _objects(aws, f"{prefix_for(user)}voice-notes/{kept['id']}/")
+    assert call("GET", f"/voice-notes/{kept['id']}", user=user).body["status"] == "done"
+
+
+def test_an_erased_users_open_form_is_left_over_for_the_sweep(aws, user, db):
+    """The form of a note still uploading cannot be taken back: its key stays in photo_leftovers
+    until the form expires, and nothing else of the user."""
+    reply = _ask(user, b"late")
+    assert call("DELETE", "/me", user=user).status == 202
+    assert invoke_raw(sqs_event(receive(aws["erasure_queue_url"], wait_s=1))) == {"batchItemFailures": []}
+    db.execute("SELECT s3_key FROM photo_leftovers WHERE user_id = %s", (user,))
+    assert [row["s3_key"] for row in db.fetchall()] == [reply.body["upload"]["fields"]["key"]]

@@ -10,7 +10,7 @@ from handler.composition import Caller
 from handler.dal.idempotency import resource
 from handler.dal.records import RecordChange, RecordDraft
 from handler.errors import NotFound, Unprocessable
-from handler.logic import calendar, cursors, embedding_index, photos, voice_notes
+from handler.logic import calendar, cursors, embedding_index, photos, recordings
 from handler.models import Record, RecordPage
 
 MAX_RANGE_DAYS = 366
@@ -80,7 +80,7 @@ def _page(caller: Caller, rows: list[Record], limit: int) -> RecordPage:
 
 def attached(caller: Caller, records: list[Record]) -> list[Record]:
     """The records with their photos and, for those transcribed, their recordings."""
-    return voice_notes.with_audio(caller, photos.with_photos(caller, records))
+    return recordings.with_audio(caller, photos.with_photos(caller, records))
 
 
 def edit_record(
@@ -117,7 +117,7 @@ def delete_record(caller: Caller, record_id: uuid.UUID) -> None:
     (handler.api.idempotency)."""
     with caller.store.transaction() as tx:
         photos.delete_with_record(caller, tx, record_id)
-        voice_notes.delete_with_record(caller, tx, record_id)
+        recordings.delete_with_record(caller, tx, record_id)
         if not tx.records.delete(record_id):
             raise NotFound("no such record")
         tx.remembered.forget(resource("records", record_id))

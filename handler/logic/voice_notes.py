@@ -35,11 +35,11 @@ from aws_lambda_powertools import Logger
 
 from handler.aws import object_store, transcription
 from handler.composition import Caller, Services
-from handler.dal.store import BoundStore, Tables
+from handler.dal.store import BoundStore
 from handler.dal.voice_notes import StoredVoiceNote, VoiceNoteDraft
 from handler.errors import AwsUnavailable, Conflict, NotConfigured, NotFound, Unprocessable
 from handler.logic import jobs, records
-from handler.models import MAX_RECORD_CHARS, PresignedForm, Record, VoiceAudio, VoiceNote, VoiceNoteUpload
+from handler.models import MAX_RECORD_CHARS, PresignedForm, VoiceNote, VoiceNoteUpload
 
 logger = Logger(child=True)
 
@@ -172,43 +172,6 @@ def _text(transcript: bytes) -> str:
     (https://docs.aws.amazon.com/transcribe/latest/dg/how-input.html#how-output)."""
     document = json.loads(transcript)
     return " ".join(t.get("transcript", "") for t in document["results"]["transcripts"]).strip()
-
-
-def with_audio(caller: Caller, found: list[Record]) -> list[Record]:
-    """The records, those transcribed from a note each with its recording's fresh URL (one statement
-    for all of them)."""
-    if not found or not caller.settings.image_bucket:
-        return found  # no bucket, no note was ever asked for
-    notes = {n.record_id: n for n in caller.store.voice_notes.of_records([r.id for r in found])}
-    if not notes:
-        return found
-    objects = object_store.of(caller.services)
-    shown = []
-    for record in found:
-        note = notes.get(record.id)
-        if note is None:
-            shown.append(record)
-            continue
-        signed = objects.presigned_url(note.s3_key)
-        audio = VoiceAudio(
-            voice_note_id=note.id,
-            content_type=note.content_type,
-            size_bytes=note.size_bytes,
-            language_code=note.language_code,
-            url=signed.url,
-            url_expires_at=signed.expires_at,
-        )
-        shown.append(record.model_copy(update={"voice_note": audio}))
-    return shown
-
-
-def delete_with_record(caller: Caller, tx: Tables, record_id: uuid.UUID) -> None:
-    """Inside the transaction that deletes a record: the note it was made of, its row and every S3
-    version of its audio and transcript. S3 fails: the transaction, record included, is undone."""
-    if not caller.settings.image_bucket:
-        return
-    for note_id in tx.voice_notes.delete_of_record(record_id):
-        object_store.of(caller.services).delete_everything(object_store.voice_note_prefix_for(caller.user_id, note_id))
 
 
 def purge_abandoned(services: Services, store: BoundStore, limit: int) -> int:

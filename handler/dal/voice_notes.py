@@ -37,6 +37,8 @@ class VoiceNoteDraft:
     upload_expires_at: dt.datetime
 
 
+# How long after an erasure a transcript Transcribe was still writing is waited for (then deleted).
+TRANSCRIPT_GRACE = "1 day"
 _COLUMNS = (
     "id, s3_key, content_type, size_bytes, record_date, status, record_id, language_code, failure,"
     " upload_expires_at, created_at, updated_at"
@@ -128,17 +130,22 @@ class VoiceNotes(Repository):
             return [row["id"] for row in cur.fetchall()]
 
     def erase(self) -> int:
-        """Every note row of the owner (their S3 objects are the caller's to delete). A form cannot be
-        taken back: the keys of notes whose forms are still valid are left over for the sweep, in the
-        photos' table of such keys (migration 0015), which deletes a late upload and then the key."""
+        """Every note row of the owner (their S3 objects are the caller's to delete). What may still
+        write under the user's prefix is left over for the sweep, in the photos' table of such keys
+        (migration 0015), which deletes whatever arrived and then the key: the audio key of a note
+        whose form is still valid (a form cannot be taken back), and the prefix of a note Transcribe
+        is working on (it writes its transcript when it finishes), for TRANSCRIPT_GRACE."""
         with self._unit() as cur:
             cur.execute(
                 "WITH gone AS (DELETE FROM voice_notes WHERE user_id = %s RETURNING *),"
                 " leftover AS (INSERT INTO photo_leftovers (s3_key, user_id, delete_after)"
                 " SELECT s3_key, user_id, upload_expires_at FROM gone"
-                " WHERE status = 'uploading' AND upload_expires_at > now() ON CONFLICT (s3_key) DO NOTHING)"
+                " WHERE status = 'uploading' AND upload_expires_at > now()"
+                " UNION ALL SELECT left(s3_key, length(s3_key) - length('audio')), user_id,"
+                " now() + %s::interval FROM gone WHERE status = 'transcribing'"
+                " ON CONFLICT (s3_key) DO NOTHING)"
                 " SELECT count(*) AS n FROM gone",
-                (self._user_id,),
+                (self._user_id, TRANSCRIPT_GRACE),
             )
             return one_row(cur)["n"]
 

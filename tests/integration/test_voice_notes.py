@@ -287,3 +287,19 @@ def test_an_erased_users_open_form_is_left_over_for_the_sweep(aws, user, db):
     assert invoke_raw(sqs_event(receive(aws["erasure_queue_url"], wait_s=1))) == {"batchItemFailures": []}
     db.execute("SELECT s3_key FROM photo_leftovers WHERE user_id = %s", (user,))
     assert [row["s3_key"] for row in db.fetchall()] == [reply.body["upload"]["fields"]["key"]]
+
+
+def test_an_erased_users_note_in_transcription_leaves_its_prefix_over_for_the_transcript(aws, user, db):
+    """Transcribe writes its transcript when it finishes, perhaps after the user is erased: the note's
+    prefix is kept for the sweep, which deletes whatever arrived."""
+    audio = KOREAN.encode()
+    reply = _ask(user, audio)
+    note_id = reply.body["voice_note"]["id"]
+    _upload(reply.body["upload"], audio)
+    call("POST", f"/voice-notes/{note_id}/transcribe", user=user)  # queued, not yet run
+    assert call("DELETE", "/me", user=user).status == 202
+    assert invoke_raw(sqs_event(receive(aws["erasure_queue_url"], wait_s=1))) == {"batchItemFailures": []}
+    db.execute("SELECT s3_key, delete_after > now() AS later FROM photo_leftovers WHERE user_id = %s", (user,))
+    assert [(row["s3_key"], row["later"]) for row in db.fetchall()] == [
+        (f"{prefix_for(user)}voice-notes/{note_id}/", True)
+    ]

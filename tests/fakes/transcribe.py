@@ -17,7 +17,10 @@ request is checked against botocore's service model for Transcribe (required mem
 lengths, patterns, no member the model lacks), and against the rules the API reference states across
 members: exactly one of LanguageCode, IdentifyLanguage and IdentifyMultipleLanguages; LanguageOptions
 only with one of the two identifications; a job name unique in the account (ConflictException, in the
-reference's words). What fails is a BadRequestException (400).
+reference's words). What fails is a BadRequestException (400), worded as the service words it where
+its words are on record (a pattern or length: "1 validation error detected: Value '...' at
+'transcriptionJobName' failed to satisfy constraint: ..."; an unknown job); the cross-member rules'
+wording is the fake's own.
 
 A job reads its media from S3 (moto, through `s3`), as Transcribe reads it with the caller's
 permissions; the fake "hears" the file's bytes as UTF-8 text, so a test says what was spoken by what it
@@ -50,6 +53,7 @@ _JSON_TARGET = re.compile(r"^Transcribe\.(\w+)$")
 CONFLICT = (
     "A resource already exists with this name. Resource names must be unique within an Amazon Web Services account."
 )
+# The service's own words (github.com/stdapi-ai/stdapi.ai/issues/270, against the real backend).
 NOT_FOUND = "The requested job couldn't be found. Check the job name and try your request again."
 UNREADABLE = (
     "The S3 URI that you provided can't be accessed. Make sure that the S3 URI is valid and try your request again."
@@ -253,11 +257,16 @@ def shape_problem(shape: Any, value: Any, where: str) -> str | None:
         if shape.enum and value not in shape.enum:
             return f"{name}: {value!r} is not one of the model's values"
         if not shape.metadata.get("min", 0) <= len(value) <= shape.metadata.get("max", len(value)):
-            return f"Value '{value}' at '{name}' failed to satisfy constraint: length outside the model's bounds"
-        pattern = shape.metadata.get("pattern")
-        if pattern and re.search(pattern, value) is None:
             return (
-                f"Value '{value}' at '{name}' failed to satisfy constraint:"
+                f"1 validation error detected: Value '{value}' at '{_camel(name)}' failed to satisfy constraint:"
+                f" Member must have length between {shape.metadata.get('min', 0)} and {shape.metadata.get('max')}"
+            )
+        pattern = shape.metadata.get("pattern")
+        # The whole value must match: Transcribe refused 'test/key-...' as a job name though its
+        # start matches (github.com/linuxacademy/content-aws-mls-c01/issues/1, the service's own words).
+        if pattern and re.fullmatch(pattern, value) is None:
+            return (
+                f"1 validation error detected: Value '{value}' at '{_camel(name)}' failed to satisfy constraint:"
                 f" Member must satisfy regular expression pattern: {pattern}"
             )
         return None
@@ -272,6 +281,11 @@ def shape_problem(shape: Any, value: Any, where: str) -> str | None:
     if kind in ("float", "double"):
         return None if isinstance(value, int | float) and not isinstance(value, bool) else f"{name}: expected a number"
     return None
+
+
+def _camel(path: str) -> str:
+    """A member path as the service names it in a validation message: `transcriptionJobName`."""
+    return ".".join(part[:1].lower() + part[1:] for part in path.split("."))
 
 
 def _error(kind: str, message: str) -> dict[str, Any]:

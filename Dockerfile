@@ -37,7 +37,8 @@ COPY requirements.txt /tmp/requirements.txt
 #   truststore; with their dist-info;
 # - botocore's service models except the services the function calls (bedrock-runtime, s3, sqs,
 #   secretsmanager for the database secret, sts, bedrock for the deploy's model check, lambda for
-#   the pruning of old versions, cognito-idp for an erased user; tests/unit/test_image_services.py
+#   the pruning of old versions, cognito-idp for an erased user, transcribe for voice notes;
+#   tests/unit/test_image_services.py
 #   holds this list to the clients the code makes);
 #   botocore's shared files (endpoints.json,
 #   partitions.json, sdk-default-configuration.json, _retry.json) stay;
@@ -66,7 +67,7 @@ RUN --mount=type=secret,id=cacert,required=false \
         truststore truststore-* \
     && find botocore/data -mindepth 1 -maxdepth 1 -type d \
         -not -name bedrock-runtime -not -name bedrock -not -name s3 -not -name sqs -not -name secretsmanager \
-        -not -name sts -not -name lambda -not -name cognito-idp \
+        -not -name sts -not -name lambda -not -name cognito-idp -not -name transcribe \
         -exec rm -rf {} + \
     && find holidays/countries -mindepth 1 -maxdepth 1 -not -name __init__.py -not -name south_korea.py \
         -exec rm -rf {} + \

@@ -45,6 +45,7 @@ from handler.api import (
     records_routes,
     reports_routes,
     request_body,
+    voice_notes_routes,
 )
 from handler.composition import Services
 from handler.errors import ServiceError, Unauthorized
@@ -68,6 +69,7 @@ _ROUTERS = (
     health_routes.router,
     records_routes.router,
     photos_routes.router,
+    voice_notes_routes.router,
     diaries_routes.router,
     questions_routes.router,
     images_routes.router,

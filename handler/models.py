@@ -132,6 +132,46 @@ class PhotoUpload(BaseModel):
     upload: PresignedForm
 
 
+# The audio types a voice note may be: those Amazon Transcribe's MediaFormat takes
+# (handler.aws.transcription.MEDIA_FORMATS).
+VoiceType = Literal[
+    "audio/mpeg", "audio/mp4", "audio/wav", "audio/flac", "audio/ogg", "audio/amr", "audio/webm", "audio/x-m4a"
+]
+
+
+class VoiceAudio(BaseModel):
+    """The recording a record was transcribed from."""
+
+    voice_note_id: uuid.UUID
+    content_type: VoiceType
+    size_bytes: int
+    language_code: str | None = Field(description="The language Transcribe identified (ko-KR or en-US).")
+    url: str = Field(description="Presigned GET URL of the recording.")
+    url_expires_at: dt.datetime = Field(description="When `url` stops working.")
+
+
+class VoiceNote(BaseModel):
+    id: uuid.UUID
+    content_type: VoiceType
+    size_bytes: int
+    record_date: dt.date | None = Field(description="The day its record is dated; null: the day it is transcribed.")
+    status: Literal["uploading", "transcribing", "done", "failed"] = Field(
+        description="`uploading`: asked for, waiting for POST /voice-notes/{id}/transcribe after the upload;"
+        " `transcribing`: with Amazon Transcribe; `done`: its text is the record `record_id`;"
+        " `failed`: see `failure`, no record was stored."
+    )
+    record_id: uuid.UUID | None = Field(description="The record made of it, once done.")
+    language_code: str | None = Field(description="The language Transcribe identified, once done.")
+    failure: str | None = Field(description="Why it failed; null unless failed.")
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class VoiceNoteUpload(BaseModel):
+    voice_note: VoiceNote
+    upload: PresignedForm
+
+
 class Record(BaseModel):
     id: uuid.UUID
     content: str
@@ -141,6 +181,9 @@ class Record(BaseModel):
         default_factory=list,
         description="Its photos, oldest first, each stored one with a fresh presigned URL"
         " (empty where a route does not list them: a new record, the agent's).",
+    )
+    voice_note: VoiceAudio | None = Field(
+        default=None, description="The recording it was transcribed from, with a fresh URL; null for a typed record."
     )
 
 
@@ -340,6 +383,9 @@ class UserData(BaseModel):
     diaries: list[Diary]
     reports: list[Report]
     images: list[Image]
+    voice_notes: list[VoiceNote] = Field(
+        default_factory=list, description="Every voice note, whatever its state; a done one's audio is on its record."
+    )
 
 
 # --- POST /me/import: the export document read back, entry by entry as strictly as the API's own

@@ -101,6 +101,15 @@ class Settings(BaseModel, frozen=True):
     photos_per_record: int = Field(default=10, ge=1, le=100)
     photos_per_day: int = Field(default=50, ge=0)
     photo_bytes_per_day: int = Field(default=500 * 1024 * 1024, ge=0)
+    # Voice notes (handler.logic.voice_notes): the largest recording a client may upload (Transcribe
+    # takes up to 2 GB, https://docs.aws.amazon.com/transcribe/latest/dg/limits-guidelines.html),
+    # how long its presigned POST works, and how long one run of the worker waits for Transcribe,
+    # asking every TRANSCRIBE_POLL_S, before it leaves the job to the queue's next delivery (within
+    # the function's 29 s timeout; the queue redelivers after its visibility timeout).
+    voice_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1, le=2 * 1024**3)
+    voice_upload_expiry_s: int = Field(default=900, ge=60, le=7 * 24 * 3600)
+    transcribe_wait_s: float = Field(default=20, ge=0, le=25)
+    transcribe_poll_s: float = Field(default=3, gt=0, le=25)
     # The worker's queue: reports, exports and the embedding backfill (handler.logic.jobs). Unset:
     # they run inline in the request that asks for them (local runs, tests).
     job_queue_url: str | None = None

@@ -3,7 +3,8 @@
 Each message is `{"job": ..., ...}`. On the job queue: a report (`report_id`, `user_id`; POST
 /reports; a message without `job` is a report too, as they were first written), an export
 (`export_id`, `user_id`; GET /me/export of a large account), an import (`import_id`, `user_id`; POST
-/me/import of a large document), the retention sweep (`purge_expired`,
+/me/import of a large document), a voice note's transcription (`voice_note_id`, `user_id`; POST
+/voice-notes/{id}/transcribe), the retention sweep (`purge_expired`,
 from the stack's hourly schedule). On the erasure queue: an erasure (`user_id`; DELETE /me) and the
 re-drive of pending erasures (from the stack's schedule). The embedding backfill is a function of
 its own (handler.backfill), with a login of its own. Each message is processed on its own; the ones
@@ -24,7 +25,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from handler.composition import Services
-from handler.logic import data_import, erasure, reports, retention, user_data
+from handler.logic import data_import, erasure, reports, retention, user_data, voice_notes
 
 logger = Logger(child=True)
 # A batch whose every message failed is still answered item by item rather than as an error, so
@@ -52,6 +53,9 @@ def _job(message: dict, last_try: bool, services: Services) -> Callable[[], obje
     if job == data_import.IMPORT:
         import_id = uuid.UUID(message["import_id"])
         return lambda: data_import.run_import(caller, import_id, last_try)
+    if job == voice_notes.TRANSCRIBE:
+        note_id = uuid.UUID(message["voice_note_id"])
+        return lambda: voice_notes.run_transcription(caller, note_id, last_try)
     if job == erasure.ERASE:
         return lambda: erasure.run(caller)
     raise ValueError(f"unknown job {job!r}")

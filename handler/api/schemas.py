@@ -6,7 +6,16 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from handler.models import MAX_POST_BYTES, MAX_RECORD_CHARS, IsoDate, PhotoType, RequestType, TagText, Text
+from handler.models import (
+    MAX_POST_BYTES,
+    MAX_RECORD_CHARS,
+    IsoDate,
+    PhotoType,
+    RequestType,
+    TagText,
+    Text,
+    VoiceType,
+)
 
 MAX_TAGS = 10
 MAX_TAG_CHARS = 30
@@ -112,4 +121,19 @@ class NewPhoto(_Body):
         strict=True,
         description="The file's exact size in bytes; the upload must be exactly this long. At most PHOTO_MAX_BYTES"
         " (20 MiB unless set): a larger one is a 422 `photo_too_large`.",
+    )
+
+
+class NewVoiceNote(_Body):
+    content_type: VoiceType = Field(description="The recording's type; the upload must send exactly this Content-Type.")
+    # Strict: "1024" or true is a wrong type, not a size.
+    size_bytes: int = Field(
+        ge=1,
+        le=MAX_POST_BYTES,
+        strict=True,
+        description="The file's exact size in bytes; the upload must be exactly this long. At most VOICE_MAX_BYTES"
+        " (50 MiB unless set): a larger one is a 422 `voice_note_too_large`.",
+    )
+    record_date: IsoDate | None = Field(
+        default=None, description="The day its record is dated. Default: the day it is transcribed. " + _NOT_AHEAD
     )

@@ -49,6 +49,19 @@ def photo_key_for(user_id: str, record_id: uuid.UUID, photo_id: uuid.UUID, conte
     return f"{prefix_for(user_id)}photos/{record_id}/{photo_id}{PHOTO_EXTENSIONS[content_type]}"
 
 
+def voice_note_prefix_for(user_id: str, note_id: uuid.UUID) -> str:
+    """Everything of one voice note: its audio and Transcribe's transcript of it."""
+    return f"{prefix_for(user_id)}voice-notes/{note_id}/"
+
+
+def voice_note_key_for(user_id: str, note_id: uuid.UUID) -> str:
+    return f"{voice_note_prefix_for(user_id, note_id)}audio"
+
+
+def transcript_key_for(user_id: str, note_id: uuid.UUID) -> str:
+    return f"{voice_note_prefix_for(user_id, note_id)}transcript.json"
+
+
 def export_key_for(user_id: str, export_id: uuid.UUID) -> str:
     return f"{prefix_for(user_id)}exports/{export_id}.json"
 
@@ -213,6 +226,13 @@ class ObjectStore:
         policy = json.loads(base64.b64decode(post["fields"]["policy"]))
         expires_at = dt.datetime.strptime(policy["expiration"], _POLICY_TIME).replace(tzinfo=dt.UTC)
         return PresignedPost(post["url"], dict(post["fields"]), expires_at)
+
+    def read(self, key: str) -> bytes:
+        """An object's bytes (a transcript Transcribe wrote: kilobytes)."""
+        try:
+            return self._clients.client("s3").get_object(Bucket=self._bucket(), Key=key)["Body"].read()
+        except (BotoCoreError, ClientError) as exc:
+            raise AwsUnavailable("storage failed; retry later") from exc
 
     def exists(self, key: str) -> bool:
         """Whether an object is stored under `key` (a HEAD: no body is read)."""

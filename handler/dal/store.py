@@ -43,6 +43,7 @@ from handler.dal.quotas import Quotas
 from handler.dal.records import Records
 from handler.dal.reports import Reports
 from handler.dal.repository import Unit
+from handler.dal.voice_notes import VoiceNotes
 from handler.errors import DatabaseUnavailable, DeadlineExceeded
 from handler.settings import Settings
 
@@ -202,6 +203,10 @@ class Tables:
     @functools.cached_property
     def photos(self) -> Photos:
         return Photos(self._unit, self._user_id)
+
+    @functools.cached_property
+    def voice_notes(self) -> VoiceNotes:
+        return VoiceNotes(self._unit, self._user_id)
 
     @functools.cached_property
     def reports(self) -> Reports:

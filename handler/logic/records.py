@@ -10,7 +10,7 @@ from handler.composition import Caller
 from handler.dal.idempotency import resource
 from handler.dal.records import RecordChange, RecordDraft
 from handler.errors import NotFound, Unprocessable
-from handler.logic import calendar, cursors, embedding_index, photos
+from handler.logic import calendar, cursors, embedding_index, photos, recordings
 from handler.models import Record, RecordPage
 
 MAX_RANGE_DAYS = 366
@@ -23,17 +23,26 @@ MAX_DAYS_AHEAD = 1
 
 
 def add_record(caller: Caller, content: str, record_date: dt.date | None = None) -> Record:
+    return caller.store.records.insert(new_record(caller, content, record_date))
+
+
+def new_record(caller: Caller, content: str, record_date: dt.date | None = None) -> RecordDraft:
+    """A record ready to store, indexed for search and embedded: what add_record stores, and what a
+    voice note's transcript becomes inside its own transaction (handler.logic.voice_notes)."""
     today = calendar.today(caller.settings.timezone)
     _not_ahead(record_date, today)
-    embedding = embedding_index.for_storage(caller.services, content)
-    draft = RecordDraft(
+    return RecordDraft(
         id=uuid.uuid4(),
         content=content,
         record_date=record_date or today,
         search_document=search_terms.document(content),
-        embedding=embedding,
+        embedding=embedding_index.for_storage(caller.services, content),
     )
-    return caller.store.records.insert(draft)
+
+
+def check_not_ahead(caller: Caller, record_date: dt.date | None) -> None:
+    """422 `future_date` for a day past tomorrow (MAX_DAYS_AHEAD) in the service's time zone."""
+    _not_ahead(record_date, calendar.today(caller.settings.timezone))
 
 
 def _not_ahead(record_date: dt.date | None, today: dt.date) -> None:
@@ -66,7 +75,12 @@ def _page(caller: Caller, rows: list[Record], limit: int) -> RecordPage:
     exists without a COUNT."""
     items = rows[:limit]
     cursor = encode_cursor(items[-1]) if len(rows) > limit else None
-    return RecordPage(items=photos.with_photos(caller, items), next_cursor=cursor)
+    return RecordPage(items=attached(caller, items), next_cursor=cursor)
+
+
+def attached(caller: Caller, records: list[Record]) -> list[Record]:
+    """The records with their photos and, for those transcribed, their recordings."""
+    return recordings.with_audio(caller, photos.with_photos(caller, records))
 
 
 def edit_record(
@@ -84,7 +98,7 @@ def edit_record(
     record = caller.store.records.update(record_id, change)
     if record is None:
         raise NotFound("no such record")
-    return photos.with_photos(caller, [record])[0]
+    return attached(caller, [record])[0]
 
 
 def search_records(caller: Caller, words: str, period: tuple[dt.date, dt.date] | None, limit: int) -> RecordPage:
@@ -95,14 +109,15 @@ def search_records(caller: Caller, words: str, period: tuple[dt.date, dt.date] |
     terms = search_terms.query(words)
     records = caller.store.records
     found = records.matching(terms, period, limit) if terms else records.latest(limit, period)
-    return RecordPage(items=photos.with_photos(caller, found), next_cursor=None)
+    return RecordPage(items=attached(caller, found), next_cursor=None)
 
 
 def delete_record(caller: Caller, record_id: uuid.UUID) -> None:
-    """The record, its photos, and every remembered response that holds its words
+    """The record, its photos, its recording, and every remembered response that holds its words
     (handler.api.idempotency)."""
     with caller.store.transaction() as tx:
         photos.delete_with_record(caller, tx, record_id)
+        recordings.delete_with_record(caller, tx, record_id)
         if not tx.records.delete(record_id):
             raise NotFound("no such record")
         tx.remembered.forget(resource("records", record_id))

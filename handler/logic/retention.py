@@ -13,6 +13,8 @@ RetentionSchedule). Each run deletes, acting as diary_retention (migration 0009)
   which keeps one whose object did arrive, stored, and deletes the others, row and any object), and
   the keys of photos deleted while their forms were valid, once those have expired (whatever such a
   form uploaded meanwhile is deleted with them).
+- voice notes never handed over to Transcribe, a day past their upload window (handler.logic.voice_notes):
+  the row and every object under the note's prefix.
 - each user's counts of model work (model_usage) of days no limit reads any more (migration 0013).
 
 Work is done in batches while time lasts; what is left waits for the next run.
@@ -27,7 +29,7 @@ from handler.composition import Services
 from handler.dal.store import BoundStore
 from handler.deadline import seconds_left
 from handler.errors import DeadlineExceeded
-from handler.logic import photos
+from handler.logic import photos, voice_notes
 
 logger = Logger(child=True)
 
@@ -42,7 +44,14 @@ BATCH_MARGIN_S = 10.0
 def purge(services: Services) -> dict[str, int]:
     """Delete what has expired, as diary_retention; how many of each went."""
     store = services.store.as_retention()
-    done = {"remembered_responses": 0, "exports": 0, "abandoned_photos": 0, "photo_leftovers": 0, "usage_days": 0}
+    done = {
+        "remembered_responses": 0,
+        "exports": 0,
+        "abandoned_photos": 0,
+        "photo_leftovers": 0,
+        "abandoned_voice_notes": 0,
+        "usage_days": 0,
+    }
     try:
         while _purge_responses(store, done) == BATCH:
             pass
@@ -51,6 +60,8 @@ def purge(services: Services) -> dict[str, int]:
         while _purge_photos(services, store, done) == EXPORT_BATCH:
             pass
         while _purge_photo_leftovers(services, store, done) == EXPORT_BATCH:
+            pass
+        while _purge_voice_notes(services, store, done) == EXPORT_BATCH:
             pass
         _purge_usage(store, done)
     except DeadlineExceeded:
@@ -63,6 +74,13 @@ def _purge_responses(store: BoundStore, done: dict[str, int]) -> int:
     seconds_left(BATCH_MARGIN_S)
     deleted = store.remembered.purge_expired(BATCH)
     done["remembered_responses"] += deleted
+    return deleted
+
+
+def _purge_voice_notes(services: Services, store: BoundStore, done: dict[str, int]) -> int:
+    seconds_left(BATCH_MARGIN_S)
+    deleted = voice_notes.purge_abandoned(services, store, EXPORT_BATCH)
+    done["abandoned_voice_notes"] += deleted
     return deleted
 
 

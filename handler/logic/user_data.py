@@ -26,7 +26,7 @@ from handler.composition import Caller
 from handler.dal.exports import StoredExport
 from handler.dal.images import StoredImage
 from handler.errors import NotFound
-from handler.logic import jobs, photos
+from handler.logic import jobs, records, voice_notes
 from handler.models import Export, Image, UserData
 
 EXPORT = "export"
@@ -63,17 +63,19 @@ def get_export(caller: Caller, export_id: uuid.UUID) -> Export:
 def document(caller: Caller) -> UserData:
     """Everything of the user, read in one transaction so that the parts agree with each other."""
     with caller.store.transaction() as tx:
-        records = tx.records.of_user()
+        stored_records = tx.records.of_user()
         diaries = tx.diaries.list_between(dt.date.min, dt.date.max)
         reports = tx.reports.of_user()
         images = tx.images.of_user()
+        notes = tx.voice_notes.of_user()
     return UserData(
         exported_at=dt.datetime.now(dt.UTC),
-        # Each with its photos' metadata and fresh URLs, as GET /records shows them.
-        records=photos.with_photos(caller, records),
+        # Each with its photos' metadata and fresh URLs, and its recording's, as GET /records shows them.
+        records=records.attached(caller, stored_records),
         diaries=diaries,
         reports=reports,
         images=[_image(caller, i) for i in images],
+        voice_notes=[voice_notes.shown(n) for n in notes],
     )
 
 
@@ -111,6 +113,7 @@ def erase(caller: Caller) -> dict[str, int]:
     with caller.store.transaction() as tx:
         erased["images"] = tx.images.erase()
         erased["photos"] = tx.photos.erase()
+        erased["voice_notes"] = tx.voice_notes.erase()
         erased["diaries"] = tx.diaries.erase()
         erased["records"] = tx.records.erase()
         erased["reports"] = tx.reports.erase()

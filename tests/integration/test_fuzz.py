@@ -43,6 +43,7 @@ from handler.api.schemas import (
     NewQuestion,
     NewRecord,
     NewReport,
+    NewVoiceNote,
     RecordEdit,
 )
 from handler.models import (
@@ -66,6 +67,8 @@ from handler.models import (
     ReportList,
     Usage,
     UserData,
+    VoiceNote,
+    VoiceNoteUpload,
 )
 from tests import tally
 from tests.support import limits
@@ -283,6 +286,9 @@ ROUTES = [
     Route("POST /me/imports/{id}/start", "POST", 202, Import, path_template="/me/imports/{}/start"),
     Route("GET /insights", "GET", 200, Insights, query=page_queries("from", "to")),
     Route("GET /prompts/today", "GET", 200, DayPrompt, query=ignored_queries),
+    Route("POST /voice-notes", "POST", 201, VoiceNoteUpload, NewVoiceNote),
+    Route("POST /voice-notes/{id}/transcribe", "POST", 202, VoiceNote, path_template="/voice-notes/{}/transcribe"),
+    Route("GET /voice-notes/{id}", "GET", 200, VoiceNote, path_template="/voice-notes/{}"),
     # Last: it erases the fuzzed user (the routes before it have run their examples by then).
     Route("DELETE /me", "DELETE", 202, Erasure, query=ignored_queries),
 ]

@@ -72,7 +72,7 @@ def test_every_table_with_a_user_id_forces_row_level_security(db):
     users = [t for t in tables if t["name"] not in SERVICE_TABLES]
     assert [t["name"] for t in users] == [
         "day_prompts", "diaries", "exports", "images", "imports", "model_usage", "photo_leftovers", "photos",
-        "records", "reports", "request_rates",
+        "records", "reports", "request_rates", "voice_notes",
     ]  # fmt: skip
     assert all(t["enabled"] and t["forced"] for t in users), users
     assert [t["name"] for t in service] == sorted(SERVICE_TABLES)

@@ -34,6 +34,7 @@ IMAGE_ID = "00000000-0000-4000-8000-000000000002"
 EXPORT_ID = "00000000-0000-4000-8000-000000000003"
 PHOTO_ID = "00000000-0000-4000-8000-000000000004"
 IMPORT_ID = "00000000-0000-4000-8000-000000000005"
+VOICE_NOTE_ID = "00000000-0000-4000-8000-000000000005"
 
 # file name -> (method, route resource, concrete path, query, path parameters, body)
 EXPECTED = {
@@ -143,6 +144,23 @@ EXPECTED = {
         {"id": RECORD_ID, "photo_id": PHOTO_ID},
         None,
     ),
+    "voice-notes-create": (
+        "POST",
+        "/voice-notes",
+        "/voice-notes",
+        None,
+        None,
+        {"content_type": "audio/webm", "size_bytes": 482133, "record_date": "2026-11-25"},
+    ),
+    "voice-notes-transcribe": (
+        "POST",
+        "/voice-notes/{id}/transcribe",
+        f"/voice-notes/{VOICE_NOTE_ID}/transcribe",
+        None,
+        {"id": VOICE_NOTE_ID},
+        None,
+    ),
+    "voice-notes-get": ("GET", "/voice-notes/{id}", f"/voice-notes/{VOICE_NOTE_ID}", None, {"id": VOICE_NOTE_ID}, None),
     "diaries-list": ("GET", "/diaries", "/diaries", {"from": "2026-11-01", "to": "2026-11-30"}, None, None),
     "diaries-put": (
         "PUT",

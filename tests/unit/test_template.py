@@ -638,6 +638,37 @@ def test_the_function_may_sign_out_and_delete_users_of_the_stacks_own_pool_only(
     assert conditional["Fn::If"][0] == "CreateUserPool" and conditional["Fn::If"][2] == {"Ref": "AWS::NoValue"}
 
 
+def test_the_function_may_start_and_read_its_own_transcription_jobs_only(template, transformed):
+    """StartTranscriptionJob and GetTranscriptionJob take the transcription-job resource type, so the
+    grant names the jobs the worker starts (handler.aws.transcription.job_name) and no other;
+    Transcribe reads the media and writes the transcript with these credentials, under users/* (the
+    bucket's own grant), and the VPC reaches Transcribe by an interface endpoint."""
+    import uuid
+
+    from handler.aws import transcription
+
+    granted = [
+        statement
+        for _, statement in _statements(transformed, "DiaryFunctionRole")
+        if any(a.startswith("transcribe:") for a in _as_list(statement["Action"]))
+    ]
+    assert [set(_as_list(s["Action"])) for s in granted] == [
+        {"transcribe:StartTranscriptionJob", "transcribe:GetTranscriptionJob"}
+    ]
+    (resource,) = _resources_for(transformed, "transcribe:StartTranscriptionJob", PSEUDO)
+    prefix = f"arn:aws:transcribe:{PSEUDO['AWS::Region']}:{PSEUDO['AWS::AccountId']}:transcription-job/"
+    assert resource.startswith(prefix) and resource.endswith("*")
+    name = transcription.job_name(uuid.uuid4())
+    assert name.startswith(resource.removeprefix(prefix).removesuffix("*"))
+    assert _resources_for(transformed, "transcribe:GetTranscriptionJob", PSEUDO) == [resource]
+    for action in ("s3:GetObject", "s3:PutObject"):
+        assert any(r.endswith("/users/*") for r in _resources_for(transformed, action, PSEUDO))
+    endpoint = template["Resources"]["TranscribeEndpoint"]
+    assert endpoint["Condition"] == "CreateVpc"
+    assert endpoint["Properties"]["ServiceName"] == {"Fn::Sub": "com.amazonaws.${AWS::Region}.transcribe"}
+    assert endpoint["Properties"]["VpcEndpointType"] == "Interface"
+
+
 # Lambda counts a delivery it could not hand to a throttled function as a receive, and its guide
 # says to set maxReceiveCount to at least 5 ("Using Lambda with Amazon SQS",
 # https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html).

@@ -433,6 +433,8 @@ class ImportDocument(BaseModel, extra="forbid"):
     diaries: list[ImportedDiary]
     reports: list[ImportedReport]
     images: list[ImportedImage]
+    # Absent from a document exported before voice notes existed (the same version: a list added).
+    voice_notes: list[VoiceNote] = Field(default_factory=list)
 
 
 class ImportCounts(BaseModel):
@@ -452,6 +454,10 @@ class ImportSummary(BaseModel):
     images_skipped: int = Field(
         description="Pictures are not imported: the document holds only URLs to them, which expire (and which "
         "an erasure deletes); draw them again with POST /images."
+    )
+    voice_notes_skipped: int = Field(
+        description="Voice notes are not imported either: their recordings are gone with the account that made "
+        "them; their records come back, as text, without the recording."
     )
     photos_skipped: int = Field(
         description="Records' photos are not imported either, for the same reason: the records come back "

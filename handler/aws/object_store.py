@@ -140,10 +140,11 @@ class ObjectStore:
         self._put(key, document, "application/json", Tagging=EXPORT_TAG)
 
     def read(self, key: str) -> bytes:
+        """An object's bytes (a document to import, a transcript Transcribe wrote)."""
         try:
             return self._clients.client("s3").get_object(Bucket=self._bucket(), Key=key)["Body"].read()
         except (BotoCoreError, ClientError) as exc:
-            raise AwsUnavailable("image storage failed; retry later") from exc
+            raise AwsUnavailable("storage failed; retry later") from exc
 
     def _expires_in(self, now: dt.datetime) -> tuple[int, dt.datetime | None]:
         """IMAGE_URL_EXPIRY_S, or less when the signing credentials expire first; and their expiry."""
@@ -226,13 +227,6 @@ class ObjectStore:
         policy = json.loads(base64.b64decode(post["fields"]["policy"]))
         expires_at = dt.datetime.strptime(policy["expiration"], _POLICY_TIME).replace(tzinfo=dt.UTC)
         return PresignedPost(post["url"], dict(post["fields"]), expires_at)
-
-    def read(self, key: str) -> bytes:
-        """An object's bytes (a transcript Transcribe wrote: kilobytes)."""
-        try:
-            return self._clients.client("s3").get_object(Bucket=self._bucket(), Key=key)["Body"].read()
-        except (BotoCoreError, ClientError) as exc:
-            raise AwsUnavailable("storage failed; retry later") from exc
 
     def exists(self, key: str) -> bool:
         """Whether an object is stored under `key` (a HEAD: no body is read)."""

@@ -19,7 +19,8 @@ stored; ids of records the document does not hold are dropped.
 Not taken from the document: embeddings (left NULL for the backfill, handler.backfill, to compute),
 search terms (computed here), a diary's `has_images` (derived). Pictures are not imported: the
 document holds only presigned URLs to them, which expire and which an erasure deletes; the answer
-counts them (`images_skipped`), and records' photos likewise (`photos_skipped`). Reports still
+counts them (`images_skipped`), and records' photos and voice notes likewise (`photos_skipped`,
+`voice_notes_skipped`; a voice note's record comes back as text). Reports still
 pending or running are not imported either (no worker would ever finish them); counted too.
 
 Refused with the exact reason, nothing stored: not an export (`not_an_export`), a version this
@@ -258,6 +259,7 @@ def store(caller: Caller, document: ImportDocument, import_id: uuid.UUID | None 
         reports_unfinished=len(document.reports) - len(finished),
         images_skipped=len(document.images),
         photos_skipped=sum(len(record.photos) for record in document.records),
+        voice_notes_skipped=len(document.voice_notes),
         new_ids=record_rekeys + report_rekeys,
     )
 

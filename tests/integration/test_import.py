@@ -19,7 +19,7 @@ import pytest
 from pydantic import BaseModel
 
 from handler.aws.object_store import prefix_for
-from handler.models import Diary, Image, Record, Report, UserData
+from handler.models import Diary, Image, Record, Report, UserData, VoiceNote
 from tests.integration.test_user_data import _fresh_settings, _work
 from tests.support.requests import call, jot
 
@@ -31,13 +31,23 @@ CHANGES: dict[str, dict[str, str]] = {
     "document": {
         "exported_at": "the moment each export was made",
         "images": "pictures are not imported: the document holds only URLs to them (compared: none, counted skipped)",
+        "voice_notes": "recordings are not imported, for the same reason (counted skipped)",
     },
-    "records": {"photos": "photos are not imported, for the same reason as pictures (counted skipped)"},
+    "records": {
+        "photos": "photos are not imported, for the same reason as pictures (counted skipped)",
+        "voice_note": "a voice note's record comes back as text, without its recording",
+    },
     "diaries": {"has_images": "derived from the pictures, which are not imported"},
     "reports": {},
 }
 # The parts of the document that are lists of one model each.
-PARTS: dict[str, type[BaseModel]] = {"records": Record, "diaries": Diary, "reports": Report, "images": Image}
+PARTS: dict[str, type[BaseModel]] = {
+    "records": Record,
+    "diaries": Diary,
+    "reports": Report,
+    "images": Image,
+    "voice_notes": VoiceNote,
+}
 
 
 def comparable(document: dict[str, Any]) -> dict[str, Any]:
@@ -59,11 +69,13 @@ def test_the_comparison_names_only_fields_that_exist_and_covers_every_other():
 
 
 def _account(user: str, aws_services: dict[str, str]) -> None:
-    """Records on two days (one with a photo asked for), the model's diary and the user's own (tags), a
-    picture and a completed report."""
+    """Records on two days (one with a photo asked for), a voice note asked for, the model's diary and
+    the user's own (tags), a picture and a completed report."""
     tired, _ = jot(user, "2026-11-24", "야근해서 피곤했어", "컵라면 먹음 🍜")
     photo = {"content_type": "image/jpeg", "size_bytes": 1000}
     assert call("POST", f"/records/{tired}/photos", photo, user=user).status == 201
+    voice = {"content_type": "audio/mp4", "size_bytes": 1000}
+    assert call("POST", "/voice-notes", voice, user=user).status == 201
     jot(user, "2026-11-25", "오늘 친구랑 영화 봤어", "e\u0301 NFC 확인")
     assert call("POST", "/diaries", {"date": "2026-11-25"}, user=user).status == 201
     own = {"title": "산책", "content": "내가 쓴 일기\n둘째 줄", "tags": ["산책", "work"]}
@@ -117,9 +129,10 @@ def test_export_erase_import_gives_back_the_same_records_diaries_reports_and_tag
     assert summary["reports"] == {"imported": 1, "present": 0}
     assert (summary["images_skipped"], summary["reports_unfinished"], summary["new_ids"]) == (1, 0, 0)
     assert summary["photos_skipped"] == sum(len(r["photos"]) for r in before["records"]) == 1
+    assert summary["voice_notes_skipped"] == len(before["voice_notes"]) == 1
 
     after = _export(again)
-    assert after["images"] == []
+    assert after["images"] == [] and after["voice_notes"] == []
     assert [r["photos"] for r in after["records"]] == [[]] * 4
     assert comparable(after) == comparable(before)
     # The ids are the document's (nobody holds them after the erasure), so the diary's records are too.

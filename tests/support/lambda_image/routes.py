@@ -190,6 +190,9 @@ EXPECTED: dict[str, set[int]] = {
     "records-photo-upload": {201},
     "records-photo-delete": {204},
     "records-search": {200},
+    "voice-notes-create": {201},
+    "voice-notes-transcribe": {409},  # nothing was uploaded: not_uploaded
+    "voice-notes-get": {200},
     "diaries-create": {201, 200},
     "diaries-get": {200},
     "diaries-put": {200, 201},
@@ -258,6 +261,13 @@ def exercise(invoke: Callable[[dict[str, Any]], Any], fakes: AwsFakes) -> list[t
         _with_path(load_event("http-api/records-photo-delete.json"), gone, id=record_id, photo_id=photo_id),
     )
     send("records-search", load_event("http-api/records-search.json"))
+    voice = send("voice-notes-create", load_event("http-api/voice-notes-create.json")) or {}
+    note_id = (voice.get("voice_note") or {}).get("id") or str(uuid.uuid4())
+    to_text = _with_path(
+        load_event("http-api/voice-notes-transcribe.json"), f"/voice-notes/{note_id}/transcribe", id=note_id
+    )
+    send("voice-notes-transcribe", to_text)
+    send_id("voice-notes-get", "voice-notes", note_id)
     send("diaries-create", load_event("http-api/diaries-create.json"))
     send("diaries-get", load_event("http-api/diaries-get.json"))
     send("questions-ask", load_event("http-api/questions-ask.json"))

@@ -53,7 +53,9 @@ REMOVED_PACKAGES = [
     "wheel",
 ]
 # botocore/data services the function uses; every other service folder is removed.
-KEPT_BOTOCORE_SERVICES = {"bedrock-runtime", "bedrock", "s3", "sqs", "secretsmanager", "sts", "lambda", "cognito-idp"}
+KEPT_BOTOCORE_SERVICES = {
+    "bedrock-runtime", "bedrock", "s3", "sqs", "secretsmanager", "sts", "lambda", "cognito-idp", "transcribe",
+}  # fmt: skip
 
 
 @pytest.fixture(scope="session")
